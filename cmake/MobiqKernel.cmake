@@ -1,0 +1,71 @@
+# mobiq_add_kernel(<name> GENERATOR <g> SCHEDULE <family> [PARAMS k=v ...] [INSPECT])
+#
+# One generator + one schedule family -> one static library <name> exposing the
+# C function <name>(). The Halide targets come from the family
+# (mobiq_family_targets); all kernels of a build share one Halide runtime.
+# INSPECT (or -DMOBIQ_INSPECT=ON) also writes <name>.stmt and <name>.s next to
+# the library, for reading what the schedule produced.
+
+# Halide target strings of a schedule family for MOBIQ_HALIDE_OS.
+function(mobiq_family_targets family out_var)
+  set(os "${MOBIQ_HALIDE_OS}")
+  if (family STREQUAL "x86")
+    # Multi-target: AVX-512 with VNNI (Zen 4 / Sapphire Rapids feature set),
+    # AVX2, then SSE4.1; chosen at run time by the CPU's features.
+    set(t "x86-64-${os}-avx-avx2-avx512-avx512_skylake-avx512_cannonlake-avx512_zen4-f16c-fma-sse41"
+          "x86-64-${os}-avx-avx2-f16c-fma-sse41"
+          "x86-64-${os}-sse41")
+  elseif (family STREQUAL "arm64")
+    set(t "arm-64-${os}-arm_dot_prod")
+  elseif (family STREQUAL "gpu" OR family MATCHES "^mali_")
+    if (CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)$" OR os STREQUAL "android")
+      set(t "arm-64-${os}-opencl")
+    else ()
+      set(t "x86-64-${os}-opencl")
+    endif ()
+  else ()
+    message(FATAL_ERROR "mobiq: unknown schedule family '${family}'")
+  endif ()
+  set(${out_var} "${t}" PARENT_SCOPE)
+endfunction()
+
+# Generator params a family needs in its algorithm (not its schedule).
+function(mobiq_family_params family generator out_var)
+  set(p "")
+  if (generator STREQUAL "gemm_int8" AND family STREQUAL "x86")
+    list(APPEND p unsigned_lhs=true)  # vpdpbusd is u8 x s8
+  endif ()
+  set(${out_var} "${p}" PARENT_SCOPE)
+endfunction()
+
+function(mobiq_add_kernel NAME)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "INSPECT" "GENERATOR;SCHEDULE" "PARAMS")
+  mobiq_family_targets("${ARG_SCHEDULE}" targets)
+  mobiq_family_params("${ARG_SCHEDULE}" "${ARG_GENERATOR}" family_params)
+  set(extra "")
+  if (ARG_INSPECT OR MOBIQ_INSPECT)
+    list(LENGTH targets n_targets)
+    if (n_targets EQUAL 1)
+      list(APPEND extra STMT "${NAME}_stmt" ASSEMBLY "${NAME}_asm")
+    else ()
+      # Multi-target libraries emit no single stmt; inspect the first (best) target.
+      list(GET targets 0 first)
+      add_halide_library(${NAME}_inspect FROM mobiq::halide_generators::mobiq_generators
+                         GENERATOR ${ARG_GENERATOR} FUNCTION_NAME ${NAME}_inspect TARGETS ${first}
+                         PARAMS schedule=${ARG_SCHEDULE} ${family_params} ${ARG_PARAMS}
+                         USE_RUNTIME mobiq_halide_runtime
+                         STMT "${NAME}_stmt" ASSEMBLY "${NAME}_asm")
+      add_dependencies(mobiq_inspect ${NAME}_inspect)
+    endif ()
+  endif ()
+  add_halide_library(${NAME} FROM mobiq::halide_generators::mobiq_generators
+                     GENERATOR ${ARG_GENERATOR}
+                     TARGETS ${targets}
+                     PARAMS schedule=${ARG_SCHEDULE} ${family_params} ${ARG_PARAMS}
+                     USE_RUNTIME mobiq_halide_runtime
+                     ${extra})
+  set_property(GLOBAL APPEND PROPERTY MOBIQ_KERNELS ${NAME})
+  if (extra)
+    add_dependencies(mobiq_inspect ${NAME})
+  endif ()
+endfunction()

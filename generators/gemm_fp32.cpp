@@ -1,0 +1,54 @@
+// gemm_fp32, the FP32 baseline: C(n, m) = clamp(sum_k A(k, m) * B(n, k) + bias(n), lo, hi).
+// A (lhs) is (k, m), k innermost (im2col rows / NHWC pixels); B (rhs) is
+// (n, k), n innermost, so a vector of outputs along n reads a dense row of B
+// and one broadcast of A. The clamp fuses ReLU / ReLU6 (lo = -inf, hi = +inf: none).
+#include "Halide.h"
+#include "gemm_fp32.h"
+#include "schedule_registry.h"
+
+namespace {
+
+using namespace Halide;
+
+class GemmFp32 : public Generator<GemmFp32> {
+public:
+    GeneratorParam<std::string> schedule_family{"schedule", "x86"};
+
+    Input<Buffer<float, 2>> lhs{"lhs"};
+    Input<Buffer<float, 2>> rhs{"rhs"};
+    Input<Buffer<float, 1>> bias{"bias"};
+    Input<float> output_min{"output_min"};
+    Input<float> output_max{"output_max"};
+    Output<Buffer<float, 2>> output{"output"};
+
+    void generate() {
+        mobiq::GemmFp32Stages s;
+        Var n = s.n, m = s.m;
+        Expr K = lhs.dim(0).extent();
+        s.k = RDom(0, K, "k");
+        s.dot(n, m) = 0.0f;
+        s.dot(n, m) += lhs(s.k, m) * rhs(n, s.k);
+        output(n, m) = clamp(s.dot(n, m) + bias(n), output_min, output_max);
+
+        add_requirement(rhs.dim(1).extent() == K, "gemm_fp32: rhs K (", rhs.dim(1).extent(), ") != lhs K (", K, ")");
+
+        lhs.dim(0).set_min(0).set_stride(1);
+        rhs.dim(0).set_min(0).set_stride(1);
+        rhs.dim(1).set_min(0);
+        output.dim(0).set_min(0).set_stride(1);
+        output.dim(1).set_min(0);
+        lhs.set_estimates({{0, 1152}, {0, 784}});
+        rhs.set_estimates({{0, 128}, {0, 1152}});
+        bias.set_estimates({{0, 128}});
+        output.set_estimates({{0, 128}, {0, 784}});
+
+        s.output = output;
+        s.N = output.dim(0).extent();
+        s.M = output.dim(1).extent();
+        mobiq::ScheduleRegistry<mobiq::GemmFp32Stages>::apply(schedule_family, s, get_target());
+    }
+};
+
+}  // namespace
+
+HALIDE_REGISTER_GENERATOR(GemmFp32, gemm_fp32)

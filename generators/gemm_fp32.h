@@ -1,0 +1,16 @@
+// gemm_fp32: the Funcs and Vars its schedules may touch.
+#pragma once
+
+#include "Halide.h"
+
+namespace mobiq {
+
+struct GemmFp32Stages {
+    Halide::Func output;  // float (n, m)
+    Halide::Func dot;     // float (n, m): sum_k lhs(k, m) * rhs(n, k)
+    Halide::Var n, m;
+    Halide::RDom k;
+    Halide::Expr N, M;
+};
+
+}  // namespace mobiq

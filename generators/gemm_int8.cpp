@@ -1,0 +1,113 @@
+// gemm_int8: C(n, m) = sum_k (A(k, m) - za) * (B(k, n) - zb(n)) + bias(n),
+// then optionally requantized to int8 (docs/arithmetic.md, "GEMM").
+//
+// A (lhs) is int8 (k, m), k innermost: an im2col row per output pixel, or the
+// NHWC activations themselves for 1x1 convolutions. K must be a multiple of 4
+// (the packer pads; see docs/arithmetic.md, "Padding K").
+// B (rhs) is int8 pre-packed as (k % 4, n, k / 4): 4 consecutive k of a column
+// are adjacent, the layout every 4-deep int8 dot-product instruction wants.
+// rhs_column_sum(n) = sum_k B(k, n) is computed once at packing time.
+//
+// The zero-point expansion
+//   sum (a - za)(b - zb) = sum a*b - zb*sum a - za*sum b + K*za*zb
+// puts za*sum b and K*za*zb in column_term (per column, no per-MAC work), and
+// the only per-row term, zb*sum a, exists only in the weight_zero_point variant.
+// unsigned_lhs computes sum (a + 128)*b and takes 128*sum b back in column_term,
+// for dot-product instructions that are u8 x s8 (x86 vpdpbusd).
+#include "Halide.h"
+#include "gemm_int8.h"
+#include "quantized_multiplier.h"
+#include "schedule_registry.h"
+
+namespace {
+
+using namespace Halide;
+
+class GemmInt8 : public Generator<GemmInt8> {
+public:
+    GeneratorParam<std::string> schedule_family{"schedule", "x86"};
+    GeneratorParam<bool> weight_zero_point{"weight_zero_point", false};
+    GeneratorParam<bool> requantize{"requantize", true};
+    GeneratorParam<bool> unsigned_lhs{"unsigned_lhs", false};
+
+    Input<Buffer<int8_t, 2>> lhs{"lhs"};
+    Input<int32_t> lhs_zero_point{"lhs_zero_point"};
+    Input<Buffer<int8_t, 3>> rhs{"rhs"};
+    Input<Buffer<int32_t, 1>> rhs_column_sum{"rhs_column_sum"};
+    Input<Buffer<int32_t, 1>> rhs_zero_point{"rhs_zero_point"};  // read only by the weight_zero_point variant
+    Input<Buffer<int32_t, 1>> bias{"bias"};
+    Input<Buffer<int32_t, 1>> multiplier{"multiplier"};          // read only by the requantize variant
+    Input<Buffer<int32_t, 1>> shift{"shift"};
+    Input<int32_t> output_zero_point{"output_zero_point"};
+    Input<int32_t> output_min{"output_min"};
+    Input<int32_t> output_max{"output_max"};
+
+    void configure() {
+        output_ = add_output<Buffer<void, 2>>("output", requantize ? Int(8) : Int(32));
+    }
+
+    void generate() {
+        mobiq::GemmInt8Stages s;
+        Var n = s.n, m = s.m;
+        Expr K = lhs.dim(0).extent();
+        Expr groups = rhs.dim(2).extent();
+
+        s.k = RDom(0, 4, 0, groups, "k");
+        RVar kk = s.k.x, kg = s.k.y;
+        Expr a = lhs(4 * kg + kk, m);
+        Expr a_wide = unsigned_lhs ? cast<int32_t>(cast<uint8_t>(a) ^ cast<uint8_t>(0x80)) : cast<int32_t>(a);
+        s.dot(n, m) = 0;
+        s.dot(n, m) += a_wide * cast<int32_t>(rhs(kk, n, kg));
+
+        Expr za = lhs_zero_point;
+        Expr col = bias(n) - za * rhs_column_sum(n);
+        if (weight_zero_point) col += K * za * rhs_zero_point(n);
+        if (unsigned_lhs) col -= 128 * rhs_column_sum(n);
+        s.column_term(n) = col;
+
+        Expr acc = s.dot(n, m) + s.column_term(n);
+        if (weight_zero_point) {
+            s.row_k = RDom(0, K, "row_k");
+            s.row_sum(m) = 0;
+            s.row_sum(m) += cast<int32_t>(lhs(s.row_k, m));
+            acc -= rhs_zero_point(n) * s.row_sum(m);
+        }
+
+        auto &out = *output_;
+        if (requantize) {
+            Expr scaled = mobiq::multiply_by_quantized_multiplier(acc, multiplier(n), shift(n));
+            out(n, m) = cast<int8_t>(clamp(scaled + output_zero_point, output_min, output_max));
+        } else {
+            out(n, m) = acc;
+        }
+
+        add_requirement(rhs.dim(0).extent() == 4, "gemm_int8: rhs must be packed as (4, N, K/4)");
+        add_requirement(K == 4 * groups, "gemm_int8: lhs K (", K, ") != 4 * rhs groups (", groups, "); pad K to a multiple of 4");
+        add_requirement(output_min <= output_max, "gemm_int8: output_min > output_max");
+
+        // Dense layouts: vector loads of 4 k for a row and of 4 k x n for the packed rhs.
+        lhs.dim(0).set_min(0).set_stride(1);
+        rhs.dim(0).set_min(0).set_extent(4).set_stride(1);
+        rhs.dim(1).set_min(0).set_stride(4);
+        rhs.dim(2).set_min(0);
+        out.dim(0).set_min(0).set_stride(1);
+        out.dim(1).set_min(0);
+
+        lhs.set_estimates({{0, 1152}, {0, 784}});
+        rhs.set_estimates({{0, 4}, {0, 128}, {0, 288}});
+        for (auto *b : {&rhs_column_sum, &rhs_zero_point, &bias, &multiplier, &shift}) b->set_estimates({{0, 128}});
+        out.set_estimates({{0, 128}, {0, 784}});
+
+        s.output = out;
+        s.N = out.dim(0).extent();
+        s.M = out.dim(1).extent();
+        mobiq::ScheduleRegistry<mobiq::GemmInt8Stages>::apply(schedule_family, s, get_target());
+    }
+
+private:
+    Output<Buffer<void, 2>> *output_ = nullptr;
+};
+
+}  // namespace
+
+HALIDE_REGISTER_GENERATOR(GemmInt8, gemm_int8)

@@ -1,0 +1,19 @@
+// gemm_int8: the Funcs and Vars its schedules may touch.
+#pragma once
+
+#include "Halide.h"
+
+namespace mobiq {
+
+struct GemmInt8Stages {
+    Halide::Func output;       // (n, m): int8 (requantized) or int32
+    Halide::Func dot;          // int32 (n, m): sum_k lhs'(k, m) * rhs(k, n)
+    Halide::Func row_sum;      // int32 (m): sum_k lhs(k, m); undefined when weights are symmetric
+    Halide::Func column_term;  // int32 (n): bias and the offline zero-point terms
+    Halide::Var n, m;
+    Halide::RDom k;            // k.x: 0..3 inside a packed group of 4, k.y: group
+    Halide::RDom row_k;        // reduction of row_sum (k)
+    Halide::Expr N, M;         // output extents (for specialize)
+};
+
+}  // namespace mobiq

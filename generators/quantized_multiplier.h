@@ -1,0 +1,41 @@
+// Fixed-point requantization arithmetic (docs/arithmetic.md, "Requantization").
+// Bit-exact with gemmlowp/TFLite's MultiplyByQuantizedMultiplier:
+//   SaturatingRoundingDoublingHighMul(x << left_shift, multiplier)
+//   followed by RoundingDivideByPOT(., right_shift).
+#pragma once
+
+#include "Halide.h"
+
+namespace mobiq {
+
+// gemmlowp's SaturatingRoundingDoublingHighMul(a, b) equals round-half-up of
+// a*b / 2^31, saturated (only INT32_MIN*INT32_MIN saturates); Halide's
+// rounding_mul_shift_right(a, b, 31) is exactly that (proof in docs/arithmetic.md).
+inline Halide::Expr saturating_rounding_doubling_high_mul(const Halide::Expr &a, const Halide::Expr &b) {
+    return Halide::rounding_mul_shift_right(a, b, 31);
+}
+
+// gemmlowp's RoundingDivideByPOT: arithmetic shift right by `exponent`
+// (0..31) rounding to nearest, ties away from zero.
+inline Halide::Expr rounding_divide_by_pot(const Halide::Expr &x, const Halide::Expr &exponent) {
+    using namespace Halide;
+    Expr mask = (Expr(1) << exponent) - 1;
+    Expr remainder = x & mask;
+    Expr threshold = (mask >> 1) + select(x < 0, 1, 0);
+    return (x >> exponent) + select(remainder > threshold, 1, 0);
+}
+
+// x * multiplier * 2^shift with multiplier a Q31 value in [2^30, 2^31) and
+// shift in [-31, 30] (positive: left). The left shift saturates instead of
+// wrapping (TFLite leaves that overflow undefined).
+inline Halide::Expr multiply_by_quantized_multiplier(const Halide::Expr &x, const Halide::Expr &multiplier,
+                                                     const Halide::Expr &shift) {
+    using namespace Halide;
+    Expr left = max(shift, 0);
+    Expr right = max(-shift, 0);
+    // Saturating 32-bit left shift: clamp first so that the shift cannot overflow.
+    Expr shifted = clamp(x, Int(32).min() >> left, Int(32).max() >> left) << left;
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier), right);
+}
+
+}  // namespace mobiq

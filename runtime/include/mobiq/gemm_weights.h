@@ -1,0 +1,30 @@
+// Weight pre-packing for the GEMM kernels (done once at model load).
+// Layouts are described in docs/arithmetic.md ("Packed weights").
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace mobiq {
+
+// int8 weights packed for gemm_int8: data is (4, N, K_padded / 4), i.e.
+// data[(g * N + n) * 4 + i] = w(n, 4g + i); K is padded to a multiple of 4 with
+// the column's zero point (so padding adds nothing to any sum).
+struct PackedGemmInt8Weights {
+    int k = 0, k_padded = 0, n = 0;
+    std::vector<int8_t> data;
+    std::vector<int32_t> column_sum;  // sum over the padded K of each column
+};
+
+// w is (N, K) row-major: w[n * K + k] (output channel major, as OHWI conv weights).
+// zero_point has N entries (per-channel) or 1 (per-layer); null means 0.
+PackedGemmInt8Weights pack_gemm_int8_weights(const int8_t *w, int k, int n, const int32_t *zero_point,
+                                             int zero_point_count);
+
+// fp32 weights for gemm_fp32: (N, K) row-major in, (N innermost, K) out.
+std::vector<float> pack_gemm_fp32_weights(const float *w, int k, int n);
+
+// Smallest multiple of 4 >= k: the K every gemm_int8 operand uses.
+inline int gemm_int8_padded_k(int k) { return (k + 3) / 4 * 4; }
+
+}  // namespace mobiq

@@ -1,0 +1,43 @@
+#include "mobiq/gemm_weights.h"
+
+#include <stdexcept>
+
+namespace mobiq {
+
+PackedGemmInt8Weights pack_gemm_int8_weights(const int8_t *w, int k, int n, const int32_t *zero_point,
+                                             int zero_point_count) {
+    if (!w || k <= 0 || n <= 0) throw std::invalid_argument("pack_gemm_int8_weights: empty or null weights");
+    if (zero_point && zero_point_count != 1 && zero_point_count != n)
+        throw std::invalid_argument("pack_gemm_int8_weights: zero_point count must be 1 or N");
+    PackedGemmInt8Weights p;
+    p.k = k;
+    p.k_padded = gemm_int8_padded_k(k);
+    p.n = n;
+    p.data.assign(static_cast<size_t>(p.k_padded) * n, 0);
+    p.column_sum.assign(n, 0);
+    const int groups = p.k_padded / 4;
+    for (int j = 0; j < n; j++) {
+        const int32_t zp = zero_point ? zero_point[zero_point_count == 1 ? 0 : j] : 0;
+        int32_t sum = 0;
+        for (int g = 0; g < groups; g++) {
+            for (int i = 0; i < 4; i++) {
+                const int kk = 4 * g + i;
+                const int8_t v = kk < k ? w[static_cast<size_t>(j) * k + kk] : static_cast<int8_t>(zp);
+                p.data[(static_cast<size_t>(g) * n + j) * 4 + i] = v;
+                sum += v;
+            }
+        }
+        p.column_sum[j] = sum;
+    }
+    return p;
+}
+
+std::vector<float> pack_gemm_fp32_weights(const float *w, int k, int n) {
+    if (!w || k <= 0 || n <= 0) throw std::invalid_argument("pack_gemm_fp32_weights: empty or null weights");
+    std::vector<float> out(static_cast<size_t>(k) * n);
+    for (int j = 0; j < n; j++)
+        for (int kk = 0; kk < k; kk++) out[static_cast<size_t>(kk) * n + j] = w[static_cast<size_t>(j) * k + kk];
+    return out;
+}
+
+}  // namespace mobiq

@@ -1,0 +1,87 @@
+// CPU (x86 and arm64) GEMM schedules, parameterized by the vector width and the
+// register tile of the target; each family's file picks the numbers and says why.
+//
+// The output is tiled in register blocks of (vectors * lanes) columns x rows;
+// the dot product of a block lives in registers (compute_at the block) and
+// sweeps all of K. Blocks of one row strip share the rows of A (L1-resident),
+// strips run in parallel. Small outputs (fewer columns than a block or fewer
+// rows) fall to narrower specializations so that any shape works.
+#pragma once
+
+#include "Halide.h"
+#include "gemm_fp32.h"
+#include "gemm_int8.h"
+
+namespace mobiq {
+
+struct CpuGemmTile {
+    int lanes;    // int32 / float lanes in one vector register
+    int vectors;  // vectors per register block along n
+    int rows;     // rows (m) per register block
+};
+
+namespace detail {
+
+// Applies the register-block tiling of `out`, specialized by size; `dot` is
+// computed per block. Returns nothing: the stages are scheduled in place.
+template <typename Stages>
+void tile_gemm_output(Stages &s, const CpuGemmTile &t) {
+    using namespace Halide;
+    Var no("no"), mo("mo"), ni("ni"), mi("mi");
+    Func out = s.output;
+    const int block = t.lanes * t.vectors;
+    // Full register blocks; ShiftInwards recomputes a few overlapping outputs at the edges.
+    out.specialize(s.N >= block && s.M >= t.rows)
+        .tile(s.n, s.m, no, mo, ni, mi, block, t.rows, TailStrategy::ShiftInwards)
+        .vectorize(ni, t.lanes)
+        .unroll(ni)
+        .unroll(mi)
+        .parallel(mo);
+    // One vector wide.
+    out.specialize(s.N >= t.lanes)
+        .tile(s.n, s.m, no, mo, ni, mi, t.lanes, 1, TailStrategy::ShiftInwards)
+        .vectorize(ni)
+        .parallel(mo);
+    // Narrower than a vector: scalar columns.
+    out.tile(s.n, s.m, no, mo, ni, mi, 1, 1).parallel(mo);
+
+    s.dot.compute_at(out, no).vectorize(s.n, t.lanes, TailStrategy::GuardWithIf).unroll(s.m);
+}
+
+}  // namespace detail
+
+inline void schedule_gemm_int8_cpu(GemmInt8Stages &s, const CpuGemmTile &t) {
+    using namespace Halide;
+    detail::tile_gemm_output(s, t);
+    // Inner loop: 4 k of one row (one 32-bit broadcast) against 4 k x lanes
+    // columns: the 4-deep int8 dot-product instruction (vpdpbusd / sdot).
+    RVar kk = s.k.x, kg = s.k.y;
+    Var nv("nv");
+    s.dot.update()
+        .split(s.n, s.n, nv, t.lanes, TailStrategy::GuardWithIf)
+        .reorder(kk, nv, s.n, s.m, kg)
+        .atomic()
+        .vectorize(kk)
+        .vectorize(nv)
+        .unroll(s.n)
+        .unroll(s.m);
+    s.column_term.compute_root().vectorize(s.n, t.lanes, TailStrategy::GuardWithIf);
+    if (s.row_sum.defined()) {
+        Var mo("mo");
+        s.row_sum.compute_at(s.output, mo);
+    }
+}
+
+inline void schedule_gemm_fp32_cpu(GemmFp32Stages &s, const CpuGemmTile &t) {
+    using namespace Halide;
+    detail::tile_gemm_output(s, t);
+    Var nv("nv");
+    s.dot.update()
+        .split(s.n, s.n, nv, t.lanes, TailStrategy::GuardWithIf)
+        .reorder(nv, s.n, s.m, s.k)
+        .vectorize(nv)
+        .unroll(s.n)
+        .unroll(s.m);
+}
+
+}  // namespace mobiq

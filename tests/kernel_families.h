@@ -1,0 +1,47 @@
+// The kernel families built into this test binary, as a table of function
+// pointers, so every test runs against each family (host x86 or arm64, and the
+// OpenCL families on the OpenCL device) under a name that says which.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "HalideBuffer.h"
+#include "gtest/gtest.h"
+
+struct halide_buffer_t;
+
+namespace mobiq::test {
+
+using GemmInt8Fn = int (*)(halide_buffer_t *, int32_t, halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
+                           halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, int32_t, int32_t, int32_t,
+                           halide_buffer_t *);
+using GemmFp32Fn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, float, float, halide_buffer_t *);
+using RequantizeFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, int32_t, int32_t, int32_t,
+                             halide_buffer_t *);
+
+struct KernelFamily {
+    std::string name;  // test-name suffix: host_x86, arm64, opencl_gpu, opencl_mali_g52, ...
+    bool opencl;
+    GemmInt8Fn gemm_int8, gemm_int8_asymw, gemm_int8_i32, gemm_int8_asymw_i32;
+    GemmFp32Fn gemm_fp32;
+    RequantizeFn requantize_per_channel, requantize_per_layer;
+};
+
+const std::vector<KernelFamily> &kernel_families();
+
+// Marks host-filled buffers dirty so a GPU pipeline uploads them.
+template <typename T>
+void host_dirty(Halide::Runtime::Buffer<T> &b) {
+    b.set_host_dirty();
+}
+
+// Brings a result back to the host (no-op for CPU families).
+template <typename T>
+void to_host(Halide::Runtime::Buffer<T> &b) {
+    b.copy_to_host();
+}
+
+inline std::string family_name(const testing::TestParamInfo<KernelFamily> &info) { return info.param.name; }
+
+}  // namespace mobiq::test

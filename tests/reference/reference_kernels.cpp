@@ -1,0 +1,89 @@
+#include "reference_kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace mobiq::ref {
+
+int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
+    const bool overflow = a == b && a == std::numeric_limits<int32_t>::min();
+    const int64_t ab = static_cast<int64_t>(a) * static_cast<int64_t>(b);
+    const int32_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+    const int32_t high = static_cast<int32_t>((ab + nudge) / (int64_t{1} << 31));
+    return overflow ? std::numeric_limits<int32_t>::max() : high;
+}
+
+int32_t rounding_divide_by_pot(int32_t x, int exponent) {
+    const int32_t mask = static_cast<int32_t>((int64_t{1} << exponent) - 1);
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
+    const int left = shift > 0 ? shift : 0;
+    const int right = shift > 0 ? 0 : -shift;
+    const int64_t wide = static_cast<int64_t>(x) * (int64_t{1} << left);
+    const int32_t shifted = static_cast<int32_t>(
+        std::clamp<int64_t>(wide, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()));
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier), right);
+}
+
+void quantize_multiplier(double real, int32_t *multiplier, int *shift) {
+    int exp = 0;
+    const double q = std::frexp(real, &exp);  // real = q * 2^exp, q in [0.5, 1)
+    int64_t q31 = static_cast<int64_t>(std::llround(q * (int64_t{1} << 31)));
+    if (q31 == (int64_t{1} << 31)) {
+        q31 /= 2;
+        exp++;
+    }
+    *multiplier = static_cast<int32_t>(q31);
+    *shift = exp;
+}
+
+int8_t Requantization::apply(int32_t acc, int channel) const {
+    const size_t c = multiplier.size() == 1 ? 0 : static_cast<size_t>(channel);
+    int32_t v = multiply_by_quantized_multiplier(acc, multiplier[c], shift[c]) + output_zero_point;
+    v = std::min(std::max(v, output_min), output_max);
+    return static_cast<int8_t>(v);
+}
+
+std::vector<int8_t> requantize(const std::vector<int32_t> &in, int channels, const Requantization &rq) {
+    std::vector<int8_t> out(in.size());
+    for (size_t i = 0; i < in.size(); i++) out[i] = rq.apply(in[i], static_cast<int>(i % channels));
+    return out;
+}
+
+std::vector<int32_t> gemm_int8_acc(const std::vector<int8_t> &a, int32_t za, const std::vector<int8_t> &w,
+                                   const std::vector<int32_t> &zw, const std::vector<int32_t> &bias, int m, int n,
+                                   int k) {
+    std::vector<int32_t> c(static_cast<size_t>(m) * n);
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            const int32_t z = zw.size() == 1 ? zw[0] : zw[j];
+            int64_t acc = bias[j];
+            for (int kk = 0; kk < k; kk++)
+                acc += static_cast<int64_t>(a[static_cast<size_t>(i) * k + kk] - za) *
+                       (w[static_cast<size_t>(j) * k + kk] - z);
+            c[static_cast<size_t>(i) * n + j] = static_cast<int32_t>(acc);
+        }
+    }
+    return c;
+}
+
+std::vector<float> gemm_fp32(const std::vector<float> &a, const std::vector<float> &w,
+                             const std::vector<float> &bias, float lo, float hi, int m, int n, int k) {
+    std::vector<float> c(static_cast<size_t>(m) * n);
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            double acc = bias[j];
+            for (int kk = 0; kk < k; kk++)
+                acc += static_cast<double>(a[static_cast<size_t>(i) * k + kk]) * w[static_cast<size_t>(j) * k + kk];
+            c[static_cast<size_t>(i) * n + j] = std::min(std::max(static_cast<float>(acc), lo), hi);
+        }
+    }
+    return c;
+}
+
+}  // namespace mobiq::ref

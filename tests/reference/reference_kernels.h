@@ -1,0 +1,40 @@
+// Plain scalar C++ references for the kernels: written from the definitions in
+// docs/arithmetic.md (gemmlowp's output-stage arithmetic, the zero-point GEMM
+// as a direct sum of (a - za)(w - zw)), sharing no code with the generators.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace mobiq::ref {
+
+// gemmlowp SaturatingRoundingDoublingHighMul.
+int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b);
+// gemmlowp RoundingDivideByPOT, exponent in [0, 31].
+int32_t rounding_divide_by_pot(int32_t x, int exponent);
+// TFLite MultiplyByQuantizedMultiplier with a saturating left shift.
+int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift);
+
+// Splits a real multiplier (> 0) into a Q31 multiplier in [2^30, 2^31) and a shift.
+void quantize_multiplier(double real, int32_t *multiplier, int *shift);
+
+struct Requantization {
+    std::vector<int32_t> multiplier, shift;  // N entries (per channel) or 1 (per layer)
+    int32_t output_zero_point = 0, output_min = -128, output_max = 127;
+    int8_t apply(int32_t acc, int channel) const;
+};
+
+// in and out are (rows, channels), channels innermost.
+std::vector<int8_t> requantize(const std::vector<int32_t> &in, int channels, const Requantization &rq);
+
+// C(m, n) = sum_k (A(m, k) - za) * (W(n, k) - zw(n)) + bias(n); A is (M, K), W is (N, K).
+// zw has N entries or 1. Returns int32 (M, N).
+std::vector<int32_t> gemm_int8_acc(const std::vector<int8_t> &a, int32_t za, const std::vector<int8_t> &w,
+                                   const std::vector<int32_t> &zw, const std::vector<int32_t> &bias, int m, int n,
+                                   int k);
+
+// C(m, n) = clamp(sum_k A(m, k) * W(n, k) + bias(n), lo, hi), accumulated in double.
+std::vector<float> gemm_fp32(const std::vector<float> &a, const std::vector<float> &w,
+                             const std::vector<float> &bias, float lo, float hi, int m, int n, int k);
+
+}  // namespace mobiq::ref

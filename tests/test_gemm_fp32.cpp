@@ -1,0 +1,80 @@
+// gemm_fp32 against a double-precision reference. Tolerance: each output may
+// differ by 1e-5 * (sum_k |a_k w_k| + |bias|) (float32 summation in another
+// order; a few ulp per term at K up to 4608), stated in docs/arithmetic.md.
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "gemm_shapes.h"
+#include "gtest/gtest.h"
+#include "kernel_families.h"
+#include "mobiq/gemm_weights.h"
+#include "reference/reference_kernels.h"
+
+namespace mobiq::test {
+namespace {
+
+using Halide::Runtime::Buffer;
+
+class GemmFp32 : public testing::TestWithParam<KernelFamily> {
+protected:
+    void run(const GemmShape &sh, float lo, float hi, uint32_t seed) {
+        SCOPED_TRACE(sh.str());
+        std::mt19937 rng(seed);
+        std::normal_distribution<float> d(0.0f, 1.0f);
+        const int m = sh.m, n = sh.n, k = sh.k;
+        std::vector<float> a(static_cast<size_t>(m) * k), w(static_cast<size_t>(n) * k), bias(n);
+        for (auto &v : a) v = d(rng);
+        for (auto &v : w) v = d(rng) / std::sqrt(static_cast<float>(k));
+        for (auto &v : bias) v = d(rng);
+        std::vector<float> packed = pack_gemm_fp32_weights(w.data(), k, n);
+        Buffer<float> lhs(a.data(), k, m), rhs(packed.data(), n, k), bias_b(bias.data(), n), out(n, m);
+        host_dirty(lhs);
+        host_dirty(rhs);
+        host_dirty(bias_b);
+        ASSERT_EQ(GetParam().gemm_fp32(lhs, rhs, bias_b, lo, hi, out), 0);
+        to_host(out);
+        const auto want = ref::gemm_fp32(a, w, bias, lo, hi, m, n, k);
+        int bad = 0;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double mag = std::fabs(bias[j]);
+                for (int kk = 0; kk < k; kk++) mag += std::fabs(a[static_cast<size_t>(i) * k + kk] * w[static_cast<size_t>(j) * k + kk]);
+                const double err = std::fabs(out(j, i) - want[static_cast<size_t>(i) * n + j]);
+                if (err > 1e-5 * mag && bad++ < 5)
+                    ADD_FAILURE() << "at (m=" << i << ", n=" << j << "): got " << out(j, i) << ", want "
+                                  << want[static_cast<size_t>(i) * n + j] << " (tolerance " << 1e-5 * mag << ")";
+            }
+        EXPECT_EQ(bad, 0);
+    }
+};
+
+TEST_P(GemmFp32, Linear) {
+    const float inf = std::numeric_limits<float>::infinity();
+    uint32_t seed = 1;
+    for (const auto &sh : edge_gemm_shapes()) run(sh, -inf, inf, seed++);
+    for (const auto &sh : resnet50_gemm_shapes()) run(sh, -inf, inf, seed++);
+}
+
+TEST_P(GemmFp32, ReluAndRelu6) {
+    for (const auto &sh : edge_gemm_shapes()) {
+        run(sh, 0.0f, std::numeric_limits<float>::infinity(), 50);
+        run(sh, 0.0f, 6.0f, 51);
+    }
+}
+
+TEST_P(GemmFp32, RejectsMismatchedK) {
+    Buffer<float> lhs(8, 4), rhs(16, 7), bias(16), out(16, 4);
+    lhs.fill(1.0f);
+    rhs.fill(1.0f);
+    bias.fill(0.0f);
+    host_dirty(lhs);
+    host_dirty(rhs);
+    host_dirty(bias);
+    EXPECT_NE(GetParam().gemm_fp32(lhs, rhs, bias, -1.0f, 1.0f, out), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, GemmFp32, testing::ValuesIn(kernel_families()), family_name);
+
+}  // namespace
+}  // namespace mobiq::test

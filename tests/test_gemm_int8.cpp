@@ -1,0 +1,170 @@
+// gemm_int8 against the direct-sum reference, for every quantization scheme of
+// docs/arithmetic.md, per family, bit-exact.
+#include <random>
+
+#include "gemm_shapes.h"
+#include "gtest/gtest.h"
+#include "kernel_families.h"
+#include "mobiq/gemm_weights.h"
+#include "reference/reference_kernels.h"
+
+namespace mobiq::test {
+namespace {
+
+using Halide::Runtime::Buffer;
+
+struct Scheme {
+    bool asym_activations;
+    bool asym_weights;
+    bool per_channel;
+    bool requantize;
+    bool relu = false;
+    int32_t force_za = 999, force_zw = 999;  // 999: random
+    int a_lo = -128, a_hi = 127;              // activation value range
+};
+
+class GemmInt8 : public testing::TestWithParam<KernelFamily> {
+protected:
+    void run(const GemmShape &sh, const Scheme &sc, uint32_t seed) {
+        SCOPED_TRACE(sh.str());
+        std::mt19937 rng(seed);
+        auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+        const int m = sh.m, n = sh.n, k = sh.k;
+
+        const int32_t za = sc.force_za != 999 ? sc.force_za : (sc.asym_activations ? uni(-128, 127) : 0);
+        std::vector<int32_t> zw(sc.per_channel ? n : 1, 0);
+        for (auto &z : zw) z = sc.force_zw != 999 ? sc.force_zw : (sc.asym_weights ? uni(-128, 127) : 0);
+        std::vector<int8_t> a(static_cast<size_t>(m) * k), w(static_cast<size_t>(n) * k);
+        for (auto &v : a) v = static_cast<int8_t>(uni(sc.a_lo, sc.a_hi));
+        for (auto &v : w) v = static_cast<int8_t>(sc.asym_weights ? uni(-128, 127) : uni(-127, 127));
+        std::vector<int32_t> bias(n);
+        for (auto &b : bias) b = uni(-60000, 60000);
+
+        ref::Requantization rq;
+        std::uniform_real_distribution<double> scale(std::log(2e-5), std::log(2e-2));
+        for (int j = 0; j < (sc.per_channel ? n : 1); j++) {
+            int32_t mult;
+            int shift;
+            ref::quantize_multiplier(std::exp(scale(rng)), &mult, &shift);
+            rq.multiplier.push_back(mult);
+            rq.shift.push_back(shift);
+        }
+        rq.output_zero_point = sc.asym_activations ? uni(-128, 127) : 0;
+        rq.output_min = sc.relu ? rq.output_zero_point : -128;
+        rq.output_max = 127;
+
+        // Kernel operands: A padded to K multiple of 4 with arbitrary values (padding must not matter).
+        const PackedGemmInt8Weights packed = pack_gemm_int8_weights(w.data(), k, n, zw.data(), static_cast<int>(zw.size()));
+        const int kp = packed.k_padded;
+        Buffer<int8_t> lhs(kp, m);
+        for (int i = 0; i < m; i++)
+            for (int kk = 0; kk < kp; kk++)
+                lhs(kk, i) = kk < k ? a[static_cast<size_t>(i) * k + kk] : static_cast<int8_t>(uni(-128, 127));
+        std::vector<int8_t> rhs_data = packed.data;
+        std::vector<int32_t> colsum = packed.column_sum;
+        Buffer<int8_t> rhs(rhs_data.data(), 4, n, kp / 4);
+        Buffer<int32_t> colsum_b(colsum.data(), n);
+        // Per-layer parameters are broadcast to N entries: the kernel reads one per column.
+        auto per_column = [n](const std::vector<int32_t> &v) {
+            Buffer<int32_t> b(n);
+            for (int j = 0; j < n; j++) b(j) = v.size() == 1 ? v[0] : v[j];
+            return b;
+        };
+        Buffer<int32_t> zw_b = per_column(zw), bias_b = per_column(bias), mult_b = per_column(rq.multiplier),
+                        shift_b = per_column(rq.shift);
+        for (auto *b : {&colsum_b, &zw_b, &bias_b, &mult_b, &shift_b}) host_dirty(*b);
+        host_dirty(lhs);
+        host_dirty(rhs);
+
+        const KernelFamily &f = GetParam();
+        const auto want_acc = ref::gemm_int8_acc(a, za, w, zw, bias, m, n, k);
+        int mismatches = 0;
+        auto report = [&](int i, int j, int got, int want) {
+            if (mismatches++ < 5) ADD_FAILURE() << "at (m=" << i << ", n=" << j << "): got " << got << ", want " << want;
+        };
+        if (sc.requantize) {
+            Buffer<int8_t> out(n, m);
+            const auto fn = sc.asym_weights ? f.gemm_int8_asymw : f.gemm_int8;
+            ASSERT_EQ(fn(lhs, za, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, rq.output_zero_point, rq.output_min,
+                         rq.output_max, out),
+                      0);
+            to_host(out);
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    const int want = rq.apply(want_acc[static_cast<size_t>(i) * n + j], j);
+                    if (out(j, i) != want) report(i, j, out(j, i), want);
+                }
+        } else {
+            Buffer<int32_t> out(n, m);
+            const auto fn = sc.asym_weights ? f.gemm_int8_asymw_i32 : f.gemm_int8_i32;
+            ASSERT_EQ(fn(lhs, za, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, 0, -128, 127, out), 0);
+            to_host(out);
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    const int want = want_acc[static_cast<size_t>(i) * n + j];
+                    if (out(j, i) != want) report(i, j, out(j, i), want);
+                }
+        }
+        EXPECT_EQ(mismatches, 0);
+    }
+
+    void run_all(const Scheme &sc, uint32_t seed) {
+        for (const auto &sh : edge_gemm_shapes()) run(sh, sc, seed++);
+        for (const auto &sh : resnet50_gemm_shapes()) run(sh, sc, seed++);
+    }
+};
+
+// Activations sym/asym x weights sym/asym x per-layer/per-channel, requantized to int8.
+TEST_P(GemmInt8, Int8SymPerLayer) { run_all({false, false, false, true}, 100); }
+TEST_P(GemmInt8, Int8SymPerChannel) { run_all({false, false, true, true}, 200); }
+TEST_P(GemmInt8, Int8AsymActSymWeightsPerChannel) { run_all({true, false, true, true}, 300); }
+TEST_P(GemmInt8, Int8AsymPerLayer) { run_all({true, true, false, true}, 400); }
+TEST_P(GemmInt8, Int8AsymPerChannel) { run_all({true, true, true, true}, 500); }
+TEST_P(GemmInt8, Int8AsymPerChannelRelu) {
+    Scheme s{true, true, true, true};
+    s.relu = true;
+    run_all(s, 600);
+}
+// The raw int32 accumulators (no requantization) in both weight variants.
+TEST_P(GemmInt8, Int32SymPerChannel) { run_all({true, false, true, false}, 700); }
+TEST_P(GemmInt8, Int32AsymPerChannel) { run_all({true, true, true, false}, 800); }
+
+// Extreme zero points and saturating data: every product at its largest magnitude.
+TEST_P(GemmInt8, ExtremeZeroPoints) {
+    for (int32_t za : {-128, 127})
+        for (int32_t zw : {-128, 127}) {
+            Scheme s{true, true, true, false};
+            s.force_za = za;
+            s.force_zw = zw;
+            s.a_lo = s.a_hi = za == -128 ? 127 : -128;
+            SCOPED_TRACE("za=" + std::to_string(za) + " zw=" + std::to_string(zw));
+            run({7, 33, 4608}, s, 900 + za + zw);
+            run({49, 64, 147}, s, 901 + za + zw);
+        }
+}
+
+TEST_P(GemmInt8, RequantizedSaturates) {
+    // Large accumulators with the largest scales push outputs to both int8 limits.
+    Scheme s{false, false, true, true};
+    s.a_lo = 100;
+    s.a_hi = 127;
+    run({16, 64, 512}, s, 1000);
+}
+
+TEST_P(GemmInt8, RejectsMismatchedK) {
+    Buffer<int8_t> lhs(8, 4), rhs(4, 16, 3);
+    Buffer<int32_t> v(16), out(16, 4);
+    lhs.fill(1);
+    rhs.fill(1);
+    v.fill(0);
+    host_dirty(lhs);
+    host_dirty(rhs);
+    host_dirty(v);
+    EXPECT_NE(GetParam().gemm_int8_i32(lhs, 0, rhs, v, v, v, v, v, 0, -128, 127, out), 0)
+        << "K = 8 against 3 packed groups must be an error, not a result";
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, GemmInt8, testing::ValuesIn(kernel_families()), family_name);
+
+}  // namespace
+}  // namespace mobiq::test
