@@ -42,6 +42,9 @@ void to_host(Halide::Runtime::Buffer<T> &b) {
     b.copy_to_host();
 }
 
+// gtest prints the family by name (in test lists and failure messages).
+inline void PrintTo(const KernelFamily &f, std::ostream *os) { *os << f.name; }
+
 inline std::string family_name(const testing::TestParamInfo<KernelFamily> &info) { return info.param.name; }
 
 }  // namespace mobiq::test
