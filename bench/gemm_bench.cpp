@@ -1,0 +1,132 @@
+// INT8 and FP32 GEMM at the shapes of ResNet50's layers (bench/resnet50_gemm_shapes.h),
+// on 1 and 2 threads, as GOP/s and % of this machine's peak measured at start-up
+// in the same run (bench/machine_peak.h). int8: gemm_int8 with symmetric
+// per-channel weights, requantized to int8 (the usual deployed scheme).
+//
+//   build/host/bench/gemm_bench --benchmark_out=F.json --benchmark_out_format=json
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "HalideBuffer.h"
+#include "HalideRuntime.h"
+#include "gemm_fp32_x86.h"
+#include "gemm_int8_x86.h"
+#include "machine_peak.h"
+#include "mobiq/gemm_weights.h"
+#include "mobiq/kernel_errors.h"
+#include "resnet50_gemm_shapes.h"
+
+namespace mobiq::bench {
+namespace {
+
+using Halide::Runtime::Buffer;
+
+Peak g_peak;  // measured at start-up on g_threads threads
+int g_threads = 1;
+
+void report(benchmark::State &state, const LayerGemm &g, double peak_macs) {
+    const double macs = static_cast<double>(g.m) * g.n * g.k;
+    state.counters["GOP/s"] = benchmark::Counter(2 * macs * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    // % of peak: MAC rate over the measured peak MAC rate (set after the run from the rate above).
+    state.counters["peak_GMAC/s"] = peak_macs * 1e-9;
+    state.counters["MACs"] = macs;
+    state.counters["threads"] = g_threads;
+    state.counters["layers"] = g.count;
+}
+
+void bench_int8(benchmark::State &state, const LayerGemm g) {
+    std::mt19937 rng(1);
+    std::uniform_int_distribution<int> d(-127, 127);
+    std::vector<int8_t> w(static_cast<size_t>(g.n) * g.k);
+    for (auto &v : w) v = static_cast<int8_t>(d(rng));
+    auto packed = pack_gemm_int8_weights(w.data(), g.k, g.n, nullptr, 0);
+    Buffer<int8_t> lhs(packed.k_padded, g.m), rhs(packed.data.data(), 4, g.n, packed.k_padded / 4);
+    lhs.for_each_value([&](int8_t &v) { v = static_cast<int8_t>(d(rng)); });
+    Buffer<int32_t> colsum(packed.column_sum.data(), g.n), zw(g.n), bias(g.n), mult(g.n), shift(g.n);
+    zw.fill(0);
+    bias.fill(100);
+    mult.fill(1 << 30);
+    shift.fill(-10);
+    Buffer<int8_t> out(g.n, g.m);
+    for (auto _ : state) {
+        if (gemm_int8_x86(lhs, 3, rhs, colsum, zw, bias, mult, shift, 0, -128, 127, out) != 0) {
+            state.SkipWithError(take_last_kernel_error().c_str());
+            break;
+        }
+    }
+    report(state, g, g_peak.int8_macs_per_s);
+}
+
+void bench_fp32(benchmark::State &state, const LayerGemm g) {
+    std::mt19937 rng(2);
+    std::normal_distribution<float> d;
+    Buffer<float> lhs(g.k, g.m), rhs(g.n, g.k), bias(g.n), out(g.n, g.m);
+    lhs.for_each_value([&](float &v) { v = d(rng); });
+    rhs.for_each_value([&](float &v) { v = d(rng) * 0.05f; });
+    bias.fill(0.1f);
+    const float inf = std::numeric_limits<float>::infinity();
+    for (auto _ : state) {
+        if (gemm_fp32_x86(lhs, rhs, bias, -inf, inf, out) != 0) {
+            state.SkipWithError(take_last_kernel_error().c_str());
+            break;
+        }
+    }
+    report(state, g, g_peak.fp32_macs_per_s);
+}
+
+void bench_peak(benchmark::State &state, bool int8) {
+    Peak p;
+    for (auto _ : state) p = measure_peak(g_threads, 1);
+    state.counters["GMAC/s"] = (int8 ? p.int8_macs_per_s : p.fp32_macs_per_s) * 1e-9;
+}
+
+}  // namespace
+}  // namespace mobiq::bench
+
+// Usage: gemm_bench [--threads=N] [Google Benchmark flags]. The thread count
+// is fixed per process (HL_NUM_THREADS is read when Halide's pool starts);
+// tools/bench.sh runs 1 and 2 threads as two processes.
+int main(int argc, char **argv) {
+    using namespace mobiq::bench;
+    std::vector<char *> args;
+    for (int i = 0; i < argc; i++) {
+        std::string a = argv[i];
+        if (a.rfind("--threads=", 0) == 0) {
+            g_threads = std::atoi(a.c_str() + 10);
+            if (g_threads < 1 || g_threads > 256) {
+                std::fprintf(stderr, "gemm_bench: --threads must be 1..256, got '%s'\n", a.c_str() + 10);
+                return 2;
+            }
+        } else {
+            args.push_back(argv[i]);
+        }
+    }
+    setenv("HL_NUM_THREADS", std::to_string(g_threads).c_str(), 1);
+    int n = static_cast<int>(args.size());
+    mobiq::install_kernel_error_handler();
+    g_peak = measure_peak(g_threads);
+    std::printf("threads: %d; peak: int8 %.1f GMAC/s (vpdpbusd zmm), fp32 %.1f GMAC/s (vfmadd zmm)\n", g_threads,
+                g_peak.int8_macs_per_s * 1e-9, g_peak.fp32_macs_per_s * 1e-9);
+    benchmark::AddCustomContext("threads", std::to_string(g_threads));
+    benchmark::AddCustomContext("peak_int8_GMACps", std::to_string(g_peak.int8_macs_per_s * 1e-9));
+    benchmark::AddCustomContext("peak_fp32_GMACps", std::to_string(g_peak.fp32_macs_per_s * 1e-9));
+    benchmark::RegisterBenchmark("peak/int8_vpdpbusd", bench_peak, true)->UseRealTime()->Iterations(3);
+    benchmark::RegisterBenchmark("peak/fp32_fma", bench_peak, false)->UseRealTime()->Iterations(3);
+    for (const auto &g : kResNet50Gemms) {
+        for (const char *prec : {"int8", "fp32"}) {
+            const bool int8 = prec[0] == 'i';
+            auto *b = benchmark::RegisterBenchmark((std::string(prec) + "/" + g.name).c_str(), int8 ? bench_int8 : bench_fp32, g);
+            b->UseRealTime()->Unit(benchmark::kMillisecond);
+        }
+    }
+    benchmark::Initialize(&n, args.data());
+    if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
