@@ -35,6 +35,9 @@ void report(benchmark::State &state, const LayerGemm &g, double peak_macs) {
     // % of peak: MAC rate over the measured peak MAC rate (set after the run from the rate above).
     state.counters["peak_GMAC/s"] = peak_macs * 1e-9;
     state.counters["MACs"] = macs;
+    state.counters["M"] = g.m;
+    state.counters["N"] = g.n;
+    state.counters["K"] = g.k;
     state.counters["threads"] = g_threads;
     state.counters["layers"] = g.count;
 }
