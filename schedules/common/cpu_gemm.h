@@ -27,25 +27,35 @@ namespace detail {
 template <typename Stages>
 void tile_gemm_output(Stages &s, const CpuGemmTile &t) {
     using namespace Halide;
-    Var no("no"), mo("mo"), ni("ni"), mi("mi");
+    // Loop names shared by every specialization, so the producers can be
+    // placed once: `block` is the innermost loop over register blocks (dot
+    // lives there), `task` the parallel loop (row sums live there).
+    Var block("block"), task("task"), nb("nb"), mb("mb"), ni("ni"), mi("mi");
     Func out = s.output;
-    const int block = t.lanes * t.vectors;
-    // Full register blocks; ShiftInwards recomputes a few overlapping outputs at the edges.
-    out.specialize(s.N >= block && s.M >= t.rows)
-        .tile(s.n, s.m, no, mo, ni, mi, block, t.rows, TailStrategy::ShiftInwards)
+    const int cols = t.lanes * t.vectors;
+    // Full register blocks; ShiftInwards recomputes a few overlapping outputs
+    // at the edges. A task takes a run of row strips (about 16 tasks per call:
+    // enough to balance threads, few enough that the task overhead is small
+    // next to a strip of a K = 64 layer); inside it, each column block of B is
+    // swept over the task's strips while it is hot in cache.
+    Expr strips = (s.M + t.rows - 1) / t.rows;
+    out.specialize(s.N >= cols && s.M >= t.rows)
+        .tile(s.n, s.m, nb, mb, ni, mi, cols, t.rows, TailStrategy::ShiftInwards)
+        .split(mb, task, block, max(1, strips / 16), TailStrategy::GuardWithIf)
+        .reorder(ni, mi, block, nb, task)
         .vectorize(ni, t.lanes)
         .unroll(ni)
         .unroll(mi)
-        .parallel(mo);
+        .parallel(task);
     // One vector wide.
     out.specialize(s.N >= t.lanes)
-        .tile(s.n, s.m, no, mo, ni, mi, t.lanes, 1, TailStrategy::ShiftInwards)
+        .tile(s.n, s.m, block, task, ni, mi, t.lanes, 1, TailStrategy::ShiftInwards)
         .vectorize(ni)
-        .parallel(mo);
+        .parallel(task);
     // Narrower than a vector: scalar columns.
-    out.tile(s.n, s.m, no, mo, ni, mi, 1, 1).parallel(mo);
+    out.tile(s.n, s.m, block, task, ni, mi, 1, 1).parallel(task);
 
-    s.dot.compute_at(out, no).vectorize(s.n, t.lanes, TailStrategy::GuardWithIf).unroll(s.m);
+    s.dot.compute_at(out, block).vectorize(s.n, t.lanes, TailStrategy::GuardWithIf).unroll(s.m);
 }
 
 }  // namespace detail
@@ -66,10 +76,7 @@ inline void schedule_gemm_int8_cpu(GemmInt8Stages &s, const CpuGemmTile &t) {
         .unroll(s.n)
         .unroll(s.m);
     s.column_term.compute_root().vectorize(s.n, t.lanes, TailStrategy::GuardWithIf);
-    if (s.row_sum.defined()) {
-        Var mo("mo");
-        s.row_sum.compute_at(s.output, mo);
-    }
+    if (s.row_sum.defined()) s.row_sum.compute_at(s.output, Halide::Var("task"));
 }
 
 inline void schedule_gemm_fp32_cpu(GemmFp32Stages &s, const CpuGemmTile &t) {
