@@ -11,7 +11,13 @@ struct Peak {
     double fp32_macs_per_s = 0;
 };
 
-// Median of `repetitions` timed runs on `threads` threads (one loop per thread).
-Peak measure_peak(int threads, int repetitions = 7);
+// Best of `repetitions` timed runs on `threads` threads (one loop per thread).
+Peak measure_peak(int threads, int repetitions = 9);
+
+// Element-wise maximum (peaks measured before and after a benchmark run).
+inline Peak max_peak(const Peak &a, const Peak &b) {
+    return {a.int8_macs_per_s > b.int8_macs_per_s ? a.int8_macs_per_s : b.int8_macs_per_s,
+            a.fp32_macs_per_s > b.fp32_macs_per_s ? a.fp32_macs_per_s : b.fp32_macs_per_s};
+}
 
 }  // namespace mobiq::bench

@@ -34,6 +34,6 @@ echo "table: build/bench/gemm.md, plot: build/bench/gemm.png"
 if [ "$docs" = 1 ]; then
   cp build/bench/gemm.md docs/gemm_benchmark_table.md
   cp build/bench/gemm.png docs/gemm_benchmark.png
-  cp build/bench/gemm_threads1.json build/bench/gemm_threads2.json docs/
+  for t in 1 2; do cp build/bench/gemm_threads$t.json build/bench/gemm_threads$t.json.peak docs/; done
   echo "copied into docs/"
 fi

@@ -15,7 +15,10 @@ from collections import defaultdict
 def load(path):
     with open(path) as f:
         data = json.load(f)
-    ctx = data["context"]
+    # gemm_bench writes the peak (best of the measurements before and after
+    # the run) beside the JSON, since it is known only at the end.
+    with open(path + ".peak") as f:
+        ctx = json.load(f)
     threads = int(ctx["threads"])
     peak = {"int8": float(ctx["peak_int8_GMACps"]), "fp32": float(ctx["peak_fp32_GMACps"])}
     rows = defaultdict(dict)  # layer -> prec -> stats
