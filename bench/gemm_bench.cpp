@@ -15,8 +15,7 @@
 
 #include "HalideBuffer.h"
 #include "HalideRuntime.h"
-#include "gemm_fp32_x86.h"
-#include "gemm_int8_x86.h"
+#include "mobiq_kernels.h"
 #include "machine_peak.h"
 #include "mobiq/gemm_weights.h"
 #include "mobiq/kernel_errors.h"

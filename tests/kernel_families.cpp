@@ -2,60 +2,7 @@
 
 #include "mobiq/kernel_errors.h"
 
-#if defined(MOBIQ_CPU_FAMILY_X86)
-#include "gemm_fp32_x86.h"
-#include "gemm_int8_asymw_i32_x86.h"
-#include "gemm_int8_asymw_x86.h"
-#include "gemm_int8_i32_x86.h"
-#include "gemm_int8_x86.h"
-#include "requantize_per_channel_x86.h"
-#include "requantize_per_layer_x86.h"
-#endif
-#if defined(MOBIQ_CPU_FAMILY_ARM64)
-#include "gemm_fp32_arm64.h"
-#include "gemm_int8_arm64.h"
-#include "gemm_int8_asymw_arm64.h"
-#include "gemm_int8_asymw_i32_arm64.h"
-#include "gemm_int8_i32_arm64.h"
-#include "requantize_per_channel_arm64.h"
-#include "requantize_per_layer_arm64.h"
-#endif
-#if defined(MOBIQ_GPU_FAMILY_GPU)
-#include "gemm_fp32_gpu.h"
-#include "gemm_int8_asymw_gpu.h"
-#include "gemm_int8_asymw_i32_gpu.h"
-#include "gemm_int8_gpu.h"
-#include "gemm_int8_i32_gpu.h"
-#include "requantize_per_channel_gpu.h"
-#include "requantize_per_layer_gpu.h"
-#endif
-#if defined(MOBIQ_GPU_FAMILY_MALI_G52)
-#include "gemm_fp32_mali_g52.h"
-#include "gemm_int8_asymw_i32_mali_g52.h"
-#include "gemm_int8_asymw_mali_g52.h"
-#include "gemm_int8_i32_mali_g52.h"
-#include "gemm_int8_mali_g52.h"
-#include "requantize_per_channel_mali_g52.h"
-#include "requantize_per_layer_mali_g52.h"
-#endif
-#if defined(MOBIQ_GPU_FAMILY_MALI_G72)
-#include "gemm_fp32_mali_g72.h"
-#include "gemm_int8_asymw_i32_mali_g72.h"
-#include "gemm_int8_asymw_mali_g72.h"
-#include "gemm_int8_i32_mali_g72.h"
-#include "gemm_int8_mali_g72.h"
-#include "requantize_per_channel_mali_g72.h"
-#include "requantize_per_layer_mali_g72.h"
-#endif
-#if defined(MOBIQ_GPU_FAMILY_MALI_G76)
-#include "gemm_fp32_mali_g76.h"
-#include "gemm_int8_asymw_i32_mali_g76.h"
-#include "gemm_int8_asymw_mali_g76.h"
-#include "gemm_int8_i32_mali_g76.h"
-#include "gemm_int8_mali_g76.h"
-#include "requantize_per_channel_mali_g76.h"
-#include "requantize_per_layer_mali_g76.h"
-#endif
+#include "mobiq_kernels.h"
 
 #define MOBIQ_FAMILY(label, opencl, f)                                                                       \
     KernelFamily {                                                                                           \
