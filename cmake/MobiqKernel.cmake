@@ -32,7 +32,7 @@ endfunction()
 # Generator params a family needs in its algorithm (not its schedule).
 function(mobiq_family_params family generator out_var)
   set(p "")
-  if (generator STREQUAL "gemm_int8" AND family STREQUAL "x86")
+  if (generator MATCHES "^(gemm_int8|conv2d_int8_implicit)$" AND family STREQUAL "x86")
     list(APPEND p unsigned_lhs=true)  # vpdpbusd is u8 x s8
   endif ()
   set(${out_var} "${p}" PARENT_SCOPE)

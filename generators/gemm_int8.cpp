@@ -16,7 +16,7 @@
 // for dot-product instructions that are u8 x s8 (x86 vpdpbusd).
 #include "Halide.h"
 #include "gemm_int8.h"
-#include "quantized_multiplier.h"
+#include "int8_output_stage.h"
 #include "schedule_registry.h"
 
 namespace {
@@ -55,15 +55,10 @@ public:
         s.k = RDom(0, 4, 0, groups, "k");
         RVar kk = s.k.x, kg = s.k.y;
         Expr a = lhs(4 * kg + kk, m);
-        Expr a_wide = unsigned_lhs ? cast<int32_t>(cast<uint8_t>(a) ^ cast<uint8_t>(0x80)) : cast<int32_t>(a);
         s.dot(n, m) = 0;
-        s.dot(n, m) += a_wide * cast<int32_t>(rhs(kk, n, kg));
-
-        Expr za = lhs_zero_point;
-        Expr col = bias(n) - za * rhs_column_sum(n);
-        if (weight_zero_point) col += K * za * rhs_zero_point(n);
-        if (unsigned_lhs) col -= 128 * rhs_column_sum(n);
-        s.column_term(n) = col;
+        s.dot(n, m) += mobiq::int8_dot_operand(a, unsigned_lhs) * cast<int32_t>(rhs(kk, n, kg));
+        s.column_term(n) = mobiq::int8_column_term(bias(n), rhs_column_sum(n), rhs_zero_point(n), lhs_zero_point, K,
+                                                   weight_zero_point, unsigned_lhs);
 
         Expr acc = s.dot(n, m) + s.column_term(n);
         if (weight_zero_point) {
@@ -75,8 +70,7 @@ public:
 
         auto &out = *output_;
         if (requantize) {
-            Expr scaled = mobiq::multiply_by_quantized_multiplier(acc, multiplier(n), shift(n));
-            out(n, m) = cast<int8_t>(clamp(scaled + output_zero_point, output_min, output_max));
+            out(n, m) = mobiq::int8_requantize(acc, multiplier(n), shift(n), output_zero_point, output_min, output_max);
         } else {
             out(n, m) = acc;
         }

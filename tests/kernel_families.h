@@ -19,6 +19,12 @@ using GemmInt8Fn = int (*)(halide_buffer_t *, int32_t, halide_buffer_t *, halide
 using GemmFp32Fn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, float, float, halide_buffer_t *);
 using RequantizeFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, int32_t, int32_t, int32_t,
                              halide_buffer_t *);
+using Im2colFn = int (*)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, halide_buffer_t *, halide_buffer_t *);
+using Conv2dInt8Fn = int (*)(halide_buffer_t *, int32_t, halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
+                             halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, int32_t, int32_t, int32_t,
+                             int32_t, int32_t, int32_t, int32_t, halide_buffer_t *);
+using Conv2dFp32Fn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, float, float, int32_t, int32_t,
+                             int32_t, int32_t, halide_buffer_t *);
 
 struct KernelFamily {
     std::string name;  // test-name suffix: host_x86, arm64, opencl_gpu, opencl_mali_g52, ...
@@ -26,6 +32,9 @@ struct KernelFamily {
     GemmInt8Fn gemm_int8, gemm_int8_asymw, gemm_int8_i32, gemm_int8_asymw_i32;
     GemmFp32Fn gemm_fp32;
     RequantizeFn requantize_per_channel, requantize_per_layer;
+    Im2colFn im2col_int8, im2col_fp32;
+    Conv2dInt8Fn conv2d_int8_implicit, conv2d_int8_implicit_asymw;
+    Conv2dFp32Fn conv2d_fp32_implicit;
 };
 
 const std::vector<KernelFamily> &kernel_families();

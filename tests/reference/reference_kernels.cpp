@@ -87,3 +87,55 @@ std::vector<float> gemm_fp32(const std::vector<float> &a, const std::vector<floa
 }
 
 }  // namespace mobiq::ref
+
+namespace mobiq::ref {
+
+namespace {
+template <typename T, typename Acc, typename F>
+void conv_loop(const ConvShape &s, F &&tap) {
+    for (int oy = 0; oy < s.out_h(); oy++)
+        for (int ox = 0; ox < s.out_w(); ox++)
+            for (int co = 0; co < s.cout; co++)
+                for (int ky = 0; ky < s.kh; ky++)
+                    for (int kx = 0; kx < s.kw; kx++) {
+                        const int iy = oy * s.stride + ky - s.pad, ix = ox * s.stride + kx - s.pad;
+                        for (int c = 0; c < s.cin; c++) tap(oy, ox, co, ky, kx, c, iy, ix);
+                    }
+}
+}  // namespace
+
+std::vector<int32_t> conv2d_int8_acc(const std::vector<int8_t> &input, int32_t zx, const std::vector<int8_t> &weights,
+                                     const std::vector<int32_t> &zw, const std::vector<int32_t> &bias,
+                                     const ConvShape &s) {
+    const int oh = s.out_h(), ow = s.out_w();
+    std::vector<int64_t> acc(static_cast<size_t>(oh) * ow * s.cout);
+    for (int p = 0; p < oh * ow; p++)
+        for (int co = 0; co < s.cout; co++) acc[static_cast<size_t>(p) * s.cout + co] = bias[co];
+    conv_loop<int8_t, int64_t>(s, [&](int oy, int ox, int co, int ky, int kx, int c, int iy, int ix) {
+        const bool inside = iy >= 0 && iy < s.h && ix >= 0 && ix < s.w;
+        const int32_t x = inside ? input[(static_cast<size_t>(iy) * s.w + ix) * s.cin + c] : zx;
+        const int32_t w = weights[((static_cast<size_t>(co) * s.kh + ky) * s.kw + kx) * s.cin + c];
+        const int32_t z = zw.size() == 1 ? zw[0] : zw[co];
+        acc[(static_cast<size_t>(oy) * ow + ox) * s.cout + co] += static_cast<int64_t>(x - zx) * (w - z);
+    });
+    return std::vector<int32_t>(acc.begin(), acc.end());
+}
+
+std::vector<float> conv2d_fp32(const std::vector<float> &input, const std::vector<float> &weights,
+                               const std::vector<float> &bias, float lo, float hi, const ConvShape &s) {
+    const int oh = s.out_h(), ow = s.out_w();
+    std::vector<double> acc(static_cast<size_t>(oh) * ow * s.cout);
+    for (int p = 0; p < oh * ow; p++)
+        for (int co = 0; co < s.cout; co++) acc[static_cast<size_t>(p) * s.cout + co] = bias[co];
+    conv_loop<float, double>(s, [&](int oy, int ox, int co, int ky, int kx, int c, int iy, int ix) {
+        if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) return;
+        acc[(static_cast<size_t>(oy) * ow + ox) * s.cout + co] +=
+            static_cast<double>(input[(static_cast<size_t>(iy) * s.w + ix) * s.cin + c]) *
+            weights[((static_cast<size_t>(co) * s.kh + ky) * s.kw + kx) * s.cin + c];
+    });
+    std::vector<float> out(acc.size());
+    for (size_t i = 0; i < acc.size(); i++) out[i] = std::min(std::max(static_cast<float>(acc[i]), lo), hi);
+    return out;
+}
+
+}  // namespace mobiq::ref

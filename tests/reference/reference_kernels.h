@@ -38,3 +38,25 @@ std::vector<float> gemm_fp32(const std::vector<float> &a, const std::vector<floa
                              const std::vector<float> &bias, float lo, float hi, int m, int n, int k);
 
 }  // namespace mobiq::ref
+
+namespace mobiq::ref {
+
+// A 2-D convolution layer, NHWC, batch 1, symmetric padding.
+struct ConvShape {
+    int h, w, cin, cout, kh, kw, stride, pad;
+    int out_h() const { return (h + 2 * pad - kh) / stride + 1; }
+    int out_w() const { return (w + 2 * pad - kw) / stride + 1; }
+    int k() const { return cin * kh * kw; }
+};
+
+// int32 (OH, OW, Cout) = sum over the receptive field of (x - zx) * (w - zw(co)) + bias(co);
+// input (H, W, Cin), weights OHWI (Cout, KH, KW, Cin); padding is real zero (x = zx).
+std::vector<int32_t> conv2d_int8_acc(const std::vector<int8_t> &input, int32_t zx, const std::vector<int8_t> &weights,
+                                     const std::vector<int32_t> &zw, const std::vector<int32_t> &bias,
+                                     const ConvShape &s);
+
+// float (OH, OW, Cout), double accumulation, clamped to [lo, hi].
+std::vector<float> conv2d_fp32(const std::vector<float> &input, const std::vector<float> &weights,
+                               const std::vector<float> &bias, float lo, float hi, const ConvShape &s);
+
+}  // namespace mobiq::ref

@@ -1,0 +1,21 @@
+// conv2d_int8_implicit / conv2d_fp32_implicit: the Funcs and Vars their
+// schedules may touch.
+#pragma once
+
+#include "Halide.h"
+
+namespace mobiq {
+
+struct Conv2dImplicitStages {
+    Halide::Func output;       // (co, ox, oy, n)
+    Halide::Func dot;          // (co, ox, oy, n): the receptive-field dot product
+    Halide::Func row_sum;      // (ox, oy, n): int8 with asymmetric weights only
+    Halide::Func column_term;  // (co): int8 only
+    Halide::Var co, ox, oy, n;
+    Halide::RDom r;            // int8: (ci in 0..3, cg, kx, ky); fp32: (c, kx, ky)
+    Halide::RDom row_r;        // reduction of row_sum
+    Halide::Expr C_out, OW;    // output extents of co and ox (for specialize)
+    bool int8 = true;
+};
+
+}  // namespace mobiq

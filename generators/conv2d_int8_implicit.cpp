@@ -1,0 +1,107 @@
+// conv2d_int8_implicit: NHWC int8 convolution as an implicit GEMM, with no
+// im2col buffer: each output pixel's receptive field is read straight from
+// the input. Same arithmetic, weights and variants as gemm_int8
+// (docs/arithmetic.md), with k = c + C * (kx + KW * ky).
+//
+// The input is already padded (the runtime writes the previous layer's output
+// into a buffer with a border holding the input zero point), so there are no
+// bounds checks in the inner loop: output (ox, oy) reads input
+// (ox * stride_x + kx, oy * stride_y + ky). C must be a multiple of 4 (every
+// layer but the first of the three networks; the first uses im2col).
+#include "Halide.h"
+#include "conv2d_implicit.h"
+#include "int8_output_stage.h"
+#include "schedule_registry.h"
+
+namespace {
+
+using namespace Halide;
+
+class Conv2dInt8Implicit : public Generator<Conv2dInt8Implicit> {
+public:
+    GeneratorParam<std::string> schedule_family{"schedule", "x86"};
+    GeneratorParam<bool> weight_zero_point{"weight_zero_point", false};
+    GeneratorParam<bool> requantize{"requantize", true};
+    GeneratorParam<bool> unsigned_lhs{"unsigned_lhs", false};
+
+    Input<Buffer<int8_t, 4>> input{"input"};  // (c, x, y, n), padded
+    Input<int32_t> input_zero_point{"input_zero_point"};
+    Input<Buffer<int8_t, 3>> rhs{"rhs"};      // packed (4, C_out, K / 4)
+    Input<Buffer<int32_t, 1>> rhs_column_sum{"rhs_column_sum"};
+    Input<Buffer<int32_t, 1>> rhs_zero_point{"rhs_zero_point"};
+    Input<Buffer<int32_t, 1>> bias{"bias"};
+    Input<Buffer<int32_t, 1>> multiplier{"multiplier"};
+    Input<Buffer<int32_t, 1>> shift{"shift"};
+    Input<int32_t> output_zero_point{"output_zero_point"};
+    Input<int32_t> output_min{"output_min"};
+    Input<int32_t> output_max{"output_max"};
+    Input<int32_t> kernel_w{"kernel_w"}, kernel_h{"kernel_h"};
+    Input<int32_t> stride_x{"stride_x"}, stride_y{"stride_y"};
+
+    void configure() { output_ = add_output<Buffer<void, 4>>("output", requantize ? Int(8) : Int(32)); }
+
+    void generate() {
+        mobiq::Conv2dImplicitStages s;
+        Var co = s.co, ox = s.ox, oy = s.oy, n = s.n;
+        Expr C = input.dim(0).extent();
+        Expr groups_per_tap = C / 4;
+        Expr K = C * kernel_w * kernel_h;
+
+        s.r = RDom({{0, 4}, {0, groups_per_tap}, {0, kernel_w}, {0, kernel_h}}, "r");
+        RVar ci = s.r[0], cg = s.r[1], kx = s.r[2], ky = s.r[3];
+        Expr a = input(4 * cg + ci, ox * stride_x + kx, oy * stride_y + ky, n);
+        Expr group = cg + groups_per_tap * (kx + kernel_w * ky);
+        s.dot(co, ox, oy, n) = 0;
+        s.dot(co, ox, oy, n) += mobiq::int8_dot_operand(a, unsigned_lhs) * cast<int32_t>(rhs(ci, co, group));
+        s.column_term(co) = mobiq::int8_column_term(bias(co), rhs_column_sum(co), rhs_zero_point(co), input_zero_point,
+                                                    K, weight_zero_point, unsigned_lhs);
+        Expr acc = s.dot(co, ox, oy, n) + s.column_term(co);
+        if (weight_zero_point) {
+            s.row_r = RDom({{0, C}, {0, kernel_w}, {0, kernel_h}}, "row_r");
+            s.row_sum(ox, oy, n) = 0;
+            s.row_sum(ox, oy, n) +=
+                cast<int32_t>(input(s.row_r[0], ox * stride_x + s.row_r[1], oy * stride_y + s.row_r[2], n));
+            acc -= rhs_zero_point(co) * s.row_sum(ox, oy, n);
+        }
+        auto &out = *output_;
+        if (requantize) {
+            out(co, ox, oy, n) =
+                mobiq::int8_requantize(acc, multiplier(co), shift(co), output_zero_point, output_min, output_max);
+        } else {
+            out(co, ox, oy, n) = acc;
+        }
+
+        add_requirement(C % 4 == 0, "conv2d_int8_implicit: input channels (", C, ") must be a multiple of 4; use im2col");
+        add_requirement(rhs.dim(2).extent() == groups_per_tap * kernel_w * kernel_h,
+                        "conv2d_int8_implicit: packed weights have ", rhs.dim(2).extent(), " groups, want C/4*KW*KH = ",
+                        groups_per_tap * kernel_w * kernel_h);
+        add_requirement(kernel_w > 0 && kernel_h > 0 && stride_x > 0 && stride_y > 0,
+                        "conv2d_int8_implicit: kernel size and strides must be positive");
+        add_requirement(output_min <= output_max, "conv2d_int8_implicit: output_min > output_max");
+
+        input.dim(0).set_min(0).set_stride(1);
+        for (int d = 1; d < 4; d++) input.dim(d).set_min(0);
+        rhs.dim(0).set_min(0).set_extent(4).set_stride(1);
+        rhs.dim(1).set_min(0).set_stride(4);
+        rhs.dim(2).set_min(0);
+        out.dim(0).set_min(0).set_stride(1);
+        for (int d = 1; d < 4; d++) out.dim(d).set_min(0);
+        input.set_estimates({{0, 128}, {0, 30}, {0, 30}, {0, 1}});
+        rhs.set_estimates({{0, 4}, {0, 128}, {0, 288}});
+        for (auto *b : {&rhs_column_sum, &rhs_zero_point, &bias, &multiplier, &shift}) b->set_estimates({{0, 128}});
+        out.set_estimates({{0, 128}, {0, 28}, {0, 28}, {0, 1}});
+
+        s.output = out;
+        s.C_out = out.dim(0).extent();
+        s.OW = out.dim(1).extent();
+        s.int8 = true;
+        mobiq::ScheduleRegistry<mobiq::Conv2dImplicitStages>::apply(schedule_family, s, get_target());
+    }
+
+private:
+    Output<Buffer<void, 4>> *output_ = nullptr;
+};
+
+}  // namespace
+
+HALIDE_REGISTER_GENERATOR(Conv2dInt8Implicit, conv2d_int8_implicit)

@@ -1,0 +1,36 @@
+// The parts of an int8 GEMM / convolution that do not depend on how the
+// activations are addressed (docs/arithmetic.md, "GEMM" and "Requantization"):
+// the per-column term and the requantizing epilogue.
+#pragma once
+
+#include "Halide.h"
+#include "quantized_multiplier.h"
+
+namespace mobiq {
+
+// bias - za * sum_k b  (+ K * za * zb  with asymmetric weights)
+//                      (- 128 * sum_k b when the dot product ran on a + 128).
+inline Halide::Expr int8_column_term(const Halide::Expr &bias, const Halide::Expr &column_sum,
+                                     const Halide::Expr &weight_zero_point, const Halide::Expr &lhs_zero_point,
+                                     const Halide::Expr &K, bool weight_zp, bool unsigned_lhs) {
+    Halide::Expr col = bias - lhs_zero_point * column_sum;
+    if (weight_zp) col += K * lhs_zero_point * weight_zero_point;
+    if (unsigned_lhs) col -= 128 * column_sum;
+    return col;
+}
+
+// The activation operand of the dot product: a, or a + 128 as u8 (for u8 x s8
+// dot-product instructions), widened to int32.
+inline Halide::Expr int8_dot_operand(const Halide::Expr &a, bool unsigned_lhs) {
+    using namespace Halide;
+    return unsigned_lhs ? cast<int32_t>(cast<uint8_t>(a) ^ cast<uint8_t>(0x80)) : cast<int32_t>(a);
+}
+
+// int32 accumulator -> int8 with the per-column multiplier / shift.
+inline Halide::Expr int8_requantize(const Halide::Expr &acc, const Halide::Expr &multiplier, const Halide::Expr &shift,
+                                    const Halide::Expr &zero_point, const Halide::Expr &lo, const Halide::Expr &hi) {
+    using namespace Halide;
+    return cast<int8_t>(clamp(multiply_by_quantized_multiplier(acc, multiplier, shift) + zero_point, lo, hi));
+}
+
+}  // namespace mobiq

@@ -1,0 +1,46 @@
+// CPU schedule of the implicit-GEMM convolutions (int8 and fp32), with the
+// register block of the family's GEMM (common/cpu_gemm.h): `lanes * vectors`
+// output channels x `rows` output pixels along x; the dot product of a block
+// stays in registers over the whole receptive field. Output rows (oy) run in
+// parallel; inside a row, x blocks outer, channel blocks inner, so the
+// receptive-field rows of a pixel block stay in L1 while the weights of each
+// channel block stream from L2.
+#pragma once
+
+#include "Halide.h"
+#include "common/cpu_gemm.h"
+#include "conv2d_implicit.h"
+
+namespace mobiq {
+
+inline void schedule_conv2d_implicit_cpu(Conv2dImplicitStages &s, const CpuGemmTile &t) {
+    using namespace Halide;
+    Var block("block"), xb("xb"), ni("ni"), mi("mi"), cv("cv");
+    Func out = s.output;
+    const int cols = t.lanes * t.vectors;
+    out.specialize(s.C_out >= cols && s.OW >= t.rows)
+        .tile(s.co, s.ox, block, xb, ni, mi, cols, t.rows, TailStrategy::ShiftInwards)
+        .reorder(ni, mi, block, xb, s.oy, s.n)
+        .vectorize(ni, t.lanes)
+        .unroll(ni)
+        .unroll(mi)
+        .parallel(s.oy);
+    out.specialize(s.C_out >= t.lanes)
+        .tile(s.co, s.ox, block, xb, ni, mi, t.lanes, 1, TailStrategy::ShiftInwards)
+        .vectorize(ni)
+        .parallel(s.oy);
+    out.tile(s.co, s.ox, block, xb, ni, mi, 1, 1).parallel(s.oy);
+
+    s.dot.compute_at(out, block).vectorize(s.co, t.lanes, TailStrategy::GuardWithIf).unroll(s.ox);
+    Stage update = s.dot.update().split(s.co, s.co, cv, t.lanes, TailStrategy::GuardWithIf);
+    if (s.int8) {
+        update.reorder(s.r[0], cv, s.co, s.ox, s.r[1], s.r[2], s.r[3]).atomic().vectorize(s.r[0]);
+    } else {
+        update.reorder(cv, s.co, s.ox, s.r[0], s.r[1], s.r[2]);
+    }
+    update.vectorize(cv).unroll(s.co).unroll(s.ox);
+    if (s.column_term.defined()) s.column_term.compute_root().vectorize(s.co, t.lanes, TailStrategy::GuardWithIf);
+    if (s.row_sum.defined()) s.row_sum.compute_at(out, s.oy);
+}
+
+}  // namespace mobiq

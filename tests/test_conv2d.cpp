@@ -1,0 +1,229 @@
+// Convolutions against the scalar reference convolution, per family, on the
+// real layers of ResNet50, MobileNet-v1 and VGG16 (test-sized, see
+// network_layers.h) and edge cases:
+//  - im2col + gemm_int8 (the paper's GEMM method), every input channel count;
+//  - conv2d_int8_implicit (no im2col buffer), Cin a multiple of 4;
+//  - the FP32 counterparts (im2col + gemm_fp32, conv2d_fp32_implicit).
+// int8: bit-exact; fp32: the tolerance of docs/arithmetic.md.
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "gtest/gtest.h"
+#include "kernel_families.h"
+#include "mobiq/gemm_weights.h"
+#include "network_layers.h"
+#include "reference/reference_kernels.h"
+
+namespace mobiq::test {
+namespace {
+
+using Halide::Runtime::Buffer;
+
+// A view of the GEMM's (K_padded, M) lhs memory as im2col's 5-D output
+// (C * KW, KH, OW, OH, N=1) (docs/arithmetic.md, "im2col").
+template <typename T>
+Buffer<T> im2col_view(Buffer<T> &lhs, const ref::ConvShape &s) {
+    const int kp = lhs.dim(0).extent();
+    halide_dimension_t d[5] = {{0, s.cin * s.kw, 1},
+                               {0, s.kh, s.cin * s.kw},
+                               {0, s.out_w(), kp},
+                               {0, s.out_h(), kp * s.out_w()},
+                               {0, 1, kp * s.out_w() * s.out_h()}};
+    return Buffer<T>(lhs.data(), 5, d);
+}
+
+// The input with a border of `pad` pixels holding `fill` (what the runtime
+// gives the implicit convolutions).
+template <typename T>
+Buffer<T> padded_input(const std::vector<T> &x, const ref::ConvShape &s, T fill) {
+    Buffer<T> in(s.cin, s.w + 2 * s.pad, s.h + 2 * s.pad, 1);
+    in.fill(fill);
+    for (int y = 0; y < s.h; y++)
+        for (int xx = 0; xx < s.w; xx++)
+            for (int c = 0; c < s.cin; c++) in(c, xx + s.pad, y + s.pad, 0) = x[(static_cast<size_t>(y) * s.w + xx) * s.cin + c];
+    return in;
+}
+
+struct Int8Case {
+    bool asym_weights;
+    bool implicit;
+};
+
+class Conv2d : public testing::TestWithParam<KernelFamily> {
+protected:
+    void run_int8(const ref::ConvShape &s, const Int8Case &cs, uint32_t seed) {
+        SCOPED_TRACE("H=" + std::to_string(s.h) + " W=" + std::to_string(s.w) + " Cin=" + std::to_string(s.cin) +
+                     " Cout=" + std::to_string(s.cout) + " k=" + std::to_string(s.kh) + "x" + std::to_string(s.kw) +
+                     " s=" + std::to_string(s.stride) + " p=" + std::to_string(s.pad));
+        std::mt19937 rng(seed);
+        auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+        const int K = s.k(), N = s.cout, OH = s.out_h(), OW = s.out_w(), M = OH * OW;
+        std::vector<int8_t> x(static_cast<size_t>(s.h) * s.w * s.cin), w(static_cast<size_t>(N) * K);
+        for (auto &v : x) v = static_cast<int8_t>(uni(-128, 127));
+        for (auto &v : w) v = static_cast<int8_t>(cs.asym_weights ? uni(-128, 127) : uni(-127, 127));
+        const int32_t zx = uni(-128, 127);
+        std::vector<int32_t> zw(N), bias(N);
+        for (auto &z : zw) z = cs.asym_weights ? uni(-100, 100) : 0;
+        for (auto &b : bias) b = uni(-50000, 50000);
+        ref::Requantization rq;
+        for (int j = 0; j < N; j++) {
+            int32_t m;
+            int sh;
+            ref::quantize_multiplier(std::exp(std::uniform_real_distribution<double>(std::log(1e-5), std::log(1e-2))(rng)), &m, &sh);
+            rq.multiplier.push_back(m);
+            rq.shift.push_back(sh);
+        }
+        rq.output_zero_point = uni(-20, 20);
+        rq.output_min = rq.output_zero_point;  // fused ReLU
+        const auto want_acc = ref::conv2d_int8_acc(x, zx, w, zw, bias, s);
+
+        const PackedGemmInt8Weights packed = pack_gemm_int8_weights(w.data(), K, N, zw.data(), N);
+        std::vector<int8_t> rhs_data = packed.data;
+        std::vector<int32_t> colsum = packed.column_sum, mult = rq.multiplier, shift = rq.shift;
+        Buffer<int8_t> rhs(rhs_data.data(), 4, N, packed.k_padded / 4);
+        Buffer<int32_t> colsum_b(colsum.data(), N), zw_b(zw.data(), N), bias_b(bias.data(), N), mult_b(mult.data(), N),
+            shift_b(shift.data(), N);
+        for (auto *b : {&colsum_b, &zw_b, &bias_b, &mult_b, &shift_b}) host_dirty(*b);
+        host_dirty(rhs);
+        const KernelFamily &f = GetParam();
+        Buffer<int8_t> out(N, OW, OH, 1);
+        if (cs.implicit) {
+            Buffer<int8_t> in = padded_input(x, s, static_cast<int8_t>(zx));
+            host_dirty(in);
+            const auto fn = cs.asym_weights ? f.conv2d_int8_implicit_asymw : f.conv2d_int8_implicit;
+            ASSERT_EQ(fn(in, zx, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, rq.output_zero_point, rq.output_min,
+                         rq.output_max, s.kw, s.kh, s.stride, s.stride, out),
+                      0);
+        } else {
+            Buffer<int8_t> in(x.data(), s.cin * s.w, s.h, 1);
+            Buffer<int8_t> lhs(packed.k_padded, M);
+            lhs.fill(77);  // padding columns hold anything
+            Buffer<int8_t> view = im2col_view(lhs, s);
+            host_dirty(in);
+            ASSERT_EQ(f.im2col_int8(s.cin, s.stride, s.stride, s.pad, s.pad, zx, in, view), 0);
+            to_host(view);
+            Buffer<int8_t> out2(out.data(), N, M);
+            host_dirty(lhs);
+            const auto fn = cs.asym_weights ? f.gemm_int8_asymw : f.gemm_int8;
+            ASSERT_EQ(fn(lhs, zx, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, rq.output_zero_point, rq.output_min,
+                         rq.output_max, out2),
+                      0);
+            to_host(out2);
+            out.set_host_dirty(false);
+        }
+        to_host(out);
+        int bad = 0;
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++)
+                for (int co = 0; co < N; co++) {
+                    const int want = rq.apply(want_acc[(static_cast<size_t>(oy) * OW + ox) * N + co], co);
+                    if (out(co, ox, oy, 0) != want && bad++ < 5)
+                        ADD_FAILURE() << "at (co=" << co << ", x=" << ox << ", y=" << oy << "): got "
+                                      << int(out(co, ox, oy, 0)) << ", want " << want;
+                }
+        EXPECT_EQ(bad, 0);
+    }
+
+    void run_fp32(const ref::ConvShape &s, bool implicit, uint32_t seed) {
+        SCOPED_TRACE("Cin=" + std::to_string(s.cin) + " Cout=" + std::to_string(s.cout) + " k=" + std::to_string(s.kh) +
+                     " s=" + std::to_string(s.stride) + " H=" + std::to_string(s.h));
+        std::mt19937 rng(seed);
+        std::normal_distribution<float> d;
+        const int K = s.k(), N = s.cout, OH = s.out_h(), OW = s.out_w(), M = OH * OW;
+        std::vector<float> x(static_cast<size_t>(s.h) * s.w * s.cin), w(static_cast<size_t>(N) * K), bias(N);
+        for (auto &v : x) v = d(rng);
+        for (auto &v : w) v = d(rng) / std::sqrt(static_cast<float>(K));
+        for (auto &v : bias) v = d(rng);
+        const float lo = 0.0f, hi = 6.0f;  // ReLU6
+        const auto want = ref::conv2d_fp32(x, w, bias, lo, hi, s);
+        std::vector<float> packed = pack_gemm_fp32_weights(w.data(), K, N);
+        Buffer<float> rhs(packed.data(), N, K), bias_b(bias.data(), N), out(N, OW, OH, 1);
+        host_dirty(rhs);
+        host_dirty(bias_b);
+        const KernelFamily &f = GetParam();
+        if (implicit) {
+            Buffer<float> in = padded_input(x, s, 0.0f);
+            host_dirty(in);
+            ASSERT_EQ(f.conv2d_fp32_implicit(in, rhs, bias_b, lo, hi, s.kw, s.kh, s.stride, s.stride, out), 0);
+        } else {
+            Buffer<float> in(x.data(), s.cin * s.w, s.h, 1);
+            Buffer<float> lhs(K, M);
+            Buffer<float> view = im2col_view(lhs, s);
+            host_dirty(in);
+            ASSERT_EQ(f.im2col_fp32(s.cin, s.stride, s.stride, s.pad, s.pad, 0, in, view), 0);
+            to_host(view);
+            host_dirty(lhs);
+            Buffer<float> out2(out.data(), N, M);
+            ASSERT_EQ(f.gemm_fp32(lhs, rhs, bias_b, lo, hi, out2), 0);
+            to_host(out2);
+            out.set_host_dirty(false);
+        }
+        to_host(out);
+        int bad = 0;
+        // Tolerance: 1e-5 x the sum of |products| bounds; products here are ~N(0, 1/K) each.
+        const double tol = 1e-5 * (std::sqrt(static_cast<double>(K)) * 4 + 4);
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++)
+                for (int co = 0; co < N; co++) {
+                    const float g = out(co, ox, oy, 0), e = want[(static_cast<size_t>(oy) * OW + ox) * N + co];
+                    if (std::fabs(g - e) > tol && bad++ < 5)
+                        ADD_FAILURE() << "at (co=" << co << ", x=" << ox << ", y=" << oy << "): got " << g
+                                      << ", want " << e;
+                }
+        EXPECT_EQ(bad, 0);
+    }
+};
+
+TEST_P(Conv2d, Int8Im2colGemmNetworkLayers) {
+    uint32_t seed = 1;
+    for (const auto &l : network_conv_layers()) run_int8(test_sized(l.shape), {false, false}, seed++);
+}
+TEST_P(Conv2d, Int8Im2colGemmAsymWeights) {
+    uint32_t seed = 100;
+    for (const auto &s : edge_conv_shapes()) run_int8(s, {true, false}, seed++);
+    run_int8(test_sized(network_conv_layers()[0].shape), {true, false}, seed++);
+}
+TEST_P(Conv2d, Int8ImplicitNetworkLayers) {
+    uint32_t seed = 200;
+    for (const auto &l : network_conv_layers())
+        if (l.shape.cin % 4 == 0) run_int8(test_sized(l.shape), {false, true}, seed++);
+}
+TEST_P(Conv2d, Int8ImplicitAsymWeights) {
+    uint32_t seed = 300;
+    for (const auto &s : edge_conv_shapes()) run_int8(s, {true, true}, seed++);
+    run_int8(test_sized(network_conv_layers()[2].shape), {true, true}, seed++);
+}
+TEST_P(Conv2d, Int8EdgeShapes) {
+    uint32_t seed = 400;
+    for (const auto &s : edge_conv_shapes()) {
+        run_int8(s, {false, false}, seed++);
+        run_int8(s, {false, true}, seed++);
+    }
+}
+TEST_P(Conv2d, Fp32Im2colGemmNetworkLayers) {
+    uint32_t seed = 500;
+    for (const auto &l : network_conv_layers()) run_fp32(test_sized(l.shape), false, seed++);
+}
+TEST_P(Conv2d, Fp32DirectNetworkLayers) {
+    uint32_t seed = 600;
+    for (const auto &l : network_conv_layers()) run_fp32(test_sized(l.shape), true, seed++);
+    for (const auto &s : edge_conv_shapes()) run_fp32(s, true, seed++);
+}
+
+TEST_P(Conv2d, ImplicitRejectsChannelsNotMultipleOf4) {
+    Buffer<int8_t> in(3, 8, 8, 1), rhs(4, 16, 7), out(16, 6, 6, 1);
+    Buffer<int32_t> v(16);
+    in.fill(0);
+    rhs.fill(0);
+    v.fill(0);
+    host_dirty(in);
+    host_dirty(rhs);
+    host_dirty(v);
+    EXPECT_NE(GetParam().conv2d_int8_implicit(in, 0, rhs, v, v, v, v, v, 0, -128, 127, 3, 3, 1, 1, out), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, Conv2d, testing::ValuesIn(kernel_families()), family_name);
+
+}  // namespace
+}  // namespace mobiq::test
