@@ -9,7 +9,8 @@
         label, opencl, gemm_int8_##f, gemm_int8_asymw_##f, gemm_int8_i32_##f, gemm_int8_asymw_i32_##f,       \
             gemm_fp32_##f, requantize_per_channel_##f, requantize_per_layer_##f, im2col_int8_##f,            \
             im2col_fp32_##f, conv2d_int8_implicit_##f, conv2d_int8_implicit_asymw_##f,                      \
-            conv2d_fp32_implicit_##f                                                                         \
+            conv2d_fp32_implicit_##f, depthwise_conv2d_int8_##f, batch_norm_int8_##f,                        \
+            depthwise_conv2d_fp32_##f, batch_norm_fp32_##f                                                   \
     }
 
 namespace mobiq::test {

@@ -23,6 +23,11 @@ using Im2colFn = int (*)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, h
 using Conv2dInt8Fn = int (*)(halide_buffer_t *, int32_t, halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
                              halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, int32_t, int32_t, int32_t,
                              int32_t, int32_t, int32_t, int32_t, halide_buffer_t *);
+using DepthwiseInt8Fn = int (*)(halide_buffer_t *, int32_t, halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
+                                halide_buffer_t *, halide_buffer_t *, int32_t, int32_t, int32_t, int32_t, int32_t,
+                                halide_buffer_t *);
+using DepthwiseFp32Fn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, float, float, int32_t, int32_t,
+                                halide_buffer_t *);
 using Conv2dFp32Fn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, float, float, int32_t, int32_t,
                              int32_t, int32_t, halide_buffer_t *);
 
@@ -35,6 +40,8 @@ struct KernelFamily {
     Im2colFn im2col_int8, im2col_fp32;
     Conv2dInt8Fn conv2d_int8_implicit, conv2d_int8_implicit_asymw;
     Conv2dFp32Fn conv2d_fp32_implicit;
+    DepthwiseInt8Fn depthwise_conv2d_int8, batch_norm_int8;
+    DepthwiseFp32Fn depthwise_conv2d_fp32, batch_norm_fp32;
 };
 
 const std::vector<KernelFamily> &kernel_families();

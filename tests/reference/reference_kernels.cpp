@@ -139,3 +139,49 @@ std::vector<float> conv2d_fp32(const std::vector<float> &input, const std::vecto
 }
 
 }  // namespace mobiq::ref
+
+namespace mobiq::ref {
+
+std::vector<int32_t> depthwise_int8_acc(const std::vector<int8_t> &input, int32_t zx, const std::vector<int8_t> &weights,
+                                        const std::vector<int32_t> &zw, const std::vector<int32_t> &bias,
+                                        const ConvShape &s) {
+    const int oh = s.out_h(), ow = s.out_w(), C = s.cin;
+    std::vector<int32_t> out(static_cast<size_t>(oh) * ow * C);
+    for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++)
+            for (int c = 0; c < C; c++) {
+                int64_t acc = bias[c];
+                for (int ky = 0; ky < s.kh; ky++)
+                    for (int kx = 0; kx < s.kw; kx++) {
+                        const int iy = oy * s.stride + ky - s.pad, ix = ox * s.stride + kx - s.pad;
+                        const bool inside = iy >= 0 && iy < s.h && ix >= 0 && ix < s.w;
+                        const int32_t x = inside ? input[(static_cast<size_t>(iy) * s.w + ix) * C + c] : zx;
+                        const int32_t w = weights[(static_cast<size_t>(ky) * s.kw + kx) * C + c];
+                        acc += static_cast<int64_t>(x - zx) * (w - zw[c]);
+                    }
+                out[(static_cast<size_t>(oy) * ow + ox) * C + c] = static_cast<int32_t>(acc);
+            }
+    return out;
+}
+
+std::vector<float> depthwise_fp32(const std::vector<float> &input, const std::vector<float> &weights,
+                                  const std::vector<float> &bias, float lo, float hi, const ConvShape &s) {
+    const int oh = s.out_h(), ow = s.out_w(), C = s.cin;
+    std::vector<float> out(static_cast<size_t>(oh) * ow * C);
+    for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++)
+            for (int c = 0; c < C; c++) {
+                double acc = bias[c];
+                for (int ky = 0; ky < s.kh; ky++)
+                    for (int kx = 0; kx < s.kw; kx++) {
+                        const int iy = oy * s.stride + ky - s.pad, ix = ox * s.stride + kx - s.pad;
+                        if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
+                        acc += static_cast<double>(input[(static_cast<size_t>(iy) * s.w + ix) * C + c]) *
+                               weights[(static_cast<size_t>(ky) * s.kw + kx) * C + c];
+                    }
+                out[(static_cast<size_t>(oy) * ow + ox) * C + c] = std::min(std::max(static_cast<float>(acc), lo), hi);
+            }
+    return out;
+}
+
+}  // namespace mobiq::ref

@@ -60,3 +60,16 @@ std::vector<float> conv2d_fp32(const std::vector<float> &input, const std::vecto
                                const std::vector<float> &bias, float lo, float hi, const ConvShape &s);
 
 }  // namespace mobiq::ref
+
+namespace mobiq::ref {
+
+// Depthwise k x k convolution, NHWC, batch 1, symmetric padding: input (H, W, C),
+// weights (KH, KW, C) (channel innermost); s.cin == s.cout == C, s.kh == s.kw == k.
+// int32 (OH, OW, C) = bias(c) + sum (x - zx) * (w - zw(c)); padding is real zero.
+std::vector<int32_t> depthwise_int8_acc(const std::vector<int8_t> &input, int32_t zx, const std::vector<int8_t> &weights,
+                                        const std::vector<int32_t> &zw, const std::vector<int32_t> &bias,
+                                        const ConvShape &s);
+std::vector<float> depthwise_fp32(const std::vector<float> &input, const std::vector<float> &weights,
+                                  const std::vector<float> &bias, float lo, float hi, const ConvShape &s);
+
+}  // namespace mobiq::ref

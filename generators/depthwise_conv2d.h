@@ -1,0 +1,18 @@
+// depthwise_conv2d_int8 / depthwise_conv2d_fp32: the Funcs and Vars their
+// schedules may touch.
+#pragma once
+
+#include "Halide.h"
+
+namespace mobiq {
+
+struct DepthwiseStages {
+    Halide::Func output;        // (c, ox, oy, n)
+    Halide::Func weights;       // (c, kx, ky): int16 w - zw (int8) or the float weights
+    Halide::Var c, ox, oy, n;
+    Halide::Expr channels, OW;  // output extents of c and ox (for specialize)
+    int kernel_size = 3;
+    bool int8 = true;
+};
+
+}  // namespace mobiq

@@ -1,0 +1,60 @@
+// depthwise_conv2d_fp32: the FP32 baseline of depthwise_conv2d_int8 (same
+// layouts, padded input), bias and clamp; kernel_size 1 is the FP32
+// batch-normalization layer y = x * scale(c) + shift(c) (batch_norm_fp32).
+#include "Halide.h"
+#include "depthwise_conv2d.h"
+#include "schedule_registry.h"
+
+namespace {
+
+using namespace Halide;
+
+class DepthwiseConv2dFp32 : public Generator<DepthwiseConv2dFp32> {
+public:
+    GeneratorParam<std::string> schedule_family{"schedule", "x86"};
+    GeneratorParam<int> kernel_size{"kernel_size", 3};
+
+    Input<Buffer<float, 4>> input{"input"};
+    Input<Buffer<float, 3>> weights{"weights"};
+    Input<Buffer<float, 1>> bias{"bias"};
+    Input<float> output_min{"output_min"}, output_max{"output_max"};
+    Input<int32_t> stride_x{"stride_x"}, stride_y{"stride_y"};
+    Output<Buffer<float, 4>> output{"output"};
+
+    void generate() {
+        mobiq::DepthwiseStages s;
+        Var c = s.c, ox = s.ox, oy = s.oy, n = s.n, kx("kx"), ky("ky");
+        const int k = kernel_size;
+        s.weights(c, kx, ky) = weights(c, kx, ky);
+        Expr acc = bias(c);
+        for (int y = 0; y < k; y++)
+            for (int x = 0; x < k; x++) acc += input(c, ox * stride_x + x, oy * stride_y + y, n) * s.weights(c, x, y);
+        output(c, ox, oy, n) = clamp(acc, output_min, output_max);
+
+        add_requirement(weights.dim(1).extent() == k && weights.dim(2).extent() == k,
+                        "depthwise_conv2d_fp32: weights must be (C, ", k, ", ", k, ")");
+        add_requirement(stride_x > 0 && stride_y > 0, "depthwise_conv2d_fp32: strides must be positive");
+        input.dim(0).set_min(0).set_stride(1);
+        for (int d = 1; d < 4; d++) input.dim(d).set_min(0);
+        weights.dim(0).set_min(0).set_stride(1);
+        weights.dim(1).set_min(0);
+        weights.dim(2).set_min(0);
+        output.dim(0).set_min(0).set_stride(1);
+        for (int d = 1; d < 4; d++) output.dim(d).set_min(0);
+        input.set_estimates({{0, 128}, {0, 58}, {0, 58}, {0, 1}});
+        weights.set_estimates({{0, 128}, {0, k}, {0, k}});
+        bias.set_estimates({{0, 128}});
+        output.set_estimates({{0, 128}, {0, 56}, {0, 56}, {0, 1}});
+
+        s.output = output;
+        s.channels = output.dim(0).extent();
+        s.OW = output.dim(1).extent();
+        s.kernel_size = k;
+        s.int8 = false;
+        mobiq::ScheduleRegistry<mobiq::DepthwiseStages>::apply(schedule_family, s, get_target());
+    }
+};
+
+}  // namespace
+
+HALIDE_REGISTER_GENERATOR(DepthwiseConv2dFp32, depthwise_conv2d_fp32)

@@ -1,0 +1,81 @@
+// depthwise_conv2d_int8: NHWC int8 depthwise convolution (MobileNet), fused
+// bias, requantization and clamp (ReLU / ReLU6); kernel_size x kernel_size
+// taps (3; 1 makes it a per-channel int8 affine: the batch-normalization layer
+// that BN folding removes, batch_norm_int8), run-time stride.
+//
+// With 9 taps the zero-point expansion of the GEMM buys nothing: the kernel
+// subtracts the zero points first and multiplies in 16 bits ((x - zx) and
+// (w - zw) fit int16, their product int32), summing 9 products in int32.
+// Weights are per channel by nature; a per-layer scheme is the same code with
+// equal values, so per-channel quantization keeps the fast path.
+// Input: padded NHWC (c, x, y, n) (the border holds the input zero point).
+// Weights: (c, kx, ky), channel innermost, zero point per channel.
+#include "Halide.h"
+#include "depthwise_conv2d.h"
+#include "int8_output_stage.h"
+#include "schedule_registry.h"
+
+namespace {
+
+using namespace Halide;
+
+class DepthwiseConv2dInt8 : public Generator<DepthwiseConv2dInt8> {
+public:
+    GeneratorParam<std::string> schedule_family{"schedule", "x86"};
+    GeneratorParam<int> kernel_size{"kernel_size", 3};
+
+    Input<Buffer<int8_t, 4>> input{"input"};
+    Input<int32_t> input_zero_point{"input_zero_point"};
+    Input<Buffer<int8_t, 3>> weights{"weights"};
+    Input<Buffer<int32_t, 1>> weight_zero_point{"weight_zero_point"};
+    Input<Buffer<int32_t, 1>> bias{"bias"};
+    Input<Buffer<int32_t, 1>> multiplier{"multiplier"};
+    Input<Buffer<int32_t, 1>> shift{"shift"};
+    Input<int32_t> output_zero_point{"output_zero_point"};
+    Input<int32_t> output_min{"output_min"};
+    Input<int32_t> output_max{"output_max"};
+    Input<int32_t> stride_x{"stride_x"}, stride_y{"stride_y"};
+    Output<Buffer<int8_t, 4>> output{"output"};
+
+    void generate() {
+        mobiq::DepthwiseStages s;
+        Var c = s.c, ox = s.ox, oy = s.oy, n = s.n, kx("kx"), ky("ky");
+        const int k = kernel_size;
+        s.weights(c, kx, ky) = cast<int16_t>(weights(c, kx, ky)) - cast<int16_t>(weight_zero_point(c));
+        Expr acc = bias(c);
+        for (int y = 0; y < k; y++) {
+            for (int x = 0; x < k; x++) {
+                Expr v = cast<int16_t>(input(c, ox * stride_x + x, oy * stride_y + y, n)) - cast<int16_t>(input_zero_point);
+                acc += widening_mul(v, s.weights(c, x, y));
+            }
+        }
+        output(c, ox, oy, n) = mobiq::int8_requantize(acc, multiplier(c), shift(c), output_zero_point, output_min, output_max);
+
+        add_requirement(weights.dim(1).extent() == k && weights.dim(2).extent() == k,
+                        "depthwise_conv2d_int8: weights must be (C, ", k, ", ", k, ")");
+        add_requirement(stride_x > 0 && stride_y > 0, "depthwise_conv2d_int8: strides must be positive");
+        add_requirement(output_min <= output_max, "depthwise_conv2d_int8: output_min > output_max");
+        input.dim(0).set_min(0).set_stride(1);
+        for (int d = 1; d < 4; d++) input.dim(d).set_min(0);
+        weights.dim(0).set_min(0).set_stride(1);
+        weights.dim(1).set_min(0);
+        weights.dim(2).set_min(0);
+        output.dim(0).set_min(0).set_stride(1);
+        for (int d = 1; d < 4; d++) output.dim(d).set_min(0);
+        input.set_estimates({{0, 128}, {0, 58}, {0, 58}, {0, 1}});
+        weights.set_estimates({{0, 128}, {0, k}, {0, k}});
+        for (auto *b : {&weight_zero_point, &bias, &multiplier, &shift}) b->set_estimates({{0, 128}});
+        output.set_estimates({{0, 128}, {0, 56}, {0, 56}, {0, 1}});
+
+        s.output = output;
+        s.channels = output.dim(0).extent();
+        s.OW = output.dim(1).extent();
+        s.kernel_size = k;
+        s.int8 = true;
+        mobiq::ScheduleRegistry<mobiq::DepthwiseStages>::apply(schedule_family, s, get_target());
+    }
+};
+
+}  // namespace
+
+HALIDE_REGISTER_GENERATOR(DepthwiseConv2dInt8, depthwise_conv2d_int8)

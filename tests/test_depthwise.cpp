@@ -1,0 +1,170 @@
+// Depthwise convolutions (MobileNet-v1's layers, test-sized, and edge cases)
+// and the batch-normalization layers (the same kernels with 1 x 1 taps)
+// against the scalar references, per family: int8 bit-exact, fp32 within
+// the tolerance of docs/arithmetic.md. Weights per channel, symmetric and
+// asymmetric.
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "gtest/gtest.h"
+#include "kernel_families.h"
+#include "network_layers.h"
+#include "reference/reference_kernels.h"
+
+namespace mobiq::test {
+namespace {
+
+using Halide::Runtime::Buffer;
+
+// MobileNet-v1's depthwise 3x3 layers at 224 x 224 (cin == cout == channels).
+const std::vector<ref::ConvShape> &mobilenet_depthwise_layers() {
+    static const std::vector<ref::ConvShape> s = {
+        {112, 112, 32, 32, 3, 3, 1, 1},  {112, 112, 64, 64, 3, 3, 2, 1}, {56, 56, 128, 128, 3, 3, 1, 1},
+        {56, 56, 128, 128, 3, 3, 2, 1},  {28, 28, 256, 256, 3, 3, 1, 1}, {28, 28, 256, 256, 3, 3, 2, 1},
+        {14, 14, 512, 512, 3, 3, 1, 1},  {14, 14, 512, 512, 3, 3, 2, 1}, {7, 7, 1024, 1024, 3, 3, 1, 1},
+    };
+    return s;
+}
+
+const std::vector<ref::ConvShape> &edge_depthwise_shapes() {
+    static const std::vector<ref::ConvShape> s = {
+        {1, 1, 1, 1, 3, 3, 1, 1}, {5, 3, 3, 3, 3, 3, 1, 1}, {9, 9, 17, 17, 3, 3, 2, 1},
+        {6, 7, 40, 40, 3, 3, 2, 0}, {4, 4, 33, 33, 1, 1, 1, 0},
+    };
+    return s;
+}
+
+ref::ConvShape depthwise_test_sized(ref::ConvShape s) {
+    const int out = std::min(s.out_h(), 12);
+    s.h = s.w = std::max(1, (out - 1) * s.stride + s.kh - 2 * s.pad);
+    return s;
+}
+
+template <typename T>
+Buffer<T> padded(const std::vector<T> &x, const ref::ConvShape &s, T fill) {
+    Buffer<T> in(s.cin, s.w + 2 * s.pad, s.h + 2 * s.pad, 1);
+    in.fill(fill);
+    for (int y = 0; y < s.h; y++)
+        for (int xx = 0; xx < s.w; xx++)
+            for (int c = 0; c < s.cin; c++) in(c, xx + s.pad, y + s.pad, 0) = x[(static_cast<size_t>(y) * s.w + xx) * s.cin + c];
+    return in;
+}
+
+class Depthwise : public testing::TestWithParam<KernelFamily> {
+protected:
+    void run_int8(const ref::ConvShape &s, bool asym_weights, uint32_t seed) {
+        SCOPED_TRACE("H=" + std::to_string(s.h) + " C=" + std::to_string(s.cin) + " k=" + std::to_string(s.kh) +
+                     " s=" + std::to_string(s.stride) + " p=" + std::to_string(s.pad));
+        std::mt19937 rng(seed);
+        auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+        const int C = s.cin, k = s.kh, OH = s.out_h(), OW = s.out_w();
+        std::vector<int8_t> x(static_cast<size_t>(s.h) * s.w * C), w(static_cast<size_t>(k) * k * C);
+        for (auto &v : x) v = static_cast<int8_t>(uni(-128, 127));
+        for (auto &v : w) v = static_cast<int8_t>(asym_weights ? uni(-128, 127) : uni(-127, 127));
+        const int32_t zx = uni(-128, 127);
+        std::vector<int32_t> zw(C), bias(C);
+        for (auto &z : zw) z = asym_weights ? uni(-128, 127) : 0;
+        for (auto &b : bias) b = uni(-30000, 30000);
+        ref::Requantization rq;
+        for (int c = 0; c < C; c++) {
+            int32_t m;
+            int sh;
+            ref::quantize_multiplier(std::exp(std::uniform_real_distribution<double>(std::log(1e-4), std::log(0.3))(rng)), &m, &sh);
+            rq.multiplier.push_back(m);
+            rq.shift.push_back(sh);
+        }
+        rq.output_zero_point = uni(-128, 0);
+        rq.output_min = rq.output_zero_point;
+        rq.output_max = std::min(127, rq.output_zero_point + 100);  // ReLU6-like bound
+        const auto want = ref::depthwise_int8_acc(x, zx, w, zw, bias, s);
+        Buffer<int8_t> in = padded(x, s, static_cast<int8_t>(zx)), wb(w.data(), C, k, k), out(C, OW, OH, 1);
+        Buffer<int32_t> zwb(zw.data(), C), bb(bias.data(), C), mb(rq.multiplier.data(), C), sb(rq.shift.data(), C);
+        for (auto *b : {&zwb, &bb, &mb, &sb}) host_dirty(*b);
+        host_dirty(in);
+        host_dirty(wb);
+        const auto fn = k == 1 ? GetParam().batch_norm_int8 : GetParam().depthwise_conv2d_int8;
+        ASSERT_EQ(fn(in, zx, wb, zwb, bb, mb, sb, rq.output_zero_point, rq.output_min, rq.output_max, s.stride,
+                     s.stride, out),
+                  0);
+        to_host(out);
+        int bad = 0;
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++)
+                for (int c = 0; c < C; c++) {
+                    const int e = rq.apply(want[(static_cast<size_t>(oy) * OW + ox) * C + c], c);
+                    if (out(c, ox, oy, 0) != e && bad++ < 5)
+                        ADD_FAILURE() << "at (c=" << c << ", x=" << ox << ", y=" << oy << "): got " << int(out(c, ox, oy, 0))
+                                      << ", want " << e;
+                }
+        EXPECT_EQ(bad, 0);
+    }
+
+    void run_fp32(const ref::ConvShape &s, uint32_t seed) {
+        SCOPED_TRACE("H=" + std::to_string(s.h) + " C=" + std::to_string(s.cin) + " k=" + std::to_string(s.kh) +
+                     " s=" + std::to_string(s.stride));
+        std::mt19937 rng(seed);
+        std::normal_distribution<float> d;
+        const int C = s.cin, k = s.kh, OH = s.out_h(), OW = s.out_w();
+        std::vector<float> x(static_cast<size_t>(s.h) * s.w * C), w(static_cast<size_t>(k) * k * C), bias(C);
+        for (auto &v : x) v = d(rng);
+        for (auto &v : w) v = d(rng) / 3.0f;
+        for (auto &v : bias) v = d(rng);
+        const float lo = -std::numeric_limits<float>::infinity(), hi = 6.0f;
+        const auto want = ref::depthwise_fp32(x, w, bias, lo, hi, s);
+        Buffer<float> in = padded(x, s, 0.0f), wb(w.data(), C, k, k), bb(bias.data(), C), out(C, OW, OH, 1);
+        host_dirty(in);
+        host_dirty(wb);
+        host_dirty(bb);
+        const auto fn = k == 1 ? GetParam().batch_norm_fp32 : GetParam().depthwise_conv2d_fp32;
+        ASSERT_EQ(fn(in, wb, bb, lo, hi, s.stride, s.stride, out), 0);
+        to_host(out);
+        int bad = 0;
+        for (size_t i = 0; i < want.size(); i++) {
+            const int c = static_cast<int>(i % C), ox = static_cast<int>((i / C) % OW), oy = static_cast<int>(i / C / OW);
+            if (std::fabs(out(c, ox, oy, 0) - want[i]) > 1e-5 * 16 && bad++ < 5)
+                ADD_FAILURE() << "at " << i << ": got " << out(c, ox, oy, 0) << ", want " << want[i];
+        }
+        EXPECT_EQ(bad, 0);
+    }
+};
+
+TEST_P(Depthwise, Int8MobileNetLayers) {
+    uint32_t seed = 1;
+    for (const auto &s : mobilenet_depthwise_layers()) run_int8(depthwise_test_sized(s), false, seed++);
+}
+TEST_P(Depthwise, Int8AsymWeightsAndEdges) {
+    uint32_t seed = 50;
+    for (const auto &s : edge_depthwise_shapes()) run_int8(s, true, seed++);
+    run_int8(depthwise_test_sized(mobilenet_depthwise_layers()[3]), true, seed++);
+}
+TEST_P(Depthwise, Fp32MobileNetLayersAndEdges) {
+    uint32_t seed = 100;
+    for (const auto &s : mobilenet_depthwise_layers()) run_fp32(depthwise_test_sized(s), seed++);
+    for (const auto &s : edge_depthwise_shapes()) run_fp32(s, seed++);
+}
+// Batch normalization as its own layer: the 1 x 1 depthwise kernels.
+TEST_P(Depthwise, BatchNormInt8AndFp32) {
+    uint32_t seed = 200;
+    for (const auto &s : std::vector<ref::ConvShape>{{56, 56, 64, 64, 1, 1, 1, 0}, {7, 7, 2048, 2048, 1, 1, 1, 0},
+                                                     {3, 5, 3, 3, 1, 1, 1, 0}}) {
+        run_int8(s, false, seed++);
+        run_fp32(s, seed++);
+    }
+}
+TEST_P(Depthwise, RejectsWrongKernelSize) {
+    Buffer<int8_t> in(8, 6, 6, 1), w(8, 5, 5), out(8, 4, 4, 1);
+    Buffer<int32_t> v(8);
+    in.fill(0);
+    w.fill(0);
+    v.fill(0);
+    host_dirty(in);
+    host_dirty(w);
+    host_dirty(v);
+    EXPECT_NE(GetParam().depthwise_conv2d_int8(in, 0, w, v, v, v, v, 0, -128, 127, 1, 1, out), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, Depthwise, testing::ValuesIn(kernel_families()), family_name);
+
+}  // namespace
+}  // namespace mobiq::test
