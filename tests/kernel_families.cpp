@@ -10,7 +10,9 @@
             gemm_fp32_##f, requantize_per_channel_##f, requantize_per_layer_##f, im2col_int8_##f,            \
             im2col_fp32_##f, conv2d_int8_implicit_##f, conv2d_int8_implicit_asymw_##f,                      \
             conv2d_fp32_implicit_##f, depthwise_conv2d_int8_##f, batch_norm_int8_##f,                        \
-            depthwise_conv2d_fp32_##f, batch_norm_fp32_##f                                                   \
+            depthwise_conv2d_fp32_##f, batch_norm_fp32_##f, max_pool_int8_##f, average_pool_int8_##f,        \
+            max_pool_fp32_##f, average_pool_fp32_##f, global_average_pool_int8_##f,                          \
+            global_average_pool_fp32_##f, add_int8_##f, add_fp32_##f, quantize_##f, dequantize_##f           \
     }
 
 namespace mobiq::test {

@@ -28,6 +28,12 @@ using DepthwiseInt8Fn = int (*)(halide_buffer_t *, int32_t, halide_buffer_t *, h
                                 halide_buffer_t *);
 using DepthwiseFp32Fn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, float, float, int32_t, int32_t,
                                 halide_buffer_t *);
+using PoolFn = int (*)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, halide_buffer_t *, halide_buffer_t *);
+using GlobalPoolFn = int (*)(halide_buffer_t *, halide_buffer_t *);
+using AddInt8Fn = int (*)(halide_buffer_t *, int32_t, int32_t, int32_t, halide_buffer_t *, int32_t, int32_t, int32_t,
+                          int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, halide_buffer_t *);
+using AddFp32Fn = int (*)(halide_buffer_t *, halide_buffer_t *, float, float, halide_buffer_t *);
+using QuantizeFn = int (*)(halide_buffer_t *, float, int32_t, halide_buffer_t *);
 using Conv2dFp32Fn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, float, float, int32_t, int32_t,
                              int32_t, int32_t, halide_buffer_t *);
 
@@ -42,6 +48,11 @@ struct KernelFamily {
     Conv2dFp32Fn conv2d_fp32_implicit;
     DepthwiseInt8Fn depthwise_conv2d_int8, batch_norm_int8;
     DepthwiseFp32Fn depthwise_conv2d_fp32, batch_norm_fp32;
+    PoolFn max_pool_int8, average_pool_int8, max_pool_fp32, average_pool_fp32;
+    GlobalPoolFn global_average_pool_int8, global_average_pool_fp32;
+    AddInt8Fn add_int8;
+    AddFp32Fn add_fp32;
+    QuantizeFn quantize, dequantize;
 };
 
 const std::vector<KernelFamily> &kernel_families();

@@ -185,3 +185,92 @@ std::vector<float> depthwise_fp32(const std::vector<float> &input, const std::ve
 }
 
 }  // namespace mobiq::ref
+
+namespace mobiq::ref {
+
+namespace {
+// Calls f(oy, ox, c, y0, y1, x0, x1) with the window clipped to the image.
+template <typename F>
+void pool_windows(const PoolShape &s, F &&f) {
+    for (int oy = 0; oy < s.out_h(); oy++)
+        for (int ox = 0; ox < s.out_w(); ox++) {
+            const int y0 = std::max(oy * s.stride - s.pad, 0), y1 = std::min(oy * s.stride - s.pad + s.kh, s.h);
+            const int x0 = std::max(ox * s.stride - s.pad, 0), x1 = std::min(ox * s.stride - s.pad + s.kw, s.w);
+            for (int c = 0; c < s.c; c++) f(oy, ox, c, y0, y1, x0, x1);
+        }
+}
+}  // namespace
+
+template <typename T>
+std::vector<T> max_pool(const std::vector<T> &in, const PoolShape &s) {
+    std::vector<T> out(static_cast<size_t>(s.out_h()) * s.out_w() * s.c);
+    pool_windows(s, [&](int oy, int ox, int c, int y0, int y1, int x0, int x1) {
+        T m = std::numeric_limits<T>::lowest();
+        for (int y = y0; y < y1; y++)
+            for (int x = x0; x < x1; x++) m = std::max(m, in[(static_cast<size_t>(y) * s.w + x) * s.c + c]);
+        out[(static_cast<size_t>(oy) * s.out_w() + ox) * s.c + c] = m;
+    });
+    return out;
+}
+template std::vector<int8_t> max_pool(const std::vector<int8_t> &, const PoolShape &);
+template std::vector<float> max_pool(const std::vector<float> &, const PoolShape &);
+
+std::vector<int8_t> average_pool_int8(const std::vector<int8_t> &in, const PoolShape &s) {
+    std::vector<int8_t> out(static_cast<size_t>(s.out_h()) * s.out_w() * s.c);
+    pool_windows(s, [&](int oy, int ox, int c, int y0, int y1, int x0, int x1) {
+        int32_t sum = 0;
+        for (int y = y0; y < y1; y++)
+            for (int x = x0; x < x1; x++) sum += in[(static_cast<size_t>(y) * s.w + x) * s.c + c];
+        const int32_t count = std::max((y1 - y0) * (x1 - x0), 1);
+        const int32_t avg = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;  // C++ truncates
+        out[(static_cast<size_t>(oy) * s.out_w() + ox) * s.c + c] = static_cast<int8_t>(avg);
+    });
+    return out;
+}
+
+std::vector<float> average_pool_fp32(const std::vector<float> &in, const PoolShape &s) {
+    std::vector<float> out(static_cast<size_t>(s.out_h()) * s.out_w() * s.c);
+    pool_windows(s, [&](int oy, int ox, int c, int y0, int y1, int x0, int x1) {
+        double sum = 0;
+        for (int y = y0; y < y1; y++)
+            for (int x = x0; x < x1; x++) sum += in[(static_cast<size_t>(y) * s.w + x) * s.c + c];
+        out[(static_cast<size_t>(oy) * s.out_w() + ox) * s.c + c] = static_cast<float>(sum / ((y1 - y0) * (x1 - x0)));
+    });
+    return out;
+}
+
+int8_t add_int8(int8_t a, int8_t b, const AddParams &p) {
+    const int32_t av = (a - p.a_zero_point) * (1 << p.left_shift);
+    const int32_t bv = (b - p.b_zero_point) * (1 << p.left_shift);
+    const int32_t sum = multiply_by_quantized_multiplier(av, p.a_multiplier, p.a_shift) +
+                        multiply_by_quantized_multiplier(bv, p.b_multiplier, p.b_shift);
+    const int32_t v = multiply_by_quantized_multiplier(sum, p.output_multiplier, p.output_shift) + p.output_zero_point;
+    return static_cast<int8_t>(std::min(std::max(v, p.output_min), p.output_max));
+}
+
+AddParams make_add_params(double a_scale, int32_t a_zero, double b_scale, int32_t b_zero, double out_scale,
+                          int32_t out_zero, int32_t out_min, int32_t out_max) {
+    AddParams p{};
+    p.left_shift = 20;
+    const double twice_max = 2 * std::max(a_scale, b_scale);
+    quantize_multiplier(a_scale / twice_max, &p.a_multiplier, &p.a_shift);
+    quantize_multiplier(b_scale / twice_max, &p.b_multiplier, &p.b_shift);
+    quantize_multiplier(twice_max / ((1 << p.left_shift) * out_scale), &p.output_multiplier, &p.output_shift);
+    p.a_zero_point = a_zero;
+    p.b_zero_point = b_zero;
+    p.output_zero_point = out_zero;
+    p.output_min = out_min;
+    p.output_max = out_max;
+    return p;
+}
+
+int8_t quantize(float x, float inverse_scale, int32_t zero_point) {
+    const float v = std::min(std::max(std::nearbyint(x * inverse_scale), -1e9f), 1e9f);
+    return static_cast<int8_t>(std::min(std::max(static_cast<int32_t>(v) + zero_point, -128), 127));
+}
+
+float dequantize(int8_t q, float scale, int32_t zero_point) {
+    return scale * static_cast<float>(static_cast<int32_t>(q) - zero_point);
+}
+
+}  // namespace mobiq::ref

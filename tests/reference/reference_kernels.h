@@ -73,3 +73,33 @@ std::vector<float> depthwise_fp32(const std::vector<float> &input, const std::ve
                                   const std::vector<float> &bias, float lo, float hi, const ConvShape &s);
 
 }  // namespace mobiq::ref
+
+namespace mobiq::ref {
+
+// Pooling over (H, W, C) NHWC tensors; windows never read padding: max over
+// the taps inside the image, average over the taps inside (count_include_pad = 0).
+struct PoolShape {
+    int h, w, c, kh, kw, stride, pad;
+    int out_h() const { return (h + 2 * pad - kh) / stride + 1; }
+    int out_w() const { return (w + 2 * pad - kw) / stride + 1; }
+};
+template <typename T>
+std::vector<T> max_pool(const std::vector<T> &in, const PoolShape &s);
+// int8: the int32 sum divided by the count, rounded half away from zero (TFLite).
+std::vector<int8_t> average_pool_int8(const std::vector<int8_t> &in, const PoolShape &s);
+std::vector<float> average_pool_fp32(const std::vector<float> &in, const PoolShape &s);
+
+// TFLite's quantized ADD (docs/arithmetic.md, "Add").
+struct AddParams {
+    int32_t a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier, b_shift;
+    int32_t left_shift, output_multiplier, output_shift, output_zero_point, output_min, output_max;
+};
+int8_t add_int8(int8_t a, int8_t b, const AddParams &p);
+// The parameters TFLite derives from the real scales.
+AddParams make_add_params(double a_scale, int32_t a_zero, double b_scale, int32_t b_zero, double out_scale,
+                          int32_t out_zero, int32_t out_min, int32_t out_max);
+
+int8_t quantize(float x, float inverse_scale, int32_t zero_point);  // round half to even
+float dequantize(int8_t q, float scale, int32_t zero_point);
+
+}  // namespace mobiq::ref

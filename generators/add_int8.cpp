@@ -1,0 +1,84 @@
+// add_int8: the residual addition of two int8 tensors with their own scales
+// (ResNet50), as TFLite's quantized ADD (docs/arithmetic.md, "Add"):
+//   a' = MBQM((a - za) << left_shift, multiplier_a, shift_a), b' likewise,
+//   out = clamp(MBQM(a' + b', multiplier_out, shift_out) + z_out, lo, hi).
+// The left shift (20 in TFLite) keeps precision through the rescaling.
+#include "Halide.h"
+#include "elementwise.h"
+#include "quantized_multiplier.h"
+#include "schedule_registry.h"
+
+namespace {
+
+using namespace Halide;
+
+class AddInt8 : public Generator<AddInt8> {
+public:
+    GeneratorParam<std::string> schedule_family{"schedule", "x86"};
+
+    Input<Buffer<int8_t, 2>> a{"a"};
+    Input<int32_t> a_zero_point{"a_zero_point"}, a_multiplier{"a_multiplier"}, a_shift{"a_shift"};
+    Input<Buffer<int8_t, 2>> b{"b"};
+    Input<int32_t> b_zero_point{"b_zero_point"}, b_multiplier{"b_multiplier"}, b_shift{"b_shift"};
+    Input<int32_t> left_shift{"left_shift"};
+    Input<int32_t> output_multiplier{"output_multiplier"}, output_shift{"output_shift"};
+    Input<int32_t> output_zero_point{"output_zero_point"}, output_min{"output_min"}, output_max{"output_max"};
+    Output<Buffer<int8_t, 2>> output{"output"};
+
+    void generate() {
+        mobiq::ElementwiseStages s;
+        Var c = s.c, p = s.p;
+        Expr av = (cast<int32_t>(a(c, p)) - a_zero_point) << left_shift;
+        Expr bv = (cast<int32_t>(b(c, p)) - b_zero_point) << left_shift;
+        Expr sum = mobiq::multiply_by_quantized_multiplier(av, a_multiplier, a_shift) +
+                   mobiq::multiply_by_quantized_multiplier(bv, b_multiplier, b_shift);
+        Expr v = mobiq::multiply_by_quantized_multiplier(sum, output_multiplier, output_shift) + output_zero_point;
+        output(c, p) = cast<int8_t>(clamp(v, output_min, output_max));
+
+        add_requirement(left_shift >= 0 && left_shift <= 22, "add_int8: left_shift must be in [0, 22]");
+        add_requirement(output_min <= output_max, "add_int8: output_min > output_max");
+        for (auto *buf : {&a, &b}) {
+            buf->dim(0).set_min(0).set_stride(1);
+            buf->dim(1).set_min(0);
+            buf->set_estimates({{0, 256}, {0, 3136}});
+        }
+        output.dim(0).set_min(0).set_stride(1);
+        output.dim(1).set_min(0);
+        output.set_estimates({{0, 256}, {0, 3136}});
+        s.output = output;
+        s.channels = output.dim(0).extent();
+        s.element_bytes = 4;
+        mobiq::ScheduleRegistry<mobiq::ElementwiseStages>::apply(schedule_family, s, get_target());
+    }
+};
+
+// add_fp32: out = clamp(a + b, lo, hi) (the residual addition with a fused ReLU).
+class AddFp32 : public Generator<AddFp32> {
+public:
+    GeneratorParam<std::string> schedule_family{"schedule", "x86"};
+    Input<Buffer<float, 2>> a{"a"}, b{"b"};
+    Input<float> output_min{"output_min"}, output_max{"output_max"};
+    Output<Buffer<float, 2>> output{"output"};
+
+    void generate() {
+        mobiq::ElementwiseStages s;
+        output(s.c, s.p) = clamp(a(s.c, s.p) + b(s.c, s.p), output_min, output_max);
+        for (auto *buf : {&a, &b}) {
+            buf->dim(0).set_min(0).set_stride(1);
+            buf->dim(1).set_min(0);
+            buf->set_estimates({{0, 256}, {0, 3136}});
+        }
+        output.dim(0).set_min(0).set_stride(1);
+        output.dim(1).set_min(0);
+        output.set_estimates({{0, 256}, {0, 3136}});
+        s.output = output;
+        s.channels = output.dim(0).extent();
+        s.element_bytes = 4;
+        mobiq::ScheduleRegistry<mobiq::ElementwiseStages>::apply(schedule_family, s, get_target());
+    }
+};
+
+}  // namespace
+
+HALIDE_REGISTER_GENERATOR(AddInt8, add_int8)
+HALIDE_REGISTER_GENERATOR(AddFp32, add_fp32)
