@@ -117,7 +117,7 @@ int main(int argc, char **argv) {
     g_peak = measure_peak(g_threads);
     benchmark::RegisterBenchmark("peak/int8_vpdpbusd", bench_peak, true)->UseRealTime()->Iterations(3);
     benchmark::RegisterBenchmark("peak/fp32_fma", bench_peak, false)->UseRealTime()->Iterations(3);
-    for (const auto &g : kResNet50Gemms) {
+    for (const auto &g : resnet50_gemms()) {
         for (const char *prec : {"int8", "fp32"}) {
             const bool int8 = prec[0] == 'i';
             auto *b = benchmark::RegisterBenchmark((std::string(prec) + "/" + g.name).c_str(), int8 ? bench_int8 : bench_fp32, g);

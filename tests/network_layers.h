@@ -1,7 +1,7 @@
-// The convolution layers of ResNet50 v1.5, MobileNet-v1 (its dense ones) and
-// VGG16 at 224 x 224, one row per distinct shape (as Arm Compute Library's
-// network shape datasets), and a test-sized version of each: the same
-// channels, kernel, stride and padding over a smaller image, so that the
+// The convolution layers of ResNet50 v1.5, MobileNet-v1 and VGG16 at 224 x 224
+// (networks/layer_shapes.h, one row per distinct shape, as Arm Compute
+// Library's network shape datasets), and a test-sized version of each: the
+// same channels, kernel, stride and padding over a smaller image, so that the
 // scalar reference (and qemu / PoCL) stay fast.
 #pragma once
 
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "layer_shapes.h"
 #include "reference/reference_kernels.h"
 
 namespace mobiq::test {
@@ -19,54 +20,29 @@ struct NetworkLayer {
     ref::ConvShape shape;  // at 224 x 224 input
 };
 
+inline ref::ConvShape conv_shape(const networks::LayerShape &l) {
+    return {l.h, l.w, l.cin, l.cout, l.kh, l.kw, l.stride, l.pad};
+}
+
+// The dense convolutions of the three networks (networks/layer_shapes.h).
 inline const std::vector<NetworkLayer> &network_conv_layers() {
-    static const std::vector<NetworkLayer> layers = {
-        // ResNet50 v1.5
-        {"resnet50_conv1", {224, 224, 3, 64, 7, 7, 2, 3}},
-        {"resnet50_l1_1x1_64to64", {56, 56, 64, 64, 1, 1, 1, 0}},
-        {"resnet50_l1_3x3_64", {56, 56, 64, 64, 3, 3, 1, 1}},
-        {"resnet50_l1_1x1_64to256", {56, 56, 64, 256, 1, 1, 1, 0}},
-        {"resnet50_l1_1x1_256to64", {56, 56, 256, 64, 1, 1, 1, 0}},
-        {"resnet50_l2_1x1_256to128", {56, 56, 256, 128, 1, 1, 1, 0}},
-        {"resnet50_l2_3x3s2_128", {56, 56, 128, 128, 3, 3, 2, 1}},
-        {"resnet50_l2_3x3_128", {28, 28, 128, 128, 3, 3, 1, 1}},
-        {"resnet50_l2_1x1_128to512", {28, 28, 128, 512, 1, 1, 1, 0}},
-        {"resnet50_l2_ds_256to512", {56, 56, 256, 512, 1, 1, 2, 0}},
-        {"resnet50_l2_1x1_512to128", {28, 28, 512, 128, 1, 1, 1, 0}},
-        {"resnet50_l3_1x1_512to256", {28, 28, 512, 256, 1, 1, 1, 0}},
-        {"resnet50_l3_3x3s2_256", {28, 28, 256, 256, 3, 3, 2, 1}},
-        {"resnet50_l3_3x3_256", {14, 14, 256, 256, 3, 3, 1, 1}},
-        {"resnet50_l3_1x1_256to1024", {14, 14, 256, 1024, 1, 1, 1, 0}},
-        {"resnet50_l3_ds_512to1024", {28, 28, 512, 1024, 1, 1, 2, 0}},
-        {"resnet50_l3_1x1_1024to256", {14, 14, 1024, 256, 1, 1, 1, 0}},
-        {"resnet50_l4_1x1_1024to512", {14, 14, 1024, 512, 1, 1, 1, 0}},
-        {"resnet50_l4_3x3s2_512", {14, 14, 512, 512, 3, 3, 2, 1}},
-        {"resnet50_l4_3x3_512", {7, 7, 512, 512, 3, 3, 1, 1}},
-        {"resnet50_l4_1x1_512to2048", {7, 7, 512, 2048, 1, 1, 1, 0}},
-        {"resnet50_l4_ds_1024to2048", {14, 14, 1024, 2048, 1, 1, 2, 0}},
-        {"resnet50_l4_1x1_2048to512", {7, 7, 2048, 512, 1, 1, 1, 0}},
-        // MobileNet-v1 1.0 (the first conv and the pointwise convs; depthwise ones are not GEMMs)
-        {"mobilenet_conv1", {224, 224, 3, 32, 3, 3, 2, 1}},
-        {"mobilenet_pw_32to64", {112, 112, 32, 64, 1, 1, 1, 0}},
-        {"mobilenet_pw_64to128", {56, 56, 64, 128, 1, 1, 1, 0}},
-        {"mobilenet_pw_128to128", {56, 56, 128, 128, 1, 1, 1, 0}},
-        {"mobilenet_pw_128to256", {28, 28, 128, 256, 1, 1, 1, 0}},
-        {"mobilenet_pw_256to256", {28, 28, 256, 256, 1, 1, 1, 0}},
-        {"mobilenet_pw_256to512", {14, 14, 256, 512, 1, 1, 1, 0}},
-        {"mobilenet_pw_512to512", {14, 14, 512, 512, 1, 1, 1, 0}},
-        {"mobilenet_pw_512to1024", {7, 7, 512, 1024, 1, 1, 1, 0}},
-        {"mobilenet_pw_1024to1024", {7, 7, 1024, 1024, 1, 1, 1, 0}},
-        // VGG16
-        {"vgg16_conv1_1", {224, 224, 3, 64, 3, 3, 1, 1}},
-        {"vgg16_conv1_2", {224, 224, 64, 64, 3, 3, 1, 1}},
-        {"vgg16_conv2_1", {112, 112, 64, 128, 3, 3, 1, 1}},
-        {"vgg16_conv2_2", {112, 112, 128, 128, 3, 3, 1, 1}},
-        {"vgg16_conv3_1", {56, 56, 128, 256, 3, 3, 1, 1}},
-        {"vgg16_conv3_2", {56, 56, 256, 256, 3, 3, 1, 1}},
-        {"vgg16_conv4_1", {28, 28, 256, 512, 3, 3, 1, 1}},
-        {"vgg16_conv4_2", {28, 28, 512, 512, 3, 3, 1, 1}},
-        {"vgg16_conv5", {14, 14, 512, 512, 3, 3, 1, 1}},
-    };
+    static const std::vector<NetworkLayer> layers = [] {
+        std::vector<NetworkLayer> v;
+        for (const auto &l : networks::network_layers())
+            if (l.kind == networks::LayerKind::Conv) v.push_back({std::string(l.network) + "_" + l.name, conv_shape(l)});
+        return v;
+    }();
+    return layers;
+}
+
+// MobileNet-v1's depthwise layers.
+inline const std::vector<ref::ConvShape> &mobilenet_depthwise_layers() {
+    static const std::vector<ref::ConvShape> layers = [] {
+        std::vector<ref::ConvShape> v;
+        for (const auto &l : networks::network_layers())
+            if (l.kind == networks::LayerKind::Depthwise) v.push_back(conv_shape(l));
+        return v;
+    }();
     return layers;
 }
 

@@ -17,16 +17,6 @@ namespace {
 
 using Halide::Runtime::Buffer;
 
-// MobileNet-v1's depthwise 3x3 layers at 224 x 224 (cin == cout == channels).
-const std::vector<ref::ConvShape> &mobilenet_depthwise_layers() {
-    static const std::vector<ref::ConvShape> s = {
-        {112, 112, 32, 32, 3, 3, 1, 1},  {112, 112, 64, 64, 3, 3, 2, 1}, {56, 56, 128, 128, 3, 3, 1, 1},
-        {56, 56, 128, 128, 3, 3, 2, 1},  {28, 28, 256, 256, 3, 3, 1, 1}, {28, 28, 256, 256, 3, 3, 2, 1},
-        {14, 14, 512, 512, 3, 3, 1, 1},  {14, 14, 512, 512, 3, 3, 2, 1}, {7, 7, 1024, 1024, 3, 3, 1, 1},
-    };
-    return s;
-}
-
 const std::vector<ref::ConvShape> &edge_depthwise_shapes() {
     static const std::vector<ref::ConvShape> s = {
         {1, 1, 1, 1, 3, 3, 1, 1}, {5, 3, 3, 3, 3, 3, 1, 1}, {9, 9, 17, 17, 3, 3, 2, 1},

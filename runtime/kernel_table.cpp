@@ -1,4 +1,4 @@
-#include "kernel_families.h"
+#include "mobiq/kernel_table.h"
 
 #include "mobiq/kernel_errors.h"
 
@@ -15,7 +15,7 @@
             global_average_pool_fp32_##f, add_int8_##f, add_fp32_##f, quantize_##f, dequantize_##f           \
     }
 
-namespace mobiq::test {
+namespace mobiq {
 
 const std::vector<KernelFamily> &kernel_families() {
     install_kernel_error_handler();  // kernel errors become return codes, not aborts
@@ -42,4 +42,10 @@ const std::vector<KernelFamily> &kernel_families() {
     return families;
 }
 
-}  // namespace mobiq::test
+const KernelFamily *find_kernel_family(const std::string &name) {
+    for (const auto &f : kernel_families())
+        if (f.name == name) return &f;
+    return nullptr;
+}
+
+}  // namespace mobiq
