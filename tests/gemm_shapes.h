@@ -19,6 +19,7 @@ inline const std::vector<GemmShape> &edge_gemm_shapes() {
     static const std::vector<GemmShape> s = {
         {1, 1, 1},   {1, 1, 4},   {2, 3, 5},    {7, 1, 13},   {1, 17, 3},  {3, 15, 9},  {5, 16, 64},
         {4, 64, 8},  {6, 65, 12}, {33, 65, 147}, {49, 64, 36}, {9, 100, 27}, {64, 64, 64}, {13, 130, 259},
+        {1, 1000, 2048}, {2, 300, 64}, {3, 257, 20},  // matrix-vector (fully connected) shapes
     };
     return s;
 }

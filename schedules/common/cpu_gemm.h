@@ -47,6 +47,13 @@ void tile_gemm_output(Stages &s, const CpuGemmTile &t) {
         .unroll(ni)
         .unroll(mi)
         .parallel(task);
+    // Matrix-vector (fully connected layers, M < rows): chunks of 256 columns
+    // in parallel; each sweeps all of K with 256 / lanes accumulators while
+    // streaming its contiguous slice of every packed weight row.
+    out.specialize(s.M < t.rows && s.N >= 256)
+        .tile(s.n, s.m, block, task, ni, mi, 256, 1, TailStrategy::ShiftInwards)
+        .vectorize(ni, t.lanes)
+        .parallel(block);
     // One vector wide.
     out.specialize(s.N >= t.lanes)
         .tile(s.n, s.m, block, task, ni, mi, t.lanes, 1, TailStrategy::ShiftInwards)
