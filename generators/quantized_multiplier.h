@@ -9,10 +9,15 @@
 namespace mobiq {
 
 // gemmlowp's SaturatingRoundingDoublingHighMul(a, b) equals round-half-up of
-// a*b / 2^31, saturated (only INT32_MIN*INT32_MIN saturates); Halide's
-// rounding_mul_shift_right(a, b, 31) is exactly that (proof in docs/arithmetic.md).
+// a*b / 2^31, saturated (only INT32_MIN*INT32_MIN saturates; proof in
+// docs/arithmetic.md). Our multipliers are Q31 values in [2^30, 2^31), never
+// INT32_MIN, so the saturation cannot trigger and the product is written as
+// one 32x32->64 widening multiply (vpmuldq / smull), a rounding add and a
+// shift, which the backends lower better than the generic saturating
+// rounding_mul_shift_right(a, b, 31).
 inline Halide::Expr saturating_rounding_doubling_high_mul(const Halide::Expr &a, const Halide::Expr &b) {
-    return Halide::rounding_mul_shift_right(a, b, 31);
+    using namespace Halide;
+    return cast<int32_t>((widening_mul(a, b) + Expr(int64_t(1) << 30)) >> 31);
 }
 
 // gemmlowp's RoundingDivideByPOT: arithmetic shift right by `exponent`
