@@ -89,7 +89,33 @@ def render(ctx, layers):
                    f"(depthwise kernels for depthwise layers): INT8 {tot['int8_gemm']:.2f} ms, FP32 {tot['fp32_gemm']:.2f} ms, "
                    f"**{tot['fp32_gemm'] / tot['int8_gemm']:.2f}x**" + ("" if ok_gemm else " (some layers missing)") + ".\n")
         summary.append((net, tot))
+    if cpu and "resnet50" in networks:
+        out.append(targets(ctx, networks["resnet50"]))
     return "\n".join(out), summary
+
+
+def targets(ctx, rows):
+    """Issue 3's x86 targets on ResNet50's convolutions (all 3x3 and 1x1
+    layers, i.e. every conv but the 7x7 stem): the mean over distinct layers
+    of INT8 % of the vpdpbusd peak (GEMM method, and best method) and of the
+    per-layer INT8/FP32 speed-up (best methods)."""
+    pct_gemm, pct_best, ratios = [], [], []
+    for layer, methods in rows:
+        if layer in ("conv1", "fc"):
+            continue
+        m8, s8 = best(methods, "int8")
+        m32, s32 = best(methods, "fp32")
+        g8 = methods.get("int8_gemm")
+        if not s8 or not s32 or not g8:
+            continue
+        rate = lambda s: s["macs"] / (s["ms"] * 1e-3) / (ctx["peak_int8_GMACps"] * 1e9)
+        pct_gemm.append(100 * rate(g8))
+        pct_best.append(100 * rate(s8))
+        ratios.append(s32["ms"] / s8["ms"])
+    mean = lambda v: sum(v) / len(v) if v else float("nan")
+    return (f"Issue 3 targets, ResNet50 3x3 and 1x1 convolutions ({len(ratios)} distinct layers, mean over layers): "
+            f"INT8 GEMM method {mean(pct_gemm):.0f}% of the vpdpbusd peak (best INT8 method {mean(pct_best):.0f}%; "
+            f"target >= 50%); INT8/FP32 per layer {mean(ratios):.2f}x (target >= 3x).\n")
 
 
 def main():

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The `gpu` (and Mali) OpenCL schedules timed on a real GPU: every layer of the
+# three networks, every method, INT8 and FP32, data resident on the device.
+#
+# Here (build machine):   bash tools/gpu_bench.sh --pack      -> .device/ (binary + the two shared
+#                         libraries it needs that a GPU machine may lack: Google Benchmark, the ICD loader)
+# On the GPU machine, in a copy of the repository holding .device/:
+#                         bash tools/gpu_bench.sh --run OUTDIR [--family=opencl_gpu]
+# then here:              .venv/bin/python tools/layer_table.py OUTDIR/layer_opencl_gpu.json --md ... --png ...
+# NVIDIA's OpenCL needs its ICD registered: --run does `echo libnvidia-opencl.so.1 >
+# /etc/OpenCL/vendors/nvidia.icd` when /etc/OpenCL/vendors has no NVIDIA entry.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+case "${1:-}" in
+  --pack)
+    [ -x build/host/bench/layer_bench ] || { echo "gpu_bench.sh: build the host preset first"; exit 1; }
+    mkdir -p .device/lib
+    cp build/host/bench/layer_bench .device/
+    cp /usr/lib/x86_64-linux-gnu/libbenchmark.so.1debian .device/lib/
+    cp /usr/lib/x86_64-linux-gnu/libOpenCL.so.1.0.0 .device/lib/libOpenCL.so.1
+    cp /usr/lib/x86_64-linux-gnu/libOpenCL.so.1.0.0 .device/lib/libOpenCL.so
+    echo "packed into .device/ ($(du -sh .device | cut -f1))"
+    ;;
+  --run)
+    out="${2:?usage: gpu_bench.sh --run OUTDIR [--family=NAME]}"
+    family="${3:---family=opencl_gpu}"
+    mkdir -p "$out" /etc/OpenCL/vendors
+    ls /etc/OpenCL/vendors | grep -qi nvidia || echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd
+    export LD_LIBRARY_PATH="$root/.device/lib:${LD_LIBRARY_PATH:-}" HL_OCL_DEVICE_TYPE=gpu
+    (nvidia-smi -L 2>/dev/null || true) | tee "$out/device.txt"
+    name="layer_${family#--family=}"
+    .device/layer_bench "$family" --benchmark_min_time=0.2 --benchmark_repetitions=5 \
+      --benchmark_report_aggregates_only=true --benchmark_out="$out/$name.json" --benchmark_out_format=json \
+      >"$out/$name.log" 2>&1
+    tail -2 "$out/$name.log"
+    ;;
+  *) echo "usage: gpu_bench.sh --pack | --run OUTDIR [--family=NAME]"; exit 2 ;;
+esac
