@@ -8,7 +8,8 @@ namespace mobiq {
 
 struct DepthwiseStages {
     Halide::Func output;        // (c, ox, oy, n)
-    Halide::Func weights;       // (c, kx, ky): int16 w - zw (int8) or the float weights
+    Halide::Func weights;       // (c, kx, ky): int32 w - zw (int8) or the float weights
+    Halide::Func column_term;   // (c): int8 only: bias - zx * sum (w - zw)
     Halide::Var c, ox, oy, n;
     Halide::Expr channels, OW;  // output extents of c and ox (for specialize)
     int kernel_size = 3;

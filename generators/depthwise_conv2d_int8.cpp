@@ -3,9 +3,9 @@
 // taps (3; 1 makes it a per-channel int8 affine: the batch-normalization layer
 // that BN folding removes, batch_norm_int8), run-time stride.
 //
-// With 9 taps the zero-point expansion of the GEMM buys nothing: the kernel
-// subtracts the zero points first and multiplies in 16 bits ((x - zx) and
-// (w - zw) fit int16, their product int32), summing 9 products in int32.
+// The weight zero point is subtracted once per call (w - zw, as int32) and the
+// input zero point's term zx * sum (w - zw) joins the bias per channel, so the
+// inner loop is one widening load, one multiply and one add per tap.
 // Weights are per channel by nature; a per-layer scheme is the same code with
 // equal values, so per-channel quantization keeps the fast path.
 // Input: padded NHWC (c, x, y, n) (the border holds the input zero point).
@@ -41,14 +41,17 @@ public:
         mobiq::DepthwiseStages s;
         Var c = s.c, ox = s.ox, oy = s.oy, n = s.n, kx("kx"), ky("ky");
         const int k = kernel_size;
-        s.weights(c, kx, ky) = cast<int16_t>(weights(c, kx, ky)) - cast<int16_t>(weight_zero_point(c));
-        Expr acc = bias(c);
-        for (int y = 0; y < k; y++) {
-            for (int x = 0; x < k; x++) {
-                Expr v = cast<int16_t>(input(c, ox * stride_x + x, oy * stride_y + y, n)) - cast<int16_t>(input_zero_point);
-                acc += widening_mul(v, s.weights(c, x, y));
-            }
-        }
+        s.weights(c, kx, ky) = cast<int32_t>(weights(c, kx, ky)) - weight_zero_point(c);
+        // sum (x - zx)(w - zw) = sum x (w - zw) - zx sum (w - zw): the second
+        // term is per channel and joins the bias.
+        Expr weight_sum = 0;
+        for (int y = 0; y < k; y++)
+            for (int x = 0; x < k; x++) weight_sum += s.weights(c, x, y);
+        s.column_term(c) = bias(c) - input_zero_point * weight_sum;
+        Expr acc = s.column_term(c);
+        for (int y = 0; y < k; y++)
+            for (int x = 0; x < k; x++)
+                acc += cast<int32_t>(input(c, ox * stride_x + x, oy * stride_y + y, n)) * s.weights(c, x, y);
         output(c, ox, oy, n) = mobiq::int8_requantize(acc, multiplier(c), shift(c), output_zero_point, output_min, output_max);
 
         add_requirement(weights.dim(1).extent() == k && weights.dim(2).extent() == k,

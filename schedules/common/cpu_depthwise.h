@@ -24,6 +24,7 @@ inline void schedule_depthwise_cpu(DepthwiseStages &s, int lanes, int vectors, i
     s.output.specialize(s.channels >= lanes).vectorize(s.c, lanes, TailStrategy::ShiftInwards).parallel(s.oy);
     s.output.parallel(s.oy);
     s.weights.compute_root();
+    if (s.column_term.defined()) s.column_term.compute_root();
 }
 
 }  // namespace mobiq
