@@ -30,7 +30,6 @@ inline void schedule_conv2d_implicit_gpu(Conv2dImplicitStages &s, const GpuGemmT
         s.dot.update().reorder(s.co, s.ox, s.r[0], s.r[1], s.r[2]).unroll(s.co).unroll(s.ox);
     }
     if (s.row_sum.defined()) {
-        Var xo("xo"), xi("xi");
         s.row_sum.compute_root().gpu_tile(s.ox, s.oy, bx, by, tx, ty, 16, 4, TailStrategy::GuardWithIf);
         s.row_sum.update().gpu_tile(s.ox, s.oy, bx, by, tx, ty, 16, 4, TailStrategy::GuardWithIf);
     }
