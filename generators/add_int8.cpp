@@ -4,6 +4,7 @@
 //   out = clamp(MBQM(a' + b', multiplier_out, shift_out) + z_out, lo, hi).
 // The left shift (20 in TFLite) keeps precision through the rescaling.
 #include "Halide.h"
+#include "layouts.h"
 #include "elementwise.h"
 #include "quantized_multiplier.h"
 #include "schedule_registry.h"
@@ -38,12 +39,10 @@ public:
         add_requirement(left_shift >= 0 && left_shift <= 22, "add_int8: left_shift must be in [0, 22]");
         add_requirement(output_min <= output_max, "add_int8: output_min > output_max");
         for (auto *buf : {&a, &b}) {
-            buf->dim(0).set_min(0).set_stride(1);
-            buf->dim(1).set_min(0);
+            mobiq::require_dense_from_zero(*buf, 2);
             buf->set_estimates({{0, 256}, {0, 3136}});
         }
-        output.dim(0).set_min(0).set_stride(1);
-        output.dim(1).set_min(0);
+        mobiq::require_dense_from_zero(output, 2);
         output.set_estimates({{0, 256}, {0, 3136}});
         s.output = output;
         s.channels = output.dim(0).extent();
@@ -64,12 +63,10 @@ public:
         mobiq::ElementwiseStages s;
         output(s.c, s.p) = clamp(a(s.c, s.p) + b(s.c, s.p), output_min, output_max);
         for (auto *buf : {&a, &b}) {
-            buf->dim(0).set_min(0).set_stride(1);
-            buf->dim(1).set_min(0);
+            mobiq::require_dense_from_zero(*buf, 2);
             buf->set_estimates({{0, 256}, {0, 3136}});
         }
-        output.dim(0).set_min(0).set_stride(1);
-        output.dim(1).set_min(0);
+        mobiq::require_dense_from_zero(output, 2);
         output.set_estimates({{0, 256}, {0, 3136}});
         s.output = output;
         s.channels = output.dim(0).extent();

@@ -2,6 +2,7 @@
 // input (as conv2d_int8_implicit), weights as gemm_fp32's (C_out innermost,
 // k = c + C * (kx + KW * ky)), bias and a clamp for ReLU / ReLU6.
 #include "Halide.h"
+#include "layouts.h"
 #include "conv2d_implicit.h"
 #include "schedule_registry.h"
 
@@ -35,12 +36,10 @@ public:
                         rhs.dim(1).extent(), ", want C*KW*KH = ", C * kernel_w * kernel_h);
         add_requirement(kernel_w > 0 && kernel_h > 0 && stride_x > 0 && stride_y > 0,
                         "conv2d_fp32_implicit: kernel size and strides must be positive");
-        input.dim(0).set_min(0).set_stride(1);
-        for (int d = 1; d < 4; d++) input.dim(d).set_min(0);
+        mobiq::require_dense_from_zero(input, 4);
         rhs.dim(0).set_min(0).set_stride(1);
         rhs.dim(1).set_min(0);
-        output.dim(0).set_min(0).set_stride(1);
-        for (int d = 1; d < 4; d++) output.dim(d).set_min(0);
+        mobiq::require_dense_from_zero(output, 4);
         input.set_estimates({{0, 128}, {0, 30}, {0, 30}, {0, 1}});
         rhs.set_estimates({{0, 128}, {0, 1152}});
         bias.set_estimates({{0, 128}});

@@ -9,6 +9,7 @@
 // (ox * stride_x + kx, oy * stride_y + ky). C must be a multiple of 4 (every
 // layer but the first of the three networks; the first uses im2col).
 #include "Halide.h"
+#include "layouts.h"
 #include "conv2d_implicit.h"
 #include "int8_output_stage.h"
 #include "schedule_registry.h"
@@ -79,13 +80,11 @@ public:
                         "conv2d_int8_implicit: kernel size and strides must be positive");
         add_requirement(output_min <= output_max, "conv2d_int8_implicit: output_min > output_max");
 
-        input.dim(0).set_min(0).set_stride(1);
-        for (int d = 1; d < 4; d++) input.dim(d).set_min(0);
+        mobiq::require_dense_from_zero(input, 4);
         rhs.dim(0).set_min(0).set_extent(4).set_stride(1);
         rhs.dim(1).set_min(0).set_stride(4);
         rhs.dim(2).set_min(0);
-        out.dim(0).set_min(0).set_stride(1);
-        for (int d = 1; d < 4; d++) out.dim(d).set_min(0);
+        mobiq::require_dense_from_zero(out, 4);
         input.set_estimates({{0, 128}, {0, 30}, {0, 30}, {0, 1}});
         rhs.set_estimates({{0, 4}, {0, 128}, {0, 288}});
         for (auto *b : {&rhs_column_sum, &rhs_zero_point, &bias, &multiplier, &shift}) b->set_estimates({{0, 128}});

@@ -2,6 +2,7 @@
 // layouts, padded input), bias and clamp; kernel_size 1 is the FP32
 // batch-normalization layer y = x * scale(c) + shift(c) (batch_norm_fp32).
 #include "Halide.h"
+#include "layouts.h"
 #include "depthwise_conv2d.h"
 #include "schedule_registry.h"
 
@@ -34,13 +35,9 @@ public:
         add_requirement(weights.dim(1).extent() == k && weights.dim(2).extent() == k,
                         "depthwise_conv2d_fp32: weights must be (C, ", k, ", ", k, ")");
         add_requirement(stride_x > 0 && stride_y > 0, "depthwise_conv2d_fp32: strides must be positive");
-        input.dim(0).set_min(0).set_stride(1);
-        for (int d = 1; d < 4; d++) input.dim(d).set_min(0);
-        weights.dim(0).set_min(0).set_stride(1);
-        weights.dim(1).set_min(0);
-        weights.dim(2).set_min(0);
-        output.dim(0).set_min(0).set_stride(1);
-        for (int d = 1; d < 4; d++) output.dim(d).set_min(0);
+        mobiq::require_dense_from_zero(input, 4);
+        mobiq::require_dense_from_zero(weights, 3);
+        mobiq::require_dense_from_zero(output, 4);
         input.set_estimates({{0, 128}, {0, 58}, {0, 58}, {0, 1}});
         weights.set_estimates({{0, 128}, {0, k}, {0, k}});
         bias.set_estimates({{0, 128}});

@@ -11,6 +11,7 @@
 // Input: padded NHWC (c, x, y, n) (the border holds the input zero point).
 // Weights: (c, kx, ky), channel innermost, zero point per channel.
 #include "Halide.h"
+#include "layouts.h"
 #include "depthwise_conv2d.h"
 #include "int8_output_stage.h"
 #include "schedule_registry.h"
@@ -58,13 +59,9 @@ public:
                         "depthwise_conv2d_int8: weights must be (C, ", k, ", ", k, ")");
         add_requirement(stride_x > 0 && stride_y > 0, "depthwise_conv2d_int8: strides must be positive");
         add_requirement(output_min <= output_max, "depthwise_conv2d_int8: output_min > output_max");
-        input.dim(0).set_min(0).set_stride(1);
-        for (int d = 1; d < 4; d++) input.dim(d).set_min(0);
-        weights.dim(0).set_min(0).set_stride(1);
-        weights.dim(1).set_min(0);
-        weights.dim(2).set_min(0);
-        output.dim(0).set_min(0).set_stride(1);
-        for (int d = 1; d < 4; d++) output.dim(d).set_min(0);
+        mobiq::require_dense_from_zero(input, 4);
+        mobiq::require_dense_from_zero(weights, 3);
+        mobiq::require_dense_from_zero(output, 4);
         input.set_estimates({{0, 128}, {0, 58}, {0, 58}, {0, 1}});
         weights.set_estimates({{0, 128}, {0, k}, {0, k}});
         for (auto *b : {&weight_zero_point, &bias, &multiplier, &shift}) b->set_estimates({{0, 128}});

@@ -7,6 +7,7 @@
 // count_include_pad = 0). int8 averages keep the input's scale and zero point
 // and round half away from zero, as TFLite (docs/arithmetic.md, "Pooling").
 #include "Halide.h"
+#include "layouts.h"
 #include "pool2d.h"
 #include "schedule_registry.h"
 
@@ -66,12 +67,8 @@ public:
                         "pool2d: window and strides must be positive");
         add_requirement(pad_x >= 0 && pad_y >= 0 && pad_x < kernel_w && pad_y < kernel_h,
                         "pool2d: padding must be in [0, window)");
-        in.dim(0).set_min(0).set_stride(1);
-        out.dim(0).set_min(0).set_stride(1);
-        for (int d = 1; d < 4; d++) {
-            in.dim(d).set_min(0);
-            out.dim(d).set_min(0);
-        }
+        mobiq::require_dense_from_zero(in, 4);
+        mobiq::require_dense_from_zero(out, 4);
         in.set_estimates({{0, 64}, {0, 112}, {0, 112}, {0, 1}});
         out.set_estimates({{0, 64}, {0, 56}, {0, 56}, {0, 1}});
         s.output = out;
@@ -110,12 +107,8 @@ public:
         }
         add_requirement(out.dim(1).extent() == 1 && out.dim(2).extent() == 1,
                         "global_average_pool: output must be (C, 1, 1, N)");
-        in.dim(0).set_min(0).set_stride(1);
-        out.dim(0).set_min(0).set_stride(1);
-        for (int d = 1; d < 4; d++) {
-            in.dim(d).set_min(0);
-            out.dim(d).set_min(0);
-        }
+        mobiq::require_dense_from_zero(in, 4);
+        mobiq::require_dense_from_zero(out, 4);
         in.set_estimates({{0, 2048}, {0, 7}, {0, 7}, {0, 1}});
         out.set_estimates({{0, 2048}, {0, 1}, {0, 1}, {0, 1}});
         s.output = out;

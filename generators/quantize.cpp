@@ -6,6 +6,7 @@
 // dividing keeps every device bit-exact: a float multiply is correctly rounded
 // everywhere, an OpenCL division need not be.
 #include "Halide.h"
+#include "layouts.h"
 #include "elementwise.h"
 #include "schedule_registry.h"
 
@@ -25,10 +26,8 @@ public:
         mobiq::ElementwiseStages s;
         Expr q = cast<int32_t>(clamp(round(input(s.c, s.p) * inverse_scale), -1e9f, 1e9f)) + zero_point;
         output(s.c, s.p) = cast<int8_t>(clamp(q, -128, 127));
-        input.dim(0).set_min(0).set_stride(1);
-        input.dim(1).set_min(0);
-        output.dim(0).set_min(0).set_stride(1);
-        output.dim(1).set_min(0);
+        mobiq::require_dense_from_zero(input, 2);
+        mobiq::require_dense_from_zero(output, 2);
         input.set_estimates({{0, 3}, {0, 50176}});
         output.set_estimates({{0, 3}, {0, 50176}});
         s.output = output;
@@ -49,10 +48,8 @@ public:
     void generate() {
         mobiq::ElementwiseStages s;
         output(s.c, s.p) = scale * cast<float>(cast<int32_t>(input(s.c, s.p)) - zero_point);
-        input.dim(0).set_min(0).set_stride(1);
-        input.dim(1).set_min(0);
-        output.dim(0).set_min(0).set_stride(1);
-        output.dim(1).set_min(0);
+        mobiq::require_dense_from_zero(input, 2);
+        mobiq::require_dense_from_zero(output, 2);
         input.set_estimates({{0, 1000}, {0, 1}});
         output.set_estimates({{0, 1000}, {0, 1}});
         s.output = output;

@@ -13,6 +13,7 @@
 #include "kernel_families.h"
 #include "mobiq/gemm_weights.h"
 #include "network_layers.h"
+#include "padded_input.h"
 #include "reference/reference_kernels.h"
 
 namespace mobiq::test {
@@ -31,18 +32,6 @@ Buffer<T> im2col_view(Buffer<T> &lhs, const ref::ConvShape &s) {
                                {0, s.out_h(), kp * s.out_w()},
                                {0, 1, kp * s.out_w() * s.out_h()}};
     return Buffer<T>(lhs.data(), 5, d);
-}
-
-// The input with a border of `pad` pixels holding `fill` (what the runtime
-// gives the implicit convolutions).
-template <typename T>
-Buffer<T> padded_input(const std::vector<T> &x, const ref::ConvShape &s, T fill) {
-    Buffer<T> in(s.cin, s.w + 2 * s.pad, s.h + 2 * s.pad, 1);
-    in.fill(fill);
-    for (int y = 0; y < s.h; y++)
-        for (int xx = 0; xx < s.w; xx++)
-            for (int c = 0; c < s.cin; c++) in(c, xx + s.pad, y + s.pad, 0) = x[(static_cast<size_t>(y) * s.w + xx) * s.cin + c];
-    return in;
 }
 
 struct Int8Case {

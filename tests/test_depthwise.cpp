@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "kernel_families.h"
 #include "network_layers.h"
+#include "padded_input.h"
 #include "reference/reference_kernels.h"
 
 namespace mobiq::test {
@@ -29,16 +30,6 @@ ref::ConvShape depthwise_test_sized(ref::ConvShape s) {
     const int out = std::min(s.out_h(), 12);
     s.h = s.w = std::max(1, (out - 1) * s.stride + s.kh - 2 * s.pad);
     return s;
-}
-
-template <typename T>
-Buffer<T> padded(const std::vector<T> &x, const ref::ConvShape &s, T fill) {
-    Buffer<T> in(s.cin, s.w + 2 * s.pad, s.h + 2 * s.pad, 1);
-    in.fill(fill);
-    for (int y = 0; y < s.h; y++)
-        for (int xx = 0; xx < s.w; xx++)
-            for (int c = 0; c < s.cin; c++) in(c, xx + s.pad, y + s.pad, 0) = x[(static_cast<size_t>(y) * s.w + xx) * s.cin + c];
-    return in;
 }
 
 class Depthwise : public testing::TestWithParam<KernelFamily> {
@@ -68,7 +59,7 @@ protected:
         rq.output_min = rq.output_zero_point;
         rq.output_max = std::min(127, rq.output_zero_point + 100);  // ReLU6-like bound
         const auto want = ref::depthwise_int8_acc(x, zx, w, zw, bias, s);
-        Buffer<int8_t> in = padded(x, s, static_cast<int8_t>(zx)), wb(w.data(), C, k, k), out(C, OW, OH, 1);
+        Buffer<int8_t> in = padded_input(x, s, static_cast<int8_t>(zx)), wb(w.data(), C, k, k), out(C, OW, OH, 1);
         Buffer<int32_t> zwb(zw.data(), C), bb(bias.data(), C), mb(rq.multiplier.data(), C), sb(rq.shift.data(), C);
         for (auto *b : {&zwb, &bb, &mb, &sb}) host_dirty(*b);
         host_dirty(in);
@@ -102,7 +93,7 @@ protected:
         for (auto &v : bias) v = d(rng);
         const float lo = -std::numeric_limits<float>::infinity(), hi = 6.0f;
         const auto want = ref::depthwise_fp32(x, w, bias, lo, hi, s);
-        Buffer<float> in = padded(x, s, 0.0f), wb(w.data(), C, k, k), bb(bias.data(), C), out(C, OW, OH, 1);
+        Buffer<float> in = padded_input(x, s, 0.0f), wb(w.data(), C, k, k), bb(bias.data(), C), out(C, OW, OH, 1);
         host_dirty(in);
         host_dirty(wb);
         host_dirty(bb);
