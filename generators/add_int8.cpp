@@ -38,16 +38,8 @@ public:
 
         add_requirement(left_shift >= 0 && left_shift <= 22, "add_int8: left_shift must be in [0, 22]");
         add_requirement(output_min <= output_max, "add_int8: output_min > output_max");
-        for (auto *buf : {&a, &b}) {
-            mobiq::require_dense_from_zero(*buf, 2);
-            buf->set_estimates({{0, 256}, {0, 3136}});
-        }
-        mobiq::require_dense_from_zero(output, 2);
-        output.set_estimates({{0, 256}, {0, 3136}});
-        s.output = output;
-        s.channels = output.dim(0).extent();
         s.element_bytes = 4;
-        mobiq::ScheduleRegistry<mobiq::ElementwiseStages>::apply(schedule_family, s, get_target());
+        mobiq::finish_elementwise(s, output, schedule_family, get_target(), a, b);
     }
 };
 
@@ -62,16 +54,8 @@ public:
     void generate() {
         mobiq::ElementwiseStages s;
         output(s.c, s.p) = clamp(a(s.c, s.p) + b(s.c, s.p), output_min, output_max);
-        for (auto *buf : {&a, &b}) {
-            mobiq::require_dense_from_zero(*buf, 2);
-            buf->set_estimates({{0, 256}, {0, 3136}});
-        }
-        mobiq::require_dense_from_zero(output, 2);
-        output.set_estimates({{0, 256}, {0, 3136}});
-        s.output = output;
-        s.channels = output.dim(0).extent();
         s.element_bytes = 4;
-        mobiq::ScheduleRegistry<mobiq::ElementwiseStages>::apply(schedule_family, s, get_target());
+        mobiq::finish_elementwise(s, output, schedule_family, get_target(), a, b);
     }
 };
 

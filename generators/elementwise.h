@@ -3,7 +3,11 @@
 // innermost, p = every pixel of every image.
 #pragma once
 
+#include <string>
+
 #include "Halide.h"
+#include "layouts.h"
+#include "schedule_registry.h"
 
 namespace mobiq {
 
@@ -13,5 +17,21 @@ struct ElementwiseStages {
     Halide::Expr channels;
     int element_bytes = 1;  // of the widest operand
 };
+
+// The common end of every element-wise generator: dense 2-D layouts and
+// estimates for the output and each buffer input, then the family's schedule.
+template <typename Output, typename... Inputs>
+void finish_elementwise(ElementwiseStages &s, Output &output, const std::string &family, const Halide::Target &target,
+                        Inputs &...inputs) {
+    auto constrain = [](auto &b) {
+        require_dense_from_zero(b, 2);
+        b.set_estimates({{0, 256}, {0, 3136}});
+    };
+    (constrain(inputs), ...);
+    constrain(output);
+    s.output = output;
+    s.channels = output.dim(0).extent();
+    ScheduleRegistry<ElementwiseStages>::apply(family, s, target);
+}
 
 }  // namespace mobiq

@@ -26,14 +26,8 @@ public:
         mobiq::ElementwiseStages s;
         Expr q = cast<int32_t>(clamp(round(input(s.c, s.p) * inverse_scale), -1e9f, 1e9f)) + zero_point;
         output(s.c, s.p) = cast<int8_t>(clamp(q, -128, 127));
-        mobiq::require_dense_from_zero(input, 2);
-        mobiq::require_dense_from_zero(output, 2);
-        input.set_estimates({{0, 3}, {0, 50176}});
-        output.set_estimates({{0, 3}, {0, 50176}});
-        s.output = output;
-        s.channels = output.dim(0).extent();
         s.element_bytes = 4;
-        mobiq::ScheduleRegistry<mobiq::ElementwiseStages>::apply(schedule_family, s, get_target());
+        mobiq::finish_elementwise(s, output, schedule_family, get_target(), input);
     }
 };
 
@@ -48,14 +42,8 @@ public:
     void generate() {
         mobiq::ElementwiseStages s;
         output(s.c, s.p) = scale * cast<float>(cast<int32_t>(input(s.c, s.p)) - zero_point);
-        mobiq::require_dense_from_zero(input, 2);
-        mobiq::require_dense_from_zero(output, 2);
-        input.set_estimates({{0, 1000}, {0, 1}});
-        output.set_estimates({{0, 1000}, {0, 1}});
-        s.output = output;
-        s.channels = output.dim(0).extent();
         s.element_bytes = 4;
-        mobiq::ScheduleRegistry<mobiq::ElementwiseStages>::apply(schedule_family, s, get_target());
+        mobiq::finish_elementwise(s, output, schedule_family, get_target(), input);
     }
 };
 

@@ -9,6 +9,8 @@ The last rows weight each shape by how many ResNet50 layers have it.
 import argparse
 import json
 import sys
+
+from bench_report import pyplot, write_text
 from collections import defaultdict
 
 
@@ -89,14 +91,9 @@ def main():
                        f"{2 * g32:.0f} | {100 * g32 / peak['fp32']:.0f}% | {tot['fp32'] / tot['int8']:.2f}x |")
         out.append("")
     text = "\n".join(out)
-    print(text)
-    if args.md:
-        with open(args.md, "w") as f:
-            f.write(text + "\n")
+    write_text(text, args.md)
     if args.png:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
         fig, axes = plt.subplots(1, len(runs), figsize=(7 * len(runs), 6), squeeze=False)
         for ax, (threads, peak, rows) in zip(axes[0], runs):
             layers = [l for l, r in rows.items() if "int8" in r and "fp32" in r]

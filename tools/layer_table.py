@@ -9,6 +9,8 @@ layer-count-weighted totals of the best methods and of the GEMM-only methods
 import argparse
 import json
 import sys
+
+from bench_report import pyplot, write_text
 from collections import OrderedDict
 
 
@@ -134,14 +136,9 @@ def main():
         texts.append(text)
         summaries.append((ctx, summary))
     text = "\n".join(texts)
-    print(text)
-    if args.md:
-        with open(args.md, "w") as f:
-            f.write(text + "\n")
+    write_text(text, args.md)
     if args.png:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
         fig, ax = plt.subplots(figsize=(8, 4.5))
         labels, best_r, gemm_r = [], [], []
         for ctx, summary in summaries:
