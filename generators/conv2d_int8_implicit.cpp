@@ -9,6 +9,7 @@
 // (ox * stride_x + kx, oy * stride_y + ky). C must be a multiple of 4 (every
 // layer but the first of the three networks; the first uses im2col).
 #include "Halide.h"
+#include "arm_dot.h"
 #include "layouts.h"
 #include "conv2d_implicit.h"
 #include "int8_output_stage.h"
@@ -24,6 +25,7 @@ public:
     GeneratorParam<bool> weight_zero_point{"weight_zero_point", false};
     GeneratorParam<bool> requantize{"requantize", true};
     GeneratorParam<bool> unsigned_lhs{"unsigned_lhs", false};
+    GeneratorParam<bool> use_arm_dot{"arm_dot", false};  // OpenCL only (generators/arm_dot.h)
 
     Input<Buffer<int8_t, 4>> input{"input"};  // (c, x, y, n), padded
     Input<int32_t> input_zero_point{"input_zero_point"};
@@ -48,12 +50,22 @@ public:
         Expr groups_per_tap = C / 4;
         Expr K = C * kernel_w * kernel_h;
 
-        s.r = RDom({{0, 4}, {0, groups_per_tap}, {0, kernel_w}, {0, kernel_h}}, "r");
+        // With arm_dot the 4 channels of a group are one call and ci has extent 1.
+        s.r = RDom({{0, use_arm_dot ? 1 : 4}, {0, groups_per_tap}, {0, kernel_w}, {0, kernel_h}}, "r");
         RVar ci = s.r[0], cg = s.r[1], kx = s.r[2], ky = s.r[3];
-        Expr a = input(4 * cg + ci, ox * stride_x + kx, oy * stride_y + ky, n);
         Expr group = cg + groups_per_tap * (kx + kernel_w * ky);
         s.dot(co, ox, oy, n) = 0;
-        s.dot(co, ox, oy, n) += mobiq::int8_dot_operand(a, unsigned_lhs) * cast<int32_t>(rhs(ci, co, group));
+        if (use_arm_dot) {
+            std::vector<Expr> a4, b4;
+            for (int i = 0; i < 4; i++) {
+                a4.push_back(input(4 * cg + i, ox * stride_x + kx, oy * stride_y + ky, n));
+                b4.push_back(rhs(i, co, group));
+            }
+            s.dot(co, ox, oy, n) += mobiq::arm_dot(a4, b4);
+        } else {
+            Expr a = input(4 * cg + ci, ox * stride_x + kx, oy * stride_y + ky, n);
+            s.dot(co, ox, oy, n) += mobiq::int8_dot_operand(a, unsigned_lhs) * cast<int32_t>(rhs(ci, co, group));
+        }
         s.column_term(co) = mobiq::int8_column_term(bias(co), rhs_column_sum(co), rhs_zero_point(co), input_zero_point,
                                                     K, weight_zero_point, unsigned_lhs);
         Expr acc = s.dot(co, ox, oy, n) + s.column_term(co);
@@ -79,6 +91,8 @@ public:
         add_requirement(kernel_w > 0 && kernel_h > 0 && stride_x > 0 && stride_y > 0,
                         "conv2d_int8_implicit: kernel size and strides must be positive");
         add_requirement(output_min <= output_max, "conv2d_int8_implicit: output_min > output_max");
+        _halide_user_assert(!use_arm_dot || (!unsigned_lhs && get_target().has_gpu_feature()))
+            << "conv2d_int8_implicit: arm_dot is an OpenCL int8 x int8 variant";
 
         mobiq::require_dense_from_zero(input, 4);
         rhs.dim(0).set_min(0).set_extent(4).set_stride(1);

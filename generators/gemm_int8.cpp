@@ -15,6 +15,7 @@
 // unsigned_lhs computes sum (a + 128)*b and takes 128*sum b back in column_term,
 // for dot-product instructions that are u8 x s8 (x86 vpdpbusd).
 #include "Halide.h"
+#include "arm_dot.h"
 #include "gemm_int8.h"
 #include "int8_output_stage.h"
 #include "schedule_registry.h"
@@ -29,6 +30,7 @@ public:
     GeneratorParam<bool> weight_zero_point{"weight_zero_point", false};
     GeneratorParam<bool> requantize{"requantize", true};
     GeneratorParam<bool> unsigned_lhs{"unsigned_lhs", false};
+    GeneratorParam<bool> use_arm_dot{"arm_dot", false};  // OpenCL only (generators/arm_dot.h)
 
     Input<Buffer<int8_t, 2>> lhs{"lhs"};
     Input<int32_t> lhs_zero_point{"lhs_zero_point"};
@@ -52,11 +54,22 @@ public:
         Expr K = lhs.dim(0).extent();
         Expr groups = rhs.dim(2).extent();
 
-        s.k = RDom(0, 4, 0, groups, "k");
+        // With arm_dot the 4 k of a group are one call, and k.x has extent 1
+        // (kept so that every schedule sees the same loop structure).
+        s.k = RDom(0, use_arm_dot ? 1 : 4, 0, groups, "k");
         RVar kk = s.k.x, kg = s.k.y;
-        Expr a = lhs(4 * kg + kk, m);
         s.dot(n, m) = 0;
-        s.dot(n, m) += mobiq::int8_dot_operand(a, unsigned_lhs) * cast<int32_t>(rhs(kk, n, kg));
+        if (use_arm_dot) {
+            std::vector<Expr> a4, b4;
+            for (int i = 0; i < 4; i++) {
+                a4.push_back(lhs(4 * kg + i, m));
+                b4.push_back(rhs(i, n, kg));
+            }
+            s.dot(n, m) += mobiq::arm_dot(a4, b4);
+        } else {
+            Expr a = lhs(4 * kg + kk, m);
+            s.dot(n, m) += mobiq::int8_dot_operand(a, unsigned_lhs) * cast<int32_t>(rhs(kk, n, kg));
+        }
         s.column_term(n) = mobiq::int8_column_term(bias(n), rhs_column_sum(n), rhs_zero_point(n), lhs_zero_point, K,
                                                    weight_zero_point, unsigned_lhs);
 
@@ -78,6 +91,8 @@ public:
         add_requirement(rhs.dim(0).extent() == 4, "gemm_int8: rhs must be packed as (4, N, K/4)");
         add_requirement(K == 4 * groups, "gemm_int8: lhs K (", K, ") != 4 * rhs groups (", groups, "); pad K to a multiple of 4");
         add_requirement(output_min <= output_max, "gemm_int8: output_min > output_max");
+        _halide_user_assert(!use_arm_dot || (!unsigned_lhs && get_target().has_gpu_feature()))
+            << "gemm_int8: arm_dot is an OpenCL int8 x int8 variant";
 
         // Dense layouts: vector loads of 4 k for a row and of 4 k x n for the packed rhs.
         lhs.dim(0).set_min(0).set_stride(1);

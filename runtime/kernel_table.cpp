@@ -42,6 +42,28 @@ const std::vector<KernelFamily> &kernel_families() {
     return families;
 }
 
+const std::vector<KernelFamily> &arm_dot_kernel_families() {
+    static const std::vector<KernelFamily> families = [] {
+        std::vector<KernelFamily> v;
+        auto with_arm_dot = [&](const char *base, GemmInt8Fn gemm, Conv2dInt8Fn conv) {
+            KernelFamily f = *find_kernel_family(base);
+            f.name += "_arm_dot";
+            f.gemm_int8 = gemm;
+            f.conv2d_int8_implicit = conv;
+            v.push_back(f);
+        };
+#if defined(MOBIQ_GPU_FAMILY_MALI_G52)
+        with_arm_dot("opencl_mali_g52", gemm_int8_arm_dot_mali_g52, conv2d_int8_implicit_arm_dot_mali_g52);
+#endif
+#if defined(MOBIQ_GPU_FAMILY_MALI_G76)
+        with_arm_dot("opencl_mali_g76", gemm_int8_arm_dot_mali_g76, conv2d_int8_implicit_arm_dot_mali_g76);
+#endif
+        (void)with_arm_dot;
+        return v;
+    }();
+    return families;
+}
+
 const KernelFamily *find_kernel_family(const std::string &name) {
     for (const auto &f : kernel_families())
         if (f.name == name) return &f;

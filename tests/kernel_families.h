@@ -7,6 +7,9 @@
 #include "HalideBuffer.h"
 #include "gtest/gtest.h"
 #include "mobiq/kernel_table.h"
+#if defined(MOBIQ_HAVE_OPENCL)
+#include "mobiq/opencl_arm_dot.h"
+#endif
 
 namespace mobiq::test {
 
@@ -24,6 +27,14 @@ template <typename T>
 void to_host(Halide::Runtime::Buffer<T> &b) {
     b.copy_to_host();
 }
+
+#if defined(MOBIQ_HAVE_OPENCL)
+// Makes arm_dot available (built in, or the portable definition) or fails the test.
+inline void prepare_arm_dot_or_fail() {
+    std::string error;
+    if (prepare_opencl_arm_dot(&error) == ArmDotSupport::kNoDevice) FAIL() << error;
+}
+#endif
 
 }  // namespace mobiq::test
 

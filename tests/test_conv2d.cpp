@@ -214,5 +214,25 @@ TEST_P(Conv2d, ImplicitRejectsChannelsNotMultipleOf4) {
 
 INSTANTIATE_TEST_SUITE_P(Kernels, Conv2d, testing::ValuesIn(kernel_families()), family_name);
 
+#if defined(MOBIQ_HAVE_OPENCL)
+// The implicit convolution's arm_dot variant (symmetric weights), see
+// test_gemm_int8.cpp's GemmInt8ArmDot.
+class Conv2dArmDot : public Conv2d {
+protected:
+    void SetUp() override { prepare_arm_dot_or_fail(); }
+};
+TEST_P(Conv2dArmDot, Int8ImplicitNetworkLayers) {
+    uint32_t seed = 1200;
+    for (const auto &l : network_conv_layers())
+        if (l.shape.cin % 4 == 0) run_int8(test_sized(l.shape), {false, true}, seed++);
+}
+TEST_P(Conv2dArmDot, Int8ImplicitEdgeShapes) {
+    uint32_t seed = 1400;
+    for (const auto &s : edge_conv_shapes()) run_int8(s, {false, true}, seed++);
+}
+INSTANTIATE_TEST_SUITE_P(Kernels, Conv2dArmDot, testing::ValuesIn(arm_dot_kernel_families()), family_name);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Conv2dArmDot);  // builds without Mali G52 / G76 families
+#endif
+
 }  // namespace
 }  // namespace mobiq::test

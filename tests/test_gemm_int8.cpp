@@ -166,5 +166,30 @@ TEST_P(GemmInt8, RejectsMismatchedK) {
 
 INSTANTIATE_TEST_SUITE_P(Kernels, GemmInt8, testing::ValuesIn(kernel_families()), family_name);
 
+#if defined(MOBIQ_HAVE_OPENCL)
+// The arm_dot variant (symmetric weights, requantized) on the GPUs that have
+// the instruction; on PoCL it runs through the portable definition.
+class GemmInt8ArmDot : public GemmInt8 {
+protected:
+    void SetUp() override { prepare_arm_dot_or_fail(); }
+};
+TEST_P(GemmInt8ArmDot, Int8SymPerLayer) { run_all({false, false, false, true}, 1100); }
+TEST_P(GemmInt8ArmDot, Int8SymPerChannel) { run_all({false, false, true, true}, 1200); }
+TEST_P(GemmInt8ArmDot, Int8AsymActSymWeightsPerChannelRelu) {
+    Scheme s{true, false, true, true};
+    s.relu = true;
+    run_all(s, 1300);
+}
+TEST_P(GemmInt8ArmDot, ExtremeValues) {
+    for (int v : {-128, 127}) {
+        Scheme s{false, false, true, true};
+        s.a_lo = s.a_hi = v;
+        run({7, 33, 4608}, s, 1400 + v);
+    }
+}
+INSTANTIATE_TEST_SUITE_P(Kernels, GemmInt8ArmDot, testing::ValuesIn(arm_dot_kernel_families()), family_name);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(GemmInt8ArmDot);  // builds without Mali G52 / G76 families
+#endif
+
 }  // namespace
 }  // namespace mobiq::test

@@ -4,7 +4,9 @@
 
 #include <string>
 
+#include "HalideRuntimeOpenCL.h"
 #include "gtest/gtest.h"
+#include "mobiq/opencl_arm_dot.h"
 
 namespace {
 
@@ -31,6 +33,24 @@ TEST(OpenCL, DeviceIsPresent) {
         devices_total += static_cast<int>(devices);
     }
     EXPECT_GT(devices_total, 0);
+}
+
+// arm_dot: the built-in where the device has the extension, else the portable
+// definition in Halide's OpenCL build options (and exactly once).
+TEST(OpenCL, ArmDotPreparedForTheDevice) {
+    std::string error;
+    const auto support = mobiq::prepare_opencl_arm_dot(&error);
+    ASSERT_NE(support, mobiq::ArmDotSupport::kNoDevice) << error;
+    EXPECT_EQ(mobiq::prepare_opencl_arm_dot(), support);
+    const std::string opts = halide_opencl_get_build_options(nullptr);
+    const std::string def = mobiq::portable_arm_dot_build_option();
+    const size_t at = opts.find(def);
+    if (support == mobiq::ArmDotSupport::kPortable) {
+        EXPECT_NE(at, std::string::npos) << opts;
+        EXPECT_EQ(opts.find(def, at + 1), std::string::npos) << "defined twice: " << opts;
+    } else {
+        EXPECT_EQ(at, std::string::npos) << "the portable definition would hide the built-in: " << opts;
+    }
 }
 
 }  // namespace

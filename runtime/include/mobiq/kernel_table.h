@@ -57,6 +57,13 @@ struct KernelFamily {
 
 const std::vector<KernelFamily> &kernel_families();
 
+// The OpenCL families whose GPU has an int8 dot-product instruction (Mali G52,
+// G76), as copies named <family>_arm_dot whose gemm_int8 and
+// conv2d_int8_implicit are the arm_dot variants (docs/mali.md); the other
+// kernels are the family's own. Run prepare_opencl_arm_dot()
+// (mobiq/opencl_arm_dot.h) before calling them.
+const std::vector<KernelFamily> &arm_dot_kernel_families();
+
 // The family called `name` (e.g. "host_x86", "opencl_gpu"), or null.
 const KernelFamily *find_kernel_family(const std::string &name);
 
