@@ -21,6 +21,8 @@ void install_kernel_error_handler() {
     std::call_once(once, [] { halide_set_error_handler(mobiq_capture_halide_error); });
 }
 
+void set_kernel_error(const std::string &message) { last_error = message; }
+
 std::string take_last_kernel_error() {
     std::string e;
     e.swap(last_error);

@@ -1,0 +1,73 @@
+#include "mobiq/cpu_level.h"
+
+#include <atomic>
+#include <initializer_list>
+#include <mutex>
+
+#include "HalideRuntime.h"
+
+namespace mobiq {
+namespace {
+
+std::mutex g_mu;
+CpuLevel g_cap = CpuLevel::kBest;
+bool g_dispatched = false;  // some multi-target wrapper has chosen under g_cap
+
+bool uses(const uint64_t *features, int count, halide_target_feature_t f) {
+    const int word = static_cast<int>(f) / 64;
+    return word < count && ((features[word] >> (static_cast<int>(f) % 64)) & 1);
+}
+
+// Halide's multi-target dispatch asks this for each candidate target, best first.
+int capped_can_use(int count, const uint64_t *features) {
+    CpuLevel cap;
+    {
+        std::lock_guard<std::mutex> lock(g_mu);
+        g_dispatched = true;
+        cap = g_cap;
+    }
+    if (cap != CpuLevel::kBest) {
+        for (auto f : {halide_target_feature_avx512, halide_target_feature_avx512_knl,
+                       halide_target_feature_avx512_skylake, halide_target_feature_avx512_cannonlake,
+                       halide_target_feature_avx512_zen4, halide_target_feature_avx512_zen5,
+                       halide_target_feature_avx512_sapphirerapids, halide_target_feature_avxvnni,
+                       halide_target_feature_avx10_1})
+            if (uses(features, count, f)) return 0;
+    }
+    if (cap == CpuLevel::kSse41) {
+        for (auto f : {halide_target_feature_avx, halide_target_feature_avx2, halide_target_feature_fma,
+                       halide_target_feature_f16c})
+            if (uses(features, count, f)) return 0;
+    }
+    return halide_default_can_use_target_features(count, features);
+}
+
+}  // namespace
+
+void install_cpu_level_hook() {
+    static std::once_flag once;
+    std::call_once(once, [] { halide_set_custom_can_use_target_features(capped_can_use); });
+}
+
+bool set_cpu_level_cap(CpuLevel level) {
+    install_cpu_level_hook();
+    std::lock_guard<std::mutex> lock(g_mu);
+    if (g_dispatched && level != g_cap) return false;
+    g_cap = level;
+    return true;
+}
+
+CpuLevel cpu_level_cap() {
+    std::lock_guard<std::mutex> lock(g_mu);
+    return g_cap;
+}
+
+const char *cpu_level_name(CpuLevel level) {
+    switch (level) {
+        case CpuLevel::kAvx2: return "avx2";
+        case CpuLevel::kSse41: return "sse41";
+        default: return "best";
+    }
+}
+
+}  // namespace mobiq

@@ -1,0 +1,28 @@
+// Which of the x86 kernel libraries' targets run. Every x86 kernel is one
+// multi-target library (AVX-512 VNNI, AVX2 + FMA, SSE4.1; cmake/MobiqKernel.cmake)
+// that runs the best target the CPU supports. Capping the level makes a
+// capable CPU run the AVX2 or SSE4.1 code, to test that it gives the same
+// bits and to time it. No effect on arm64 / OpenCL kernels.
+//
+// Process-wide, and fixed once a kernel has run: Halide's multi-target
+// wrapper chooses its target on its first call and keeps it.
+#pragma once
+
+namespace mobiq {
+
+enum class CpuLevel { kBest, kAvx2, kSse41 };
+
+// Sets the cap. False (nothing changed) when a kernel already ran under a
+// different cap in this process.
+bool set_cpu_level_cap(CpuLevel level);
+
+CpuLevel cpu_level_cap();
+
+// "best", "avx2", "sse41".
+const char *cpu_level_name(CpuLevel level);
+
+// Routes Halide's target-feature queries through the cap (idempotent; the
+// kernel table calls it before handing out any kernel).
+void install_cpu_level_hook();
+
+}  // namespace mobiq
