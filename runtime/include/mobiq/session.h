@@ -1,0 +1,53 @@
+// A graph compiled for one device with one set of options: the passes, the
+// choice of kernel per layer, packed weights, the activation arena; then run
+// as many times as wanted (docs/runtime.md). The C API (mobiq.h) wraps this.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mobiq/graph.h"
+#include "mobiq/status.h"
+
+namespace mobiq {
+
+enum class Device { kCpu, kOpenCL };
+enum class Precision { kFp32, kInt8 };
+enum class ConvAlgorithm { kAuto, kGemm, kImplicit };
+
+struct CompileOptions {
+    Device device = Device::kCpu;
+    Precision precision = Precision::kFp32;
+    ConvAlgorithm conv = ConvAlgorithm::kAuto;
+    bool fold_batch_norm = true;
+    int threads = 0;  // 0: Halide's default (all cores)
+};
+
+// One executed layer (a kernel call, or a few for one op).
+struct LayerInfo {
+    std::string name;     // the graph node's name
+    std::string op;       // ONNX op (after fusion: "Conv+Relu", ...)
+    std::string variant;  // kernel(s) and method, e.g. "conv2d_fp32_implicit", "im2col+gemm_fp32"
+    double macs = 0;
+    double ms = 0;        // last profiled run
+};
+
+class Session {
+public:
+    virtual ~Session() = default;
+
+    static Status create(const Graph &graph, const CompileOptions &options, std::unique_ptr<Session> *session);
+
+    virtual const std::vector<int64_t> &input_shape() const = 0;   // NCHW
+    virtual const std::vector<int64_t> &output_shape() const = 0;
+    // `input` holds input_shape's elements (float32, NCHW), `output` output_shape's.
+    virtual Status run(const float *input, size_t input_elements, float *output, size_t output_elements,
+                       bool profile = false) = 0;
+    virtual const std::vector<LayerInfo> &layers() const = 0;
+    // The activation arena (liveness-planned) and what the tensors would take unshared.
+    virtual size_t arena_bytes() const = 0;
+    virtual size_t unshared_activation_bytes() const = 0;
+};
+
+}  // namespace mobiq

@@ -1,0 +1,90 @@
+// The CPU session, FP32: the three networks against onnxruntime on the same
+// model and input (max |error| <= 1e-4 * max |output|, the bound),
+// with every conv method and with / without BN folding; and the session's
+// bad-input answers.
+#include <algorithm>
+#include <cmath>
+
+#include "gtest/gtest.h"
+#include "mobiq/npy.h"
+#include "mobiq/onnx_import.h"
+#include "mobiq/session.h"
+
+namespace {
+
+using mobiq::CompileOptions;
+using mobiq::ConvAlgorithm;
+using mobiq::Graph;
+
+std::string models(const std::string &file) { return std::string(MOBIQ_MODELS_DIR) + "/" + file; }
+
+struct Case {
+    const char *network;
+    ConvAlgorithm conv;
+    bool fold;
+};
+
+std::string case_name(const testing::TestParamInfo<Case> &i) {
+    const char *conv = i.param.conv == ConvAlgorithm::kAuto ? "auto" : i.param.conv == ConvAlgorithm::kGemm ? "gemm" : "implicit";
+    return std::string(i.param.network) + "_" + conv + (i.param.fold ? "" : "_nobnfold");
+}
+
+class Fp32MatchesOnnxruntime : public testing::TestWithParam<Case> {};
+
+TEST_P(Fp32MatchesOnnxruntime, Network) {
+    const Case c = GetParam();
+    Graph g;
+    auto s = mobiq::import_onnx_file(models(std::string(c.network) + ".onnx"), &g);
+    ASSERT_TRUE(s.is_ok()) << s.message();
+    mobiq::NpyArray x, want;
+    ASSERT_TRUE(mobiq::read_npy(models(std::string(c.network) + ".input.npy"), &x).is_ok());
+    ASSERT_TRUE(mobiq::read_npy(models(std::string(c.network) + ".ort.npy"), &want).is_ok());
+    CompileOptions opt;
+    opt.conv = c.conv;
+    opt.fold_batch_norm = c.fold;
+    std::unique_ptr<mobiq::Session> session;
+    s = mobiq::Session::create(g, opt, &session);
+    ASSERT_TRUE(s.is_ok()) << s.message();
+    EXPECT_EQ(session->output_shape(), want.shape);
+    std::vector<float> y(want.data.size());
+    for (int rep = 0; rep < 2; rep++) {  // the second run reuses the arena: borders and scratch refilled
+        s = session->run(x.data.data(), x.data.size(), y.data(), y.size());
+        ASSERT_TRUE(s.is_ok()) << s.message();
+        float max_out = 0, max_err = 0;
+        for (size_t i = 0; i < y.size(); i++) {
+            max_out = std::max(max_out, std::fabs(want.data[i]));
+            max_err = std::max(max_err, std::fabs(y[i] - want.data[i]));
+        }
+        EXPECT_LE(max_err, 1e-4f * max_out) << "max |error| " << max_err << ", max |output| " << max_out;
+    }
+    EXPECT_LT(session->arena_bytes(), session->unshared_activation_bytes());
+}
+
+INSTANTIATE_TEST_SUITE_P(Networks, Fp32MatchesOnnxruntime,
+                         testing::Values(Case{"resnet50", ConvAlgorithm::kAuto, true},
+                                         Case{"resnet50", ConvAlgorithm::kGemm, true},
+                                         Case{"resnet50", ConvAlgorithm::kImplicit, false},
+                                         Case{"mobilenet_v1", ConvAlgorithm::kAuto, true},
+                                         Case{"mobilenet_v1", ConvAlgorithm::kGemm, false},
+                                         Case{"mobilenet_v1", ConvAlgorithm::kImplicit, true},
+                                         Case{"vgg16", ConvAlgorithm::kAuto, true},
+                                         Case{"vgg16", ConvAlgorithm::kGemm, true}),
+                         case_name);
+
+TEST(Session, RejectsWrongSizesAndNulls) {
+    Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("mobilenet_v1.onnx"), &g).is_ok());
+    std::unique_ptr<mobiq::Session> session;
+    ASSERT_TRUE(mobiq::Session::create(g, {}, &session).is_ok());
+    std::vector<float> x(3 * 224 * 224), y(1000);
+    auto s = session->run(x.data(), x.size() - 1, y.data(), y.size());
+    EXPECT_EQ(s.code(), mobiq::StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find("150528"), std::string::npos) << s.message();
+    s = session->run(x.data(), x.size(), y.data(), 10);
+    EXPECT_EQ(s.code(), mobiq::StatusCode::kInvalidArgument);
+    s = session->run(nullptr, x.size(), y.data(), y.size());
+    EXPECT_EQ(s.code(), mobiq::StatusCode::kInvalidArgument);
+    EXPECT_EQ(mobiq::Session::create(g, {}, nullptr).code(), mobiq::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
