@@ -13,7 +13,7 @@ cd "$root"
 debs=(build-essential ocl-icd-libopencl1 ocl-icd-opencl-dev opencl-c-headers
       opencl-clhpp-headers pocl-opencl-icd clinfo libgtest-dev libgmock-dev
       libbenchmark-dev g++-aarch64-linux-gnu qemu-user libonnx-dev
-      libprotobuf-dev protobuf-compiler dataset-fashion-mnist python3-venv)
+      libprotobuf-dev protobuf-compiler libcli11-dev nlohmann-json3-dev dataset-fashion-mnist python3-venv)
 
 missing=()
 for p in "${debs[@]}"; do

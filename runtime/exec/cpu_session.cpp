@@ -170,9 +170,15 @@ std::string CpuSession::conv_method(const Node &n) const {
                            !n.pad_top && !n.pad_left && !n.pad_bottom && !n.pad_right;
     if (opt_.conv == ConvAlgorithm::kImplicit) return "direct";
     if (opt_.conv == ConvAlgorithm::kGemm) return pointwise ? "gemm" : "im2col_gemm";
-    // auto: the measured best on the hosts we have (docs/kernels.md): GEMM for
-    // 1x1 stride-1 layers, the direct kernel for the others.
-    return pointwise ? "gemm" : "direct";
+    if (pointwise) return "gemm";
+    // auto on the CPU, from docs/results/layers_x86.md (FP32, 2 threads): the
+    // direct kernel wins on large images (28 x 28 outputs and up: ResNet50's
+    // stem, layer1 and layer2, VGG16's first four blocks) and on few input channels,
+    // im2col + GEMM on the smaller, deeper layers (ResNet50's layer3 / layer4).
+    const Tensor &out = g_.tensors[n.outputs[0]];
+    const Tensor &w = g_.tensors[n.inputs[1]];
+    const int64_t pixels = out.shape[2] * out.shape[3];
+    return pixels >= 28 * 28 || w.shape[1] < 16 ? "direct" : "im2col_gemm";
 }
 
 // Decides borders and dense requirements before any memory is placed.
@@ -239,7 +245,10 @@ Status CpuSession::lower_conv(const Node &n, const std::string &op) {
     const float lo = n.clamp_min, hi = n.clamp_max;
     const Value &y = val(n.outputs[0]);
     const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
-    const std::string method = conv_method(n);
+    std::string method = conv_method(n);
+    // A GEMM writes a dense matrix; an output with a border (its reader pads)
+    // would take one GEMM per row: auto takes the direct kernel instead.
+    if (method == "gemm" && y.border > 0 && opt_.conv == ConvAlgorithm::kAuto) method = "direct";
     const KernelFamily *f = f_;
     if (method == "direct") {
         add_step(n, op, "conv2d_fp32_implicit", [=, &rhs, &bias]() mutable {

@@ -1,0 +1,144 @@
+/* mobiq: INT8 / FP32 CNN inference. The C API (C99).
+ *
+ * A model is an imported ONNX graph; a session is a model compiled for one
+ * device with one set of options (precision, quantization scheme, conv
+ * algorithm, ...), with its weights packed and its activation memory planned.
+ * Run a session as often as wanted; separate sessions may run on separate
+ * threads at the same time (one session is not for two threads at once).
+ *
+ * Every function returns a mobiq_status; on failure, mobiq_last_error()
+ * gives a message (for the calling thread) saying what went wrong and what
+ * to do. No function aborts or throws; null pointers are reported as
+ * MOBIQ_INVALID_ARGUMENT.
+ *
+ *   mobiq_model *m; mobiq_session *s; mobiq_options o;
+ *   if (mobiq_model_load("resnet50.onnx", &m) != MOBIQ_OK) puts(mobiq_last_error());
+ *   mobiq_options_init(&o);
+ *   mobiq_session_create(m, &o, &s);
+ *   mobiq_session_run(s, input, 3 * 224 * 224, logits, 1000);
+ *   mobiq_session_free(s); mobiq_model_free(m);
+ */
+#ifndef MOBIQ_MOBIQ_H
+#define MOBIQ_MOBIQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mobiq_status {
+    MOBIQ_OK = 0,
+    MOBIQ_INVALID_ARGUMENT = 1, /* null pointer, bad option value, wrong buffer size */
+    MOBIQ_IO_ERROR = 2,         /* a file cannot be read or written */
+    MOBIQ_INVALID_MODEL = 3,    /* not ONNX, corrupt, truncated, inconsistent */
+    MOBIQ_UNSUPPORTED = 4,      /* valid, but an op / attribute / option mobiq does not run */
+    MOBIQ_DEVICE_ERROR = 5,     /* no OpenCL device, or it failed */
+    MOBIQ_KERNEL_ERROR = 6,     /* a kernel reported an error */
+    MOBIQ_INTERNAL_ERROR = 7
+} mobiq_status;
+
+typedef struct mobiq_model mobiq_model;
+typedef struct mobiq_session mobiq_session;
+
+typedef enum mobiq_device { MOBIQ_DEVICE_CPU = 0, MOBIQ_DEVICE_OPENCL = 1 } mobiq_device;
+typedef enum mobiq_precision { MOBIQ_PRECISION_FP32 = 0, MOBIQ_PRECISION_INT8 = 1 } mobiq_precision;
+typedef enum mobiq_activation_scheme {
+    MOBIQ_ACTIVATIONS_ASYMMETRIC = 0, /* zero point chosen from the calibrated range */
+    MOBIQ_ACTIVATIONS_SYMMETRIC = 1   /* zero point 0 */
+} mobiq_activation_scheme;
+typedef enum mobiq_weight_granularity {
+    MOBIQ_WEIGHTS_PER_CHANNEL = 0,
+    MOBIQ_WEIGHTS_PER_LAYER = 1
+} mobiq_weight_granularity;
+typedef enum mobiq_weight_scheme { MOBIQ_WEIGHTS_SYMMETRIC = 0, MOBIQ_WEIGHTS_ASYMMETRIC = 1 } mobiq_weight_scheme;
+typedef enum mobiq_calibration {
+    MOBIQ_CALIBRATION_MINMAX = 0,
+    MOBIQ_CALIBRATION_PERCENTILE = 1,
+    MOBIQ_CALIBRATION_ENTROPY = 2
+} mobiq_calibration;
+typedef enum mobiq_conv_algorithm {
+    MOBIQ_CONV_AUTO = 0,     /* per layer, the method measured fastest on the target family */
+    MOBIQ_CONV_GEMM = 1,     /* im2col + GEMM (the paper's method) */
+    MOBIQ_CONV_IMPLICIT = 2  /* implicit GEMM / direct: no im2col buffer */
+} mobiq_conv_algorithm;
+
+typedef struct mobiq_options {
+    mobiq_device device;
+    mobiq_precision precision;
+    mobiq_activation_scheme activations;
+    mobiq_weight_granularity weight_granularity;
+    mobiq_weight_scheme weight_scheme;
+    mobiq_calibration calibration;
+    mobiq_conv_algorithm conv;
+    int fold_batch_norm; /* 1: fold BN into the preceding conv; 0: run BN as its own layer */
+    int threads;         /* CPU threads, 0: all cores (process-wide: Halide has one thread pool) */
+    /* INT8: calibration inputs, `calibration_count` samples of the model's
+     * input shape (NCHW float32) back to back. Required for INT8. */
+    const float *calibration_data;
+    size_t calibration_count;
+} mobiq_options;
+
+/* Defaults: CPU, FP32, asymmetric activations, symmetric per-channel
+ * weights, min-max calibration, auto conv, BN folded, all cores. */
+void mobiq_options_init(mobiq_options *options);
+
+/* The message of the last failed call on this thread ("" if none). */
+const char *mobiq_last_error(void);
+const char *mobiq_status_name(mobiq_status status);
+
+/* --- models --- */
+mobiq_status mobiq_model_load(const char *path, mobiq_model **model);
+mobiq_status mobiq_model_load_from_memory(const void *data, size_t size, mobiq_model **model);
+void mobiq_model_free(mobiq_model *model);
+
+typedef struct mobiq_model_summary {
+    int layers;          /* graph nodes */
+    double macs;         /* multiply-accumulates of one inference */
+    int64_t parameters;  /* weights, biases and BN statistics */
+    int input_rank, output_rank;
+    int64_t input_shape[8], output_shape[8];
+} mobiq_model_summary;
+mobiq_status mobiq_model_get_summary(const mobiq_model *model, mobiq_model_summary *summary);
+
+typedef struct mobiq_layer_desc {
+    const char *name; /* valid while the model lives */
+    const char *op;
+    int output_rank;
+    int64_t output_shape[8];
+    double macs;
+    int64_t parameters;
+} mobiq_layer_desc;
+mobiq_status mobiq_model_get_layer(const mobiq_model *model, int index, mobiq_layer_desc *layer);
+
+/* --- sessions --- */
+mobiq_status mobiq_session_create(const mobiq_model *model, const mobiq_options *options, mobiq_session **session);
+void mobiq_session_free(mobiq_session *session);
+
+/* `input`: input_count floats (the model input, NCHW); `output`: room for
+ * output_count floats. Counts must equal the shapes' element counts. */
+mobiq_status mobiq_session_run(mobiq_session *session, const float *input, size_t input_count, float *output,
+                               size_t output_count);
+
+/* When enabled, each run times every layer (CPU: wall clock per kernel call). */
+mobiq_status mobiq_session_set_profiling(mobiq_session *session, int enabled);
+
+typedef struct mobiq_layer_profile {
+    const char *name;    /* valid while the session lives */
+    const char *op;      /* e.g. "Conv+Relu" after fusion */
+    const char *variant; /* the kernel(s) and method */
+    double ms;           /* last profiled run */
+    double macs;
+} mobiq_layer_profile;
+mobiq_status mobiq_session_get_layer_count(const mobiq_session *session, int *count);
+mobiq_status mobiq_session_get_layer_profile(const mobiq_session *session, int index, mobiq_layer_profile *profile);
+
+/* Activation memory: the planned arena, and what the activations would take unshared. */
+mobiq_status mobiq_session_get_memory(const mobiq_session *session, size_t *arena_bytes, size_t *unshared_bytes);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MOBIQ_MOBIQ_H */

@@ -1,0 +1,306 @@
+// The `mobiq` command line: run, bench and info over the C API (mobiq.h).
+// Its interface is relied on by other tools (docs/cli.md): keep it stable.
+// Errors: one line "mobiq: error: ..." on stderr; exit 2 for usage errors,
+// 1 for everything else.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "mobiq/mobiq.h"
+#include "mobiq/npy.h"
+
+namespace {
+
+struct Failure {
+    int exit_code;
+    std::string message;
+};
+
+[[noreturn]] void fail(const std::string &message, int code = 1) { throw Failure{code, message}; }
+
+void check(mobiq_status s) {
+    if (s != MOBIQ_OK) fail(mobiq_last_error());
+}
+
+std::string shape_str(const int64_t *dims, int rank) {
+    std::string s = "(";
+    for (int i = 0; i < rank; i++) s += (i ? ", " : "") + std::to_string(dims[i]);
+    return s + ")";
+}
+
+std::string shape_str(const std::vector<int64_t> &v) { return shape_str(v.data(), static_cast<int>(v.size())); }
+
+// The options every subcommand that compiles a session takes.
+struct SessionFlags {
+    std::string model, device = "cpu", precision = "fp32", scheme = "asym", weights = "per-channel",
+                        weight_scheme = "sym", calibration = "minmax", calib_data, conv = "auto";
+    bool no_bn_fold = false;
+    int threads = 0;
+
+    void add_to(CLI::App *app) {
+        app->add_option("--model", model, "ONNX model (FP32)")->required()->check(CLI::ExistingFile);
+        app->add_option("--device", device, "cpu or opencl")->check(CLI::IsMember({"cpu", "opencl"}));
+        app->add_option("--precision", precision, "fp32 or int8")->check(CLI::IsMember({"fp32", "int8"}));
+        app->add_option("--scheme", scheme, "INT8 activations: asym or sym")->check(CLI::IsMember({"asym", "sym"}));
+        app->add_option("--weights", weights, "INT8 weight scales: per-channel or per-layer")
+            ->check(CLI::IsMember({"per-channel", "per-layer"}));
+        app->add_option("--weight-scheme", weight_scheme, "INT8 weights: sym or asym")
+            ->check(CLI::IsMember({"sym", "asym"}));
+        app->add_option("--calibration", calibration, "INT8 ranges: minmax, percentile or entropy")
+            ->check(CLI::IsMember({"minmax", "percentile", "entropy"}));
+        app->add_option("--calib-data", calib_data, "INT8 calibration inputs: one .npy (N, C, H, W) or a folder of .npy");
+        app->add_option("--conv", conv, "convolution method: gemm, implicit or auto")
+            ->check(CLI::IsMember({"gemm", "implicit", "auto"}));
+        app->add_flag("--no-bn-fold", no_bn_fold, "keep BatchNormalization as its own layer");
+        app->add_option("--threads", threads, "CPU threads (0: all cores)")->check(CLI::NonNegativeNumber);
+    }
+};
+
+// Calibration samples from one .npy or every .npy of a folder (sorted by name).
+std::vector<float> load_calibration(const std::string &path, const std::vector<int64_t> &input_shape, size_t *count) {
+    std::vector<std::string> files;
+    if (std::filesystem::is_directory(path)) {
+        for (const auto &e : std::filesystem::directory_iterator(path))
+            if (e.path().extension() == ".npy") files.push_back(e.path().string());
+        std::sort(files.begin(), files.end());
+        if (files.empty()) fail("--calib-data " + path + ": the folder holds no .npy file", 2);
+    } else {
+        files.push_back(path);
+    }
+    int64_t per_sample = 1;
+    for (size_t i = 1; i < input_shape.size(); i++) per_sample *= input_shape[i];
+    std::vector<float> data;
+    for (const auto &f : files) {
+        mobiq::NpyArray a;
+        const auto s = mobiq::read_npy(f, &a);
+        if (!s.is_ok()) fail("--calib-data: " + s.message());
+        if (a.data.empty() || a.data.size() % per_sample != 0)
+            fail("--calib-data " + f + ": shape " + shape_str(a.shape) + " is not a batch of model inputs " +
+                 shape_str(input_shape));
+        data.insert(data.end(), a.data.begin(), a.data.end());
+    }
+    *count = data.size() / per_sample;
+    return data;
+}
+
+struct Loaded {
+    mobiq_model *model = nullptr;
+    mobiq_session *session = nullptr;
+    mobiq_model_summary summary{};
+    std::vector<float> calibration;
+    ~Loaded() {
+        mobiq_session_free(session);
+        mobiq_model_free(model);
+    }
+};
+
+void load(const SessionFlags &f, Loaded *l) {
+    check(mobiq_model_load(f.model.c_str(), &l->model));
+    check(mobiq_model_get_summary(l->model, &l->summary));
+    mobiq_options o;
+    mobiq_options_init(&o);
+    o.device = f.device == "cpu" ? MOBIQ_DEVICE_CPU : MOBIQ_DEVICE_OPENCL;
+    o.precision = f.precision == "fp32" ? MOBIQ_PRECISION_FP32 : MOBIQ_PRECISION_INT8;
+    o.activations = f.scheme == "asym" ? MOBIQ_ACTIVATIONS_ASYMMETRIC : MOBIQ_ACTIVATIONS_SYMMETRIC;
+    o.weight_granularity = f.weights == "per-channel" ? MOBIQ_WEIGHTS_PER_CHANNEL : MOBIQ_WEIGHTS_PER_LAYER;
+    o.weight_scheme = f.weight_scheme == "sym" ? MOBIQ_WEIGHTS_SYMMETRIC : MOBIQ_WEIGHTS_ASYMMETRIC;
+    o.calibration = f.calibration == "minmax"       ? MOBIQ_CALIBRATION_MINMAX
+                    : f.calibration == "percentile" ? MOBIQ_CALIBRATION_PERCENTILE
+                                                    : MOBIQ_CALIBRATION_ENTROPY;
+    o.conv = f.conv == "auto" ? MOBIQ_CONV_AUTO : f.conv == "gemm" ? MOBIQ_CONV_GEMM : MOBIQ_CONV_IMPLICIT;
+    o.fold_batch_norm = f.no_bn_fold ? 0 : 1;
+    o.threads = f.threads;
+    if (o.precision == MOBIQ_PRECISION_INT8) {
+        if (f.calib_data.empty())
+            fail("--precision int8 needs --calib-data (a .npy batch or a folder of .npy inputs): mobiq does not "
+                 "guess activation ranges", 2);
+        const std::vector<int64_t> in(l->summary.input_shape, l->summary.input_shape + l->summary.input_rank);
+        size_t count = 0;
+        l->calibration = load_calibration(f.calib_data, in, &count);
+        o.calibration_data = l->calibration.data();
+        o.calibration_count = count;
+        std::fprintf(stderr, "mobiq: calibrating on %zu sample(s) from %s\n", count, f.calib_data.c_str());
+    }
+    check(mobiq_session_create(l->model, &o, &l->session));
+}
+
+int64_t elements(const int64_t *dims, int rank) {
+    int64_t n = 1;
+    for (int i = 0; i < rank; i++) n *= dims[i];
+    return n;
+}
+
+void cmd_run(const SessionFlags &f, const std::string &input_path, const std::string &output_path) {
+    Loaded l;
+    load(f, &l);
+    mobiq::NpyArray in;
+    const auto s = mobiq::read_npy(input_path, &in);
+    if (!s.is_ok()) fail("--input: " + s.message());
+    const std::vector<int64_t> want(l.summary.input_shape, l.summary.input_shape + l.summary.input_rank);
+    if (in.shape != want)
+        fail("--input " + input_path + " has shape " + shape_str(in.shape) + ", the model's input is " +
+             shape_str(want) + " (float32, NCHW)");
+    std::vector<float> out(elements(l.summary.output_shape, l.summary.output_rank));
+    check(mobiq_session_run(l.session, in.data.data(), in.data.size(), out.data(), out.size()));
+    const std::vector<int64_t> out_shape(l.summary.output_shape, l.summary.output_shape + l.summary.output_rank);
+    const auto w = mobiq::write_npy(output_path, out_shape, out.data());
+    if (!w.is_ok()) fail("--output: " + w.message());
+}
+
+double percentile(std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    const double pos = p * (v.size() - 1);
+    const size_t i = static_cast<size_t>(pos);
+    return i + 1 < v.size() ? v[i] + (pos - i) * (v[i + 1] - v[i]) : v[i];
+}
+
+void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &json_path, bool profile) {
+    Loaded l;
+    load(f, &l);
+    std::vector<float> in(elements(l.summary.input_shape, l.summary.input_rank));
+    std::mt19937 rng(1);
+    std::normal_distribution<float> d;
+    for (auto &v : in) v = d(rng);
+    std::vector<float> out(elements(l.summary.output_shape, l.summary.output_rank));
+    check(mobiq_session_set_profiling(l.session, profile ? 1 : 0));
+    for (int i = 0; i < warmup; i++) check(mobiq_session_run(l.session, in.data(), in.size(), out.data(), out.size()));
+    int layers = 0;
+    check(mobiq_session_get_layer_count(l.session, &layers));
+    std::vector<double> times;
+    std::vector<std::vector<double>> layer_times(layers);
+    for (int i = 0; i < runs; i++) {
+        const auto t0 = std::chrono::steady_clock::now();
+        check(mobiq_session_run(l.session, in.data(), in.size(), out.data(), out.size()));
+        times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        if (profile)
+            for (int j = 0; j < layers; j++) {
+                mobiq_layer_profile p;
+                check(mobiq_session_get_layer_profile(l.session, j, &p));
+                layer_times[j].push_back(p.ms);
+            }
+    }
+    size_t arena = 0, unshared = 0;
+    check(mobiq_session_get_memory(l.session, &arena, &unshared));
+    nlohmann::json j;
+    j["model"] = f.model;
+    j["device"] = f.device;
+    j["precision"] = f.precision;
+    if (f.precision == "int8") {
+        j["scheme"] = f.scheme;
+        j["weights"] = f.weights;
+        j["weight_scheme"] = f.weight_scheme;
+        j["calibration"] = f.calibration;
+    }
+    j["conv"] = f.conv;
+    j["bn_fold"] = !f.no_bn_fold;
+    j["threads"] = f.threads;
+    j["runs"] = runs;
+    j["warmup"] = warmup;
+    j["median_ms"] = percentile(times, 0.5);
+    j["min_ms"] = *std::min_element(times.begin(), times.end());
+    j["p90_ms"] = percentile(times, 0.9);
+    j["macs"] = l.summary.macs;
+    j["arena_bytes"] = arena;
+    j["unshared_activation_bytes"] = unshared;
+    std::printf("%s  %s %s  threads %d: median %.3f ms, min %.3f ms, p90 %.3f ms (%d runs after %d warm-up)\n",
+                f.model.c_str(), f.device.c_str(), f.precision.c_str(), f.threads, j["median_ms"].get<double>(),
+                j["min_ms"].get<double>(), j["p90_ms"].get<double>(), runs, warmup);
+    std::printf("activation memory: arena %.2f MiB (unshared %.2f MiB)\n", arena / 1048576.0, unshared / 1048576.0);
+    if (profile) {
+        j["layers"] = nlohmann::json::array();
+        std::printf("%-32s %-22s %-28s %9s %10s %8s\n", "layer", "op", "variant", "ms", "MMACs", "GOP/s");
+        for (int k = 0; k < layers; k++) {
+            mobiq_layer_profile p;
+            check(mobiq_session_get_layer_profile(l.session, k, &p));
+            const double ms = percentile(layer_times[k], 0.5);
+            const double gops = ms > 0 ? 2 * p.macs / (ms * 1e6) : 0;
+            std::printf("%-32s %-22s %-28s %9.4f %10.2f %8.1f\n", p.name, p.op, p.variant, ms, p.macs / 1e6, gops);
+            j["layers"].push_back({{"name", p.name}, {"op", p.op}, {"variant", p.variant}, {"ms", ms},
+                                   {"macs", p.macs}, {"gops", gops}});
+        }
+    }
+    if (!json_path.empty()) {
+        std::ofstream o(json_path);
+        o << j.dump(2) << "\n";
+        if (!o) fail("--json: cannot write '" + json_path + "'");
+    }
+}
+
+void cmd_info(const std::string &model_path) {
+    Loaded l;
+    check(mobiq_model_load(model_path.c_str(), &l.model));
+    check(mobiq_model_get_summary(l.model, &l.summary));
+    std::printf("%s: %d layers, %.4f GMACs, %.3f M parameters\n", model_path.c_str(), l.summary.layers,
+                l.summary.macs / 1e9, l.summary.parameters / 1e6);
+    std::printf("input %s, output %s\n", shape_str(l.summary.input_shape, l.summary.input_rank).c_str(),
+                shape_str(l.summary.output_shape, l.summary.output_rank).c_str());
+    std::printf("%4s  %-32s %-20s %-22s %10s %12s\n", "#", "layer", "op", "output", "MMACs", "parameters");
+    for (int i = 0; i < l.summary.layers; i++) {
+        mobiq_layer_desc d;
+        check(mobiq_model_get_layer(l.model, i, &d));
+        std::printf("%4d  %-32s %-20s %-22s %10.2f %12lld\n", i, d.name, d.op,
+                    shape_str(d.output_shape, d.output_rank).c_str(), d.macs / 1e6,
+                    static_cast<long long>(d.parameters));
+    }
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    CLI::App app{"mobiq: INT8 / FP32 CNN inference (ONNX models)", "mobiq"};
+    app.require_subcommand(1);
+    SessionFlags run_flags, bench_flags;
+    std::string input, output, json, info_model;
+    int runs = 50, warmup = 5;
+    bool profile = false;
+
+    CLI::App *run = app.add_subcommand("run", "run a model on one input (.npy) and write its output (.npy)");
+    run_flags.add_to(run);
+    run->add_option("--input", input, "input .npy (float32, NCHW, the model's input shape)")->required();
+    run->add_option("--output", output, "output .npy to write")->required();
+
+    CLI::App *bench = app.add_subcommand("bench", "time a model: median, min, p90 latency (and per layer)");
+    bench_flags.add_to(bench);
+    bench->add_option("--runs", runs, "timed runs")->check(CLI::PositiveNumber);
+    bench->add_option("--warmup", warmup, "untimed runs first")->check(CLI::NonNegativeNumber);
+    bench->add_option("--json", json, "write the results as JSON");
+    bench->add_flag("--profile", profile, "time every layer");
+
+    CLI::App *info = app.add_subcommand("info", "layers, shapes, MACs and parameters of a model");
+    info->add_option("--model", info_model, "ONNX model")->required()->check(CLI::ExistingFile);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError &e) {
+        std::string what = e.what();
+        std::replace(what.begin(), what.end(), '\n', ' ');
+        std::fprintf(stderr, "mobiq: error: %s (see mobiq %s--help)\n", what.c_str(),
+                     app.get_subcommands().empty() ? "" : (app.get_subcommands()[0]->get_name() + " ").c_str());
+        return 2;
+    }
+    try {
+        if (*run) cmd_run(run_flags, input, output);
+        if (*bench) cmd_bench(bench_flags, runs, warmup, json, profile);
+        if (*info) cmd_info(info_model);
+    } catch (const Failure &f) {
+        std::fprintf(stderr, "mobiq: error: %s\n", f.message.c_str());
+        return f.exit_code;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "mobiq: error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
