@@ -278,6 +278,12 @@ int main(int argc, char **argv) {
     CLI::App *info = app.add_subcommand("info", "layers, shapes, MACs and parameters of a model");
     info->add_option("--model", info_model, "ONNX model")->required()->check(CLI::ExistingFile);
 
+    const std::string first = argc > 1 ? argv[1] : "";
+    if (!first.empty() && first[0] != '-' && first != "run" && first != "bench" && first != "info") {
+        std::fprintf(stderr, "mobiq: error: unknown command '%s' (commands: run, bench, info; see mobiq --help)\n",
+                     argv[1]);
+        return 2;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp &e) {
