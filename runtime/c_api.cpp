@@ -89,6 +89,14 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
                                              : mobiq::ConvAlgorithm::kImplicit;
     out->fold_batch_norm = o->fold_batch_norm != 0;
     out->threads = o->threads;
+    out->scheme.symmetric_activations = o->activations == MOBIQ_ACTIVATIONS_SYMMETRIC;
+    out->scheme.per_channel_weights = o->weight_granularity == MOBIQ_WEIGHTS_PER_CHANNEL;
+    out->scheme.symmetric_weights = o->weight_scheme == MOBIQ_WEIGHTS_SYMMETRIC;
+    out->scheme.calibration = o->calibration == MOBIQ_CALIBRATION_MINMAX       ? mobiq::Calibration::kMinMax
+                              : o->calibration == MOBIQ_CALIBRATION_PERCENTILE ? mobiq::Calibration::kPercentile
+                                                                               : mobiq::Calibration::kEntropy;
+    out->calibration_data = o->calibration_data;
+    out->calibration_count = o->calibration_count;
     return MOBIQ_OK;
 }
 

@@ -1,132 +1,31 @@
-// The layer-by-layer executor on the CPU (FP32 at this stage): lowers the
-// optimized graph to a list of steps (kernel calls over views of one
-// activation arena) and runs them. docs/runtime.md describes the layout
-// (NHWC, borders holding the padding value), the conv methods and the arena.
+// The CPU executor's common part (values, borders, lifetimes, the arena,
+// running the steps) and its FP32 lowering (cpu_session.h).
+#include "cpu_session.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <deque>
-#include <functional>
-#include <limits>
-#include <map>
 
-#include "HalideBuffer.h"
 #include "HalideRuntime.h"
 #include "mobiq/gemm_weights.h"
 #include "mobiq/kernel_errors.h"
-#include "mobiq/kernel_table.h"
 #include "mobiq/memory_plan.h"
 #include "mobiq/passes.h"
-#include "mobiq/session.h"
 
 namespace mobiq {
 namespace {
 
-using Halide::Runtime::Buffer;
-
 constexpr size_t kAlignment = 64;
 
-// An activation as the executor stores it: NHWC images (C, W, H, N) inside a
-// border of `border` pixels, or (K, N) feature matrices (w = h = 1).
-struct Value {
-    int tensor = -1;
-    int c = 1, w = 1, h = 1, n = 1;
-    bool image = false;
-    int border = 0;           // requested by consumers that read padding
-    bool needs_dense = false; // read or written as a 2-D matrix
-    int alias_of = -1;        // Flatten: the value whose memory this is
-    int first = 0, last = 0;  // steps during which it must be held
-    size_t offset = 0;
-
-    int full_w() const { return w + 2 * border; }
-    int full_h() const { return h + 2 * border; }
-    size_t bytes() const { return sizeof(float) * size_t(c) * full_w() * full_h() * n; }
+// (C, KW, KH, OW, OH, N) im2col operands over a scratch matrix (K, M) and the
+// unpadded input image (C * W, H, N): the same memory as the GEMM's lhs.
+template <typename T>
+struct Im2col {
+    Halide::Runtime::Buffer<T> lhs, view, in;
 };
 
-struct Step {
-    LayerInfo info;
-    std::function<int()> run;  // 0 or a kernel's error code
-};
-
-class CpuSession final : public Session {
-public:
-    Status compile(const Graph &graph, const CompileOptions &options);
-
-    const std::vector<int64_t> &input_shape() const override { return input_shape_; }
-    const std::vector<int64_t> &output_shape() const override { return output_shape_; }
-    const std::vector<LayerInfo> &layers() const override { return infos_; }
-    size_t arena_bytes() const override { return arena_bytes_; }
-    size_t unshared_activation_bytes() const override { return unshared_bytes_; }
-    Status run(const float *input, size_t input_elements, float *output, size_t output_elements,
-               bool profile) override;
-
-private:
-    Graph g_;
-    CompileOptions opt_;
-    const KernelFamily *f_ = nullptr;
-    std::vector<Value> values_;
-    std::map<int, int> value_of_;  // tensor id -> value id
-    std::vector<Step> steps_;
-    std::vector<LayerInfo> infos_;
-    std::deque<Buffer<float>> constants_;  // packed weights, biases (owned)
-    std::vector<uint8_t> arena_storage_;
-    uint8_t *arena_ = nullptr;
-    size_t arena_bytes_ = 0, unshared_bytes_ = 0;
-    std::vector<int64_t> input_shape_, output_shape_;
-    int input_value_ = -1, output_value_ = -1;
-
-    // --- values ---
-    int value_for(int tensor) const { return value_of_.at(tensor); }
-    Value &val(int tensor) { return values_[value_for(tensor)]; }
-    int new_value(int tensor, const std::vector<int64_t> &shape);
-    float *base(const Value &v) {
-        const Value &m = v.alias_of >= 0 ? values_[v.alias_of] : v;
-        return reinterpret_cast<float *>(arena_ + m.offset);
-    }
-    // The whole stored tensor, border included: (C, W + 2B, H + 2B, N).
-    Buffer<float> full(Value &v) {
-        halide_dimension_t d[4] = {{0, v.c, 1},
-                                   {0, v.full_w(), v.c},
-                                   {0, v.full_h(), v.c * v.full_w()},
-                                   {0, v.n, v.c * v.full_w() * v.full_h()}};
-        return Buffer<float>(base(v), 4, d);
-    }
-    // The tensor without its border, starting at (0, 0): what producers write.
-    Buffer<float> interior(Value &v) { return window(v, v.border, v.border, v.w, v.h); }
-    // A (C, width, height, N) window whose origin is stored pixel (x0, y0).
-    Buffer<float> window(Value &v, int x0, int y0, int width, int height) {
-        halide_dimension_t d[4] = {{0, v.c, 1},
-                                   {0, width, v.c},
-                                   {0, height, v.c * v.full_w()},
-                                   {0, v.n, v.c * v.full_w() * v.full_h()}};
-        return Buffer<float>(base(v) + (size_t(y0) * v.full_w() + x0) * v.c, 4, d);
-    }
-    // Dense (K, M) matrix view: K = C, M = W * H * N (no border).
-    Buffer<float> matrix(Value &v) {
-        halide_dimension_t d[2] = {{0, v.c, 1}, {0, v.w * v.h * v.n, v.c}};
-        return Buffer<float>(base(v), 2, d);
-    }
-    void fill_border(Value &v, float fill);
-    // The input of a kernel that reads padding: its origin `pad` pixels before the image.
-    Buffer<float> padded_input(Value &v, const Node &n) {
-        return window(v, v.border - n.pad_left, v.border - n.pad_top, v.w + v.border + n.pad_left,
-                      v.h + v.border + n.pad_top);
-    }
-    // A 4-D view of any value: images as they are, (K, N) matrices as (K, 1, 1, N).
-    Buffer<float> as_image(Value &v) { return interior(v); }
-
-    // --- lowering ---
-    Status plan_values();
-    Status lower_node(const Node &n);
-    Status lower_conv(const Node &n, const std::string &op);
-    Status lower_depthwise(const Node &n, const std::string &op);
-    Status lower_gemm(const Node &n, const std::string &op);
-    Buffer<float> &constant(std::vector<int> shape);
-    void add_step(const Node &n, const std::string &op, const std::string &variant, std::function<int()> run);
-    std::string conv_method(const Node &n) const;
-    Status allocate();
-};
+}  // namespace
 
 std::string fused_op_name(const Node &n) {
     std::string s = op_name(n.op);
@@ -134,9 +33,10 @@ std::string fused_op_name(const Node &n) {
     return s;
 }
 
-int CpuSession::new_value(int tensor, const std::vector<int64_t> &shape) {
+int CpuSession::new_value(int tensor, const std::vector<int64_t> &shape, int elem) {
     Value v;
     v.tensor = tensor;
+    v.elem = elem;
     if (shape.size() == 4) {
         v.image = true;
         v.n = static_cast<int>(shape[0]);
@@ -149,21 +49,25 @@ int CpuSession::new_value(int tensor, const std::vector<int64_t> &shape) {
         for (size_t i = 1; i < shape.size(); i++) k *= shape[i];
         v.c = static_cast<int>(k);
     }
+    v.c_alloc = elem == 1 ? (v.c + 3) / 4 * 4 : v.c;
     values_.push_back(v);
     const int id = static_cast<int>(values_.size()) - 1;
     if (tensor >= 0) value_of_[tensor] = id;
     return id;
 }
 
-void CpuSession::fill_border(Value &v, float fill) {
+template <typename T>
+void CpuSession::fill_border(Value &v, T fill) {
     if (v.border == 0) return;
-    Buffer<float> all = full(v);
+    Buffer<T> all = full<T>(v);
     const int b = v.border, fw = v.full_w(), fh = v.full_h();
     all.cropped(2, 0, b).fill(fill);
     all.cropped(2, fh - b, b).fill(fill);
     all.cropped(2, b, v.h).cropped(1, 0, b).fill(fill);
     all.cropped(2, b, v.h).cropped(1, fw - b, b).fill(fill);
 }
+template void CpuSession::fill_border<float>(Value &, float);
+template void CpuSession::fill_border<int8_t>(Value &, int8_t);
 
 std::string CpuSession::conv_method(const Node &n) const {
     const bool pointwise = n.kernel_h == 1 && n.kernel_w == 1 && n.stride_h == 1 && n.stride_w == 1 &&
@@ -175,6 +79,7 @@ std::string CpuSession::conv_method(const Node &n) const {
     // direct kernel wins on large images (28 x 28 outputs and up: ResNet50's
     // stem, layer1 and layer2, VGG16's first four blocks) and on few input channels,
     // im2col + GEMM on the smaller, deeper layers (ResNet50's layer3 / layer4).
+    // INT8 follows the same rule (the implicit kernel against im2col + GEMM).
     const Tensor &out = g_.tensors[n.outputs[0]];
     const Tensor &w = g_.tensors[n.inputs[1]];
     const int64_t pixels = out.shape[2] * out.shape[3];
@@ -183,17 +88,21 @@ std::string CpuSession::conv_method(const Node &n) const {
 
 // Decides borders and dense requirements before any memory is placed.
 Status CpuSession::plan_values() {
-    for (int t : g_.inputs) input_value_ = new_value(t, g_.tensors[t].shape);
+    const int elem = int8_ ? 1 : 4;
+    for (int t : g_.inputs) input_value_ = new_value(t, g_.tensors[t].shape, elem);
     for (const auto &n : g_.nodes) {
         const int out = n.outputs[0];
         if (n.op == OpType::kFlatten) {
             const int src = value_for(n.inputs[0]);
-            const int id = new_value(out, g_.tensors[out].shape);
+            const int id = new_value(out, g_.tensors[out].shape, elem);
             values_[id].alias_of = values_[src].alias_of >= 0 ? values_[src].alias_of : src;
             values_[values_[id].alias_of].needs_dense = true;
+            if (values_[id].c_alloc != values_[id].c || values_[src].c_alloc != values_[src].c)
+                return {StatusCode::kUnsupported, "Flatten node '" + n.name +
+                                                      "': INT8 flattening of channels that are not a multiple of 4"};
             continue;
         }
-        new_value(out, g_.tensors[out].shape);
+        new_value(out, g_.tensors[out].shape, elem);
         Value &x = val(n.inputs[0]);
         const int pad = std::max({n.pad_top, n.pad_left, n.pad_bottom, n.pad_right});
         if (n.op == OpType::kConv) {
@@ -211,9 +120,20 @@ Status CpuSession::plan_values() {
     return Status::ok();
 }
 
-Buffer<float> &CpuSession::constant(std::vector<int> shape) {
-    constants_.emplace_back(shape);
-    return constants_.back();
+CpuSession::Buffer<float> &CpuSession::constant_f32(std::vector<int> shape) {
+    constants_f32_.emplace_back(shape);
+    return constants_f32_.back();
+}
+
+CpuSession::Buffer<int8_t> &CpuSession::constant_i8(std::vector<int> shape) {
+    constants_i8_.emplace_back(shape);
+    return constants_i8_.back();
+}
+
+CpuSession::Buffer<int32_t> &CpuSession::constant_i32(const std::vector<int32_t> &values) {
+    constants_i32_.emplace_back(static_cast<int>(values.size()));
+    std::copy(values.begin(), values.end(), constants_i32_.back().data());
+    return constants_i32_.back();
 }
 
 void CpuSession::add_step(const Node &n, const std::string &op, const std::string &variant, std::function<int()> run) {
@@ -223,6 +143,7 @@ void CpuSession::add_step(const Node &n, const std::string &op, const std::strin
     s.info.variant = variant;
     s.info.macs = node_macs(g_, n);
     s.run = std::move(run);
+    s.outputs = n.outputs;
     steps_.push_back(std::move(s));
 }
 
@@ -238,9 +159,9 @@ Status CpuSession::lower_conv(const Node &n, const std::string &op) {
                 for (int x = 0; x < kw; x++)
                     ohwi[size_t(o) * K + c + cin * (x + kw * y)] = wt.f32[((size_t(o) * cin + c) * kh + y) * kw + x];
     const std::vector<float> packed = pack_gemm_fp32_weights(ohwi.data(), K, cout);
-    Buffer<float> &rhs = constant({cout, K});
+    Buffer<float> &rhs = constant_f32({cout, K});
     std::memcpy(rhs.data(), packed.data(), packed.size() * sizeof(float));
-    Buffer<float> &bias = constant({cout});
+    Buffer<float> &bias = constant_f32({cout});
     for (int o = 0; o < cout; o++) bias(o) = n.inputs.size() > 2 ? g_.tensors[n.inputs[2]].f32[o] : 0.0f;
     const float lo = n.clamp_min, hi = n.clamp_max;
     const Value &y = val(n.outputs[0]);
@@ -253,15 +174,15 @@ Status CpuSession::lower_conv(const Node &n, const std::string &op) {
     if (method == "direct") {
         add_step(n, op, "conv2d_fp32_implicit", [=, &rhs, &bias]() mutable {
             Value &xv = values_[xi];
-            fill_border(xv, 0.0f);
-            Buffer<float> in = padded_input(xv, n), out = interior(values_[yi]);
+            fill_border<float>(xv, 0.0f);
+            Buffer<float> in = padded_input<float>(xv, n), out = interior<float>(values_[yi]);
             return f->conv2d_fp32_implicit(in, rhs, bias, lo, hi, kw, kh, n.stride_w, n.stride_h, out);
         });
         return Status::ok();
     }
     if (method == "gemm" && y.border == 0) {
         add_step(n, op, "gemm_fp32", [=, &rhs, &bias]() mutable {
-            Buffer<float> lhs = matrix(values_[xi]), out = matrix(values_[yi]);
+            Buffer<float> lhs = matrix<float>(values_[xi]), out = matrix<float>(values_[yi]);
             return f->gemm_fp32(lhs, rhs, bias, lo, hi, out);
         });
         return Status::ok();
@@ -269,14 +190,12 @@ Status CpuSession::lower_conv(const Node &n, const std::string &op) {
     // im2col into a per-step scratch matrix (K, M), then one GEMM; a bordered
     // output is written one output row at a time.
     const int M = y.w * y.h * y.n;
-    const int scratch = new_value(-1, {1, static_cast<int64_t>(K) * M});
+    const int scratch = new_value(-1, {1, static_cast<int64_t>(K) * M}, 4);
     values_[scratch].first = values_[scratch].last = static_cast<int>(steps_.size());  // this step only
     add_step(n, op, method == "gemm" ? "gemm_fp32 (row by row)" : "im2col_fp32+gemm_fp32",
              [=, &rhs, &bias]() mutable {
-                 Value &sv = values_[scratch];
-                 Value &xv = values_[xi];
-                 Value &yv = values_[yi];
-                 float *lhs_data = base(sv);
+                 Value &xv = values_[xi], &yv = values_[yi];
+                 float *lhs_data = reinterpret_cast<float *>(base(values_[scratch]));
                  halide_dimension_t ld[2] = {{0, K, 1}, {0, M, K}};
                  Buffer<float> lhs(lhs_data, 2, ld);
                  // The same memory as im2col's 5-D output: (C * KW, KH, OW, OH, N).
@@ -290,20 +209,18 @@ Status CpuSession::lower_conv(const Node &n, const std::string &op) {
                  halide_dimension_t id[3] = {{0, xv.c * xv.w, 1},
                                              {0, xv.h, xv.c * xv.full_w()},
                                              {0, xv.n, xv.c * xv.full_w() * xv.full_h()}};
-                 Buffer<float> in(base(xv) + (size_t(xv.border) * xv.full_w() + xv.border) * xv.c, 3, id);
+                 Buffer<float> in(interior<float>(xv).data(), 3, id);
                  int e = f->im2col_fp32(cin, n.stride_w, n.stride_h, n.pad_left, n.pad_top, 0, in, view);
                  if (e) return e;
                  if (yv.border == 0) {
-                     Buffer<float> out = matrix(yv);
+                     Buffer<float> out = matrix<float>(yv);
                      return f->gemm_fp32(lhs, rhs, bias, lo, hi, out);
                  }
                  for (int img = 0; img < yv.n; img++)
                      for (int r = 0; r < yv.h; r++) {
                          Buffer<float> rows = lhs.cropped(1, (img * yv.h + r) * yv.w, yv.w);
                          rows.translate(1, -rows.dim(1).min());
-                         Buffer<float> row = window(yv, yv.border, yv.border + r, yv.w, 1).sliced(3, img);
-                         halide_dimension_t od[2] = {{0, yv.c, 1}, {0, yv.w, yv.c}};
-                         Buffer<float> out(row.data(), 2, od);
+                         Buffer<float> out = row<float>(yv, img, r);
                          e = f->gemm_fp32(rows, rhs, bias, lo, hi, out);
                          if (e) return e;
                      }
@@ -315,19 +232,19 @@ Status CpuSession::lower_conv(const Node &n, const std::string &op) {
 Status CpuSession::lower_depthwise(const Node &n, const std::string &op) {
     const Tensor &wt = g_.tensors[n.inputs[1]];
     const int c = static_cast<int>(wt.shape[0]);
-    Buffer<float> &w = constant({c, 3, 3});
+    Buffer<float> &w = constant_f32({c, 3, 3});
     for (int ch = 0; ch < c; ch++)
         for (int y = 0; y < 3; y++)
             for (int x = 0; x < 3; x++) w(ch, x, y) = wt.f32[(size_t(ch) * 3 + y) * 3 + x];
-    Buffer<float> &bias = constant({c});
+    Buffer<float> &bias = constant_f32({c});
     for (int ch = 0; ch < c; ch++) bias(ch) = n.inputs.size() > 2 ? g_.tensors[n.inputs[2]].f32[ch] : 0.0f;
     const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
     const float lo = n.clamp_min, hi = n.clamp_max;
     const KernelFamily *f = f_;
     add_step(n, op, "depthwise_conv2d_fp32", [=, &w, &bias]() mutable {
         Value &xv = values_[xi];
-        fill_border(xv, 0.0f);
-        Buffer<float> in = padded_input(xv, n), out = interior(values_[yi]);
+        fill_border<float>(xv, 0.0f);
+        Buffer<float> in = padded_input<float>(xv, n), out = interior<float>(values_[yi]);
         return f->depthwise_conv2d_fp32(in, w, bias, lo, hi, n.stride_w, n.stride_h, out);
     });
     return Status::ok();
@@ -353,15 +270,15 @@ Status CpuSession::lower_gemm(const Node &n, const std::string &op) {
             w[size_t(o) * K + k] = n.alpha * v;
         }
     const std::vector<float> packed = pack_gemm_fp32_weights(w.data(), K, N);
-    Buffer<float> &rhs = constant({N, K});
+    Buffer<float> &rhs = constant_f32({N, K});
     std::memcpy(rhs.data(), packed.data(), packed.size() * sizeof(float));
-    Buffer<float> &bias = constant({N});
+    Buffer<float> &bias = constant_f32({N});
     for (int o = 0; o < N; o++) bias(o) = n.inputs.size() > 2 ? n.beta * g_.tensors[n.inputs[2]].f32[o] : 0.0f;
     const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
     const float lo = n.clamp_min, hi = n.clamp_max;
     const KernelFamily *f = f_;
     add_step(n, op, "gemm_fp32", [=, &rhs, &bias]() mutable {
-        Buffer<float> lhs = matrix(values_[xi]), out = matrix(values_[yi]);
+        Buffer<float> lhs = matrix<float>(values_[xi]), out = matrix<float>(values_[yi]);
         return f->gemm_fp32(lhs, rhs, bias, lo, hi, out);
     });
     return Status::ok();
@@ -383,8 +300,8 @@ Status CpuSession::lower_node(const Node &n) {
         case OpType::kClip: {
             // A per-channel affine + clamp: the batch_norm kernel (depthwise with a 1x1 window).
             const int c = val(n.inputs[0]).c;
-            Buffer<float> &w = constant({c, 1, 1});
-            Buffer<float> &bias = constant({c});
+            Buffer<float> &w = constant_f32({c, 1, 1});
+            Buffer<float> &bias = constant_f32({c});
             for (int ch = 0; ch < c; ch++) {
                 float s = 1.0f, b = 0.0f;
                 if (n.op == OpType::kBatchNormalization) {
@@ -398,7 +315,7 @@ Status CpuSession::lower_node(const Node &n) {
             }
             const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
             add_step(n, op, "batch_norm_fp32", [=, &w, &bias]() mutable {
-                Buffer<float> in = as_image(values_[xi]), out = as_image(values_[yi]);
+                Buffer<float> in = interior<float>(values_[xi]), out = interior<float>(values_[yi]);
                 return f->batch_norm_fp32(in, w, bias, lo, hi, 1, 1, out);
             });
             return Status::ok();
@@ -408,7 +325,7 @@ Status CpuSession::lower_node(const Node &n) {
             const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
             const auto fn = n.op == OpType::kMaxPool ? f->max_pool_fp32 : f->average_pool_fp32;
             add_step(n, op, n.op == OpType::kMaxPool ? "max_pool_fp32" : "average_pool_fp32", [=]() mutable {
-                Buffer<float> in = interior(values_[xi]), out = interior(values_[yi]);
+                Buffer<float> in = interior<float>(values_[xi]), out = interior<float>(values_[yi]);
                 return fn(n.kernel_w, n.kernel_h, n.stride_w, n.stride_h, n.pad_left, n.pad_top, in, out);
             });
             return Status::ok();
@@ -416,7 +333,7 @@ Status CpuSession::lower_node(const Node &n) {
         case OpType::kGlobalAveragePool: {
             const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
             add_step(n, op, "global_average_pool_fp32", [=]() mutable {
-                Buffer<float> in = interior(values_[xi]), out = interior(values_[yi]);
+                Buffer<float> in = interior<float>(values_[xi]), out = interior<float>(values_[yi]);
                 return f->global_average_pool_fp32(in, out);
             });
             return Status::ok();
@@ -426,16 +343,12 @@ Status CpuSession::lower_node(const Node &n) {
             add_step(n, op, "add_fp32", [=]() mutable {
                 Value &a = values_[ai], &b = values_[bi], &o = values_[oi];
                 if (!a.border && !b.border && !o.border) {
-                    Buffer<float> av = matrix(a), bv = matrix(b), ov = matrix(o);
+                    Buffer<float> av = matrix<float>(a), bv = matrix<float>(b), ov = matrix<float>(o);
                     return f->add_fp32(av, bv, lo, hi, ov);
                 }
                 for (int img = 0; img < o.n; img++)  // bordered: one image row at a time
                     for (int r = 0; r < o.h; r++) {
-                        auto row = [&](Value &v) {
-                            Buffer<float> w = window(v, v.border, v.border + r, v.w, 1).sliced(3, img).sliced(2, 0);
-                            return w;
-                        };
-                        Buffer<float> av = row(a), bv = row(b), ov = row(o);
+                        Buffer<float> av = row<float>(a, img, r), bv = row<float>(b, img, r), ov = row<float>(o, img, r);
                         const int e = f->add_fp32(av, bv, lo, hi, ov);
                         if (e) return e;
                     }
@@ -451,8 +364,6 @@ Status CpuSession::lower_node(const Node &n) {
 }
 
 Status CpuSession::allocate() {
-    // Lifetimes: a value lives from the step that writes it to the last step reading it.
-    // Step 0 converts the input; node steps follow in order; the last step converts the output.
     std::vector<Lifetime> life;
     std::vector<int> placed;
     for (size_t i = 0; i < values_.size(); i++) {
@@ -471,40 +382,26 @@ Status CpuSession::allocate() {
     return Status::ok();
 }
 
-Status CpuSession::compile(const Graph &graph, const CompileOptions &options) {
-    opt_ = options;
-    g_ = graph;
-    const std::string problem = validate_graph(g_);
-    if (!problem.empty()) return {StatusCode::kInvalidModel, problem};
-    if (g_.inputs.size() != 1 || g_.outputs.size() != 1)
+// Values, steps (node i's steps in order; Flatten makes none), lifetimes, arena.
+// Steps build their views when they run, so memory is placed after lowering.
+Status CpuSession::prepare(const Graph &g) {
+    if (g.inputs.size() != 1 || g.outputs.size() != 1)
         return {StatusCode::kUnsupported, "mobiq runs models with one input and one output"};
-    if (options.precision != Precision::kFp32)
-        return {StatusCode::kUnsupported, "INT8 sessions are not implemented yet (docs/status.md)"};
-    if (options.device != Device::kCpu)
-        return {StatusCode::kUnsupported, "OpenCL sessions are not implemented yet (docs/status.md)"};
 #if defined(MOBIQ_CPU_FAMILY_X86)
     f_ = find_kernel_family("host_x86");
 #else
     f_ = find_kernel_family("arm64");
 #endif
     if (f_ == nullptr) return {StatusCode::kInternal, "no CPU kernel family in this build"};
-
-    if (options.fold_batch_norm) fold_batch_norms(&g_);
-    fuse_activations(&g_);
-    remove_dead_nodes(&g_);
-    input_shape_ = g_.tensors[g_.inputs[0]].shape;
-    output_shape_ = g_.tensors[g_.outputs[0]].shape;
+    input_shape_ = g.tensors[g.inputs[0]].shape;
+    output_shape_ = g.tensors[g.outputs[0]].shape;
     if (input_shape_.size() != 4) return {StatusCode::kUnsupported, "the model input must be 4-D (N, C, H, W)"};
-
     MOBIQ_RETURN_IF_ERROR(plan_values());
-    // Node i runs as step i (Flatten makes none: the index of the next step is
-    // taken when lowering); steps build their views when they run, so memory
-    // is placed after lowering, from the lifetimes.
-    for (auto &v : values_) v.first = v.last = -1;
-    values_[value_for(g_.inputs[0])].first = 0;
-    for (const auto &n : g_.nodes) {
+    values_[value_for(g.inputs[0])].first = 0;
+    for (size_t i = 0; i < g.nodes.size(); i++) {
+        const Node &n = g.nodes[i];
         const int step = static_cast<int>(steps_.size());
-        MOBIQ_RETURN_IF_ERROR(lower_node(n));
+        MOBIQ_RETURN_IF_ERROR(int8_ ? lower_node_int8(i) : lower_node(n));
         auto hold = [&](int t) {
             Value &v = val(t);
             Value &m = v.alias_of >= 0 ? values_[v.alias_of] : v;
@@ -513,43 +410,75 @@ Status CpuSession::compile(const Graph &graph, const CompileOptions &options) {
         };
         for (int t : n.outputs) hold(t);
         for (int t : n.inputs)
-            if (!g_.tensors[t].constant) hold(t);
+            if (!g.tensors[t].constant) hold(t);
     }
     {
-        Value &out = val(g_.outputs[0]);
+        Value &out = val(g.outputs[0]);
         Value &m = out.alias_of >= 0 ? values_[out.alias_of] : out;
         m.last = static_cast<int>(steps_.size());  // read back after the last step
     }
     MOBIQ_RETURN_IF_ERROR(allocate());
-    input_value_ = value_for(g_.inputs[0]);
-    output_value_ = value_for(g_.outputs[0]);
+    input_value_ = value_for(g.inputs[0]);
+    output_value_ = value_for(g.outputs[0]);
     for (const auto &s : steps_) infos_.push_back(s.info);
     return Status::ok();
 }
 
-Status CpuSession::run(const float *input, size_t input_elements, float *output, size_t output_elements,
-                       bool profile) {
-    int64_t want_in = 1, want_out = 1;
+Status CpuSession::compile(const Graph &graph, const CompileOptions &options) {
+    opt_ = options;
+    g_ = graph;
+    const std::string problem = validate_graph(g_);
+    if (!problem.empty()) return {StatusCode::kInvalidModel, problem};
+    if (options.device != Device::kCpu)
+        return {StatusCode::kUnsupported, "OpenCL sessions are not implemented yet (docs/status.md)"};
+    if (options.fold_batch_norm) fold_batch_norms(&g_);
+    fuse_activations(&g_);
+    remove_dead_nodes(&g_);
+    return prepare(g_);
+}
+
+Status CpuSession::run_steps(const float *input, size_t input_elements, bool profile, const Observer *observe) {
+    int64_t want_in = 1;
     for (auto d : input_shape_) want_in *= d;
-    for (auto d : output_shape_) want_out *= d;
-    if (input == nullptr || output == nullptr) return {StatusCode::kInvalidArgument, "run: null input or output"};
+    if (input == nullptr) return {StatusCode::kInvalidArgument, "run: null input"};
     if (static_cast<int64_t>(input_elements) != want_in)
         return {StatusCode::kInvalidArgument, "run: the input has " + std::to_string(input_elements) +
                                                   " elements, the model wants " + std::to_string(want_in)};
-    if (static_cast<int64_t>(output_elements) != want_out)
-        return {StatusCode::kInvalidArgument, "run: the output has room for " + std::to_string(output_elements) +
-                                                  " elements, the model produces " + std::to_string(want_out)};
     if (opt_.threads > 0) halide_set_num_threads(opt_.threads);
     using clock = std::chrono::steady_clock;
-    // NCHW -> NHWC (the input's border is filled by the step that reads it).
-    {
-        Value &v = values_[input_value_];
-        Buffer<float> in = interior(v);
+    Value &v = values_[input_value_];
+    // NCHW -> NHWC; INT8 quantizes the NHWC copy with the quantize kernel.
+    auto nchw_to_nhwc = [&](Buffer<float> dst) {
         for (int n = 0; n < v.n; n++)
             for (int c = 0; c < v.c; c++)
                 for (int y = 0; y < v.h; y++)
-                    for (int x = 0; x < v.w; x++) in(c, x, y, n) = input[((size_t(n) * v.c + c) * v.h + y) * v.w + x];
+                    for (int x = 0; x < v.w; x++) dst(c, x, y, n) = input[((size_t(n) * v.c + c) * v.h + y) * v.w + x];
+    };
+    if (!int8_) {
+        nchw_to_nhwc(interior<float>(v));
+    } else {
+        staging_.resize(size_t(v.c) * v.w * v.h * v.n);
+        halide_dimension_t d[4] = {{0, v.c, 1}, {0, v.w, v.c}, {0, v.h, v.c * v.w}, {0, v.n, v.c * v.w * v.h}};
+        nchw_to_nhwc(Buffer<float>(staging_.data(), 4, d));
+        const ActivationQuant &q = qg_.tensors[v.tensor];
+        for (int n = 0; n < v.n; n++)
+            for (int y = 0; y < v.h; y++) {
+                halide_dimension_t sd[2] = {{0, v.c, 1}, {0, v.w, v.c}};
+                Buffer<float> src(staging_.data() + (size_t(n) * v.h + y) * v.w * v.c, 2, sd);
+                Buffer<int8_t> dst = row<int8_t>(v, n, y);
+                if (f_->quantize(src, q.inverse_scale(), q.zero_point, dst) != 0)
+                    return {StatusCode::kKernel, "quantizing the input failed: " + take_last_kernel_error()};
+            }
     }
+    auto observe_value = [&](int tensor) {
+        Value &o = val(tensor);
+        Buffer<float> b = interior<float>(o);
+        std::vector<float> copy;
+        copy.reserve(size_t(o.c) * o.w * o.h * o.n);
+        b.for_each_value([&](float x) { copy.push_back(x); });
+        (*observe)(tensor, copy);
+    };
+    if (observe) observe_value(v.tensor);
     for (size_t i = 0; i < steps_.size(); i++) {
         const auto t0 = clock::now();
         const int e = steps_[i].run();
@@ -559,31 +488,50 @@ Status CpuSession::run(const float *input, size_t input_elements, float *output,
                                              ") failed: " + (why.empty() ? "error " + std::to_string(e) : why)};
         }
         if (profile) infos_[i].ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
-    }
-    Value &o = values_[output_value_];
-    if (o.image) {
-        Buffer<float> out = interior(o);
-        for (int n = 0; n < o.n; n++)
-            for (int c = 0; c < o.c; c++)
-                for (int y = 0; y < o.h; y++)
-                    for (int x = 0; x < o.w; x++)
-                        output[((size_t(n) * o.c + c) * o.h + y) * o.w + x] = out(c, x, y, n);
-    } else {
-        const Value &m = o.alias_of >= 0 ? values_[o.alias_of] : o;
-        std::memcpy(output, arena_ + m.offset, sizeof(float) * size_t(want_out));
+        if (observe)
+            for (int t : steps_[i].outputs) observe_value(t);
     }
     return Status::ok();
 }
 
-}  // namespace
-
-Status Session::create(const Graph &graph, const CompileOptions &options, std::unique_ptr<Session> *session) {
-    if (session == nullptr) return {StatusCode::kInvalidArgument, "Session::create: null session pointer"};
-    install_kernel_error_handler();
-    auto s = std::make_unique<CpuSession>();
-    MOBIQ_RETURN_IF_ERROR(s->compile(graph, options));
-    *session = std::move(s);
+Status CpuSession::run(const float *input, size_t input_elements, float *output, size_t output_elements,
+                       bool profile) {
+    int64_t want_out = 1;
+    for (auto d : output_shape_) want_out *= d;
+    if (output == nullptr) return {StatusCode::kInvalidArgument, "run: null output"};
+    if (static_cast<int64_t>(output_elements) != want_out)
+        return {StatusCode::kInvalidArgument, "run: the output has room for " + std::to_string(output_elements) +
+                                                  " elements, the model produces " + std::to_string(want_out)};
+    MOBIQ_RETURN_IF_ERROR(run_steps(input, input_elements, profile, nullptr));
+    Value &o = values_[output_value_];
+    Buffer<float> out_nhwc;
+    if (!int8_) {
+        out_nhwc = interior<float>(o);
+    } else {
+        // Dequantize into NHWC floats, row by row (the value may have a border).
+        staging_.resize(size_t(o.c) * o.w * o.h * o.n);
+        halide_dimension_t d[4] = {{0, o.c, 1}, {0, o.w, o.c}, {0, o.h, o.c * o.w}, {0, o.n, o.c * o.w * o.h}};
+        out_nhwc = Buffer<float>(staging_.data(), 4, d);
+        const ActivationQuant &q = qg_.tensors[o.tensor];
+        for (int n = 0; n < o.n; n++)
+            for (int y = 0; y < o.h; y++) {
+                halide_dimension_t rd[2] = {{0, o.c, 1}, {0, o.w, o.c}};
+                Buffer<float> dst(staging_.data() + (size_t(n) * o.h + y) * o.w * o.c, 2, rd);
+                Buffer<int8_t> src = row<int8_t>(o, n, y);
+                if (f_->dequantize(src, q.scale, q.zero_point, dst) != 0)
+                    return {StatusCode::kKernel, "dequantizing the output failed: " + take_last_kernel_error()};
+            }
+    }
+    for (int n = 0; n < o.n; n++)
+        for (int c = 0; c < o.c; c++)
+            for (int y = 0; y < o.h; y++)
+                for (int x = 0; x < o.w; x++)
+                    output[((size_t(n) * o.c + c) * o.h + y) * o.w + x] = out_nhwc(c, x, y, n);
     return Status::ok();
+}
+
+Status CpuSession::run_observed(const float *input, size_t input_elements, const Observer &observe) {
+    return run_steps(input, input_elements, false, &observe);
 }
 
 }  // namespace mobiq

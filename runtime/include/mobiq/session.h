@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "mobiq/graph.h"
+#include "mobiq/quantize.h"
+#include "mobiq/quantized_graph.h"
 #include "mobiq/status.h"
 
 namespace mobiq {
@@ -22,6 +24,11 @@ struct CompileOptions {
     ConvAlgorithm conv = ConvAlgorithm::kAuto;
     bool fold_batch_norm = true;
     int threads = 0;  // 0: Halide's default (all cores)
+    // INT8: the scheme, and calibration samples (calibration_count inputs of
+    // the model's input shape, NCHW, back to back).
+    QuantScheme scheme;
+    const float *calibration_data = nullptr;
+    size_t calibration_count = 0;
 };
 
 // One executed layer (a kernel call, or a few for one op).
@@ -37,7 +44,11 @@ class Session {
 public:
     virtual ~Session() = default;
 
+    // FP32 or INT8 (options.precision); INT8 calibrates and quantizes first.
     static Status create(const Graph &graph, const CompileOptions &options, std::unique_ptr<Session> *session);
+    // INT8 from an already quantized graph (the one build_quantized_graph gives).
+    static Status create_quantized(const QuantizedGraph &graph, const CompileOptions &options,
+                                   std::unique_ptr<Session> *session);
 
     virtual const std::vector<int64_t> &input_shape() const = 0;   // NCHW
     virtual const std::vector<int64_t> &output_shape() const = 0;
@@ -49,5 +60,11 @@ public:
     virtual size_t arena_bytes() const = 0;
     virtual size_t unshared_activation_bytes() const = 0;
 };
+
+// The INT8 pipeline up to the kernels: the passes (per options), calibration
+// on the FP32 graph over options' samples (with progress on stderr when
+// `progress`), and the quantizer.
+Status build_quantized_graph(const Graph &graph, const CompileOptions &options, QuantizedGraph *out,
+                             bool progress = false);
 
 }  // namespace mobiq

@@ -1,0 +1,160 @@
+// The layer-by-layer executor on the CPU (private to the runtime): the
+// optimized graph lowered to steps (kernel calls over views of one activation
+// arena). cpu_session.cpp holds the common part and the FP32 lowering,
+// cpu_session_int8.cpp the INT8 lowering. docs/runtime.md describes the
+// layout (NHWC, borders holding the padding value), the conv methods and the arena.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "HalideBuffer.h"
+#include "mobiq/kernel_table.h"
+#include "mobiq/quantized_graph.h"
+#include "mobiq/session.h"
+
+namespace mobiq {
+
+// An activation as the executor stores it: NHWC images (C, W, H, N) inside a
+// border of `border` pixels, or (K, N) feature matrices (w = h = 1). INT8
+// values store their channels rounded up to a multiple of 4 (c_alloc), the
+// depth of the int8 dot products; FP32 values store exactly c.
+struct Value {
+    int tensor = -1;
+    int elem = 4;  // bytes per element: 4 (float) or 1 (int8)
+    int c = 1, c_alloc = 1, w = 1, h = 1, n = 1;
+    bool image = false;
+    int border = 0;            // requested by consumers that read padding
+    bool needs_dense = false;  // read or written as a 2-D matrix
+    int alias_of = -1;         // Flatten: the value whose memory this is
+    int first = -1, last = -1; // steps during which it must be held
+    size_t offset = 0;
+
+    int full_w() const { return w + 2 * border; }
+    int full_h() const { return h + 2 * border; }
+    size_t bytes() const { return size_t(elem) * c_alloc * full_w() * full_h() * n; }
+};
+
+struct Step {
+    LayerInfo info;
+    std::function<int()> run;  // 0 or a kernel's error code
+    std::vector<int> outputs;  // tensor ids written (for calibration observers)
+};
+
+class CpuSession final : public Session {
+public:
+    // FP32: the graph goes through the passes the options ask for.
+    Status compile(const Graph &graph, const CompileOptions &options);
+    // INT8: the quantized graph is already through them.
+    Status compile_int8(const QuantizedGraph &qg, const CompileOptions &options);
+
+    const std::vector<int64_t> &input_shape() const override { return input_shape_; }
+    const std::vector<int64_t> &output_shape() const override { return output_shape_; }
+    const std::vector<LayerInfo> &layers() const override { return infos_; }
+    size_t arena_bytes() const override { return arena_bytes_; }
+    size_t unshared_activation_bytes() const override { return unshared_bytes_; }
+    Status run(const float *input, size_t input_elements, float *output, size_t output_elements,
+               bool profile) override;
+
+    // The graph after the passes (FP32 sessions).
+    const Graph &graph() const { return g_; }
+    // Runs once, handing every activation (the input and each node's output,
+    // FP32 sessions) to `observe` as it is computed.
+    using Observer = std::function<void(int tensor, const std::vector<float> &values)>;
+    Status run_observed(const float *input, size_t input_elements, const Observer &observe);
+
+private:
+    template <typename T>
+    using Buffer = Halide::Runtime::Buffer<T>;
+
+    Graph g_;
+    QuantizedGraph qg_;  // INT8 sessions
+    bool int8_ = false;
+    CompileOptions opt_;
+    const KernelFamily *f_ = nullptr;
+    std::vector<Value> values_;
+    std::map<int, int> value_of_;  // tensor id -> value id
+    std::vector<Step> steps_;
+    std::vector<LayerInfo> infos_;
+    std::deque<Buffer<float>> constants_f32_;  // packed weights, biases (owned)
+    std::deque<Buffer<int8_t>> constants_i8_;
+    std::deque<Buffer<int32_t>> constants_i32_;
+    std::vector<uint8_t> arena_storage_;
+    uint8_t *arena_ = nullptr;
+    size_t arena_bytes_ = 0, unshared_bytes_ = 0;
+    std::vector<int64_t> input_shape_, output_shape_;
+    int input_value_ = -1, output_value_ = -1;
+    std::vector<float> staging_;  // INT8: the NHWC float input before quantization / the output after
+
+    // --- values and views ---
+    int value_for(int tensor) const { return value_of_.at(tensor); }
+    Value &val(int tensor) { return values_[value_for(tensor)]; }
+    int new_value(int tensor, const std::vector<int64_t> &shape, int elem);
+    uint8_t *base(const Value &v) {
+        const Value &m = v.alias_of >= 0 ? values_[v.alias_of] : v;
+        return arena_ + m.offset;
+    }
+    // A (channels, width, height, N) window whose origin is stored pixel (x0, y0).
+    template <typename T>
+    Buffer<T> window(Value &v, int x0, int y0, int width, int height, int channels) {
+        const int cs = v.c_alloc;
+        halide_dimension_t d[4] = {{0, channels, 1},
+                                   {0, width, cs},
+                                   {0, height, cs * v.full_w()},
+                                   {0, v.n, cs * v.full_w() * v.full_h()}};
+        return Buffer<T>(reinterpret_cast<T *>(base(v)) + (size_t(y0) * v.full_w() + x0) * cs, 4, d);
+    }
+    template <typename T>
+    Buffer<T> full(Value &v) { return window<T>(v, 0, 0, v.full_w(), v.full_h(), v.c_alloc); }
+    // Without the border, starting at (0, 0): what producers write.
+    template <typename T>
+    Buffer<T> interior(Value &v) { return window<T>(v, v.border, v.border, v.w, v.h, v.c); }
+    // The input of a kernel that reads padding: its origin `pad` pixels before
+    // the image; all stored channels (the int8 dot products read c_alloc).
+    template <typename T>
+    Buffer<T> padded_input(Value &v, const Node &n) {
+        return window<T>(v, v.border - n.pad_left, v.border - n.pad_top, v.w + v.border + n.pad_left,
+                         v.h + v.border + n.pad_top, v.c_alloc);
+    }
+    // Dense (K, M) matrix: K = stored channels, M = W * H * N (no border).
+    template <typename T>
+    Buffer<T> matrix(Value &v) {
+        halide_dimension_t d[2] = {{0, v.c_alloc, 1}, {0, v.w * v.h * v.n, v.c_alloc}};
+        return Buffer<T>(reinterpret_cast<T *>(base(v)), 2, d);
+    }
+    // One image row of a value as a (channels, W) matrix (for bordered element-wise ops).
+    template <typename T>
+    Buffer<T> row(Value &v, int img, int r) {
+        halide_dimension_t d[2] = {{0, v.c, 1}, {0, v.w, v.c_alloc}};
+        T *p = reinterpret_cast<T *>(base(v)) +
+               ((size_t(img) * v.full_h() + v.border + r) * v.full_w() + v.border) * v.c_alloc;
+        return Buffer<T>(p, 2, d);
+    }
+    template <typename T>
+    void fill_border(Value &v, T fill);
+
+    // --- lowering ---
+    Status prepare(const Graph &g);  // values, borders, steps, lifetimes, arena
+    Status plan_values();
+    Status lower_node(const Node &n);
+    Status lower_conv(const Node &n, const std::string &op);
+    Status lower_depthwise(const Node &n, const std::string &op);
+    Status lower_gemm(const Node &n, const std::string &op);
+    Status lower_node_int8(size_t index);
+    Status lower_conv_int8(const Node &n, const QuantizedNode &q, const std::string &op);
+    Status lower_gemm_int8(const Node &n, const QuantizedNode &q, const std::string &op);
+    Buffer<float> &constant_f32(std::vector<int> shape);
+    Buffer<int8_t> &constant_i8(std::vector<int> shape);
+    Buffer<int32_t> &constant_i32(const std::vector<int32_t> &values);
+    void add_step(const Node &n, const std::string &op, const std::string &variant, std::function<int()> run);
+    std::string conv_method(const Node &n) const;
+    Status allocate();
+    Status run_steps(const float *input, size_t input_elements, bool profile, const Observer *observe);
+};
+
+std::string fused_op_name(const Node &n);
+
+}  // namespace mobiq

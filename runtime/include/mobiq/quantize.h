@@ -1,0 +1,48 @@
+// Post-training quantization: calibration (activation ranges observed on the
+// FP32 graph over sample inputs) and the quantizer that turns a graph, those
+// ranges and a scheme into a QuantizedGraph (docs/quantization.md).
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "mobiq/graph.h"
+#include "mobiq/quantized_graph.h"
+#include "mobiq/status.h"
+
+namespace mobiq {
+
+enum class Calibration { kMinMax, kPercentile, kEntropy };
+
+struct QuantScheme {
+    bool symmetric_activations = false;  // zero point 0, range [-max|x|, max|x|]
+    bool per_channel_weights = true;
+    bool symmetric_weights = true;
+    Calibration calibration = Calibration::kMinMax;
+    double percentile = 99.99;  // kPercentile: the kept share of each tail, in %
+};
+
+// What calibration keeps per activation tensor: the extremes and a histogram
+// over them (for percentile / entropy).
+struct TensorStats {
+    float min = 0, max = 0;
+    std::vector<double> histogram;  // kBins bins over [min, max] (second pass)
+    static constexpr int kBins = 2048;
+};
+
+// The range [lo, hi] the tensor is quantized to, per the scheme's method
+// (always containing 0, so that zero is exact).
+void calibrated_range(const TensorStats &s, const QuantScheme &scheme, float *lo, float *hi);
+
+// Multiplier / shift of a positive real (docs/arithmetic.md, "Requantization"):
+// real = multiplier * 2^(shift - 31), multiplier in [2^30, 2^31), shift in
+// [-31, 30]; reals too small for that range give multiplier 0 (output = zero point).
+void quantize_multiplier(double real, int32_t *multiplier, int32_t *shift);
+
+// Quantizes `graph` (already through the passes: BN folded or not, activations
+// fused) with the per-tensor stats (indexed by tensor id; graph inputs and
+// every node output must have them).
+Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats, const QuantScheme &scheme,
+                      QuantizedGraph *out);
+
+}  // namespace mobiq

@@ -1,0 +1,51 @@
+// A graph quantized to INT8: every integer the kernels need, fixed once by
+// the quantizer (mobiq/quantize.h) from calibration statistics and a scheme.
+// The session's INT8 lowering and the tests' scalar reference executor both
+// read exactly these numbers, so their outputs can be compared bit for bit.
+// Arithmetic: docs/arithmetic.md.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "mobiq/graph.h"
+
+namespace mobiq {
+
+// real = scale * (q - zero_point), q in [-128, 127].
+struct ActivationQuant {
+    float scale = 1.0f;
+    int32_t zero_point = 0;
+    float inverse_scale() const { return 1.0f / scale; }  // quantize: round_half_even(x * inverse_scale) + zero_point
+};
+
+// TFLite's quantized ADD parameters (docs/arithmetic.md, "Add").
+struct QuantizedAdd {
+    int32_t a_zero_point = 0, a_multiplier = 0, a_shift = 0;
+    int32_t b_zero_point = 0, b_multiplier = 0, b_shift = 0;
+    int32_t left_shift = 20, output_multiplier = 0, output_shift = 0;
+};
+
+struct QuantizedNode {
+    // Conv, depthwise Conv, Gemm, BatchNormalization (as a per-channel affine).
+    //   Conv: OHWI (C_out, KH, KW, C_in); depthwise: (KH, KW, C); Gemm: (N, K) with
+    //   K in the order the executor stores the features (NHWC-flattened); BN: (C).
+    std::vector<int8_t> weights;
+    std::vector<int32_t> weight_zero_point;  // one per output channel
+    std::vector<float> weight_scale;         // one per output channel
+    std::vector<int32_t> bias;               // one per output channel: round(b / (s_in * s_w))
+    std::vector<int32_t> multiplier, shift;  // one per output channel: s_in * s_w / s_out
+    bool asymmetric_weights = false;         // some weight zero point != 0
+    // Add.
+    QuantizedAdd add;
+    // Every op that writes int8: the output clamp (a fused ReLU / ReLU6, or [-128, 127]).
+    int32_t output_min = -128, output_max = 127;
+};
+
+struct QuantizedGraph {
+    Graph graph;                          // after the passes; Flatten kept as a view
+    std::vector<ActivationQuant> tensors; // per tensor id (activations; constants unused)
+    std::vector<QuantizedNode> nodes;     // parallel to graph.nodes
+};
+
+}  // namespace mobiq

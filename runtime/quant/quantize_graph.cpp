@@ -1,0 +1,309 @@
+// The quantizer (mobiq/quantize.h): activation parameters from calibrated
+// ranges, weights per channel / per layer, symmetric / asymmetric, int32
+// biases and the per-channel requantization multipliers. docs/quantization.md
+// gives the formulas; docs/arithmetic.md the integer arithmetic they feed.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "mobiq/quantize.h"
+
+namespace mobiq {
+namespace {
+
+int32_t clamp_i8(double v) { return static_cast<int32_t>(std::min(127.0, std::max(-128.0, v))); }
+
+ActivationQuant activation_quant(float lo, float hi, bool symmetric) {
+    ActivationQuant q;
+    if (symmetric) {
+        const double m = std::max(std::fabs(lo), std::fabs(hi));
+        q.scale = m > 0 ? static_cast<float>(m / 127.0) : 1.0f;
+        q.zero_point = 0;
+    } else {
+        const double range = static_cast<double>(hi) - lo;
+        q.scale = range > 0 ? static_cast<float>(range / 255.0) : 1.0f;
+        q.zero_point = clamp_i8(std::nearbyint(-128.0 - lo / static_cast<double>(q.scale)));
+    }
+    return q;
+}
+
+// Quantizes `count` weights of each of `groups` output channels (w[o * count + i]),
+// one scale / zero point per channel or one for all.
+void quantize_weights(const std::vector<float> &w, int groups, const QuantScheme &s, QuantizedNode *q) {
+    const size_t count = w.size() / groups;
+    q->weights.resize(w.size());
+    q->weight_scale.assign(groups, 1.0f);
+    q->weight_zero_point.assign(groups, 0);
+    auto range_of = [&](size_t begin, size_t end, double *lo, double *hi) {
+        *lo = 0;
+        *hi = 0;
+        for (size_t i = begin; i < end; i++) {
+            *lo = std::min(*lo, static_cast<double>(w[i]));
+            *hi = std::max(*hi, static_cast<double>(w[i]));
+        }
+    };
+    double layer_lo, layer_hi;
+    range_of(0, w.size(), &layer_lo, &layer_hi);
+    for (int o = 0; o < groups; o++) {
+        double lo = layer_lo, hi = layer_hi;
+        if (s.per_channel_weights) range_of(o * count, (o + 1) * count, &lo, &hi);
+        float scale;
+        int32_t zp;
+        if (s.symmetric_weights) {
+            const double m = std::max(-lo, hi);
+            scale = m > 0 ? static_cast<float>(m / 127.0) : 1.0f;
+            zp = 0;
+        } else {
+            scale = hi > lo ? static_cast<float>((hi - lo) / 255.0) : 1.0f;
+            zp = clamp_i8(std::nearbyint(-128.0 - lo / scale));
+        }
+        q->weight_scale[o] = scale;
+        q->weight_zero_point[o] = zp;
+        const double lo_q = s.symmetric_weights ? -127 : -128;
+        for (size_t i = o * count; i < (o + 1) * count; i++)
+            q->weights[i] = static_cast<int8_t>(
+                std::min(127.0, std::max(lo_q, std::nearbyint(w[i] / static_cast<double>(scale)) + zp)));
+        if (zp != 0) q->asymmetric_weights = true;
+    }
+}
+
+// Bias, multipliers and output clamp of a node whose accumulator has scale s_in * s_w(o).
+void finish_accumulating(const std::vector<float> &bias, const ActivationQuant &in, const ActivationQuant &out,
+                         const Node &n, QuantizedNode *q) {
+    const size_t groups = q->weight_scale.size();
+    q->bias.resize(groups);
+    q->multiplier.resize(groups);
+    q->shift.resize(groups);
+    for (size_t o = 0; o < groups; o++) {
+        const double acc_scale = static_cast<double>(in.scale) * q->weight_scale[o];
+        const double b = bias.empty() ? 0.0 : std::nearbyint(bias[o] / acc_scale);
+        q->bias[o] = static_cast<int32_t>(std::min(2147483647.0, std::max(-2147483648.0, b)));
+        quantize_multiplier(acc_scale / out.scale, &q->multiplier[o], &q->shift[o]);
+    }
+    q->output_min = n.clamp_min > -3.4e38f ? clamp_i8(out.zero_point + std::nearbyint(n.clamp_min / out.scale)) : -128;
+    q->output_max = n.clamp_max < 3.4e38f ? clamp_i8(out.zero_point + std::nearbyint(n.clamp_max / out.scale)) : 127;
+}
+
+// The (C, H, W) shape whose NHWC flattening a Gemm reads, or empty if it reads plain features.
+std::vector<int64_t> flattened_image(const Graph &g, int tensor) {
+    const int p = g.producer(tensor);
+    if (p >= 0 && g.nodes[p].op == OpType::kFlatten) {
+        const auto &s = g.tensors[g.nodes[p].inputs[0]].shape;
+        if (s.size() == 4) return {s[1], s[2], s[3]};
+    }
+    return {};
+}
+
+}  // namespace
+
+void quantize_multiplier(double real, int32_t *multiplier, int32_t *shift) {
+    *multiplier = 0;
+    *shift = 0;
+    if (!(real > 0)) return;
+    int exp = 0;
+    const double q = std::frexp(real, &exp);  // real = q * 2^exp, q in [0.5, 1)
+    int64_t q31 = std::llround(q * 2147483648.0);
+    if (q31 == (int64_t{1} << 31)) {
+        q31 /= 2;
+        exp++;
+    }
+    if (exp < -31) return;  // below the kernels' range: the product rounds to 0 anyway
+    if (exp > 30) {         // saturate: no network needs this, but never wrap
+        q31 = 2147483647;
+        exp = 30;
+    }
+    *multiplier = static_cast<int32_t>(q31);
+    *shift = exp;
+}
+
+void calibrated_range(const TensorStats &s, const QuantScheme &scheme, float *lo, float *hi) {
+    double a = s.min, b = s.max;
+    const int bins = static_cast<int>(s.histogram.size());
+    const double width = bins > 0 ? (static_cast<double>(s.max) - s.min) / bins : 0;
+    double total = 0;
+    for (double h : s.histogram) total += h;
+    if (scheme.calibration == Calibration::kPercentile && total > 0 && width > 0) {
+        // Each tail keeps `percentile` % of the values: cut where the outer share reaches the rest.
+        const double cut = total * (100.0 - scheme.percentile) / 100.0;
+        double acc = 0;
+        int i = 0;
+        for (; i < bins && acc + s.histogram[i] <= cut; i++) acc += s.histogram[i];
+        a = s.min + i * width;
+        acc = 0;
+        int j = bins - 1;
+        for (; j >= 0 && acc + s.histogram[j] <= cut; j--) acc += s.histogram[j];
+        b = s.min + (j + 1) * width;
+    } else if (scheme.calibration == Calibration::kEntropy && total > 0 && width > 0) {
+        // TensorRT's entropy calibration on |x|: the threshold whose 128-level
+        // quantization of the clipped distribution loses the least information (KL).
+        const double m = std::max(std::fabs(static_cast<double>(s.min)), std::fabs(static_cast<double>(s.max)));
+        const int n = TensorStats::kBins;
+        std::vector<double> p_abs(n, 0.0);
+        for (int i = 0; i < bins; i++) {
+            const double center = std::fabs(s.min + (i + 0.5) * width);
+            p_abs[std::min(n - 1, static_cast<int>(center / m * n))] += s.histogram[i];
+        }
+        const int levels = 128;
+        double best_kl = std::numeric_limits<double>::infinity();
+        int best = n;
+        for (int t = levels; t <= n; t += 16) {
+            std::vector<double> p(p_abs.begin(), p_abs.begin() + t);
+            for (int i = t; i < n; i++) p[t - 1] += p_abs[i];  // outliers clipped into the last bin
+            std::vector<double> qd(t, 0.0);
+            for (int l = 0; l < levels; l++) {
+                const int b0 = l * t / levels, b1 = (l + 1) * t / levels;
+                double sum = 0;
+                int nonzero = 0;
+                for (int i = b0; i < b1; i++) {
+                    sum += p_abs[i];
+                    nonzero += p_abs[i] > 0;
+                }
+                for (int i = b0; i < b1; i++)
+                    if (p_abs[i] > 0) qd[i] = sum / nonzero;
+            }
+            double ps = 0, qs = 0;
+            for (int i = 0; i < t; i++) {
+                ps += p[i];
+                qs += qd[i];
+            }
+            double kl = 0;
+            for (int i = 0; i < t; i++)
+                if (p[i] > 0) kl += qd[i] > 0 ? p[i] / ps * std::log((p[i] / ps) / (qd[i] / qs)) : 1.0;  // q = 0 where p > 0: penalize
+            if (kl < best_kl) {
+                best_kl = kl;
+                best = t;
+            }
+        }
+        const double threshold = (best + 0.5) * m / n;
+        a = std::max(a, -threshold);
+        b = std::min(b, threshold);
+    }
+    *lo = static_cast<float>(std::min(a, 0.0));
+    *hi = static_cast<float>(std::max(b, 0.0));
+}
+
+Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats, const QuantScheme &scheme,
+                      QuantizedGraph *out) {
+    out->graph = graph;
+    const Graph &g = out->graph;
+    out->tensors.assign(g.tensors.size(), ActivationQuant{});
+    out->nodes.assign(g.nodes.size(), QuantizedNode{});
+    if (stats.size() != g.tensors.size()) return {StatusCode::kInternal, "quantize_graph: stats do not match the graph"};
+    auto from_stats = [&](int t) {
+        float lo, hi;
+        // The graph's outputs keep their full range whatever the method: clipping
+        // the largest logits would change exactly the values a classifier reads.
+        QuantScheme s = scheme;
+        if (std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end()) s.calibration = Calibration::kMinMax;
+        calibrated_range(stats[t], s, &lo, &hi);
+        out->tensors[t] = activation_quant(lo, hi, scheme.symmetric_activations);
+    };
+    for (int t : g.inputs) from_stats(t);
+    for (size_t i = 0; i < g.nodes.size(); i++) {
+        const Node &n = g.nodes[i];
+        QuantizedNode &q = out->nodes[i];
+        const int x = n.inputs[0], y = n.outputs[0];
+        switch (n.op) {
+            case OpType::kMaxPool:
+            case OpType::kAveragePool:
+            case OpType::kGlobalAveragePool:
+            case OpType::kFlatten:
+                out->tensors[y] = out->tensors[x];  // these keep the input's scale and zero point
+                continue;
+            default:
+                from_stats(y);
+        }
+        const ActivationQuant &in = out->tensors[x], &o = out->tensors[y];
+        switch (n.op) {
+            case OpType::kConv: {
+                const Tensor &w = g.tensors[n.inputs[1]];
+                const int cout = static_cast<int>(w.shape[0]), cin = static_cast<int>(w.shape[1]);
+                const int kh = static_cast<int>(w.shape[2]), kw = static_cast<int>(w.shape[3]);
+                const std::vector<float> empty;
+                const std::vector<float> &bias = n.inputs.size() > 2 ? g.tensors[n.inputs[2]].f32 : empty;
+                if (n.group > 1) {
+                    // Depthwise: quantize per channel as (C, 9), then store (KH, KW, C).
+                    quantize_weights(w.f32, cout, scheme, &q);
+                    std::vector<int8_t> hwc(q.weights.size());
+                    for (int c = 0; c < cout; c++)
+                        for (int k = 0; k < kh * kw; k++) hwc[size_t(k) * cout + c] = q.weights[size_t(c) * kh * kw + k];
+                    q.weights = std::move(hwc);
+                } else {
+                    quantize_weights(w.f32, cout, scheme, &q);  // OIHW -> OHWI below
+                    std::vector<int8_t> ohwi(q.weights.size());
+                    for (int co = 0; co < cout; co++)
+                        for (int c = 0; c < cin; c++)
+                            for (int ky = 0; ky < kh; ky++)
+                                for (int kx = 0; kx < kw; kx++)
+                                    ohwi[((size_t(co) * kh + ky) * kw + kx) * cin + c] =
+                                        q.weights[((size_t(co) * cin + c) * kh + ky) * kw + kx];
+                    q.weights = std::move(ohwi);
+                }
+                finish_accumulating(bias, in, o, n, &q);
+                break;
+            }
+            case OpType::kGemm: {
+                const Tensor &w = g.tensors[n.inputs[1]];
+                const int K = static_cast<int>(n.trans_b ? w.shape[1] : w.shape[0]);
+                const int N = static_cast<int>(n.trans_b ? w.shape[0] : w.shape[1]);
+                const auto img = flattened_image(g, x);  // (C, H, W) when reading a flattened image
+                std::vector<float> nk(size_t(N) * K);
+                for (int o2 = 0; o2 < N; o2++)
+                    for (int k = 0; k < K; k++) {
+                        int onnx_k = k;
+                        if (!img.empty()) {
+                            const int C = static_cast<int>(img[0]), H = static_cast<int>(img[1]), W = static_cast<int>(img[2]);
+                            const int c = k % C, px = (k / C) % W, py = k / (C * W);
+                            onnx_k = (c * H + py) * W + px;
+                        }
+                        nk[size_t(o2) * K + k] =
+                            n.alpha * (n.trans_b ? w.f32[size_t(o2) * K + onnx_k] : w.f32[size_t(onnx_k) * N + o2]);
+                    }
+                quantize_weights(nk, N, scheme, &q);
+                std::vector<float> bias;
+                if (n.inputs.size() > 2)
+                    for (float b : g.tensors[n.inputs[2]].f32) bias.push_back(n.beta * b);
+                finish_accumulating(bias, in, o, n, &q);
+                break;
+            }
+            case OpType::kBatchNormalization: {
+                const auto &gm = g.tensors[n.inputs[1]].f32, &bt = g.tensors[n.inputs[2]].f32,
+                           &mn = g.tensors[n.inputs[3]].f32, &vr = g.tensors[n.inputs[4]].f32;
+                std::vector<float> s(gm.size()), b(gm.size());
+                for (size_t c = 0; c < gm.size(); c++) {
+                    s[c] = static_cast<float>(gm[c] / std::sqrt(static_cast<double>(vr[c]) + n.epsilon));
+                    b[c] = bt[c] - mn[c] * s[c];
+                }
+                quantize_weights(s, static_cast<int>(s.size()), scheme, &q);
+                finish_accumulating(b, in, o, n, &q);
+                break;
+            }
+            case OpType::kAdd: {
+                const ActivationQuant &a = out->tensors[n.inputs[0]], &b = out->tensors[n.inputs[1]];
+                const double twice_max = 2.0 * std::max(a.scale, b.scale);
+                q.add.left_shift = 20;
+                q.add.a_zero_point = a.zero_point;
+                q.add.b_zero_point = b.zero_point;
+                quantize_multiplier(a.scale / twice_max, &q.add.a_multiplier, &q.add.a_shift);
+                quantize_multiplier(b.scale / twice_max, &q.add.b_multiplier, &q.add.b_shift);
+                quantize_multiplier(twice_max / ((1 << q.add.left_shift) * static_cast<double>(o.scale)),
+                                    &q.add.output_multiplier, &q.add.output_shift);
+                q.output_min = n.clamp_min > -3.4e38f ? clamp_i8(o.zero_point + std::nearbyint(n.clamp_min / o.scale)) : -128;
+                q.output_max = n.clamp_max < 3.4e38f ? clamp_i8(o.zero_point + std::nearbyint(n.clamp_max / o.scale)) : 127;
+                break;
+            }
+            case OpType::kRelu:
+            case OpType::kClip:
+                return {StatusCode::kUnsupported, std::string(op_name(n.op)) + " node '" + n.name +
+                                                      "': INT8 runs activations fused into the op before them; "
+                                                      "this one follows an op it cannot fuse into"};
+            case OpType::kSoftmax:
+                return {StatusCode::kUnsupported, "Softmax node '" + n.name + "': not executed yet"};
+            default:
+                break;
+        }
+    }
+    return Status::ok();
+}
+
+}  // namespace mobiq
