@@ -39,6 +39,19 @@ void tile_gemm_output(Stages &s, const CpuGemmTile &t) {
     // next to a strip of a K = 64 layer); inside it, each column block of B is
     // swept over the task's strips while it is hot in cache.
     Expr strips = (s.M + t.rows - 1) / t.rows;
+    // Few rows (M <= 256: the 14 x 14 and 7 x 7 layers): the weights (B) are
+    // the big operand, so each task takes one column block and sweeps every
+    // row strip over it while it is in cache: B is read from memory once. With
+    // tasks over row strips instead, every task streamed all of B (M = 49:
+    // 9 times), which layer benchmarks hide (B stays in L3 between their runs)
+    // and whole networks do not.
+    out.specialize(s.N >= cols * 4 && s.M >= t.rows && s.M <= 256)
+        .tile(s.n, s.m, task, block, ni, mi, cols, t.rows, TailStrategy::ShiftInwards)
+        .reorder(ni, mi, block, task)
+        .vectorize(ni, t.lanes)
+        .unroll(ni)
+        .unroll(mi)
+        .parallel(task);
     out.specialize(s.N >= cols && s.M >= t.rows)
         .tile(s.n, s.m, nb, mb, ni, mi, cols, t.rows, TailStrategy::ShiftInwards)
         .split(mb, task, block, max(1, strips / 16), TailStrategy::GuardWithIf)

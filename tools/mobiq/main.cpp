@@ -205,6 +205,7 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
     j["threads"] = f.threads;
     j["runs"] = runs;
     j["warmup"] = warmup;
+    j["times_ms"] = times;
     j["median_ms"] = percentile(times, 0.5);
     j["min_ms"] = *std::min_element(times.begin(), times.end());
     j["p90_ms"] = percentile(times, 0.9);
