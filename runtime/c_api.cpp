@@ -95,6 +95,7 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
     out->scheme.calibration = o->calibration == MOBIQ_CALIBRATION_MINMAX       ? mobiq::Calibration::kMinMax
                               : o->calibration == MOBIQ_CALIBRATION_PERCENTILE ? mobiq::Calibration::kPercentile
                                                                                : mobiq::Calibration::kEntropy;
+    if (o->opencl_kernels != nullptr) out->opencl_family = o->opencl_kernels;
     out->calibration_data = o->calibration_data;
     out->calibration_count = o->calibration_count;
     return MOBIQ_OK;
@@ -117,6 +118,7 @@ void mobiq_options_init(mobiq_options *o) {
     o->threads = 0;
     o->calibration_data = nullptr;
     o->calibration_count = 0;
+    o->opencl_kernels = nullptr;
 }
 
 const char *mobiq_last_error(void) { return g_last_error.c_str(); }

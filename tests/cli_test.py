@@ -109,6 +109,12 @@ class Cli(unittest.TestCase):
         self.expect_error(mobiq("run", "--model", self.model, "--input", "/nonexistent.npy", "--output", out), 1,
                           "cannot open")
 
+    def test_missing_opencl_device(self):
+        env = dict(os.environ, OCL_ICD_VENDORS="/nonexistent")  # the ICD loader then finds no driver
+        r = subprocess.run([MOBIQ, "bench", "--model", self.model, "--device", "opencl", "--runs", "1"],
+                           capture_output=True, text=True, env=env, timeout=600)
+        self.expect_error(r, 1, "no OpenCL device")
+
     def test_int8_needs_calibration_data(self):
         self.expect_error(mobiq("bench", "--model", self.model, "--precision", "int8"), 2, "--calib-data")
 

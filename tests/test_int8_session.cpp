@@ -26,6 +26,7 @@ struct Case {
     ConvAlgorithm conv = ConvAlgorithm::kAuto;
     Calibration calibration = Calibration::kMinMax;
     bool fold = true;
+    const char *opencl = nullptr;  // OpenCL kernel family, or the CPU
 };
 
 std::string case_name(const testing::TestParamInfo<Case> &i) {
@@ -37,6 +38,7 @@ std::string case_name(const testing::TestParamInfo<Case> &i) {
     if (c.calibration == Calibration::kPercentile) s += "_percentile";
     if (c.calibration == Calibration::kEntropy) s += "_entropy";
     if (!c.fold) s += "_nobnfold";
+    if (c.opencl) s = std::string("opencl_") + c.opencl + "_" + s;
     return s;
 }
 
@@ -64,6 +66,10 @@ TEST_P(Int8MatchesReference, Network) {
     opt.precision = mobiq::Precision::kInt8;
     opt.conv = c.conv;
     opt.fold_batch_norm = c.fold;
+    if (c.opencl) {
+        opt.device = mobiq::Device::kOpenCL;
+        opt.opencl_family = c.opencl;
+    }
     opt.scheme.symmetric_activations = c.sym_act;
     opt.scheme.per_channel_weights = c.per_channel;
     opt.scheme.symmetric_weights = c.sym_weights;
@@ -130,7 +136,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"resnet50", false, true, true}, Case{"resnet50", true, false, true},
         Case{"resnet50", false, true, false, ConvAlgorithm::kGemm},
         Case{"resnet50", true, false, false, ConvAlgorithm::kImplicit},
-        Case{"vgg16", false, true, true}),
+        Case{"vgg16", false, true, true},
+        // OpenCL (PoCL here): the gpu and a Mali family, device-resident.
+        Case{"mobilenet_v1", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, "gpu"},
+        Case{"mobilenet_v1", true, false, false, ConvAlgorithm::kGemm, Calibration::kMinMax, true, "gpu"},
+        Case{"mobilenet_v1", false, true, true, ConvAlgorithm::kImplicit, Calibration::kMinMax, true, "mali_g52"},
+        Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, "gpu"}),
     case_name);
 
 }  // namespace

@@ -8,6 +8,14 @@
 #include <cstring>
 
 #include "HalideRuntime.h"
+#if defined(MOBIQ_HAVE_OPENCL)
+#include <CL/cl.h>
+
+#include "HalideRuntimeOpenCL.h"
+#include "mobiq/opencl_arm_dot.h"
+extern "C" int halide_acquire_cl_context(void *user_context, cl_context *ctx, cl_command_queue *q, bool create);
+extern "C" int halide_release_cl_context(void *user_context);
+#endif
 #include "mobiq/gemm_weights.h"
 #include "mobiq/kernel_errors.h"
 #include "mobiq/memory_plan.h"
@@ -32,6 +40,41 @@ std::string fused_op_name(const Node &n) {
     if (n.has_clamp()) s += n.clamp_min == 0.0f && n.clamp_max > 3e38f ? "+Relu" : "+Clip";
     return s;
 }
+
+template <typename T>
+CpuSession::Buffer<T> CpuSession::host_view(Value &v, size_t offset, int rank, halide_dimension_t *d) {
+    Value &m = storage_of(v);
+    uint8_t *base = opencl_ ? m.storage.data() : arena_ + m.offset;
+    return Buffer<T>(reinterpret_cast<T *>(base) + offset, rank, d);
+}
+
+template <typename T>
+CpuSession::Buffer<T> CpuSession::view(Value &v, size_t offset, int rank, halide_dimension_t *d) {
+    if (!opencl_) return host_view<T>(v, offset, rank, d);
+#if defined(MOBIQ_HAVE_OPENCL)
+    // Wrap the value's cl_mem as a buffer whose dimension 0 starts `offset`
+    // elements earlier, then crop to the view: Halide's device crop carries
+    // the offset (dimension 0 is dense, so the offset is a crop along it).
+    Value &m = storage_of(v);
+    const int extent0 = d[0].extent;
+    d[0].extent += static_cast<int>(offset);
+    Buffer<T> whole(nullptr, rank, d);
+    d[0].extent = extent0;
+    whole.device_wrap_native(halide_opencl_device_interface(),
+                             halide_opencl_get_cl_mem(nullptr, m.storage.raw_buffer()));
+    if (offset == 0) return whole.cropped(0, 0, extent0);
+    Buffer<T> cropped = whole.cropped(0, static_cast<int>(offset), extent0);
+    cropped.translate(0, -static_cast<int>(offset));
+    return cropped;
+#else
+    return Buffer<T>();
+#endif
+}
+
+template CpuSession::Buffer<float> CpuSession::view<float>(Value &, size_t, int, halide_dimension_t *);
+template CpuSession::Buffer<int8_t> CpuSession::view<int8_t>(Value &, size_t, int, halide_dimension_t *);
+template CpuSession::Buffer<float> CpuSession::host_view<float>(Value &, size_t, int, halide_dimension_t *);
+template CpuSession::Buffer<int8_t> CpuSession::host_view<int8_t>(Value &, size_t, int, halide_dimension_t *);
 
 int CpuSession::new_value(int tensor, const std::vector<int64_t> &shape, int elem) {
     Value v;
@@ -58,7 +101,8 @@ int CpuSession::new_value(int tensor, const std::vector<int64_t> &shape, int ele
 
 template <typename T>
 void CpuSession::fill_border(Value &v, T fill) {
-    if (v.border == 0) return;
+    // OpenCL values own their memory: their borders are written once, at allocation.
+    if (v.border == 0 || opencl_) return;
     Buffer<T> all = full<T>(v);
     const int b = v.border, fw = v.full_w(), fh = v.full_h();
     all.cropped(2, 0, b).fill(fill);
@@ -107,7 +151,7 @@ Status CpuSession::plan_values() {
         const int pad = std::max({n.pad_top, n.pad_left, n.pad_bottom, n.pad_right});
         if (n.op == OpType::kConv) {
             const std::string m = n.group > 1 ? "depthwise" : conv_method(n);
-            if (m == "direct" || m == "depthwise") x.border = std::max(x.border, pad);
+            if ((m == "direct" || m == "depthwise") && !opencl_) x.border = std::max(x.border, pad);
             if (m == "gemm") x.needs_dense = true;
         } else if (n.op == OpType::kGemm) {
             x.needs_dense = true;
@@ -172,10 +216,10 @@ Status CpuSession::lower_conv(const Node &n, const std::string &op) {
     if (method == "gemm" && y.border > 0 && opt_.conv == ConvAlgorithm::kAuto) method = "direct";
     const KernelFamily *f = f_;
     if (method == "direct") {
+        const int shadow = shadow_for(xi, n);
         add_step(n, op, "conv2d_fp32_implicit", [=, &rhs, &bias]() mutable {
-            Value &xv = values_[xi];
-            fill_border<float>(xv, 0.0f);
-            Buffer<float> in = padded_input<float>(xv, n), out = interior<float>(values_[yi]);
+            fill_border<float>(values_[xi], 0.0f);
+            Buffer<float> in = padded_input<float>(xi, shadow, n, values_[xi].c_alloc), out = interior<float>(values_[yi]);
             return f->conv2d_fp32_implicit(in, rhs, bias, lo, hi, kw, kh, n.stride_w, n.stride_h, out);
         });
         return Status::ok();
@@ -195,22 +239,17 @@ Status CpuSession::lower_conv(const Node &n, const std::string &op) {
     add_step(n, op, method == "gemm" ? "gemm_fp32 (row by row)" : "im2col_fp32+gemm_fp32",
              [=, &rhs, &bias]() mutable {
                  Value &xv = values_[xi], &yv = values_[yi];
-                 float *lhs_data = reinterpret_cast<float *>(base(values_[scratch]));
                  halide_dimension_t ld[2] = {{0, K, 1}, {0, M, K}};
-                 Buffer<float> lhs(lhs_data, 2, ld);
+                 Buffer<float> lhs = view<float>(values_[scratch], 0, 2, ld);
                  // The same memory as im2col's 5-D output: (C * KW, KH, OW, OH, N).
                  halide_dimension_t vd[5] = {{0, cin * kw, 1},
                                              {0, kh, cin * kw},
                                              {0, yv.w, K},
                                              {0, yv.h, K * yv.w},
                                              {0, yv.n, K * yv.w * yv.h}};
-                 Buffer<float> view(lhs_data, 5, vd);
-                 // im2col reads the unpadded image as (C * W, H, N).
-                 halide_dimension_t id[3] = {{0, xv.c * xv.w, 1},
-                                             {0, xv.h, xv.c * xv.full_w()},
-                                             {0, xv.n, xv.c * xv.full_w() * xv.full_h()}};
-                 Buffer<float> in(interior<float>(xv).data(), 3, id);
-                 int e = f->im2col_fp32(cin, n.stride_w, n.stride_h, n.pad_left, n.pad_top, 0, in, view);
+                 Buffer<float> cols = view<float>(values_[scratch], 0, 5, vd);
+                 Buffer<float> in = image_rows<float>(xv);
+                 int e = f->im2col_fp32(cin, n.stride_w, n.stride_h, n.pad_left, n.pad_top, 0, in, cols);
                  if (e) return e;
                  if (yv.border == 0) {
                      Buffer<float> out = matrix<float>(yv);
@@ -241,10 +280,10 @@ Status CpuSession::lower_depthwise(const Node &n, const std::string &op) {
     const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
     const float lo = n.clamp_min, hi = n.clamp_max;
     const KernelFamily *f = f_;
+    const int shadow = shadow_for(xi, n);
     add_step(n, op, "depthwise_conv2d_fp32", [=, &w, &bias]() mutable {
-        Value &xv = values_[xi];
-        fill_border<float>(xv, 0.0f);
-        Buffer<float> in = padded_input<float>(xv, n), out = interior<float>(values_[yi]);
+        fill_border<float>(values_[xi], 0.0f);
+        Buffer<float> in = padded_input<float>(xi, shadow, n, values_[xi].c), out = interior<float>(values_[yi]);
         return f->depthwise_conv2d_fp32(in, w, bias, lo, hi, n.stride_w, n.stride_h, out);
     });
     return Status::ok();
@@ -363,6 +402,54 @@ Status CpuSession::lower_node(const Node &n) {
     return {StatusCode::kInternal, "unhandled op"};
 }
 
+int CpuSession::shadow_for(int value, const Node &n) {
+    if (!opencl_) return -1;
+    for (size_t i = 0; i < values_.size(); i++) {
+        const Value &s = values_[i];
+        if (s.shadow_of == value && s.border == 0 && s.w == values_[value].w + n.pad_left + n.pad_right &&
+            s.h == values_[value].h + n.pad_top + n.pad_bottom && s.shadow_top == n.pad_top && s.shadow_left == n.pad_left)
+            return static_cast<int>(i);
+    }
+    Value s = values_[value];
+    s.tensor = -1;
+    s.alias_of = -1;
+    s.border = 0;
+    s.shadow_of = value;
+    s.w += n.pad_left + n.pad_right;
+    s.h += n.pad_top + n.pad_bottom;
+    s.shadow_top = n.pad_top;
+    s.shadow_left = n.pad_left;
+    s.first = 0;
+    s.last = 0;
+    values_.push_back(s);
+    return static_cast<int>(values_.size()) - 1;
+}
+
+void CpuSession::copy_into_shadow(Value &v, Value &shadow, const Node &n) {
+#if defined(MOBIQ_HAVE_OPENCL)
+    Value &src = storage_of(v);
+    cl_context ctx = nullptr;
+    cl_command_queue q = nullptr;
+    if (halide_acquire_cl_context(nullptr, &ctx, &q, false) != 0 || q == nullptr) {
+        halide_release_cl_context(nullptr);
+        return;
+    }
+    const size_t e = static_cast<size_t>(v.elem) * v.c_alloc;
+    const size_t src_origin[3] = {0, 0, 0};
+    const size_t dst_origin[3] = {n.pad_left * e, static_cast<size_t>(n.pad_top), 0};
+    const size_t region[3] = {v.w * e, static_cast<size_t>(v.h), static_cast<size_t>(v.n)};
+    clEnqueueCopyBufferRect(q, reinterpret_cast<cl_mem>(halide_opencl_get_cl_mem(nullptr, src.storage.raw_buffer())),
+                            reinterpret_cast<cl_mem>(halide_opencl_get_cl_mem(nullptr, shadow.storage.raw_buffer())),
+                            src_origin, dst_origin, region, v.w * e, v.w * e * v.h, shadow.w * e, shadow.w * e * shadow.h,
+                            0, nullptr, nullptr);
+    halide_release_cl_context(nullptr);
+#else
+    (void)v;
+    (void)shadow;
+    (void)n;
+#endif
+}
+
 Status CpuSession::allocate() {
     std::vector<Lifetime> life;
     std::vector<int> placed;
@@ -373,13 +460,39 @@ Status CpuSession::allocate() {
         placed.push_back(static_cast<int>(i));
     }
     const MemoryPlan plan = plan_memory(life, kAlignment);
+    unshared_bytes_ = plan.unshared_bytes;
+    if (opencl_) return allocate_device();
     arena_storage_.assign(plan.arena_bytes + kAlignment, 0);
     arena_ = reinterpret_cast<uint8_t *>((reinterpret_cast<uintptr_t>(arena_storage_.data()) + kAlignment - 1) /
                                          kAlignment * kAlignment);
     for (size_t j = 0; j < placed.size(); j++) values_[placed[j]].offset = plan.offsets[j];
     arena_bytes_ = plan.arena_bytes;
-    unshared_bytes_ = plan.unshared_bytes;
     return Status::ok();
+}
+
+// OpenCL: every value its own device allocation (with a host side for the
+// input and output transfers), borders written once here and never again
+// (producers write interiors only). No sharing yet: arena_bytes_ is the total.
+Status CpuSession::allocate_device() {
+#if defined(MOBIQ_HAVE_OPENCL)
+    arena_bytes_ = 0;
+    for (auto &v : values_) {
+        if (v.alias_of >= 0 || v.first < 0) continue;
+        v.storage = Buffer<uint8_t>(static_cast<int>(v.bytes()));
+        v.storage.fill(0);
+        if (v.shadow_of >= 0 && int8_) {  // the padding value; the interior is copied in each run
+            full<int8_t>(v, true).fill(static_cast<int8_t>(qg_.tensors[values_[v.shadow_of].tensor].zero_point));
+        }
+        v.storage.set_host_dirty();
+        if (v.storage.copy_to_device(halide_opencl_device_interface()) != 0)
+            return {StatusCode::kDevice, "cannot allocate " + std::to_string(v.bytes()) +
+                                             " bytes on the OpenCL device: " + take_last_kernel_error()};
+        arena_bytes_ += v.bytes();
+    }
+    return Status::ok();
+#else
+    return {StatusCode::kUnsupported, "this build has no OpenCL"};
+#endif
 }
 
 // Values, steps (node i's steps in order; Flatten makes none), lifetimes, arena.
@@ -388,11 +501,32 @@ Status CpuSession::prepare(const Graph &g) {
     if (g.inputs.size() != 1 || g.outputs.size() != 1)
         return {StatusCode::kUnsupported, "mobiq runs models with one input and one output"};
 #if defined(MOBIQ_CPU_FAMILY_X86)
-    f_ = find_kernel_family("host_x86");
+    cpu_f_ = find_kernel_family("host_x86");
 #else
-    f_ = find_kernel_family("arm64");
+    cpu_f_ = find_kernel_family("arm64");
 #endif
-    if (f_ == nullptr) return {StatusCode::kInternal, "no CPU kernel family in this build"};
+    if (cpu_f_ == nullptr) return {StatusCode::kInternal, "no CPU kernel family in this build"};
+    f_ = cpu_f_;
+    if (opt_.device == Device::kOpenCL) {
+        opencl_ = true;
+#if defined(MOBIQ_HAVE_OPENCL)
+        f_ = find_kernel_family("opencl_" + opt_.opencl_family);
+        // Mali G52 / G76 kernels use arm_dot where the device has the instruction (docs/mali.md).
+        if (f_ != nullptr && prepare_opencl_arm_dot() == ArmDotSupport::kNative)
+            for (const auto &fam : arm_dot_kernel_families())
+                if (fam.name == f_->name + "_arm_dot") f_ = &fam;
+        if (f_ == nullptr)
+            return {StatusCode::kInvalidArgument, "no OpenCL kernel family '" + opt_.opencl_family +
+                                                      "' in this build (built: gpu, mali_g52, mali_g72, mali_g76)"};
+        Buffer<uint8_t> probe(1);
+        if (probe.device_malloc(halide_opencl_device_interface()) != 0)
+            return {StatusCode::kDevice, "no OpenCL device (" + take_last_kernel_error() +
+                                             "): install an OpenCL driver (ICD), e.g. Debian's pocl-opencl-icd, or "
+                                             "use --device cpu"};
+#else
+        return {StatusCode::kUnsupported, "this build has no OpenCL (configure with MOBIQ_GPU_FAMILIES)"};
+#endif
+    }
     input_shape_ = g.tensors[g.inputs[0]].shape;
     output_shape_ = g.tensors[g.outputs[0]].shape;
     if (input_shape_.size() != 4) return {StatusCode::kUnsupported, "the model input must be 4-D (N, C, H, W)"};
@@ -418,6 +552,10 @@ Status CpuSession::prepare(const Graph &g) {
         m.last = static_cast<int>(steps_.size());  // read back after the last step
     }
     MOBIQ_RETURN_IF_ERROR(allocate());
+    // Weights and biases are filled on the host: an OpenCL kernel uploads them on first use.
+    for (auto &b : constants_f32_) b.set_host_dirty();
+    for (auto &b : constants_i8_) b.set_host_dirty();
+    for (auto &b : constants_i32_) b.set_host_dirty();
     input_value_ = value_for(g.inputs[0]);
     output_value_ = value_for(g.outputs[0]);
     for (const auto &s : steps_) infos_.push_back(s.info);
@@ -429,8 +567,6 @@ Status CpuSession::compile(const Graph &graph, const CompileOptions &options) {
     g_ = graph;
     const std::string problem = validate_graph(g_);
     if (!problem.empty()) return {StatusCode::kInvalidModel, problem};
-    if (options.device != Device::kCpu)
-        return {StatusCode::kUnsupported, "OpenCL sessions are not implemented yet (docs/status.md)"};
     if (options.fold_batch_norm) fold_batch_norms(&g_);
     fuse_activations(&g_);
     remove_dead_nodes(&g_);
@@ -454,8 +590,10 @@ Status CpuSession::run_steps(const float *input, size_t input_elements, bool pro
                 for (int y = 0; y < v.h; y++)
                     for (int x = 0; x < v.w; x++) dst(c, x, y, n) = input[((size_t(n) * v.c + c) * v.h + y) * v.w + x];
     };
+    // Input and output conversions run on the host (CPU kernels) over the
+    // host side of the values; OpenCL then uploads the input once.
     if (!int8_) {
-        nchw_to_nhwc(interior<float>(v));
+        nchw_to_nhwc(interior<float>(v, true));
     } else {
         staging_.resize(size_t(v.c) * v.w * v.h * v.n);
         halide_dimension_t d[4] = {{0, v.c, 1}, {0, v.w, v.c}, {0, v.h, v.c * v.w}, {0, v.n, v.c * v.w * v.h}};
@@ -465,11 +603,19 @@ Status CpuSession::run_steps(const float *input, size_t input_elements, bool pro
             for (int y = 0; y < v.h; y++) {
                 halide_dimension_t sd[2] = {{0, v.c, 1}, {0, v.w, v.c}};
                 Buffer<float> src(staging_.data() + (size_t(n) * v.h + y) * v.w * v.c, 2, sd);
-                Buffer<int8_t> dst = row<int8_t>(v, n, y);
-                if (f_->quantize(src, q.inverse_scale(), q.zero_point, dst) != 0)
+                Buffer<int8_t> dst = row<int8_t>(v, n, y, true);
+                if (cpu_f_->quantize(src, q.inverse_scale(), q.zero_point, dst) != 0)
                     return {StatusCode::kKernel, "quantizing the input failed: " + take_last_kernel_error()};
             }
     }
+#if defined(MOBIQ_HAVE_OPENCL)
+    if (opencl_) {
+        Value &m = storage_of(v);
+        m.storage.set_host_dirty();
+        if (m.storage.copy_to_device(halide_opencl_device_interface()) != 0)
+            return {StatusCode::kDevice, "uploading the input failed: " + take_last_kernel_error()};
+    }
+#endif
     auto observe_value = [&](int tensor) {
         Value &o = val(tensor);
         Buffer<float> b = interior<float>(o);
@@ -487,7 +633,10 @@ Status CpuSession::run_steps(const float *input, size_t input_elements, bool pro
             return {StatusCode::kKernel, "layer '" + steps_[i].info.name + "' (" + steps_[i].info.variant +
                                              ") failed: " + (why.empty() ? "error " + std::to_string(e) : why)};
         }
-        if (profile) infos_[i].ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+        if (profile) {
+            if (opencl_) device_finish();  // time the kernels, not their enqueueing
+            infos_[i].ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+        }
         if (observe)
             for (int t : steps_[i].outputs) observe_value(t);
     }
@@ -504,9 +653,17 @@ Status CpuSession::run(const float *input, size_t input_elements, float *output,
                                                   " elements, the model produces " + std::to_string(want_out)};
     MOBIQ_RETURN_IF_ERROR(run_steps(input, input_elements, profile, nullptr));
     Value &o = values_[output_value_];
+#if defined(MOBIQ_HAVE_OPENCL)
+    if (opencl_) {  // the one download (kernels wrote through views: mark the allocation itself)
+        Value &m = storage_of(o);
+        m.storage.set_device_dirty();
+        if (m.storage.copy_to_host() != 0)
+            return {StatusCode::kDevice, "downloading the output failed: " + take_last_kernel_error()};
+    }
+#endif
     Buffer<float> out_nhwc;
     if (!int8_) {
-        out_nhwc = interior<float>(o);
+        out_nhwc = interior<float>(o, true);
     } else {
         // Dequantize into NHWC floats, row by row (the value may have a border).
         staging_.resize(size_t(o.c) * o.w * o.h * o.n);
@@ -517,8 +674,8 @@ Status CpuSession::run(const float *input, size_t input_elements, float *output,
             for (int y = 0; y < o.h; y++) {
                 halide_dimension_t rd[2] = {{0, o.c, 1}, {0, o.w, o.c}};
                 Buffer<float> dst(staging_.data() + (size_t(n) * o.h + y) * o.w * o.c, 2, rd);
-                Buffer<int8_t> src = row<int8_t>(o, n, y);
-                if (f_->dequantize(src, q.scale, q.zero_point, dst) != 0)
+                Buffer<int8_t> src = row<int8_t>(o, n, y, true);
+                if (cpu_f_->dequantize(src, q.scale, q.zero_point, dst) != 0)
                     return {StatusCode::kKernel, "dequantizing the output failed: " + take_last_kernel_error()};
             }
     }
@@ -530,7 +687,17 @@ Status CpuSession::run(const float *input, size_t input_elements, float *output,
     return Status::ok();
 }
 
+void CpuSession::device_finish() {
+#if defined(MOBIQ_HAVE_OPENCL)
+    cl_context ctx = nullptr;
+    cl_command_queue q = nullptr;
+    if (halide_acquire_cl_context(nullptr, &ctx, &q, false) == 0 && q != nullptr) clFinish(q);
+    halide_release_cl_context(nullptr);
+#endif
+}
+
 Status CpuSession::run_observed(const float *input, size_t input_elements, const Observer &observe) {
+    if (opencl_) return {StatusCode::kInternal, "calibration observes CPU sessions only"};
     return run_steps(input, input_elements, false, &observe);
 }
 

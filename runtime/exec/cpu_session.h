@@ -30,8 +30,11 @@ struct Value {
     int border = 0;            // requested by consumers that read padding
     bool needs_dense = false;  // read or written as a 2-D matrix
     int alias_of = -1;         // Flatten: the value whose memory this is
+    int shadow_of = -1;        // OpenCL: a padded copy of that value (its border is fixed, see below)
+    int shadow_top = 0, shadow_left = 0;  // where the copy's interior starts
     int first = -1, last = -1; // steps during which it must be held
-    size_t offset = 0;
+    size_t offset = 0;         // CPU: in the arena
+    Halide::Runtime::Buffer<uint8_t> storage;  // OpenCL: the value's own host + device allocation
 
     int full_w() const { return w + 2 * border; }
     int full_h() const { return h + 2 * border; }
@@ -73,8 +76,10 @@ private:
     Graph g_;
     QuantizedGraph qg_;  // INT8 sessions
     bool int8_ = false;
+    bool opencl_ = false;
     CompileOptions opt_;
-    const KernelFamily *f_ = nullptr;
+    const KernelFamily *f_ = nullptr;      // the kernels the steps call
+    const KernelFamily *cpu_f_ = nullptr;  // the host's (input / output conversion)
     std::vector<Value> values_;
     std::map<int, int> value_of_;  // tensor id -> value id
     std::vector<Step> steps_;
@@ -90,48 +95,82 @@ private:
     std::vector<float> staging_;  // INT8: the NHWC float input before quantization / the output after
 
     // --- values and views ---
+    // Every view of a value is `rank` dimensions starting `offset` elements
+    // into its storage, dimension 0 dense: on the CPU a pointer into the
+    // arena, on OpenCL a device crop of the value's allocation.
     int value_for(int tensor) const { return value_of_.at(tensor); }
     Value &val(int tensor) { return values_[value_for(tensor)]; }
+    Value &storage_of(Value &v) { return v.alias_of >= 0 ? values_[v.alias_of] : v; }
     int new_value(int tensor, const std::vector<int64_t> &shape, int elem);
-    uint8_t *base(const Value &v) {
-        const Value &m = v.alias_of >= 0 ? values_[v.alias_of] : v;
-        return arena_ + m.offset;
-    }
+    template <typename T>
+    Buffer<T> view(Value &v, size_t offset, int rank, halide_dimension_t *d);
+    // The same, always over host memory (OpenCL: the host side of the allocation).
+    template <typename T>
+    Buffer<T> host_view(Value &v, size_t offset, int rank, halide_dimension_t *d);
     // A (channels, width, height, N) window whose origin is stored pixel (x0, y0).
     template <typename T>
-    Buffer<T> window(Value &v, int x0, int y0, int width, int height, int channels) {
+    Buffer<T> window(Value &v, int x0, int y0, int width, int height, int channels, bool host = false) {
         const int cs = v.c_alloc;
         halide_dimension_t d[4] = {{0, channels, 1},
                                    {0, width, cs},
                                    {0, height, cs * v.full_w()},
                                    {0, v.n, cs * v.full_w() * v.full_h()}};
-        return Buffer<T>(reinterpret_cast<T *>(base(v)) + (size_t(y0) * v.full_w() + x0) * cs, 4, d);
+        const size_t offset = (size_t(y0) * v.full_w() + x0) * cs;
+        return host ? host_view<T>(v, offset, 4, d) : view<T>(v, offset, 4, d);
     }
     template <typename T>
-    Buffer<T> full(Value &v) { return window<T>(v, 0, 0, v.full_w(), v.full_h(), v.c_alloc); }
+    Buffer<T> full(Value &v, bool host = false) {
+        return window<T>(v, 0, 0, v.full_w(), v.full_h(), v.c_alloc, host);
+    }
     // Without the border, starting at (0, 0): what producers write.
     template <typename T>
-    Buffer<T> interior(Value &v) { return window<T>(v, v.border, v.border, v.w, v.h, v.c); }
-    // The input of a kernel that reads padding: its origin `pad` pixels before
-    // the image; all stored channels (the int8 dot products read c_alloc).
-    template <typename T>
-    Buffer<T> padded_input(Value &v, const Node &n) {
-        return window<T>(v, v.border - n.pad_left, v.border - n.pad_top, v.w + v.border + n.pad_left,
-                         v.h + v.border + n.pad_top, v.c_alloc);
+    Buffer<T> interior(Value &v, bool host = false) {
+        return window<T>(v, v.border, v.border, v.w, v.h, v.c, host);
     }
+    // The input of a kernel that reads padding: its origin `pad` pixels before
+    // the image; `channels` of them (the int8 dot products read c_alloc).
+    // CPU: a window into the value's border. OpenCL: views must start at the
+    // allocation (OpenCL sub-buffers need aligned offsets), so the value is
+    // copied (clEnqueueCopyBufferRect) into a padded shadow of exactly this
+    // node's padding, whose border was written once at allocation.
+    template <typename T>
+    Buffer<T> padded_input(int value, int shadow, const Node &n, int channels) {
+        Value &v = values_[value];
+        if (shadow < 0)
+            return window<T>(v, v.border - n.pad_left, v.border - n.pad_top, v.w + v.border + n.pad_left,
+                             v.h + v.border + n.pad_top, channels);
+        copy_into_shadow(v, values_[shadow], n);
+        Value &sv = values_[shadow];
+        return window<T>(sv, 0, 0, sv.w, sv.h, channels);
+    }
+    // OpenCL: the shadow value padded as node n reads `value` (-1 on the CPU).
+    int shadow_for(int value, const Node &n);
+    void copy_into_shadow(Value &v, Value &shadow, const Node &n);
     // Dense (K, M) matrix: K = stored channels, M = W * H * N (no border).
     template <typename T>
     Buffer<T> matrix(Value &v) {
         halide_dimension_t d[2] = {{0, v.c_alloc, 1}, {0, v.w * v.h * v.n, v.c_alloc}};
-        return Buffer<T>(reinterpret_cast<T *>(base(v)), 2, d);
+        return view<T>(v, 0, 2, d);
+    }
+    // The (C_out, M) matrix a GEMM writes: rows c_alloc apart (no border).
+    template <typename T>
+    Buffer<T> output_matrix(Value &v) {
+        halide_dimension_t d[2] = {{0, v.c, 1}, {0, v.w * v.h * v.n, v.c_alloc}};
+        return view<T>(v, 0, 2, d);
     }
     // One image row of a value as a (channels, W) matrix (for bordered element-wise ops).
     template <typename T>
-    Buffer<T> row(Value &v, int img, int r) {
+    Buffer<T> row(Value &v, int img, int r, bool host = false) {
         halide_dimension_t d[2] = {{0, v.c, 1}, {0, v.w, v.c_alloc}};
-        T *p = reinterpret_cast<T *>(base(v)) +
-               ((size_t(img) * v.full_h() + v.border + r) * v.full_w() + v.border) * v.c_alloc;
-        return Buffer<T>(p, 2, d);
+        const size_t offset = ((size_t(img) * v.full_h() + v.border + r) * v.full_w() + v.border) * v.c_alloc;
+        return host ? host_view<T>(v, offset, 2, d) : view<T>(v, offset, 2, d);
+    }
+    // The unpadded image as im2col reads it: (C_alloc * W, H, N).
+    template <typename T>
+    Buffer<T> image_rows(Value &v) {
+        const int ca = v.c_alloc;
+        halide_dimension_t d[3] = {{0, ca * v.w, 1}, {0, v.h, ca * v.full_w()}, {0, v.n, ca * v.full_w() * v.full_h()}};
+        return view<T>(v, (size_t(v.border) * v.full_w() + v.border) * ca, 3, d);
     }
     template <typename T>
     void fill_border(Value &v, T fill);
@@ -152,6 +191,8 @@ private:
     void add_step(const Node &n, const std::string &op, const std::string &variant, std::function<int()> run);
     std::string conv_method(const Node &n) const;
     Status allocate();
+    Status allocate_device();
+    void device_finish();  // OpenCL: wait for the queued kernels
     Status run_steps(const float *input, size_t input_elements, bool profile, const Observer *observe);
 };
 

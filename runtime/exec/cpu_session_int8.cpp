@@ -44,18 +44,14 @@ Status CpuSession::lower_conv_int8(const Node &n, const QuantizedNode &q, const 
     const bool asym = q.asymmetric_weights;
     const KernelFamily *f = f_;
     const auto gemm = asym ? f->gemm_int8_asymw : f->gemm_int8;
-    // The output as the GEMM writes it: (C_out, M), rows c_alloc apart.
-    auto out_matrix = [this](Value &v) {
-        halide_dimension_t d[2] = {{0, v.c, 1}, {0, v.w * v.h * v.n, v.c_alloc}};
-        return Buffer<int8_t>(reinterpret_cast<int8_t *>(base(v)), 2, d);
-    };
     if (method == "direct") {
         const auto conv = asym ? f->conv2d_int8_implicit_asymw : f->conv2d_int8_implicit;
+        const int shadow = shadow_for(xi, n);
         add_step(n, op, asym ? "conv2d_int8_implicit_asymw" : "conv2d_int8_implicit",
                  [=, &rhs, &colsum, &zw, &bias, &mult, &shift]() mutable {
-                     Value &xv = values_[xi];
-                     fill_border<int8_t>(xv, static_cast<int8_t>(zx));
-                     Buffer<int8_t> in = padded_input<int8_t>(xv, n), out = interior<int8_t>(values_[yi]);
+                     fill_border<int8_t>(values_[xi], static_cast<int8_t>(zx));
+                     Buffer<int8_t> in = padded_input<int8_t>(xi, shadow, n, values_[xi].c_alloc);
+                     Buffer<int8_t> out = interior<int8_t>(values_[yi]);
                      return conv(in, zx, rhs, colsum, zw, bias, mult, shift, zo, lo, hi, kw, kh, n.stride_w,
                                  n.stride_h, out);
                  });
@@ -64,7 +60,7 @@ Status CpuSession::lower_conv_int8(const Node &n, const QuantizedNode &q, const 
     const std::string gemm_name = asym ? "gemm_int8_asymw" : "gemm_int8";
     if (method == "gemm" && y.border == 0) {
         add_step(n, op, gemm_name, [=, &rhs, &colsum, &zw, &bias, &mult, &shift]() mutable {
-            Buffer<int8_t> lhs = matrix<int8_t>(values_[xi]), out = out_matrix(values_[yi]);
+            Buffer<int8_t> lhs = matrix<int8_t>(values_[xi]), out = output_matrix<int8_t>(values_[yi]);
             return gemm(lhs, zx, rhs, colsum, zw, bias, mult, shift, zo, lo, hi, out);
         });
         return Status::ok();
@@ -76,23 +72,19 @@ Status CpuSession::lower_conv_int8(const Node &n, const QuantizedNode &q, const 
     add_step(n, op, method == "gemm" ? gemm_name + " (row by row)" : "im2col_int8+" + gemm_name,
              [=, &rhs, &colsum, &zw, &bias, &mult, &shift]() mutable {
                  Value &xv = values_[xi], &yv = values_[yi];
-                 int8_t *lhs_data = reinterpret_cast<int8_t *>(base(values_[scratch]));
                  halide_dimension_t ld[2] = {{0, K, 1}, {0, M, K}};
-                 Buffer<int8_t> lhs(lhs_data, 2, ld);
+                 Buffer<int8_t> lhs = view<int8_t>(values_[scratch], 0, 2, ld);
                  halide_dimension_t vd[5] = {{0, ca * kw, 1},
                                              {0, kh, ca * kw},
                                              {0, yv.w, K},
                                              {0, yv.h, K * yv.w},
                                              {0, yv.n, K * yv.w * yv.h}};
-                 Buffer<int8_t> view(lhs_data, 5, vd);
-                 halide_dimension_t id[3] = {{0, ca * xv.w, 1},
-                                             {0, xv.h, ca * xv.full_w()},
-                                             {0, xv.n, ca * xv.full_w() * xv.full_h()}};
-                 Buffer<int8_t> in(window<int8_t>(xv, xv.border, xv.border, xv.w, xv.h, ca).data(), 3, id);
-                 int e = f->im2col_int8(ca, n.stride_w, n.stride_h, n.pad_left, n.pad_top, zx, in, view);
+                 Buffer<int8_t> cols = view<int8_t>(values_[scratch], 0, 5, vd);
+                 Buffer<int8_t> in = image_rows<int8_t>(xv);
+                 int e = f->im2col_int8(ca, n.stride_w, n.stride_h, n.pad_left, n.pad_top, zx, in, cols);
                  if (e) return e;
                  if (yv.border == 0) {
-                     Buffer<int8_t> out = out_matrix(yv);
+                     Buffer<int8_t> out = output_matrix<int8_t>(yv);
                      return gemm(lhs, zx, rhs, colsum, zw, bias, mult, shift, zo, lo, hi, out);
                  }
                  for (int img = 0; img < yv.n; img++)
@@ -124,9 +116,7 @@ Status CpuSession::lower_gemm_int8(const Node &n, const QuantizedNode &q, const 
     const auto gemm = q.asymmetric_weights ? f_->gemm_int8_asymw : f_->gemm_int8;
     add_step(n, op, q.asymmetric_weights ? "gemm_int8_asymw" : "gemm_int8",
              [=, &rhs, &colsum, &zw, &bias, &mult, &shift]() mutable {
-                 Value &yv = values_[yi];
-                 halide_dimension_t d[2] = {{0, yv.c, 1}, {0, yv.n, yv.c_alloc}};
-                 Buffer<int8_t> lhs = matrix<int8_t>(values_[xi]), out(reinterpret_cast<int8_t *>(base(yv)), 2, d);
+                 Buffer<int8_t> lhs = matrix<int8_t>(values_[xi]), out = output_matrix<int8_t>(values_[yi]);
                  return gemm(lhs, zx, rhs, colsum, zw, bias, mult, shift, zo, lo, hi, out);
              });
     return Status::ok();
@@ -153,16 +143,15 @@ Status CpuSession::lower_node_int8(size_t index) {
                             &mult = constant_i32(q.multiplier), &shift = constant_i32(q.shift);
             const bool dw = n.op == OpType::kConv;
             const auto fn = dw ? f->depthwise_conv2d_int8 : f->batch_norm_int8;
+            const int shadow = dw ? shadow_for(xi, n) : -1;
             add_step(n, op, dw ? "depthwise_conv2d_int8" : "batch_norm_int8",
                      [=, &w, &zw, &bias, &mult, &shift]() mutable {
-                         Value &xv = values_[xi];
                          Buffer<int8_t> in;
                          if (dw) {
-                             fill_border<int8_t>(xv, static_cast<int8_t>(zx));
-                             in = window<int8_t>(xv, xv.border - n.pad_left, xv.border - n.pad_top,
-                                                 xv.w + xv.border + n.pad_left, xv.h + xv.border + n.pad_top, xv.c);
+                             fill_border<int8_t>(values_[xi], static_cast<int8_t>(zx));
+                             in = padded_input<int8_t>(xi, shadow, n, values_[xi].c);
                          } else {
-                             in = interior<int8_t>(xv);
+                             in = interior<int8_t>(values_[xi]);
                          }
                          Buffer<int8_t> out = interior<int8_t>(values_[yi]);
                          return fn(in, zx, w, zw, bias, mult, shift, zo, lo, hi, n.stride_w, n.stride_h, out);
@@ -219,8 +208,6 @@ Status CpuSession::compile_int8(const QuantizedGraph &qg, const CompileOptions &
     qg_ = qg;
     g_ = qg.graph;
     int8_ = true;
-    if (options.device != Device::kCpu)
-        return {StatusCode::kUnsupported, "OpenCL sessions are not implemented yet (docs/status.md)"};
     if (qg.nodes.size() != g_.nodes.size() || qg.tensors.size() != g_.tensors.size())
         return {StatusCode::kInvalidArgument, "the quantized graph's parameters do not match its graph"};
     return prepare(g_);

@@ -42,13 +42,16 @@ std::string shape_str(const std::vector<int64_t> &v) { return shape_str(v.data()
 // The options every subcommand that compiles a session takes.
 struct SessionFlags {
     std::string model, device = "cpu", precision = "fp32", scheme = "asym", weights = "per-channel",
-                        weight_scheme = "sym", calibration = "minmax", calib_data, conv = "auto";
+                        weight_scheme = "sym", calibration = "minmax", calib_data, conv = "auto",
+                        opencl_kernels = "gpu";
     bool no_bn_fold = false;
     int threads = 0;
 
     void add_to(CLI::App *app) {
         app->add_option("--model", model, "ONNX model (FP32)")->required()->check(CLI::ExistingFile);
         app->add_option("--device", device, "cpu or opencl")->check(CLI::IsMember({"cpu", "opencl"}));
+        app->add_option("--opencl-kernels", opencl_kernels, "OpenCL schedules: gpu, mali_g52, mali_g72 or mali_g76")
+            ->check(CLI::IsMember({"gpu", "mali_g52", "mali_g72", "mali_g76"}));
         app->add_option("--precision", precision, "fp32 or int8")->check(CLI::IsMember({"fp32", "int8"}));
         app->add_option("--scheme", scheme, "INT8 activations: asym or sym")->check(CLI::IsMember({"asym", "sym"}));
         app->add_option("--weights", weights, "INT8 weight scales: per-channel or per-layer")
@@ -118,6 +121,7 @@ void load(const SessionFlags &f, Loaded *l) {
                                                     : MOBIQ_CALIBRATION_ENTROPY;
     o.conv = f.conv == "auto" ? MOBIQ_CONV_AUTO : f.conv == "gemm" ? MOBIQ_CONV_GEMM : MOBIQ_CONV_IMPLICIT;
     o.fold_batch_norm = f.no_bn_fold ? 0 : 1;
+    o.opencl_kernels = f.opencl_kernels.c_str();
     o.threads = f.threads;
     if (o.precision == MOBIQ_PRECISION_INT8) {
         if (f.calib_data.empty())
@@ -193,6 +197,7 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
     nlohmann::json j;
     j["model"] = f.model;
     j["device"] = f.device;
+    if (f.device == "opencl") j["opencl_kernels"] = f.opencl_kernels;
     j["precision"] = f.precision;
     if (f.precision == "int8") {
         j["scheme"] = f.scheme;

@@ -78,6 +78,9 @@ typedef struct mobiq_options {
      * input shape (NCHW float32) back to back. Required for INT8. */
     const float *calibration_data;
     size_t calibration_count;
+    /* OpenCL: which schedules to run ("gpu", "mali_g52", "mali_g72",
+     * "mali_g76"); NULL: "gpu". */
+    const char *opencl_kernels;
 } mobiq_options;
 
 /* Defaults: CPU, FP32, asymmetric activations, symmetric per-channel

@@ -20,6 +20,7 @@ enum class ConvAlgorithm { kAuto, kGemm, kImplicit };
 
 struct CompileOptions {
     Device device = Device::kCpu;
+    std::string opencl_family = "gpu";  // OpenCL kernels: gpu, mali_g52, mali_g72, mali_g76
     Precision precision = Precision::kFp32;
     ConvAlgorithm conv = ConvAlgorithm::kAuto;
     bool fold_batch_norm = true;
