@@ -6,6 +6,9 @@
 #                         libraries it needs that a GPU machine may lack: Google Benchmark, the ICD loader)
 # On the GPU machine, in a copy of the repository holding .device/:
 #                         bash tools/gpu_bench.sh --run OUTDIR [--family=opencl_gpu]
+#                         bash tools/gpu_bench.sh --networks OUTDIR   (whole networks through `mobiq bench
+#                         --device opencl`, FP32 and INT8; the models are generated there by
+#                         networks/make_models.py, too large to carry)
 # then here:              .venv/bin/python tools/layer_table.py OUTDIR/layer_opencl_gpu.json --md ... --png ...
 # NVIDIA's OpenCL needs its ICD registered: --run does `echo libnvidia-opencl.so.1 >
 # /etc/OpenCL/vendors/nvidia.icd` when /etc/OpenCL/vendors has no NVIDIA entry.
@@ -16,7 +19,8 @@ case "${1:-}" in
   --pack)
     [ -x build/host/bench/layer_bench ] || { echo "gpu_bench.sh: build the host preset first"; exit 1; }
     mkdir -p .device/lib
-    cp build/host/bench/layer_bench .device/
+    cp build/host/bench/layer_bench build/host/bin/mobiq .device/
+    cp /usr/lib/x86_64-linux-gnu/libonnx_proto.so.1 /usr/lib/x86_64-linux-gnu/libprotobuf.so.32 .device/lib/
     cp /usr/lib/x86_64-linux-gnu/libbenchmark.so.1debian .device/lib/
     cp /usr/lib/x86_64-linux-gnu/libOpenCL.so.1.0.0 .device/lib/libOpenCL.so.1
     cp /usr/lib/x86_64-linux-gnu/libOpenCL.so.1.0.0 .device/lib/libOpenCL.so
@@ -35,5 +39,28 @@ case "${1:-}" in
       >"$out/$name.log" 2>&1
     tail -2 "$out/$name.log"
     ;;
-  *) echo "usage: gpu_bench.sh --pack | --run OUTDIR [--family=NAME]"; exit 2 ;;
+  --networks)
+    out="${2:?usage: gpu_bench.sh --networks OUTDIR}"
+    mkdir -p "$out" /etc/OpenCL/vendors /tmp/mobiq_models
+    ls /etc/OpenCL/vendors | grep -qi nvidia || echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd
+    export LD_LIBRARY_PATH="$root/.device/lib:${LD_LIBRARY_PATH:-}" HL_OCL_DEVICE_TYPE=gpu
+    (nvidia-smi -L 2>/dev/null || true) | tee "$out/device.txt"
+    [ -f /tmp/mobiq_models/vgg16.onnx ] || python3 networks/make_models.py --out /tmp/mobiq_models >/dev/null
+    python3 -c "import numpy as np; np.save('/tmp/mobiq_models/calib.npy', np.random.default_rng(2021).standard_normal((4, 3, 224, 224)).astype(np.float32))"
+    for net in resnet50 mobilenet_v1 vgg16; do
+      for cfg in fp32 int8; do
+        flags=(); [ "$cfg" = int8 ] && flags=(--precision int8 --calib-data /tmp/mobiq_models/calib.npy)
+        for conv in auto gemm implicit; do
+          .device/mobiq bench --model /tmp/mobiq_models/$net.onnx --device opencl --conv $conv "${flags[@]}" \
+            --runs 50 --warmup 5 --json "$out/net_${net}_${cfg}_${conv}.json" \
+            >"$out/net_${net}_${cfg}_${conv}.txt" 2>>"$out/networks.log" || echo "failed: $net $cfg $conv"
+          head -1 "$out/net_${net}_${cfg}_${conv}.txt"
+        done
+        # Per-layer times (each layer waits for the device: slower in total than the runs above).
+        .device/mobiq bench --model /tmp/mobiq_models/$net.onnx --device opencl "${flags[@]}" --runs 20 --warmup 3 \
+          --profile --json "$out/profile_${net}_${cfg}.json" >/dev/null 2>>"$out/networks.log" || echo "failed: profile"
+      done
+    done
+    ;;
+  *) echo "usage: gpu_bench.sh --pack | --run OUTDIR [--family=NAME] | --networks OUTDIR"; exit 2 ;;
 esac

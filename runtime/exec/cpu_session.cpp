@@ -118,7 +118,13 @@ std::string CpuSession::conv_method(const Node &n) const {
                            !n.pad_top && !n.pad_left && !n.pad_bottom && !n.pad_right;
     if (opt_.conv == ConvAlgorithm::kImplicit) return "direct";
     if (opt_.conv == ConvAlgorithm::kGemm) return pointwise ? "gemm" : "im2col_gemm";
+    // auto on OpenCL, from whole networks on the H100 (docs/networks.md): FP32
+    // runs the direct kernel everywhere (1x1 layers too); INT8 the implicit
+    // kernel on spatial layers and the GEMM on 1x1 layers (MobileNet-v1's
+    // pointwise layers lose 25% on the implicit kernel, ResNet50's gain 10%).
+    if (opencl_ && !int8_) return "direct";
     if (pointwise) return "gemm";
+    if (opencl_) return "direct";
     // auto on the CPU, from docs/results/layers_x86.md (FP32, 2 threads): the
     // direct kernel wins on large images (28 x 28 outputs and up: ResNet50's
     // stem, layer1 and layer2, VGG16's first four blocks) and on few input channels,
