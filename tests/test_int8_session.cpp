@@ -141,6 +141,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"mobilenet_v1", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, "gpu"},
         Case{"mobilenet_v1", true, false, false, ConvAlgorithm::kGemm, Calibration::kMinMax, true, "gpu"},
         Case{"mobilenet_v1", false, true, true, ConvAlgorithm::kImplicit, Calibration::kMinMax, true, "mali_g52"},
+        Case{"mobilenet_v1", true, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, "gpu"},
+        Case{"mobilenet_v1", false, false, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, "gpu"},
+        Case{"mobilenet_v1", false, true, false, ConvAlgorithm::kAuto, Calibration::kMinMax, true, "gpu"},
+        Case{"mobilenet_v1", true, true, false, ConvAlgorithm::kAuto, Calibration::kMinMax, true, "gpu"},
+        Case{"mobilenet_v1", false, false, false, ConvAlgorithm::kAuto, Calibration::kMinMax, true, "mali_g72"},
+        Case{"mobilenet_v1", true, false, true, ConvAlgorithm::kAuto, Calibration::kMinMax, false, "mali_g76"},
         Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, "gpu"}),
     case_name);
 

@@ -4,6 +4,7 @@
 // bad-input answers.
 #include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include "gtest/gtest.h"
 #include "mobiq/npy.h"
@@ -94,6 +95,45 @@ TEST(Session, RejectsWrongSizesAndNulls) {
     s = session->run(nullptr, x.size(), y.data(), y.size());
     EXPECT_EQ(s.code(), mobiq::StatusCode::kInvalidArgument);
     EXPECT_EQ(mobiq::Session::create(g, {}, nullptr).code(), mobiq::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+
+namespace {
+
+// Separate sessions on separate threads at once give what each gives alone.
+TEST(Session, SeparateSessionsOnSeparateThreads) {
+    mobiq::Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("mobilenet_v1.onnx"), &g).is_ok());
+    mobiq::NpyArray x;
+    ASSERT_TRUE(mobiq::read_npy(models("mobilenet_v1.input.npy"), &x).is_ok());
+    constexpr int kSessions = 3;
+    std::vector<std::unique_ptr<mobiq::Session>> sessions(kSessions);
+    std::vector<float> calib(x.data);
+    for (int i = 0; i < kSessions; i++) {
+        CompileOptions opt;
+        opt.conv = i == 0 ? ConvAlgorithm::kGemm : ConvAlgorithm::kAuto;
+        if (i == 2) {
+            opt.precision = mobiq::Precision::kInt8;
+            opt.calibration_data = calib.data();
+            opt.calibration_count = 1;
+        }
+        ASSERT_TRUE(mobiq::Session::create(g, opt, &sessions[i]).is_ok());
+    }
+    std::vector<std::vector<float>> alone(kSessions, std::vector<float>(1000)), together = alone;
+    for (int i = 0; i < kSessions; i++)
+        ASSERT_TRUE(sessions[i]->run(x.data.data(), x.data.size(), alone[i].data(), 1000).is_ok());
+    std::vector<std::thread> threads;
+    std::vector<int> failures(kSessions, 0);
+    for (int i = 0; i < kSessions; i++)
+        threads.emplace_back([&, i] {
+            for (int rep = 0; rep < 5; rep++)
+                if (!sessions[i]->run(x.data.data(), x.data.size(), together[i].data(), 1000).is_ok() ||
+                    together[i] != alone[i])
+                    failures[i]++;
+        });
+    for (auto &t : threads) t.join();
+    for (int i = 0; i < kSessions; i++) EXPECT_EQ(failures[i], 0) << "session " << i;
 }
 
 }  // namespace

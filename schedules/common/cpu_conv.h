@@ -40,7 +40,17 @@ inline void schedule_conv2d_implicit_cpu(Conv2dImplicitStages &s, const CpuGemmT
     }
     update.vectorize(cv).unroll(s.co).unroll(s.ox);
     if (s.column_term.defined()) s.column_term.compute_root().vectorize(s.co, t.lanes, TailStrategy::GuardWithIf);
-    if (s.row_sum.defined()) s.row_sum.compute_at(out, s.oy);
+    if (s.row_sum.defined()) {
+        // Asymmetric weights: the per-pixel sum of the receptive field, 16
+        // channels at a time (a vector reduction) where C allows, per output row.
+        s.row_sum.compute_at(out, s.oy);
+        RVar ro("ro"), ri("ri");
+        s.row_sum.update()
+            .specialize(s.row_r[0].extent() % 16 == 0)
+            .split(s.row_r[0], ro, ri, 16)
+            .atomic()
+            .vectorize(ri);
+    }
 }
 
 }  // namespace mobiq

@@ -96,7 +96,12 @@ inline void schedule_gemm_int8_cpu(GemmInt8Stages &s, const CpuGemmTile &t) {
         .unroll(s.n)
         .unroll(s.m);
     s.column_term.compute_root().vectorize(s.n, t.lanes, TailStrategy::GuardWithIf);
-    if (s.row_sum.defined()) s.row_sum.compute_at(s.output, Halide::Var("task"));
+    if (s.row_sum.defined()) {
+        // Asymmetric weights: row sums of A, 16 k at a time where K allows.
+        s.row_sum.compute_at(s.output, Halide::Var("task"));
+        RVar ko("ko"), ki("ki");
+        s.row_sum.update().specialize(s.row_k.x.extent() % 16 == 0).split(s.row_k.x, ko, ki, 16).atomic().vectorize(ki);
+    }
 }
 
 inline void schedule_gemm_fp32_cpu(GemmFp32Stages &s, const CpuGemmTile &t) {
