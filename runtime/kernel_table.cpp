@@ -15,7 +15,7 @@
             W(depthwise_conv2d_int8_##f), W(batch_norm_int8_##f), W(depthwise_conv2d_fp32_##f),              \
             W(batch_norm_fp32_##f), W(max_pool_int8_##f), W(average_pool_int8_##f), W(max_pool_fp32_##f),    \
             W(average_pool_fp32_##f), W(global_average_pool_int8_##f), W(global_average_pool_fp32_##f),      \
-            W(add_int8_##f), W(add_fp32_##f), W(quantize_##f), W(dequantize_##f)                             \
+            W(add_int8_##f), W(add_fp32_##f), W(quantize_##f), W(dequantize_##f), W(softmax_fp32_##f)        \
     }
 #define MOBIQ_DIRECT(fn) fn
 #define MOBIQ_FAMILY(label, opencl, f) MOBIQ_FAMILY_OF(label, opencl, f, MOBIQ_DIRECT)

@@ -185,6 +185,28 @@ TEST_P(PoolAddQuantize, QuantizeDequantize) {
     for (size_t i = 0; i < x.size(); i++) ASSERT_EQ(back.data()[i], ref::dequantize(q.data()[i], scale, zero));
 }
 
+// Softmax within 1e-6 + 1e-5 x |y| of the double-precision reference (Halide's
+// float exp against double; the max subtraction keeps large logits finite).
+TEST_P(PoolAddQuantize, SoftmaxFp32) {
+    std::mt19937 rng(77);
+    std::normal_distribution<float> d(0.0f, 4.0f);
+    for (auto [k, n] : {std::pair{1000, 1}, std::pair{37, 3}, std::pair{1, 2}}) {
+        std::vector<float> x(static_cast<size_t>(k) * n);
+        for (auto &v : x) v = d(rng);
+        x[0] = 90.0f;  // exp(90) overflows float without the max subtraction
+        Buffer<float> in(x.data(), k, n), out(k, n);
+        host_dirty(in);
+        ASSERT_EQ(GetParam().softmax_fp32(in, out), 0);
+        to_host(out);
+        const auto want = ref::softmax(x, k, n);
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < k; i++) {
+                const double w = want[size_t(j) * k + i];
+                ASSERT_NEAR(out(i, j), w, 1e-6 + 1e-5 * std::fabs(w)) << "k=" << i << " n=" << j;
+            }
+    }
+}
+
 TEST_P(PoolAddQuantize, RejectsBadPoolParameters) {
     Buffer<int8_t> in(4, 8, 8, 1), out(4, 4, 4, 1);
     in.fill(0);

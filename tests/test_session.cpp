@@ -137,3 +137,67 @@ TEST(Session, SeparateSessionsOnSeparateThreads) {
 }
 
 }  // namespace
+
+namespace {
+
+// A classifier ending in Softmax: FP32 and INT8 sessions (INT8 runs it in
+// FP32 on the dequantized logits) against a double-precision softmax of the
+// logits, within 1e-6 + 1e-5 x p.
+mobiq::Graph with_softmax(const mobiq::Graph &g) {
+    mobiq::Graph s = g;
+    mobiq::Tensor p;
+    p.name = "probabilities";
+    p.shape = s.tensors[s.outputs[0]].shape;
+    const int id = s.add_tensor(p);
+    mobiq::Node n;
+    n.op = mobiq::OpType::kSoftmax;
+    n.name = "softmax";
+    n.inputs = {s.outputs[0]};
+    n.outputs = {id};
+    s.nodes.push_back(n);
+    s.outputs = {id};
+    return s;
+}
+
+std::vector<double> softmax_of(const std::vector<float> &v) {
+    double m = v[0], sum = 0;
+    for (float x : v) m = std::max(m, double(x));
+    std::vector<double> p(v.size());
+    for (size_t i = 0; i < v.size(); i++) sum += p[i] = std::exp(v[i] - m);
+    for (auto &x : p) x /= sum;
+    return p;
+}
+
+TEST(Session, FinalSoftmaxFp32AndInt8) {
+    mobiq::Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("mobilenet_v1.onnx"), &g).is_ok());
+    const mobiq::Graph gs = with_softmax(g);
+    mobiq::NpyArray x;
+    ASSERT_TRUE(mobiq::read_npy(models("mobilenet_v1.input.npy"), &x).is_ok());
+    for (bool int8 : {false, true}) {
+        SCOPED_TRACE(int8 ? "int8" : "fp32");
+        CompileOptions opt;
+        if (int8) {
+            opt.precision = mobiq::Precision::kInt8;
+            opt.calibration_data = x.data.data();
+            opt.calibration_count = 1;
+        }
+        std::unique_ptr<mobiq::Session> plain, soft;
+        auto s = mobiq::Session::create(g, opt, &plain);
+        ASSERT_TRUE(s.is_ok()) << s.message();
+        s = mobiq::Session::create(gs, opt, &soft);
+        ASSERT_TRUE(s.is_ok()) << s.message();
+        std::vector<float> logits(1000), probs(1000);
+        ASSERT_TRUE(plain->run(x.data.data(), x.data.size(), logits.data(), 1000).is_ok());
+        ASSERT_TRUE(soft->run(x.data.data(), x.data.size(), probs.data(), 1000).is_ok());
+        const auto want = softmax_of(logits);
+        double total = 0;
+        for (int i = 0; i < 1000; i++) {
+            ASSERT_NEAR(probs[i], want[i], 1e-6 + 1e-5 * want[i]) << i;
+            total += probs[i];
+        }
+        EXPECT_NEAR(total, 1.0, 1e-4);
+    }
+}
+
+}  // namespace

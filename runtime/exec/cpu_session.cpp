@@ -159,7 +159,7 @@ Status CpuSession::plan_values() {
             const std::string m = n.group > 1 ? "depthwise" : conv_method(n);
             if ((m == "direct" || m == "depthwise") && !opencl_) x.border = std::max(x.border, pad);
             if (m == "gemm") x.needs_dense = true;
-        } else if (n.op == OpType::kGemm) {
+        } else if (n.op == OpType::kGemm || n.op == OpType::kSoftmax) {
             x.needs_dense = true;
         }
     }
@@ -401,9 +401,14 @@ Status CpuSession::lower_node(const Node &n) {
             });
             return Status::ok();
         }
-        case OpType::kSoftmax:
-            return {StatusCode::kUnsupported, "Softmax node '" + n.name +
-                                                  "': not executed yet (mobiq imports it; the kernel is planned)"};
+        case OpType::kSoftmax: {
+            const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
+            add_step(n, op, "softmax_fp32", [=]() mutable {
+                Buffer<float> in = matrix<float>(values_[xi]), out = matrix<float>(values_[yi]);
+                return f->softmax_fp32(in, out);
+            });
+            return Status::ok();
+        }
     }
     return {StatusCode::kInternal, "unhandled op"};
 }
@@ -690,6 +695,15 @@ Status CpuSession::run(const float *input, size_t input_elements, float *output,
             for (int y = 0; y < o.h; y++)
                 for (int x = 0; x < o.w; x++)
                     output[((size_t(n) * o.c + c) * o.h + y) * o.w + x] = out_nhwc(c, x, y, n);
+    if (final_softmax_) {  // INT8 graphs end in FP32: the classifier's softmax on the dequantized logits
+        halide_dimension_t d[2] = {{0, o.c, 1}, {0, o.n, o.c}};
+        Buffer<float> logits(output, 2, d);
+        std::vector<float> probs(static_cast<size_t>(o.c) * o.n);
+        Buffer<float> p(probs.data(), 2, d);
+        if (cpu_f_->softmax_fp32(logits, p) != 0)
+            return {StatusCode::kKernel, "softmax failed: " + take_last_kernel_error()};
+        std::copy(probs.begin(), probs.end(), output);
+    }
     return Status::ok();
 }
 

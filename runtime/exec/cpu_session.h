@@ -77,6 +77,7 @@ private:
     QuantizedGraph qg_;  // INT8 sessions
     bool int8_ = false;
     bool opencl_ = false;
+    bool final_softmax_ = false;  // INT8: the graph's last Softmax runs in FP32 after dequantization
     CompileOptions opt_;
     const KernelFamily *f_ = nullptr;      // the kernels the steps call
     const KernelFamily *cpu_f_ = nullptr;  // the host's (input / output conversion)

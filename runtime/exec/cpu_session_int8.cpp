@@ -210,6 +210,15 @@ Status CpuSession::compile_int8(const QuantizedGraph &qg, const CompileOptions &
     int8_ = true;
     if (qg.nodes.size() != g_.nodes.size() || qg.tensors.size() != g_.tensors.size())
         return {StatusCode::kInvalidArgument, "the quantized graph's parameters do not match its graph"};
+    // A final Softmax (a classifier's probabilities) runs in FP32 on the
+    // dequantized logits, after the download.
+    if (!g_.nodes.empty() && g_.nodes.back().op == OpType::kSoftmax && g_.outputs.size() == 1 &&
+        g_.nodes.back().outputs[0] == g_.outputs[0]) {
+        g_.outputs[0] = g_.nodes.back().inputs[0];
+        g_.nodes.pop_back();
+        qg_.nodes.pop_back();
+        final_softmax_ = true;
+    }
     return prepare(g_);
 }
 

@@ -10,5 +10,10 @@ void pool(mobiq::PoolStages &s, const Halide::Target &) { mobiq::schedule_pool_c
 
 MOBIQ_REGISTER_SCHEDULE(mobiq::ElementwiseStages, "arm64", elementwise);
 MOBIQ_REGISTER_SCHEDULE(mobiq::PoolStages, "arm64", pool);
+void softmax(mobiq::SoftmaxStages &s, const Halide::Target &t) {
+    (void)t;
+    mobiq::schedule_softmax_cpu(s, 4);
+}
+MOBIQ_REGISTER_SCHEDULE(mobiq::SoftmaxStages, "arm64", softmax);
 
 }  // namespace

@@ -10,5 +10,7 @@ void pool(mobiq::PoolStages &s, const Halide::Target &) { mobiq::schedule_pool_g
 
 MOBIQ_REGISTER_SCHEDULE(mobiq::ElementwiseStages, "gpu", elementwise);
 MOBIQ_REGISTER_SCHEDULE(mobiq::PoolStages, "gpu", pool);
+void softmax(mobiq::SoftmaxStages &s, const Halide::Target &) { mobiq::schedule_softmax_gpu(s, 64); }
+MOBIQ_REGISTER_SCHEDULE(mobiq::SoftmaxStages, "gpu", softmax);
 
 }  // namespace

@@ -23,5 +23,12 @@ MOBIQ_REGISTER_SCHEDULE(mobiq::ElementwiseStages, mobiq::kMaliG76.family, elemen
 MOBIQ_REGISTER_SCHEDULE(mobiq::PoolStages, mobiq::kMaliG52.family, pool<mobiq::kMaliG52>);
 MOBIQ_REGISTER_SCHEDULE(mobiq::PoolStages, mobiq::kMaliG72.family, pool<mobiq::kMaliG72>);
 MOBIQ_REGISTER_SCHEDULE(mobiq::PoolStages, mobiq::kMaliG76.family, pool<mobiq::kMaliG76>);
+template <const mobiq::MaliGpu &gpu>
+void softmax(mobiq::SoftmaxStages &s, const Halide::Target &) {
+    mobiq::schedule_softmax_gpu(s, gpu.gemm_int8.group_x * gpu.gemm_int8.group_y);
+}
+MOBIQ_REGISTER_SCHEDULE(mobiq::SoftmaxStages, mobiq::kMaliG52.family, softmax<mobiq::kMaliG52>);
+MOBIQ_REGISTER_SCHEDULE(mobiq::SoftmaxStages, mobiq::kMaliG72.family, softmax<mobiq::kMaliG72>);
+MOBIQ_REGISTER_SCHEDULE(mobiq::SoftmaxStages, mobiq::kMaliG76.family, softmax<mobiq::kMaliG76>);
 
 }  // namespace

@@ -10,5 +10,10 @@ void pool(mobiq::PoolStages &s, const Halide::Target &t) { mobiq::schedule_pool_
 
 MOBIQ_REGISTER_SCHEDULE(mobiq::ElementwiseStages, "x86", elementwise);
 MOBIQ_REGISTER_SCHEDULE(mobiq::PoolStages, "x86", pool);
+void softmax(mobiq::SoftmaxStages &s, const Halide::Target &t) {
+    (void)t;
+    mobiq::schedule_softmax_cpu(s, t.has_feature(Halide::Target::AVX512) ? 16 : 8);
+}
+MOBIQ_REGISTER_SCHEDULE(mobiq::SoftmaxStages, "x86", softmax);
 
 }  // namespace

@@ -118,6 +118,16 @@ std::vector<float> run_quantized_graph(const QuantizedGraph &qg, const std::vect
                 for (size_t j = 0; j < x.q.size(); j++) y.q[j] = add_int8(x.q[j], b.q[j], p);
                 break;
             }
+            case OpType::kSoftmax: {  // the final op, in FP32 on the dequantized logits
+                if (i + 1 != g.nodes.size()) {
+                    *error = "reference executor: Softmax only as the last op";
+                    return {};
+                }
+                std::vector<float> logits(x.q.size());
+                for (size_t j = 0; j < x.q.size(); j++) logits[j] = dequantize(x.q[j], qg.tensors[n.inputs[0]].scale, zx);
+                const auto p = softmax(logits, x.c, 1);
+                return std::vector<float>(p.begin(), p.end());
+            }
             default:
                 *error = std::string("reference executor: no reference for ") + op_name(n.op);
                 return {};

@@ -273,4 +273,15 @@ float dequantize(int8_t q, float scale, int32_t zero_point) {
     return scale * static_cast<float>(static_cast<int32_t>(q) - zero_point);
 }
 
+std::vector<double> softmax(const std::vector<float> &x, int k, int n) {
+    std::vector<double> y(x.size());
+    for (int j = 0; j < n; j++) {
+        double m = x[size_t(j) * k], sum = 0;
+        for (int i = 0; i < k; i++) m = std::max(m, static_cast<double>(x[size_t(j) * k + i]));
+        for (int i = 0; i < k; i++) sum += std::exp(x[size_t(j) * k + i] - m);
+        for (int i = 0; i < k; i++) y[size_t(j) * k + i] = std::exp(x[size_t(j) * k + i] - m) / sum;
+    }
+    return y;
+}
+
 }  // namespace mobiq::ref

@@ -102,4 +102,7 @@ AddParams make_add_params(double a_scale, int32_t a_zero, double b_scale, int32_
 int8_t quantize(float x, float inverse_scale, int32_t zero_point);  // round half to even
 float dequantize(int8_t q, float scale, int32_t zero_point);
 
+// Softmax over the dense dimension of a (K, N) matrix (x[n * K + k]), in double.
+std::vector<double> softmax(const std::vector<float> &x, int k, int n);
+
 }  // namespace mobiq::ref

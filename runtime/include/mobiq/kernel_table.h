@@ -53,6 +53,7 @@ struct KernelFamily {
     AddInt8Fn add_int8;
     AddFp32Fn add_fp32;
     QuantizeFn quantize, dequantize;
+    GlobalPoolFn softmax_fp32;  // (input, output), both (K, N)
 };
 
 const std::vector<KernelFamily> &kernel_families();
