@@ -26,13 +26,6 @@ namespace {
 
 constexpr size_t kAlignment = 64;
 
-// (C, KW, KH, OW, OH, N) im2col operands over a scratch matrix (K, M) and the
-// unpadded input image (C * W, H, N): the same memory as the GEMM's lhs.
-template <typename T>
-struct Im2col {
-    Halide::Runtime::Buffer<T> lhs, view, in;
-};
-
 }  // namespace
 
 std::string fused_op_name(const Node &n) {
@@ -245,16 +238,7 @@ Status CpuSession::lower_conv(const Node &n, const std::string &op) {
     add_step(n, op, method == "gemm" ? "gemm_fp32 (row by row)" : "im2col_fp32+gemm_fp32",
              [=, &rhs, &bias]() mutable {
                  Value &xv = values_[xi], &yv = values_[yi];
-                 halide_dimension_t ld[2] = {{0, K, 1}, {0, M, K}};
-                 Buffer<float> lhs = view<float>(values_[scratch], 0, 2, ld);
-                 // The same memory as im2col's 5-D output: (C * KW, KH, OW, OH, N).
-                 halide_dimension_t vd[5] = {{0, cin * kw, 1},
-                                             {0, kh, cin * kw},
-                                             {0, yv.w, K},
-                                             {0, yv.h, K * yv.w},
-                                             {0, yv.n, K * yv.w * yv.h}};
-                 Buffer<float> cols = view<float>(values_[scratch], 0, 5, vd);
-                 Buffer<float> in = image_rows<float>(xv);
+                 auto [lhs, cols, in] = im2col_views<float>(scratch, xv, yv, cin, kh, kw, K);
                  int e = f->im2col_fp32(cin, n.stride_w, n.stride_h, n.pad_left, n.pad_top, 0, in, cols);
                  if (e) return e;
                  if (yv.border == 0) {

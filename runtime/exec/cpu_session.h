@@ -173,6 +173,27 @@ private:
         halide_dimension_t d[3] = {{0, ca * v.w, 1}, {0, v.h, ca * v.full_w()}, {0, v.n, ca * v.full_w() * v.full_h()}};
         return view<T>(v, (size_t(v.border) * v.full_w() + v.border) * ca, 3, d);
     }
+    // im2col's operands over a per-step scratch matrix (K, M): the GEMM's lhs,
+    // the same memory as im2col's 5-D output (C * KW, KH, OW, OH, N), and the
+    // unpadded input image (C * W, H, N).
+    template <typename T>
+    struct Im2colViews {
+        Buffer<T> lhs, cols, in;
+    };
+    template <typename T>
+    Im2colViews<T> im2col_views(int scratch, Value &x, Value &y, int channels, int kh, int kw, int K) {
+        const int M = y.w * y.h * y.n;
+        halide_dimension_t ld[2] = {{0, K, 1}, {0, M, K}};
+        halide_dimension_t vd[5] = {
+            {0, channels * kw, 1}, {0, kh, channels * kw}, {0, y.w, K}, {0, y.h, K * y.w}, {0, y.n, K * y.w * y.h}};
+        return {view<T>(values_[scratch], 0, 2, ld), view<T>(values_[scratch], 0, 5, vd), image_rows<T>(x)};
+    }
+    // INT8 weights packed for gemm_int8 (K padded), with the per-channel parameter buffers.
+    struct Int8Weights {
+        Buffer<int8_t> *rhs;
+        Buffer<int32_t> *colsum, *zw, *bias, *mult, *shift;
+    };
+    Int8Weights pack_int8_weights(const std::vector<int8_t> &w, int k, int n, const QuantizedNode &q);
     template <typename T>
     void fill_border(Value &v, T fill);
 

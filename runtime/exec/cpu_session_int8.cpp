@@ -25,17 +25,23 @@ std::vector<int8_t> widen_channels(const std::vector<int8_t> &ohwi, const std::v
 
 }  // namespace
 
+CpuSession::Int8Weights CpuSession::pack_int8_weights(const std::vector<int8_t> &w, int k, int n, const QuantizedNode &q) {
+    const PackedGemmInt8Weights packed = pack_gemm_int8_weights(w.data(), k, n, q.weight_zero_point.data(), n);
+    Buffer<int8_t> &rhs = constant_i8({4, n, packed.k_padded / 4});
+    std::memcpy(rhs.data(), packed.data.data(), packed.data.size());
+    return {&rhs, &constant_i32(packed.column_sum), &constant_i32(q.weight_zero_point), &constant_i32(q.bias),
+            &constant_i32(q.multiplier), &constant_i32(q.shift)};
+}
+
 Status CpuSession::lower_conv_int8(const Node &n, const QuantizedNode &q, const std::string &op) {
     const Value &x = val(n.inputs[0]);
     const Value &y = val(n.outputs[0]);
     const int cout = y.c, cin = x.c, ca = x.c_alloc, kh = n.kernel_h, kw = n.kernel_w;
-    const std::vector<int8_t> w = widen_channels(q.weights, q.weight_zero_point, cout, kh * kw, cin, ca);
     const int K = ca * kh * kw;
-    const PackedGemmInt8Weights packed = pack_gemm_int8_weights(w.data(), K, cout, q.weight_zero_point.data(), cout);
-    Buffer<int8_t> &rhs = constant_i8({4, cout, packed.k_padded / 4});
-    std::memcpy(rhs.data(), packed.data.data(), packed.data.size());
-    Buffer<int32_t> &colsum = constant_i32(packed.column_sum), &zw = constant_i32(q.weight_zero_point),
-                    &bias = constant_i32(q.bias), &mult = constant_i32(q.multiplier), &shift = constant_i32(q.shift);
+    const Int8Weights pw = pack_int8_weights(widen_channels(q.weights, q.weight_zero_point, cout, kh * kw, cin, ca), K,
+                                             cout, q);
+    Buffer<int8_t> &rhs = *pw.rhs;
+    Buffer<int32_t> &colsum = *pw.colsum, &zw = *pw.zw, &bias = *pw.bias, &mult = *pw.mult, &shift = *pw.shift;
     const int32_t zx = qg_.tensors[n.inputs[0]].zero_point, zo = qg_.tensors[n.outputs[0]].zero_point;
     const int32_t lo = q.output_min, hi = q.output_max;
     const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
@@ -72,15 +78,7 @@ Status CpuSession::lower_conv_int8(const Node &n, const QuantizedNode &q, const 
     add_step(n, op, method == "gemm" ? gemm_name + " (row by row)" : "im2col_int8+" + gemm_name,
              [=, &rhs, &colsum, &zw, &bias, &mult, &shift]() mutable {
                  Value &xv = values_[xi], &yv = values_[yi];
-                 halide_dimension_t ld[2] = {{0, K, 1}, {0, M, K}};
-                 Buffer<int8_t> lhs = view<int8_t>(values_[scratch], 0, 2, ld);
-                 halide_dimension_t vd[5] = {{0, ca * kw, 1},
-                                             {0, kh, ca * kw},
-                                             {0, yv.w, K},
-                                             {0, yv.h, K * yv.w},
-                                             {0, yv.n, K * yv.w * yv.h}};
-                 Buffer<int8_t> cols = view<int8_t>(values_[scratch], 0, 5, vd);
-                 Buffer<int8_t> in = image_rows<int8_t>(xv);
+                 auto [lhs, cols, in] = im2col_views<int8_t>(scratch, xv, yv, ca, kh, kw, K);
                  int e = f->im2col_int8(ca, n.stride_w, n.stride_h, n.pad_left, n.pad_top, zx, in, cols);
                  if (e) return e;
                  if (yv.border == 0) {
@@ -104,12 +102,9 @@ Status CpuSession::lower_gemm_int8(const Node &n, const QuantizedNode &q, const 
     const Value &x = val(n.inputs[0]);
     const Value &y = val(n.outputs[0]);
     const int N = y.c, K = x.c, ka = x.c_alloc;
-    const std::vector<int8_t> w = widen_channels(q.weights, q.weight_zero_point, N, 1, K, ka);
-    const PackedGemmInt8Weights packed = pack_gemm_int8_weights(w.data(), ka, N, q.weight_zero_point.data(), N);
-    Buffer<int8_t> &rhs = constant_i8({4, N, packed.k_padded / 4});
-    std::memcpy(rhs.data(), packed.data.data(), packed.data.size());
-    Buffer<int32_t> &colsum = constant_i32(packed.column_sum), &zw = constant_i32(q.weight_zero_point),
-                    &bias = constant_i32(q.bias), &mult = constant_i32(q.multiplier), &shift = constant_i32(q.shift);
+    const Int8Weights pw = pack_int8_weights(widen_channels(q.weights, q.weight_zero_point, N, 1, K, ka), ka, N, q);
+    Buffer<int8_t> &rhs = *pw.rhs;
+    Buffer<int32_t> &colsum = *pw.colsum, &zw = *pw.zw, &bias = *pw.bias, &mult = *pw.mult, &shift = *pw.shift;
     const int32_t zx = qg_.tensors[n.inputs[0]].zero_point, zo = qg_.tensors[n.outputs[0]].zero_point;
     const int32_t lo = q.output_min, hi = q.output_max;
     const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
