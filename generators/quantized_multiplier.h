@@ -43,4 +43,12 @@ inline Halide::Expr multiply_by_quantized_multiplier(const Halide::Expr &x, cons
     return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier), right);
 }
 
+// The same for multipliers below one (shift in [-31, 0]): no left shift, so
+// no saturation clamp. TFLite's ADD uses exactly this form for its three
+// rescalings (MultiplyByQuantizedMultiplierSmallerThanOneExp).
+inline Halide::Expr multiply_by_quantized_multiplier_below_one(const Halide::Expr &x, const Halide::Expr &multiplier,
+                                                                const Halide::Expr &shift) {
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x, multiplier), -shift);
+}
+
 }  // namespace mobiq

@@ -207,6 +207,17 @@ TEST_P(PoolAddQuantize, SoftmaxFp32) {
     }
 }
 
+TEST_P(PoolAddQuantize, AddInt8RejectsMultipliersAboveOne) {
+    Buffer<int8_t> a(16, 4), b(16, 4), out(16, 4);
+    a.fill(1);
+    b.fill(2);
+    host_dirty(a);
+    host_dirty(b);
+    EXPECT_NE(GetParam().add_int8(a, 0, 1 << 30, -1, b, 0, 1 << 30, -1, 20, 1 << 30, 1, 0, -128, 127, out), 0)
+        << "output shift 1 (a multiplier of 1 or more) must be refused";
+    EXPECT_EQ(GetParam().add_int8(a, 0, 1 << 30, -1, b, 0, 1 << 30, -1, 20, 1 << 30, -19, 0, -128, 127, out), 0);
+}
+
 TEST_P(PoolAddQuantize, RejectsBadPoolParameters) {
     Buffer<int8_t> in(4, 8, 8, 1), out(4, 4, 4, 1);
     in.fill(0);

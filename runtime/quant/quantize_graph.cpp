@@ -288,6 +288,10 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
                 quantize_multiplier(b.scale / twice_max, &q.add.b_multiplier, &q.add.b_shift);
                 quantize_multiplier(twice_max / ((1 << q.add.left_shift) * static_cast<double>(o.scale)),
                                     &q.add.output_multiplier, &q.add.output_shift);
+                if (q.add.output_shift > 0)  // add_int8 takes multipliers below one, as TFLite's ADD
+                    return {StatusCode::kUnsupported, "Add node '" + n.name +
+                                                          "': its output scale is over 2^19 times smaller than its "
+                                                          "inputs'; INT8 cannot represent this addition"};
                 q.output_min = n.clamp_min > -3.4e38f ? clamp_i8(o.zero_point + std::nearbyint(n.clamp_min / o.scale)) : -128;
                 q.output_max = n.clamp_max < 3.4e38f ? clamp_i8(o.zero_point + std::nearbyint(n.clamp_max / o.scale)) : 127;
                 break;
