@@ -69,9 +69,9 @@ class Cli(unittest.TestCase):
         self.assertLessEqual(d["median_ms"], d["p90_ms"])
         self.assertGreater(len(d["layers"]), 20)
         for layer in d["layers"]:
-            for k in ("name", "op", "variant", "ms", "macs", "gops"):
+            for k in ("name", "op", "variant", "ms", "MACs", "GOP/s"):
                 self.assertIn(k, layer)
-        self.assertAlmostEqual(sum(l["macs"] for l in d["layers"]) / 1e9, 0.569, places=3)
+        self.assertAlmostEqual(sum(l["MACs"] for l in d["layers"]) / 1e9, 0.569, places=3)
 
     def test_info(self):
         r = mobiq("info", "--model", self.model)

@@ -31,7 +31,7 @@ echo "== build host (kernels, runtime, mobiq, models)"
 cmd="bash tools/bench.sh$( [ "$docs" = 1 ] && echo ' --docs')"
 echo "== networks: mobiq FP32 / INT8 schemes and onnxruntime, 1 and 2 threads"
 .venv/bin/python tools/network_bench.py --mobiq build/host/bin/mobiq --models build/models --out build/bench \
-  --command "$cmd" $quick | grep -vE '^WARNING:root' | grep -E '^\[|median|^\|' || true
+  --command "$cmd" $quick | grep --line-buffered -vE "^WARNING:root" | grep --line-buffered -E "^\[|median|^\|" || true
 echo "table: build/bench/networks.md; plot: build/bench/networks.png"
 if [ "$kernels" = 1 ]; then
   for t in 1 2; do

@@ -231,7 +231,7 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
             const double gops = ms > 0 ? 2 * p.macs / (ms * 1e6) : 0;
             std::printf("%-32s %-22s %-28s %9.4f %10.2f %8.1f\n", p.name, p.op, p.variant, ms, p.macs / 1e6, gops);
             j["layers"].push_back({{"name", p.name}, {"op", p.op}, {"variant", p.variant}, {"ms", ms},
-                                   {"macs", p.macs}, {"gops", gops}});
+                                   {"MACs", p.macs}, {"GOP/s", gops}});
         }
     }
     if (!json_path.empty()) {
