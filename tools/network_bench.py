@@ -27,7 +27,11 @@ INT8_SCHEMES = [  # (label, flags)
     ("int8 sym/per-channel", ["--scheme", "sym", "--weights", "per-channel", "--weight-scheme", "sym"]),
     ("int8 asym/per-layer", ["--scheme", "asym", "--weights", "per-layer", "--weight-scheme", "sym"]),
     ("int8 asym/per-channel/asym-w", ["--scheme", "asym", "--weights", "per-channel", "--weight-scheme", "asym"]),
-]
+    ("int8 sym/per-layer", ["--scheme", "sym", "--weights", "per-layer", "--weight-scheme", "sym"]),
+    ("int8 sym/per-channel/asym-w", ["--scheme", "sym", "--weights", "per-channel", "--weight-scheme", "asym"]),
+    ("int8 asym/per-layer/asym-w", ["--scheme", "asym", "--weights", "per-layer", "--weight-scheme", "asym"]),
+    ("int8 sym/per-layer/asym-w", ["--scheme", "sym", "--weights", "per-layer", "--weight-scheme", "asym"]),
+]  # every scheme: activations sym / asym x weights per-channel / per-layer x sym / asym
 RUNS = {"resnet50": 30, "mobilenet_v1": 60, "vgg16": 12}  # timed runs, over all rounds
 
 
