@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "cpu_session.h"
+#include "executor.h"
 #include "mobiq/kernel_errors.h"
 #include "mobiq/passes.h"
 
@@ -13,7 +13,7 @@ namespace {
 
 // Two passes over the samples: extremes, then histograms over them (only the
 // percentile and entropy methods read the histograms).
-Status calibrate(CpuSession &fp32, const CompileOptions &o, std::vector<TensorStats> *stats, bool progress) {
+Status calibrate(Executor &fp32, const CompileOptions &o, std::vector<TensorStats> *stats, bool progress) {
     const Graph &g = fp32.graph();
     int64_t per_sample = 1;
     for (auto d : fp32.input_shape()) per_sample *= d;
@@ -69,7 +69,7 @@ Status build_quantized_graph(const Graph &graph, const CompileOptions &options, 
     CompileOptions fp32_options = options;
     fp32_options.precision = Precision::kFp32;
     fp32_options.device = Device::kCpu;  // calibration statistics are device-independent
-    CpuSession fp32;
+    Executor fp32;
     MOBIQ_RETURN_IF_ERROR(fp32.compile(graph, fp32_options));
     std::vector<TensorStats> stats;
     MOBIQ_RETURN_IF_ERROR(calibrate(fp32, options, &stats, progress));
@@ -84,7 +84,7 @@ Status Session::create(const Graph &graph, const CompileOptions &options, std::u
         MOBIQ_RETURN_IF_ERROR(build_quantized_graph(graph, options, &qg));
         return create_quantized(qg, options, session);
     }
-    auto s = std::make_unique<CpuSession>();
+    auto s = std::make_unique<Executor>();
     MOBIQ_RETURN_IF_ERROR(s->compile(graph, options));
     *session = std::move(s);
     return Status::ok();
@@ -94,7 +94,7 @@ Status Session::create_quantized(const QuantizedGraph &graph, const CompileOptio
                                  std::unique_ptr<Session> *session) {
     if (session == nullptr) return {StatusCode::kInvalidArgument, "Session::create_quantized: null session pointer"};
     install_kernel_error_handler();
-    auto s = std::make_unique<CpuSession>();
+    auto s = std::make_unique<Executor>();
     MOBIQ_RETURN_IF_ERROR(s->compile_int8(graph, options));
     *session = std::move(s);
     return Status::ok();

@@ -1,6 +1,6 @@
-// The CPU executor's common part (values, borders, lifetimes, the arena,
-// running the steps) and its FP32 lowering (cpu_session.h).
-#include "cpu_session.h"
+// The executor's common part (values, borders, lifetimes, the arena,
+// running the steps) and its FP32 lowering (executor.h).
+#include "executor.h"
 
 #include <algorithm>
 #include <chrono>
@@ -35,14 +35,14 @@ std::string fused_op_name(const Node &n) {
 }
 
 template <typename T>
-CpuSession::Buffer<T> CpuSession::host_view(Value &v, size_t offset, int rank, halide_dimension_t *d) {
+Executor::Buffer<T> Executor::host_view(Value &v, size_t offset, int rank, halide_dimension_t *d) {
     Value &m = storage_of(v);
     uint8_t *base = opencl_ ? m.storage.data() : arena_ + m.offset;
     return Buffer<T>(reinterpret_cast<T *>(base) + offset, rank, d);
 }
 
 template <typename T>
-CpuSession::Buffer<T> CpuSession::view(Value &v, size_t offset, int rank, halide_dimension_t *d) {
+Executor::Buffer<T> Executor::view(Value &v, size_t offset, int rank, halide_dimension_t *d) {
     if (!opencl_) return host_view<T>(v, offset, rank, d);
 #if defined(MOBIQ_HAVE_OPENCL)
     // Wrap the value's cl_mem as a buffer whose dimension 0 starts `offset`
@@ -64,12 +64,12 @@ CpuSession::Buffer<T> CpuSession::view(Value &v, size_t offset, int rank, halide
 #endif
 }
 
-template CpuSession::Buffer<float> CpuSession::view<float>(Value &, size_t, int, halide_dimension_t *);
-template CpuSession::Buffer<int8_t> CpuSession::view<int8_t>(Value &, size_t, int, halide_dimension_t *);
-template CpuSession::Buffer<float> CpuSession::host_view<float>(Value &, size_t, int, halide_dimension_t *);
-template CpuSession::Buffer<int8_t> CpuSession::host_view<int8_t>(Value &, size_t, int, halide_dimension_t *);
+template Executor::Buffer<float> Executor::view<float>(Value &, size_t, int, halide_dimension_t *);
+template Executor::Buffer<int8_t> Executor::view<int8_t>(Value &, size_t, int, halide_dimension_t *);
+template Executor::Buffer<float> Executor::host_view<float>(Value &, size_t, int, halide_dimension_t *);
+template Executor::Buffer<int8_t> Executor::host_view<int8_t>(Value &, size_t, int, halide_dimension_t *);
 
-int CpuSession::new_value(int tensor, const std::vector<int64_t> &shape, int elem) {
+int Executor::new_value(int tensor, const std::vector<int64_t> &shape, int elem) {
     Value v;
     v.tensor = tensor;
     v.elem = elem;
@@ -93,7 +93,7 @@ int CpuSession::new_value(int tensor, const std::vector<int64_t> &shape, int ele
 }
 
 template <typename T>
-void CpuSession::fill_border(Value &v, T fill) {
+void Executor::fill_border(Value &v, T fill) {
     // OpenCL values own their memory: their borders are written once, at allocation.
     if (v.border == 0 || opencl_) return;
     Buffer<T> all = full<T>(v);
@@ -103,10 +103,10 @@ void CpuSession::fill_border(Value &v, T fill) {
     all.cropped(2, b, v.h).cropped(1, 0, b).fill(fill);
     all.cropped(2, b, v.h).cropped(1, fw - b, b).fill(fill);
 }
-template void CpuSession::fill_border<float>(Value &, float);
-template void CpuSession::fill_border<int8_t>(Value &, int8_t);
+template void Executor::fill_border<float>(Value &, float);
+template void Executor::fill_border<int8_t>(Value &, int8_t);
 
-std::string CpuSession::conv_method(const Node &n) const {
+std::string Executor::conv_method(const Node &n) const {
     const bool pointwise = n.kernel_h == 1 && n.kernel_w == 1 && n.stride_h == 1 && n.stride_w == 1 &&
                            !n.pad_top && !n.pad_left && !n.pad_bottom && !n.pad_right;
     if (opt_.conv == ConvAlgorithm::kImplicit) return "direct";
@@ -130,7 +130,7 @@ std::string CpuSession::conv_method(const Node &n) const {
 }
 
 // Decides borders and dense requirements before any memory is placed.
-Status CpuSession::plan_values() {
+Status Executor::plan_values() {
     const int elem = int8_ ? 1 : 4;
     for (int t : g_.inputs) input_value_ = new_value(t, g_.tensors[t].shape, elem);
     for (const auto &n : g_.nodes) {
@@ -163,23 +163,23 @@ Status CpuSession::plan_values() {
     return Status::ok();
 }
 
-CpuSession::Buffer<float> &CpuSession::constant_f32(std::vector<int> shape) {
+Executor::Buffer<float> &Executor::constant_f32(std::vector<int> shape) {
     constants_f32_.emplace_back(shape);
     return constants_f32_.back();
 }
 
-CpuSession::Buffer<int8_t> &CpuSession::constant_i8(std::vector<int> shape) {
+Executor::Buffer<int8_t> &Executor::constant_i8(std::vector<int> shape) {
     constants_i8_.emplace_back(shape);
     return constants_i8_.back();
 }
 
-CpuSession::Buffer<int32_t> &CpuSession::constant_i32(const std::vector<int32_t> &values) {
+Executor::Buffer<int32_t> &Executor::constant_i32(const std::vector<int32_t> &values) {
     constants_i32_.emplace_back(static_cast<int>(values.size()));
     std::copy(values.begin(), values.end(), constants_i32_.back().data());
     return constants_i32_.back();
 }
 
-void CpuSession::add_step(const Node &n, const std::string &op, const std::string &variant, std::function<int()> run) {
+void Executor::add_step(const Node &n, const std::string &op, const std::string &variant, std::function<int()> run) {
     Step s;
     s.info.name = n.name;
     s.info.op = op;
@@ -190,7 +190,7 @@ void CpuSession::add_step(const Node &n, const std::string &op, const std::strin
     steps_.push_back(std::move(s));
 }
 
-Status CpuSession::lower_conv(const Node &n, const std::string &op) {
+Status Executor::lower_conv(const Node &n, const std::string &op) {
     const Tensor &wt = g_.tensors[n.inputs[1]];
     const int cout = static_cast<int>(wt.shape[0]), cin = static_cast<int>(wt.shape[1]);
     const int kh = n.kernel_h, kw = n.kernel_w, K = cin * kh * kw;
@@ -258,7 +258,7 @@ Status CpuSession::lower_conv(const Node &n, const std::string &op) {
     return Status::ok();
 }
 
-Status CpuSession::lower_depthwise(const Node &n, const std::string &op) {
+Status Executor::lower_depthwise(const Node &n, const std::string &op) {
     const Tensor &wt = g_.tensors[n.inputs[1]];
     const int c = static_cast<int>(wt.shape[0]);
     Buffer<float> &w = constant_f32({c, 3, 3});
@@ -279,7 +279,7 @@ Status CpuSession::lower_depthwise(const Node &n, const std::string &op) {
     return Status::ok();
 }
 
-Status CpuSession::lower_gemm(const Node &n, const std::string &op) {
+Status Executor::lower_gemm(const Node &n, const std::string &op) {
     const Tensor &wt = g_.tensors[n.inputs[1]];
     const Value &x = val(n.inputs[0]);
     const int K = static_cast<int>(n.trans_b ? wt.shape[1] : wt.shape[0]);
@@ -313,7 +313,7 @@ Status CpuSession::lower_gemm(const Node &n, const std::string &op) {
     return Status::ok();
 }
 
-Status CpuSession::lower_node(const Node &n) {
+Status Executor::lower_node(const Node &n) {
     const std::string op = fused_op_name(n);
     const KernelFamily *f = f_;
     const float lo = n.clamp_min, hi = n.clamp_max;
@@ -397,7 +397,7 @@ Status CpuSession::lower_node(const Node &n) {
     return {StatusCode::kInternal, "unhandled op"};
 }
 
-int CpuSession::shadow_for(int value, const Node &n) {
+int Executor::shadow_for(int value, const Node &n) {
     if (!opencl_) return -1;
     for (size_t i = 0; i < values_.size(); i++) {
         const Value &s = values_[i];
@@ -420,7 +420,7 @@ int CpuSession::shadow_for(int value, const Node &n) {
     return static_cast<int>(values_.size()) - 1;
 }
 
-void CpuSession::copy_into_shadow(Value &v, Value &shadow, const Node &n) {
+void Executor::copy_into_shadow(Value &v, Value &shadow, const Node &n) {
 #if defined(MOBIQ_HAVE_OPENCL)
     Value &src = storage_of(v);
     cl_context ctx = nullptr;
@@ -445,7 +445,7 @@ void CpuSession::copy_into_shadow(Value &v, Value &shadow, const Node &n) {
 #endif
 }
 
-Status CpuSession::allocate() {
+Status Executor::allocate() {
     std::vector<Lifetime> life;
     std::vector<int> placed;
     for (size_t i = 0; i < values_.size(); i++) {
@@ -468,7 +468,7 @@ Status CpuSession::allocate() {
 // OpenCL: every value its own device allocation (with a host side for the
 // input and output transfers), borders written once here and never again
 // (producers write interiors only). No sharing yet: arena_bytes_ is the total.
-Status CpuSession::allocate_device() {
+Status Executor::allocate_device() {
 #if defined(MOBIQ_HAVE_OPENCL)
     arena_bytes_ = 0;
     for (auto &v : values_) {
@@ -492,7 +492,7 @@ Status CpuSession::allocate_device() {
 
 // Values, steps (node i's steps in order; Flatten makes none), lifetimes, arena.
 // Steps build their views when they run, so memory is placed after lowering.
-Status CpuSession::prepare(const Graph &g) {
+Status Executor::prepare(const Graph &g) {
     if (g.inputs.size() != 1 || g.outputs.size() != 1)
         return {StatusCode::kUnsupported, "mobiq runs models with one input and one output"};
 #if defined(MOBIQ_CPU_FAMILY_X86)
@@ -557,7 +557,7 @@ Status CpuSession::prepare(const Graph &g) {
     return Status::ok();
 }
 
-Status CpuSession::compile(const Graph &graph, const CompileOptions &options) {
+Status Executor::compile(const Graph &graph, const CompileOptions &options) {
     opt_ = options;
     g_ = graph;
     const std::string problem = validate_graph(g_);
@@ -568,7 +568,7 @@ Status CpuSession::compile(const Graph &graph, const CompileOptions &options) {
     return prepare(g_);
 }
 
-Status CpuSession::run_steps(const float *input, size_t input_elements, bool profile, const Observer *observe) {
+Status Executor::run_steps(const float *input, size_t input_elements, bool profile, const Observer *observe) {
     int64_t want_in = 1;
     for (auto d : input_shape_) want_in *= d;
     if (input == nullptr) return {StatusCode::kInvalidArgument, "run: null input"};
@@ -638,7 +638,7 @@ Status CpuSession::run_steps(const float *input, size_t input_elements, bool pro
     return Status::ok();
 }
 
-Status CpuSession::run(const float *input, size_t input_elements, float *output, size_t output_elements,
+Status Executor::run(const float *input, size_t input_elements, float *output, size_t output_elements,
                        bool profile) {
     int64_t want_out = 1;
     for (auto d : output_shape_) want_out *= d;
@@ -691,7 +691,7 @@ Status CpuSession::run(const float *input, size_t input_elements, float *output,
     return Status::ok();
 }
 
-void CpuSession::device_finish() {
+void Executor::device_finish() {
 #if defined(MOBIQ_HAVE_OPENCL)
     cl_context ctx = nullptr;
     cl_command_queue q = nullptr;
@@ -700,7 +700,7 @@ void CpuSession::device_finish() {
 #endif
 }
 
-Status CpuSession::run_observed(const float *input, size_t input_elements, const Observer &observe) {
+Status Executor::run_observed(const float *input, size_t input_elements, const Observer &observe) {
     if (opencl_) return {StatusCode::kInternal, "calibration observes CPU sessions only"};
     return run_steps(input, input_elements, false, &observe);
 }

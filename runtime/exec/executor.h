@@ -1,8 +1,9 @@
-// The layer-by-layer executor on the CPU (private to the runtime): the
-// optimized graph lowered to steps (kernel calls over views of one activation
-// arena). cpu_session.cpp holds the common part and the FP32 lowering,
-// cpu_session_int8.cpp the INT8 lowering. docs/runtime.md describes the
-// layout (NHWC, borders holding the padding value), the conv methods and the arena.
+// The layer-by-layer executor behind every Session (private to the runtime):
+// the optimized graph lowered to steps (kernel calls over views of the
+// activations: one arena on the CPU, one allocation per tensor on OpenCL).
+// executor.cpp holds the common part and the FP32 lowering, executor_int8.cpp
+// the INT8 lowering. docs/runtime.md describes the layout (NHWC, borders
+// holding the padding value), the conv methods, the arena and OpenCL.
 #pragma once
 
 #include <deque>
@@ -47,7 +48,7 @@ struct Step {
     std::vector<int> outputs;  // tensor ids written (for calibration observers)
 };
 
-class CpuSession final : public Session {
+class Executor final : public Session {
 public:
     // FP32: the graph goes through the passes the options ask for.
     Status compile(const Graph &graph, const CompileOptions &options);

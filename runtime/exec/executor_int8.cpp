@@ -1,9 +1,9 @@
-// The CPU executor's INT8 lowering (cpu_session.h): every integer comes from
+// The executor's INT8 lowering (executor.h): every integer comes from
 // the QuantizedGraph (mobiq/quantized_graph.h), so the tests' reference
 // executor, reading the same numbers, must agree bit for bit.
 #include <cstring>
 
-#include "cpu_session.h"
+#include "executor.h"
 #include "mobiq/gemm_weights.h"
 
 namespace mobiq {
@@ -25,7 +25,7 @@ std::vector<int8_t> widen_channels(const std::vector<int8_t> &ohwi, const std::v
 
 }  // namespace
 
-CpuSession::Int8Weights CpuSession::pack_int8_weights(const std::vector<int8_t> &w, int k, int n, const QuantizedNode &q) {
+Executor::Int8Weights Executor::pack_int8_weights(const std::vector<int8_t> &w, int k, int n, const QuantizedNode &q) {
     const PackedGemmInt8Weights packed = pack_gemm_int8_weights(w.data(), k, n, q.weight_zero_point.data(), n);
     Buffer<int8_t> &rhs = constant_i8({4, n, packed.k_padded / 4});
     std::memcpy(rhs.data(), packed.data.data(), packed.data.size());
@@ -33,7 +33,7 @@ CpuSession::Int8Weights CpuSession::pack_int8_weights(const std::vector<int8_t> 
             &constant_i32(q.multiplier), &constant_i32(q.shift)};
 }
 
-Status CpuSession::lower_conv_int8(const Node &n, const QuantizedNode &q, const std::string &op) {
+Status Executor::lower_conv_int8(const Node &n, const QuantizedNode &q, const std::string &op) {
     const Value &x = val(n.inputs[0]);
     const Value &y = val(n.outputs[0]);
     const int cout = y.c, cin = x.c, ca = x.c_alloc, kh = n.kernel_h, kw = n.kernel_w;
@@ -98,7 +98,7 @@ Status CpuSession::lower_conv_int8(const Node &n, const QuantizedNode &q, const 
     return Status::ok();
 }
 
-Status CpuSession::lower_gemm_int8(const Node &n, const QuantizedNode &q, const std::string &op) {
+Status Executor::lower_gemm_int8(const Node &n, const QuantizedNode &q, const std::string &op) {
     const Value &x = val(n.inputs[0]);
     const Value &y = val(n.outputs[0]);
     const int N = y.c, K = x.c, ka = x.c_alloc;
@@ -117,7 +117,7 @@ Status CpuSession::lower_gemm_int8(const Node &n, const QuantizedNode &q, const 
     return Status::ok();
 }
 
-Status CpuSession::lower_node_int8(size_t index) {
+Status Executor::lower_node_int8(size_t index) {
     const Node &n = g_.nodes[index];
     const QuantizedNode &q = qg_.nodes[index];
     const std::string op = fused_op_name(n);
@@ -198,7 +198,7 @@ Status CpuSession::lower_node_int8(size_t index) {
     }
 }
 
-Status CpuSession::compile_int8(const QuantizedGraph &qg, const CompileOptions &options) {
+Status Executor::compile_int8(const QuantizedGraph &qg, const CompileOptions &options) {
     opt_ = options;
     qg_ = qg;
     g_ = qg.graph;
