@@ -18,6 +18,7 @@ extern "C" int halide_release_cl_context(void *user_context);
 #endif
 #include "mobiq/gemm_weights.h"
 #include "mobiq/kernel_errors.h"
+#include "mobiq/layer_params.h"
 #include "mobiq/memory_plan.h"
 #include "mobiq/passes.h"
 
@@ -194,13 +195,7 @@ Status Executor::lower_conv(const Node &n, const std::string &op) {
     const Tensor &wt = g_.tensors[n.inputs[1]];
     const int cout = static_cast<int>(wt.shape[0]), cin = static_cast<int>(wt.shape[1]);
     const int kh = n.kernel_h, kw = n.kernel_w, K = cin * kh * kw;
-    // OIHW -> (N, K) with k = c + C * (kx + KW * ky) (docs/arithmetic.md, "im2col").
-    std::vector<float> ohwi(static_cast<size_t>(cout) * K);
-    for (int o = 0; o < cout; o++)
-        for (int c = 0; c < cin; c++)
-            for (int y = 0; y < kh; y++)
-                for (int x = 0; x < kw; x++)
-                    ohwi[size_t(o) * K + c + cin * (x + kw * y)] = wt.f32[((size_t(o) * cin + c) * kh + y) * kw + x];
+    const std::vector<float> ohwi = conv_weights_ohwi(wt);
     const std::vector<float> packed = pack_gemm_fp32_weights(ohwi.data(), K, cout);
     Buffer<float> &rhs = constant_f32({cout, K});
     std::memcpy(rhs.data(), packed.data(), packed.size() * sizeof(float));
@@ -280,29 +275,13 @@ Status Executor::lower_depthwise(const Node &n, const std::string &op) {
 }
 
 Status Executor::lower_gemm(const Node &n, const std::string &op) {
-    const Tensor &wt = g_.tensors[n.inputs[1]];
-    const Value &x = val(n.inputs[0]);
-    const int K = static_cast<int>(n.trans_b ? wt.shape[1] : wt.shape[0]);
-    const int N = static_cast<int>(n.trans_b ? wt.shape[0] : wt.shape[1]);
-    // Features arrive in NHWC order when the Gemm reads a flattened image:
-    // feature (c, x, y) sits at k = c + C * (x + W * y) here, at c * H * W + y * W + x in ONNX.
-    const Value &src = x.alias_of >= 0 ? values_[x.alias_of] : x;
-    std::vector<float> w(static_cast<size_t>(N) * K);  // (N, K) row-major, our k order, alpha folded
-    for (int o = 0; o < N; o++)
-        for (int k = 0; k < K; k++) {
-            int onnx_k = k;
-            if (src.image) {
-                const int ch = k % src.c, px = (k / src.c) % src.w, py = k / (src.c * src.w);
-                onnx_k = (ch * src.h + py) * src.w + px;
-            }
-            const float v = n.trans_b ? wt.f32[size_t(o) * K + onnx_k] : wt.f32[size_t(onnx_k) * N + o];
-            w[size_t(o) * K + k] = n.alpha * v;
-        }
+    const std::vector<float> w = gemm_weights_nk(g_, n), b = gemm_bias(g_, n);
+    const int N = static_cast<int>(b.size()), K = static_cast<int>(w.size() / b.size());
     const std::vector<float> packed = pack_gemm_fp32_weights(w.data(), K, N);
     Buffer<float> &rhs = constant_f32({N, K});
     std::memcpy(rhs.data(), packed.data(), packed.size() * sizeof(float));
     Buffer<float> &bias = constant_f32({N});
-    for (int o = 0; o < N; o++) bias(o) = n.inputs.size() > 2 ? n.beta * g_.tensors[n.inputs[2]].f32[o] : 0.0f;
+    std::copy(b.begin(), b.end(), bias.data());
     const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
     const float lo = n.clamp_min, hi = n.clamp_max;
     const KernelFamily *f = f_;
@@ -329,19 +308,12 @@ Status Executor::lower_node(const Node &n) {
         case OpType::kClip: {
             // A per-channel affine + clamp: the batch_norm kernel (depthwise with a 1x1 window).
             const int c = val(n.inputs[0]).c;
+            std::vector<float> scale(c, 1.0f), shift(c, 0.0f);  // Relu / Clip: the identity, clamped
+            if (n.op == OpType::kBatchNormalization) batch_norm_affine(g_, n, &scale, &shift);
             Buffer<float> &w = constant_f32({c, 1, 1});
             Buffer<float> &bias = constant_f32({c});
-            for (int ch = 0; ch < c; ch++) {
-                float s = 1.0f, b = 0.0f;
-                if (n.op == OpType::kBatchNormalization) {
-                    const auto &gm = g_.tensors[n.inputs[1]].f32, &bt = g_.tensors[n.inputs[2]].f32,
-                               &mn = g_.tensors[n.inputs[3]].f32, &vr = g_.tensors[n.inputs[4]].f32;
-                    s = static_cast<float>(gm[ch] / std::sqrt(static_cast<double>(vr[ch]) + n.epsilon));
-                    b = bt[ch] - mn[ch] * s;
-                }
-                w(ch, 0, 0) = s;
-                bias(ch) = b;
-            }
+            std::copy(scale.begin(), scale.end(), w.data());
+            std::copy(shift.begin(), shift.end(), bias.data());
             const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
             add_step(n, op, "batch_norm_fp32", [=, &w, &bias]() mutable {
                 Buffer<float> in = interior<float>(values_[xi]), out = interior<float>(values_[yi]);

@@ -1,7 +1,6 @@
 // Session creation: FP32 directly; INT8 through calibration on the FP32
 // session of the same (optimized) graph and the quantizer.
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 
 #include "executor.h"

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "mobiq/layer_params.h"
 #include "mobiq/quantize.h"
 
 namespace mobiq {
@@ -82,16 +83,6 @@ void finish_accumulating(const std::vector<float> &bias, const ActivationQuant &
     }
     q->output_min = n.clamp_min > -3.4e38f ? clamp_i8(out.zero_point + std::nearbyint(n.clamp_min / out.scale)) : -128;
     q->output_max = n.clamp_max < 3.4e38f ? clamp_i8(out.zero_point + std::nearbyint(n.clamp_max / out.scale)) : 127;
-}
-
-// The (C, H, W) shape whose NHWC flattening a Gemm reads, or empty if it reads plain features.
-std::vector<int64_t> flattened_image(const Graph &g, int tensor) {
-    const int p = g.producer(tensor);
-    if (p >= 0 && g.nodes[p].op == OpType::kFlatten) {
-        const auto &s = g.tensors[g.nodes[p].inputs[0]].shape;
-        if (s.size() == 4) return {s[1], s[2], s[3]};
-    }
-    return {};
 }
 
 }  // namespace
@@ -217,7 +208,7 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
         switch (n.op) {
             case OpType::kConv: {
                 const Tensor &w = g.tensors[n.inputs[1]];
-                const int cout = static_cast<int>(w.shape[0]), cin = static_cast<int>(w.shape[1]);
+                const int cout = static_cast<int>(w.shape[0]);
                 const int kh = static_cast<int>(w.shape[2]), kw = static_cast<int>(w.shape[3]);
                 const std::vector<float> empty;
                 const std::vector<float> &bias = n.inputs.size() > 2 ? g.tensors[n.inputs[2]].f32 : empty;
@@ -229,51 +220,20 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
                         for (int k = 0; k < kh * kw; k++) hwc[size_t(k) * cout + c] = q.weights[size_t(c) * kh * kw + k];
                     q.weights = std::move(hwc);
                 } else {
-                    quantize_weights(w.f32, cout, scheme, &q);  // OIHW -> OHWI below
-                    std::vector<int8_t> ohwi(q.weights.size());
-                    for (int co = 0; co < cout; co++)
-                        for (int c = 0; c < cin; c++)
-                            for (int ky = 0; ky < kh; ky++)
-                                for (int kx = 0; kx < kw; kx++)
-                                    ohwi[((size_t(co) * kh + ky) * kw + kx) * cin + c] =
-                                        q.weights[((size_t(co) * cin + c) * kh + ky) * kw + kx];
-                    q.weights = std::move(ohwi);
+                    quantize_weights(conv_weights_ohwi(w), cout, scheme, &q);  // per channel: same values, OHWI
                 }
                 finish_accumulating(bias, in, o, n, &q);
                 break;
             }
             case OpType::kGemm: {
-                const Tensor &w = g.tensors[n.inputs[1]];
-                const int K = static_cast<int>(n.trans_b ? w.shape[1] : w.shape[0]);
-                const int N = static_cast<int>(n.trans_b ? w.shape[0] : w.shape[1]);
-                const auto img = flattened_image(g, x);  // (C, H, W) when reading a flattened image
-                std::vector<float> nk(size_t(N) * K);
-                for (int o2 = 0; o2 < N; o2++)
-                    for (int k = 0; k < K; k++) {
-                        int onnx_k = k;
-                        if (!img.empty()) {
-                            const int C = static_cast<int>(img[0]), H = static_cast<int>(img[1]), W = static_cast<int>(img[2]);
-                            const int c = k % C, px = (k / C) % W, py = k / (C * W);
-                            onnx_k = (c * H + py) * W + px;
-                        }
-                        nk[size_t(o2) * K + k] =
-                            n.alpha * (n.trans_b ? w.f32[size_t(o2) * K + onnx_k] : w.f32[size_t(onnx_k) * N + o2]);
-                    }
-                quantize_weights(nk, N, scheme, &q);
-                std::vector<float> bias;
-                if (n.inputs.size() > 2)
-                    for (float b : g.tensors[n.inputs[2]].f32) bias.push_back(n.beta * b);
+                const std::vector<float> bias = gemm_bias(g, n);
+                quantize_weights(gemm_weights_nk(g, n), static_cast<int>(bias.size()), scheme, &q);
                 finish_accumulating(bias, in, o, n, &q);
                 break;
             }
             case OpType::kBatchNormalization: {
-                const auto &gm = g.tensors[n.inputs[1]].f32, &bt = g.tensors[n.inputs[2]].f32,
-                           &mn = g.tensors[n.inputs[3]].f32, &vr = g.tensors[n.inputs[4]].f32;
-                std::vector<float> s(gm.size()), b(gm.size());
-                for (size_t c = 0; c < gm.size(); c++) {
-                    s[c] = static_cast<float>(gm[c] / std::sqrt(static_cast<double>(vr[c]) + n.epsilon));
-                    b[c] = bt[c] - mn[c] * s[c];
-                }
+                std::vector<float> s, b;
+                batch_norm_affine(g, n, &s, &b);
                 quantize_weights(s, static_cast<int>(s.size()), scheme, &q);
                 finish_accumulating(b, in, o, n, &q);
                 break;
