@@ -45,7 +45,11 @@ void bench_int8(benchmark::State &state, const LayerGemm g) {
     std::uniform_int_distribution<int> d(-127, 127);
     std::vector<int8_t> w(static_cast<size_t>(g.n) * g.k);
     for (auto &v : w) v = static_cast<int8_t>(d(rng));
-    auto packed = pack_gemm_int8_weights(w.data(), g.k, g.n, nullptr, 0);
+    PackedGemmInt8Weights packed;
+    if (!pack_gemm_int8_weights(w.data(), g.k, g.n, nullptr, 0, &packed).is_ok()) {
+        state.SkipWithError("packing failed");
+        return;
+    }
     Buffer<int8_t> lhs(packed.k_padded, g.m), rhs(packed.data.data(), 4, g.n, packed.k_padded / 4);
     lhs.for_each_value([&](int8_t &v) { v = static_cast<int8_t>(d(rng)); });
     Buffer<int32_t> colsum(packed.column_sum.data(), g.n), zw(g.n), bias(g.n), mult(g.n), shift(g.n);

@@ -1,5 +1,7 @@
 // Every distinct layer of ResNet50, MobileNet-v1 and VGG16 (networks/layer_shapes.h)
-// with each applicable method, INT8 and FP32, on one kernel family:
+// with each applicable method, INT8 and FP32, on one kernel set, once per
+// registered variant of the method's main kernel (mobiq/kernel_registry.h; a
+// variant beyond the base one is named in brackets, e.g. int8_gemm[arm_dot=true]):
 //   conv: int8_gemm (im2col + gemm_int8; the GEMM alone for 1x1 stride-1),
 //         int8_implicit (conv2d_int8_implicit; Cin padded to a multiple of 4),
 //         fp32_gemm (im2col + gemm_fp32), fp32_direct (conv2d_fp32_implicit);
@@ -8,6 +10,7 @@
 // symmetric per-channel weights, requantized to int8 with a fused ReLU.
 //
 //   layer_bench [--threads=N] [--family=host_x86|opencl_gpu|...] [--network=NAME] [Google Benchmark flags]
+// (--family names a kernel set).
 //
 // OpenCL families are timed with the data resident on the device (uploaded once;
 // each iteration waits for the device), as the runtime runs a network.
@@ -29,7 +32,9 @@
 #include "machine_peak.h"
 #include "mobiq/gemm_weights.h"
 #include "mobiq/kernel_errors.h"
-#include "mobiq/kernel_table.h"
+#include "mobiq/im2col_gemm.h"
+#include "mobiq/kernel_registry.h"
+#include "mobiq/opencl_arm_dot.h"
 #ifdef MOBIQ_HAVE_OPENCL
 #include "HalideRuntimeOpenCL.h"
 #endif
@@ -41,7 +46,8 @@ using Halide::Runtime::Buffer;
 using networks::LayerKind;
 using networks::LayerShape;
 
-const KernelFamily *g_family = nullptr;
+namespace op = kernel_op;
+const KernelSet *g_family = nullptr;
 int g_threads = 1;
 Peak g_peak;
 
@@ -65,14 +71,12 @@ Buffer<T> random_buffer(std::vector<int> shape, uint32_t seed) {
 template <typename T>
 struct Im2colOperand {
     Buffer<T> lhs, view;
-    Im2colOperand(const LayerShape &l, int k_padded) : lhs(k_padded, l.out_h() * l.out_w()) {
+    Im2colGeometry g;
+    Im2colOperand(const LayerShape &l, int k_padded)
+        : lhs(k_padded, l.out_h() * l.out_w()),
+          g{l.cin, l.kh, l.kw, l.stride, l.stride, l.pad, l.pad, l.out_w(), l.out_h(), 1} {
         lhs.fill(0);
-        halide_dimension_t d[5] = {{0, l.cin * l.kw, 1},
-                                   {0, l.kh, l.cin * l.kw},
-                                   {0, l.out_w(), k_padded},
-                                   {0, l.out_h(), k_padded * l.out_w()},
-                                   {0, 1, k_padded * l.out_w() * l.out_h()}};
-        view = Buffer<T>(lhs.data(), 5, d);
+        view = im2col_output_view(lhs, g);
 #ifdef MOBIQ_HAVE_OPENCL
         if (g_family->opencl) {
             lhs.set_host_dirty();
@@ -95,7 +99,10 @@ void time_layer(benchmark::State &state, const LayerShape &l, const std::functio
         return;
     }
     for (auto _ : state) {
-        run();
+        if (run() != 0) {
+            state.SkipWithError(take_last_kernel_error().c_str());
+            break;
+        }
         if (g_family->opencl) halide_device_sync(nullptr, out);
     }
     state.counters["MACs"] = l.macs();
@@ -113,7 +120,7 @@ struct Int8Weights {
         std::mt19937 rng(7);
         std::uniform_int_distribution<int> d(-127, 127);
         for (auto &v : w) v = static_cast<int8_t>(d(rng));
-        packed = pack_gemm_int8_weights(w.data(), k, n, nullptr, 0);
+        if (!pack_gemm_int8_weights(w.data(), k, n, nullptr, 0, &packed).is_ok()) std::abort();  // k, n > 0 here
         rhs = Buffer<int8_t>(packed.data.data(), 4, n, packed.k_padded / 4);
         colsum = Buffer<int32_t>(packed.column_sum.data(), n);
         zw = Buffer<int32_t>(n);
@@ -131,8 +138,19 @@ struct Int8Weights {
 
 constexpr int32_t kZx = 3, kZo = -128;
 
-void conv_int8_gemm(benchmark::State &state, LayerShape l) {
-    const KernelFamily &f = *g_family;
+// Each benchmark times one registered variant (`row`) of the method's main
+// kernel; the other kernels of the method are the set's base ones.
+template <typename Op>
+Kernel<Op> variant_of(const KernelRow *row) {
+    return as_kernel<Op>(row, *g_family);
+}
+template <typename Op>
+Kernel<Op> base_of(const char *params = "") {
+    return find_kernel<Op>(*g_family, params);
+}
+
+void conv_int8_gemm(benchmark::State &state, LayerShape l, const KernelRow *row) {
+    const auto gemm = variant_of<op::gemm_int8>(row);
     const int K = l.cin * l.kh * l.kw, M = l.out_h() * l.out_w();
     Int8Weights w(K, l.cout);
     Buffer<int8_t> out(l.cout, M);
@@ -140,15 +158,16 @@ void conv_int8_gemm(benchmark::State &state, LayerShape l) {
     if (direct) {
         auto in = random_buffer<int8_t>({l.cin, M}, 1);
         time_layer(state, l, [&] {
-            return f.gemm_int8(in, kZx, w.rhs, w.colsum, w.zw, w.bias, w.mult, w.shift, kZo, kZo, 127, out);
+            return gemm(in, kZx, w.rhs, w.colsum, w.zw, w.bias, w.mult, w.shift, kZo, kZo, 127, out);
         }, out.raw_buffer());
     } else {
+        const auto im2col = base_of<op::im2col>("element_type=int8");
         auto in = random_buffer<int8_t>({l.cin * l.w, l.h, 1}, 1);
         Im2colOperand<int8_t> op(l, w.packed.k_padded);
         time_layer(state, l, [&] {
-            int e = f.im2col_int8(l.cin, l.stride, l.stride, l.pad, l.pad, kZx, in, op.view);
+            int e = run_im2col(im2col, op.g, kZx, in, op.view);
             if (e) return e;
-            return f.gemm_int8(op.lhs, kZx, w.rhs, w.colsum, w.zw, w.bias, w.mult, w.shift, kZo, kZo, 127, out);
+            return gemm(op.lhs, kZx, w.rhs, w.colsum, w.zw, w.bias, w.mult, w.shift, kZo, kZo, 127, out);
         }, out.raw_buffer());
     }
 }
@@ -156,20 +175,20 @@ void conv_int8_gemm(benchmark::State &state, LayerShape l) {
 // Cin not a multiple of 4 (the first layers, RGB) runs on the input padded to
 // a multiple of 4 channels (the runtime's plan: the extra channels hold the
 // zero point, their weights zero); MACs are still counted for the real layer.
-void conv_int8_implicit(benchmark::State &state, LayerShape l) {
-    const KernelFamily &f = *g_family;
+void conv_int8_implicit(benchmark::State &state, LayerShape l, const KernelRow *row) {
+    const auto conv = variant_of<op::conv2d_int8_implicit>(row);
     const int cin = (l.cin + 3) / 4 * 4;
     Int8Weights w(cin * l.kh * l.kw, l.cout);
     auto in = random_buffer<int8_t>({cin, l.w + 2 * l.pad, l.h + 2 * l.pad, 1}, 1);
     Buffer<int8_t> out(l.cout, l.out_w(), l.out_h(), 1);
     time_layer(state, l, [&] {
-        return f.conv2d_int8_implicit(in, kZx, w.rhs, w.colsum, w.zw, w.bias, w.mult, w.shift, kZo, kZo, 127, l.kw,
-                                      l.kh, l.stride, l.stride, out);
+        return conv(in, kZx, w.rhs, w.colsum, w.zw, w.bias, w.mult, w.shift, kZo, kZo, 127, l.kw, l.kh, l.stride,
+                    l.stride, out);
     }, out.raw_buffer());
 }
 
-void conv_fp32_gemm(benchmark::State &state, LayerShape l) {
-    const KernelFamily &f = *g_family;
+void conv_fp32_gemm(benchmark::State &state, LayerShape l, const KernelRow *row) {
+    const auto gemm = variant_of<op::gemm_fp32>(row);
     const int K = l.cin * l.kh * l.kw, M = l.out_h() * l.out_w();
     auto rhs = random_buffer<float>({l.cout, K}, 2);
     auto bias = random_buffer<float>({l.cout}, 3);
@@ -178,32 +197,33 @@ void conv_fp32_gemm(benchmark::State &state, LayerShape l) {
     const bool direct = l.kh == 1 && l.kw == 1 && l.stride == 1 && l.pad == 0;
     if (direct) {
         auto in = random_buffer<float>({l.cin, M}, 1);
-        time_layer(state, l, [&] { return f.gemm_fp32(in, rhs, bias, 0.0f, inf, out); }, out.raw_buffer());
+        time_layer(state, l, [&] { return gemm(in, rhs, bias, 0.0f, inf, out); }, out.raw_buffer());
     } else {
+        const auto im2col = base_of<op::im2col>("element_type=float32");
         auto in = random_buffer<float>({l.cin * l.w, l.h, 1}, 1);
         Im2colOperand<float> op(l, K);
         time_layer(state, l, [&] {
-            int e = f.im2col_fp32(l.cin, l.stride, l.stride, l.pad, l.pad, 0, in, op.view);
+            int e = run_im2col(im2col, op.g, 0, in, op.view);
             if (e) return e;
-            return f.gemm_fp32(op.lhs, rhs, bias, 0.0f, inf, out);
+            return gemm(op.lhs, rhs, bias, 0.0f, inf, out);
         }, out.raw_buffer());
     }
 }
 
-void conv_fp32_direct(benchmark::State &state, LayerShape l) {
-    const KernelFamily &f = *g_family;
+void conv_fp32_direct(benchmark::State &state, LayerShape l, const KernelRow *row) {
+    const auto conv = variant_of<op::conv2d_fp32_implicit>(row);
     auto in = random_buffer<float>({l.cin, l.w + 2 * l.pad, l.h + 2 * l.pad, 1}, 1);
     auto rhs = random_buffer<float>({l.cout, l.cin * l.kh * l.kw}, 2);
     auto bias = random_buffer<float>({l.cout}, 3);
     Buffer<float> out(l.cout, l.out_w(), l.out_h(), 1);
     const float inf = std::numeric_limits<float>::infinity();
     time_layer(state, l, [&] {
-        return f.conv2d_fp32_implicit(in, rhs, bias, 0.0f, inf, l.kw, l.kh, l.stride, l.stride, out);
+        return conv(in, rhs, bias, 0.0f, inf, l.kw, l.kh, l.stride, l.stride, out);
     }, out.raw_buffer());
 }
 
-void depthwise_int8(benchmark::State &state, LayerShape l) {
-    const KernelFamily &f = *g_family;
+void depthwise_int8(benchmark::State &state, LayerShape l, const KernelRow *row) {
+    const auto dw = variant_of<op::depthwise_conv2d_int8>(row);
     auto in = random_buffer<int8_t>({l.cin, l.w + 2 * l.pad, l.h + 2 * l.pad, 1}, 1);
     auto w = random_buffer<int8_t>({l.cin, l.kw, l.kh}, 2);
     Buffer<int32_t> zw(l.cin), bias(l.cin), mult(l.cin), shift(l.cin);
@@ -214,35 +234,56 @@ void depthwise_int8(benchmark::State &state, LayerShape l) {
     for (auto *b : {&zw, &bias, &mult, &shift}) b->set_host_dirty();
     Buffer<int8_t> out(l.cin, l.out_w(), l.out_h(), 1);
     time_layer(state, l, [&] {
-        return f.depthwise_conv2d_int8(in, kZx, w, zw, bias, mult, shift, kZo, kZo, 127, l.stride, l.stride, out);
+        return dw(in, kZx, w, zw, bias, mult, shift, kZo, kZo, 127, l.stride, l.stride, out);
     }, out.raw_buffer());
 }
 
-void depthwise_fp32(benchmark::State &state, LayerShape l) {
-    const KernelFamily &f = *g_family;
+void depthwise_fp32(benchmark::State &state, LayerShape l, const KernelRow *row) {
+    const auto dw = variant_of<op::depthwise_conv2d_fp32>(row);
     auto in = random_buffer<float>({l.cin, l.w + 2 * l.pad, l.h + 2 * l.pad, 1}, 1);
     auto w = random_buffer<float>({l.cin, l.kw, l.kh}, 2);
     auto bias = random_buffer<float>({l.cin}, 3);
     Buffer<float> out(l.cin, l.out_w(), l.out_h(), 1);
-    time_layer(state, l, [&] {
-        return f.depthwise_conv2d_fp32(in, w, bias, 0.0f, 6.0f, l.stride, l.stride, out);
-    }, out.raw_buffer());
+    time_layer(state, l, [&] { return dw(in, w, bias, 0.0f, 6.0f, l.stride, l.stride, out); }, out.raw_buffer());
+}
+
+using LayerFn = void (*)(benchmark::State &, LayerShape, const KernelRow *);
+
+// One benchmark per registered variant of `op` whose parameters include
+// `params` (and, where given, `exclude_key` absent): the base variant under
+// the method's name, the others as method[extra params].
+void add_variants(const LayerShape &l, const char *method, LayerFn fn, const char *op, const char *params,
+                  const char *exclude_key = nullptr) {
+    const std::string base = std::string(l.network) + "/" + l.name + "/" + method;
+    const std::string want = canonical_params(params);
+    for (const KernelRow *row : kernel_rows_with(op, g_family->family, params)) {
+        if (exclude_key && !row->param(exclude_key).empty()) continue;
+        std::string extra;  // the row's parameters beyond `params`
+        const std::string kv = row->variant;
+        for (size_t start = 0; start < kv.size();) {
+            const size_t end = std::min(kv.find(',', start), kv.size());
+            const std::string p = kv.substr(start, end - start);
+            if (("," + want + ",").find("," + p + ",") == std::string::npos) extra += (extra.empty() ? "" : ",") + p;
+            start = end + 1;
+        }
+        if (row->needs_arm_dot()) prepare_opencl_arm_dot();
+        const std::string name = extra.empty() ? base : base + "[" + extra + "]";
+        benchmark::RegisterBenchmark(name.c_str(), fn, l, row)->UseRealTime()->Unit(benchmark::kMillisecond);
+    }
 }
 
 void register_layer(const LayerShape &l) {
-    const std::string base = std::string(l.network) + "/" + l.name + "/";
-    auto add = [&](const char *method, void (*fn)(benchmark::State &, LayerShape)) {
-        benchmark::RegisterBenchmark((base + method).c_str(), fn, l)->UseRealTime()->Unit(benchmark::kMillisecond);
-    };
     if (l.kind == LayerKind::Depthwise) {
-        add("int8_dw", depthwise_int8);
-        add("fp32_dw", depthwise_fp32);
+        add_variants(l, "int8_dw", depthwise_int8, "depthwise_conv2d_int8", "", "kernel_size");
+        add_variants(l, "fp32_dw", depthwise_fp32, "depthwise_conv2d_fp32", "", "kernel_size");
         return;
     }
-    add("int8_gemm", conv_int8_gemm);
-    if (l.kind == LayerKind::Conv) add("int8_implicit", conv_int8_implicit);
-    add("fp32_gemm", conv_fp32_gemm);
-    if (l.kind == LayerKind::Conv) add("fp32_direct", conv_fp32_direct);
+    add_variants(l, "int8_gemm", conv_int8_gemm, "gemm_int8", "requantize=true,weight_zero_point=false");
+    if (l.kind == LayerKind::Conv)
+        add_variants(l, "int8_implicit", conv_int8_implicit, "conv2d_int8_implicit",
+                     "requantize=true,weight_zero_point=false");
+    add_variants(l, "fp32_gemm", conv_fp32_gemm, "gemm_fp32", "");
+    if (l.kind == LayerKind::Conv) add_variants(l, "fp32_direct", conv_fp32_direct, "conv2d_fp32_implicit", "");
 }
 
 }  // namespace
@@ -270,10 +311,10 @@ int main(int argc, char **argv) {
         }
     }
     setenv("HL_NUM_THREADS", std::to_string(g_threads).c_str(), 1);
-    g_family = mobiq::find_kernel_family(family);
+    g_family = mobiq::find_kernel_set(family);
     if (!g_family) {
-        std::fprintf(stderr, "layer_bench: no kernel family '%s' in this build; built:", family.c_str());
-        for (const auto &f : mobiq::kernel_families()) std::fprintf(stderr, " %s", f.name.c_str());
+        std::fprintf(stderr, "layer_bench: no kernel set '%s' in this build; built:", family.c_str());
+        for (const auto &f : mobiq::kernel_sets()) std::fprintf(stderr, " %s", f.name.c_str());
         std::fprintf(stderr, "\n");
         return 2;
     }

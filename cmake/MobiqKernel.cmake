@@ -1,8 +1,16 @@
-# mobiq_add_kernel(<name> GENERATOR <g> SCHEDULE <family> [PARAMS k=v ...] [INSPECT])
+# mobiq_add_kernel(<name> GENERATOR <g> SCHEDULE <family> CONTRACT exact|fp32|lossy
+#                  [PARAMS k=v ...] [INSPECT])
 #
 # One generator + one schedule family -> one static library <name> exposing the
 # C function <name>(). The Halide targets come from the family
 # (mobiq_family_targets); all kernels of a build share one Halide runtime.
+# Each kernel is also a row of the runtime's kernel registry (op = generator,
+# family, variant = PARAMS, its numeric CONTRACT; generators/CMakeLists.txt
+# writes the rows, runtime/include/mobiq/kernel_registry.h reads them):
+#   exact  bit-exact against the scalar reference;
+#   fp32   within the float tolerance docs/arithmetic.md states for the op;
+#   lossy  a different result by design (its bound in docs/arithmetic.md):
+#          never chosen unless an option allows it.
 # INSPECT (or -DMOBIQ_INSPECT=ON) also writes <name>.stmt and <name>.s next to
 # the library, for reading what the schedule produced.
 
@@ -39,7 +47,10 @@ function(mobiq_family_params family generator out_var)
 endfunction()
 
 function(mobiq_add_kernel NAME)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "INSPECT" "GENERATOR;SCHEDULE" "PARAMS")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "INSPECT" "GENERATOR;SCHEDULE;CONTRACT" "PARAMS")
+  if (NOT ARG_CONTRACT MATCHES "^(exact|fp32|lossy)$")
+    message(FATAL_ERROR "mobiq_add_kernel(${NAME}): CONTRACT must be exact, fp32 or lossy (got '${ARG_CONTRACT}')")
+  endif ()
   mobiq_family_targets("${ARG_SCHEDULE}" targets)
   mobiq_family_params("${ARG_SCHEDULE}" "${ARG_GENERATOR}" family_params)
   set(extra "")
@@ -65,6 +76,11 @@ function(mobiq_add_kernel NAME)
                      USE_RUNTIME mobiq_halide_runtime
                      ${extra})
   set_property(GLOBAL APPEND PROPERTY MOBIQ_KERNELS ${NAME})
+  # The registry row: name|op|family|variant params (sorted, comma-separated)|contract.
+  set(variant ${ARG_PARAMS})
+  list(SORT variant)
+  list(JOIN variant "," variant)
+  set_property(GLOBAL APPEND PROPERTY MOBIQ_KERNEL_ROWS "${NAME}|${ARG_GENERATOR}|${ARG_SCHEDULE}|${variant}|${ARG_CONTRACT}")
   if (extra)
     add_dependencies(mobiq_inspect ${NAME})
   endif ()

@@ -10,7 +10,8 @@
 #include <random>
 
 #include "gtest/gtest.h"
-#include "kernel_families.h"
+#include "kernel_sets.h"
+#include "mobiq/im2col_gemm.h"
 #include "mobiq/gemm_weights.h"
 #include "network_layers.h"
 #include "padded_input.h"
@@ -21,17 +22,8 @@ namespace {
 
 using Halide::Runtime::Buffer;
 
-// A view of the GEMM's (K_padded, M) lhs memory as im2col's 5-D output
-// (C * KW, KH, OW, OH, N=1) (docs/arithmetic.md, "im2col").
-template <typename T>
-Buffer<T> im2col_view(Buffer<T> &lhs, const ref::ConvShape &s) {
-    const int kp = lhs.dim(0).extent();
-    halide_dimension_t d[5] = {{0, s.cin * s.kw, 1},
-                               {0, s.kh, s.cin * s.kw},
-                               {0, s.out_w(), kp},
-                               {0, s.out_h(), kp * s.out_w()},
-                               {0, 1, kp * s.out_w() * s.out_h()}};
-    return Buffer<T>(lhs.data(), 5, d);
+Im2colGeometry geometry(const ref::ConvShape &s) {
+    return {s.cin, s.kh, s.kw, s.stride, s.stride, s.pad, s.pad, s.out_w(), s.out_h(), 1};
 }
 
 struct Int8Case {
@@ -39,7 +31,7 @@ struct Int8Case {
     bool implicit;
 };
 
-class Conv2d : public testing::TestWithParam<KernelFamily> {
+class Conv2d : public testing::TestWithParam<KernelSet> {
 protected:
     void run_int8(const ref::ConvShape &s, const Int8Case &cs, uint32_t seed) {
         SCOPED_TRACE("H=" + std::to_string(s.h) + " W=" + std::to_string(s.w) + " Cin=" + std::to_string(s.cin) +
@@ -67,7 +59,8 @@ protected:
         rq.output_min = rq.output_zero_point;  // fused ReLU
         const auto want_acc = ref::conv2d_int8_acc(x, zx, w, zw, bias, s);
 
-        const PackedGemmInt8Weights packed = pack_gemm_int8_weights(w.data(), K, N, zw.data(), N);
+        PackedGemmInt8Weights packed;
+        ASSERT_TRUE(pack_gemm_int8_weights(w.data(), K, N, zw.data(), N, &packed).is_ok());
         std::vector<int8_t> rhs_data = packed.data;
         std::vector<int32_t> colsum = packed.column_sum, mult = rq.multiplier, shift = rq.shift;
         Buffer<int8_t> rhs(rhs_data.data(), 4, N, packed.k_padded / 4);
@@ -75,43 +68,51 @@ protected:
             shift_b(shift.data(), N);
         for (auto *b : {&colsum_b, &zw_b, &bias_b, &mult_b, &shift_b}) host_dirty(*b);
         host_dirty(rhs);
-        const KernelFamily &f = GetParam();
+        const KernelSet &set = GetParam();
         Buffer<int8_t> out(N, OW, OH, 1);
+        auto check = [&] {
+            to_host(out);
+            int bad = 0;
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++)
+                    for (int co = 0; co < N; co++) {
+                        const int want = rq.apply(want_acc[(static_cast<size_t>(oy) * OW + ox) * N + co], co);
+                        if (out(co, ox, oy, 0) != want && bad++ < 5)
+                            ADD_FAILURE() << "at (co=" << co << ", x=" << ox << ", y=" << oy << "): got "
+                                          << int(out(co, ox, oy, 0)) << ", want " << want;
+                    }
+            EXPECT_EQ(bad, 0);
+        };
+        const char *variant = cs.asym_weights ? "weight_zero_point=true,requantize=true"
+                                              : "weight_zero_point=false,requantize=true";
         if (cs.implicit) {
             Buffer<int8_t> in = padded_input(x, s, static_cast<int8_t>(zx));
             host_dirty(in);
-            const auto fn = cs.asym_weights ? f.conv2d_int8_implicit_asymw : f.conv2d_int8_implicit;
-            ASSERT_EQ(fn(in, zx, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, rq.output_zero_point, rq.output_min,
-                         rq.output_max, s.kw, s.kh, s.stride, s.stride, out),
-                      0);
+            for_each_variant<op::conv2d_int8_implicit>(set, variant, [&](const auto &conv) {
+                ASSERT_EQ(conv(in, zx, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, rq.output_zero_point,
+                               rq.output_min, rq.output_max, s.kw, s.kh, s.stride, s.stride, out),
+                          0);
+                check();
+            });
         } else {
             Buffer<int8_t> in(x.data(), s.cin * s.w, s.h, 1);
             Buffer<int8_t> lhs(packed.k_padded, M);
             lhs.fill(77);  // padding columns hold anything
-            Buffer<int8_t> view = im2col_view(lhs, s);
+            Buffer<int8_t> view = im2col_output_view(lhs, geometry(s));
             host_dirty(in);
-            ASSERT_EQ(f.im2col_int8(s.cin, s.stride, s.stride, s.pad, s.pad, zx, in, view), 0);
+            ASSERT_EQ(run_im2col(base_kernel<op::im2col>(set, "element_type=int8"), geometry(s), zx, in, view), 0);
             to_host(view);
-            Buffer<int8_t> out2(out.data(), N, M);
             host_dirty(lhs);
-            const auto fn = cs.asym_weights ? f.gemm_int8_asymw : f.gemm_int8;
-            ASSERT_EQ(fn(lhs, zx, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, rq.output_zero_point, rq.output_min,
-                         rq.output_max, out2),
-                      0);
-            to_host(out2);
-            out.set_host_dirty(false);
+            for_each_variant<op::gemm_int8>(set, variant, [&](const auto &gemm) {
+                Buffer<int8_t> out2(out.data(), N, M);
+                ASSERT_EQ(gemm(lhs, zx, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, rq.output_zero_point,
+                               rq.output_min, rq.output_max, out2),
+                          0);
+                to_host(out2);
+                out.set_host_dirty(false);
+                check();
+            });
         }
-        to_host(out);
-        int bad = 0;
-        for (int oy = 0; oy < OH; oy++)
-            for (int ox = 0; ox < OW; ox++)
-                for (int co = 0; co < N; co++) {
-                    const int want = rq.apply(want_acc[(static_cast<size_t>(oy) * OW + ox) * N + co], co);
-                    if (out(co, ox, oy, 0) != want && bad++ < 5)
-                        ADD_FAILURE() << "at (co=" << co << ", x=" << ox << ", y=" << oy << "): got "
-                                      << int(out(co, ox, oy, 0)) << ", want " << want;
-                }
-        EXPECT_EQ(bad, 0);
     }
 
     void run_fp32(const ref::ConvShape &s, bool implicit, uint32_t seed) {
@@ -126,41 +127,51 @@ protected:
         for (auto &v : bias) v = d(rng);
         const float lo = 0.0f, hi = 6.0f;  // ReLU6
         const auto want = ref::conv2d_fp32(x, w, bias, lo, hi, s);
-        std::vector<float> packed = pack_gemm_fp32_weights(w.data(), K, N);
+        std::vector<float> packed;
+        ASSERT_TRUE(pack_gemm_fp32_weights(w.data(), K, N, &packed).is_ok());
         Buffer<float> rhs(packed.data(), N, K), bias_b(bias.data(), N), out(N, OW, OH, 1);
         host_dirty(rhs);
         host_dirty(bias_b);
-        const KernelFamily &f = GetParam();
+        const KernelSet &set = GetParam();
+        auto check = [&](NumericContract contract) {
+            to_host(out);
+            int bad = 0;
+            // fp32 contract: 1e-5 x the sum of |products| bounds; products here are ~N(0, 1/K) each.
+            const double tol =
+                contract == NumericContract::kExact ? 0.0 : 1e-5 * (std::sqrt(static_cast<double>(K)) * 4 + 4);
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++)
+                    for (int co = 0; co < N; co++) {
+                        const float g = out(co, ox, oy, 0), e = want[(static_cast<size_t>(oy) * OW + ox) * N + co];
+                        if (std::fabs(g - e) > tol && bad++ < 5)
+                            ADD_FAILURE() << "at (co=" << co << ", x=" << ox << ", y=" << oy << "): got " << g
+                                          << ", want " << e;
+                    }
+            EXPECT_EQ(bad, 0);
+        };
         if (implicit) {
             Buffer<float> in = padded_input(x, s, 0.0f);
             host_dirty(in);
-            ASSERT_EQ(f.conv2d_fp32_implicit(in, rhs, bias_b, lo, hi, s.kw, s.kh, s.stride, s.stride, out), 0);
+            for_each_variant<op::conv2d_fp32_implicit>(set, "", [&](const auto &conv) {
+                ASSERT_EQ(conv(in, rhs, bias_b, lo, hi, s.kw, s.kh, s.stride, s.stride, out), 0);
+                check(conv.row->contract);
+            });
         } else {
             Buffer<float> in(x.data(), s.cin * s.w, s.h, 1);
             Buffer<float> lhs(K, M);
-            Buffer<float> view = im2col_view(lhs, s);
+            Buffer<float> view = im2col_output_view(lhs, geometry(s));
             host_dirty(in);
-            ASSERT_EQ(f.im2col_fp32(s.cin, s.stride, s.stride, s.pad, s.pad, 0, in, view), 0);
+            ASSERT_EQ(run_im2col(base_kernel<op::im2col>(set, "element_type=float32"), geometry(s), 0, in, view), 0);
             to_host(view);
             host_dirty(lhs);
-            Buffer<float> out2(out.data(), N, M);
-            ASSERT_EQ(f.gemm_fp32(lhs, rhs, bias_b, lo, hi, out2), 0);
-            to_host(out2);
-            out.set_host_dirty(false);
+            for_each_variant<op::gemm_fp32>(set, "", [&](const auto &gemm) {
+                Buffer<float> out2(out.data(), N, M);
+                ASSERT_EQ(gemm(lhs, rhs, bias_b, lo, hi, out2), 0);
+                to_host(out2);
+                out.set_host_dirty(false);
+                check(gemm.row->contract);
+            });
         }
-        to_host(out);
-        int bad = 0;
-        // Tolerance: 1e-5 x the sum of |products| bounds; products here are ~N(0, 1/K) each.
-        const double tol = 1e-5 * (std::sqrt(static_cast<double>(K)) * 4 + 4);
-        for (int oy = 0; oy < OH; oy++)
-            for (int ox = 0; ox < OW; ox++)
-                for (int co = 0; co < N; co++) {
-                    const float g = out(co, ox, oy, 0), e = want[(static_cast<size_t>(oy) * OW + ox) * N + co];
-                    if (std::fabs(g - e) > tol && bad++ < 5)
-                        ADD_FAILURE() << "at (co=" << co << ", x=" << ox << ", y=" << oy << "): got " << g
-                                      << ", want " << e;
-                }
-        EXPECT_EQ(bad, 0);
     }
 };
 
@@ -209,30 +220,13 @@ TEST_P(Conv2d, ImplicitRejectsChannelsNotMultipleOf4) {
     host_dirty(in);
     host_dirty(rhs);
     host_dirty(v);
-    EXPECT_NE(GetParam().conv2d_int8_implicit(in, 0, rhs, v, v, v, v, v, 0, -128, 127, 3, 3, 1, 1, out), 0);
+    for_each_variant<op::conv2d_int8_implicit>(GetParam(), "", [&](const auto &conv) {
+        EXPECT_NE(conv(in, 0, rhs, v, v, v, v, v, 0, -128, 127, 3, 3, 1, 1, out), 0);
+    });
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, Conv2d, testing::ValuesIn(kernel_families()), family_name);
+INSTANTIATE_TEST_SUITE_P(Kernels, Conv2d, testing::ValuesIn(kernel_sets()), set_name);
 
-#if defined(MOBIQ_HAVE_OPENCL)
-// The implicit convolution's arm_dot variant (symmetric weights), see
-// test_gemm_int8.cpp's GemmInt8ArmDot.
-class Conv2dArmDot : public Conv2d {
-protected:
-    void SetUp() override { prepare_arm_dot_or_fail(); }
-};
-TEST_P(Conv2dArmDot, Int8ImplicitNetworkLayers) {
-    uint32_t seed = 1200;
-    for (const auto &l : network_conv_layers())
-        if (l.shape.cin % 4 == 0) run_int8(test_sized(l.shape), {false, true}, seed++);
-}
-TEST_P(Conv2dArmDot, Int8ImplicitEdgeShapes) {
-    uint32_t seed = 1400;
-    for (const auto &s : edge_conv_shapes()) run_int8(s, {false, true}, seed++);
-}
-INSTANTIATE_TEST_SUITE_P(Kernels, Conv2dArmDot, testing::ValuesIn(arm_dot_kernel_families()), family_name);
-GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Conv2dArmDot);  // builds without Mali G52 / G76 families
-#endif
 
 }  // namespace
 }  // namespace mobiq::test

@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "mobiq/cpu_level.h"
 #include "mobiq/kernel_errors.h"
-#include "mobiq/kernel_table.h"
+#include "mobiq/kernel_registry.h"
 
 namespace {
 
@@ -26,7 +26,7 @@ bool can_use(std::initializer_list<halide_target_feature_t> fs) {
 
 class CpuLevelCap : public testing::Test {
 protected:
-    void SetUp() override { mobiq::kernel_families(); }  // installs the hook, as any runtime use does
+    void SetUp() override { mobiq::kernel_sets(); }  // installs the hook, as any runtime use does
     void TearDown() override { mobiq::set_cpu_level_cap(mobiq::CpuLevel::kBest); }
 };
 
@@ -62,17 +62,20 @@ TEST_F(CpuLevelCap, NoCapAllowsAvx512) {
 // it: so the cap is fixed once a kernel ran, and a family at another level
 // reports an error instead of running the wrong code.
 TEST_F(CpuLevelCap, FixedOnceAKernelRan) {
-    const mobiq::KernelFamily *best = mobiq::find_kernel_family("host_x86");
-    const mobiq::KernelFamily *avx2 = mobiq::find_kernel_family("host_x86_avx2");
-    ASSERT_NE(best, nullptr);
-    ASSERT_NE(avx2, nullptr);
+    const mobiq::KernelSet *best_set = mobiq::find_kernel_set("host_x86");
+    const mobiq::KernelSet *avx2_set = mobiq::find_kernel_set("host_x86_avx2");
+    ASSERT_NE(best_set, nullptr);
+    ASSERT_NE(avx2_set, nullptr);
+    const auto best = mobiq::find_kernel<mobiq::kernel_op::quantize>(*best_set);
+    const auto avx2 = mobiq::find_kernel<mobiq::kernel_op::quantize>(*avx2_set);
+    ASSERT_TRUE(best && avx2);
     Halide::Runtime::Buffer<float> x(16, 8);
     x.fill(1.5f);
     Halide::Runtime::Buffer<int8_t> q(16, 8);
-    ASSERT_EQ(best->quantize(x, 0.5f, 0, q), 0);
+    ASSERT_EQ(best(x, 0.5f, 0, q), 0);
     EXPECT_FALSE(mobiq::set_cpu_level_cap(mobiq::CpuLevel::kAvx2));
     EXPECT_TRUE(mobiq::set_cpu_level_cap(mobiq::CpuLevel::kBest));
-    EXPECT_NE(avx2->quantize(x, 0.5f, 0, q), 0);
+    EXPECT_NE(avx2(x, 0.5f, 0, q), 0);
     EXPECT_NE(mobiq::take_last_kernel_error().find("process of its own"), std::string::npos);
 }
 

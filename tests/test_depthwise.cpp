@@ -8,7 +8,7 @@
 #include <random>
 
 #include "gtest/gtest.h"
-#include "kernel_families.h"
+#include "kernel_sets.h"
 #include "network_layers.h"
 #include "padded_input.h"
 #include "reference/reference_kernels.h"
@@ -32,8 +32,21 @@ ref::ConvShape depthwise_test_sized(ref::ConvShape s) {
     return s;
 }
 
-class Depthwise : public testing::TestWithParam<KernelFamily> {
+class Depthwise : public testing::TestWithParam<KernelSet> {
 protected:
+    // Every variant of op Op for window k x k (kernel_size=1: the batch-norm layers; absent: 3 x 3).
+    template <typename Op, typename Body>
+    void for_each_kernel_size(int k, Body body) {
+        int ran = 0;
+        for (const auto &fn : kernels_with<Op>(GetParam())) {
+            if (fn.row->param("kernel_size") != (k == 3 ? "" : std::to_string(k))) continue;
+            SCOPED_TRACE(std::string(fn.row->name) + " [" + fn.row->variant + "]");
+            body(fn);
+            ran++;
+        }
+        EXPECT_GT(ran, 0) << "no " << Op::name << " kernel for " << k << "x" << k << " on " << GetParam().name;
+    }
+
     void run_int8(const ref::ConvShape &s, bool asym_weights, uint32_t seed) {
         SCOPED_TRACE("H=" + std::to_string(s.h) + " C=" + std::to_string(s.cin) + " k=" + std::to_string(s.kh) +
                      " s=" + std::to_string(s.stride) + " p=" + std::to_string(s.pad));
@@ -64,21 +77,22 @@ protected:
         for (auto *b : {&zwb, &bb, &mb, &sb}) host_dirty(*b);
         host_dirty(in);
         host_dirty(wb);
-        const auto fn = k == 1 ? GetParam().batch_norm_int8 : GetParam().depthwise_conv2d_int8;
-        ASSERT_EQ(fn(in, zx, wb, zwb, bb, mb, sb, rq.output_zero_point, rq.output_min, rq.output_max, s.stride,
-                     s.stride, out),
-                  0);
-        to_host(out);
-        int bad = 0;
-        for (int oy = 0; oy < OH; oy++)
-            for (int ox = 0; ox < OW; ox++)
-                for (int c = 0; c < C; c++) {
-                    const int e = rq.apply(want[(static_cast<size_t>(oy) * OW + ox) * C + c], c);
-                    if (out(c, ox, oy, 0) != e && bad++ < 5)
-                        ADD_FAILURE() << "at (c=" << c << ", x=" << ox << ", y=" << oy << "): got " << int(out(c, ox, oy, 0))
-                                      << ", want " << e;
-                }
-        EXPECT_EQ(bad, 0);
+        for_each_kernel_size<op::depthwise_conv2d_int8>(k, [&](const auto &fn) {
+            ASSERT_EQ(fn(in, zx, wb, zwb, bb, mb, sb, rq.output_zero_point, rq.output_min, rq.output_max, s.stride,
+                         s.stride, out),
+                      0);
+            to_host(out);
+            int bad = 0;
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++)
+                    for (int c = 0; c < C; c++) {
+                        const int e = rq.apply(want[(static_cast<size_t>(oy) * OW + ox) * C + c], c);
+                        if (out(c, ox, oy, 0) != e && bad++ < 5)
+                            ADD_FAILURE() << "at (c=" << c << ", x=" << ox << ", y=" << oy << "): got "
+                                          << int(out(c, ox, oy, 0)) << ", want " << e;
+                    }
+            EXPECT_EQ(bad, 0);
+        });
     }
 
     void run_fp32(const ref::ConvShape &s, uint32_t seed) {
@@ -97,16 +111,19 @@ protected:
         host_dirty(in);
         host_dirty(wb);
         host_dirty(bb);
-        const auto fn = k == 1 ? GetParam().batch_norm_fp32 : GetParam().depthwise_conv2d_fp32;
-        ASSERT_EQ(fn(in, wb, bb, lo, hi, s.stride, s.stride, out), 0);
-        to_host(out);
-        int bad = 0;
-        for (size_t i = 0; i < want.size(); i++) {
-            const int c = static_cast<int>(i % C), ox = static_cast<int>((i / C) % OW), oy = static_cast<int>(i / C / OW);
-            if (std::fabs(out(c, ox, oy, 0) - want[i]) > 1e-5 * 16 && bad++ < 5)
-                ADD_FAILURE() << "at " << i << ": got " << out(c, ox, oy, 0) << ", want " << want[i];
-        }
-        EXPECT_EQ(bad, 0);
+        for_each_kernel_size<op::depthwise_conv2d_fp32>(k, [&](const auto &fn) {
+            ASSERT_EQ(fn(in, wb, bb, lo, hi, s.stride, s.stride, out), 0);
+            to_host(out);
+            const double tol = fn.row->contract == NumericContract::kExact ? 0.0 : 1e-5 * 16;
+            int bad = 0;
+            for (size_t i = 0; i < want.size(); i++) {
+                const int c = static_cast<int>(i % C), ox = static_cast<int>((i / C) % OW),
+                          oy = static_cast<int>(i / C / OW);
+                if (std::fabs(out(c, ox, oy, 0) - want[i]) > tol && bad++ < 5)
+                    ADD_FAILURE() << "at " << i << ": got " << out(c, ox, oy, 0) << ", want " << want[i];
+            }
+            EXPECT_EQ(bad, 0);
+        });
     }
 };
 
@@ -142,10 +159,12 @@ TEST_P(Depthwise, RejectsWrongKernelSize) {
     host_dirty(in);
     host_dirty(w);
     host_dirty(v);
-    EXPECT_NE(GetParam().depthwise_conv2d_int8(in, 0, w, v, v, v, v, 0, -128, 127, 1, 1, out), 0);
+    for_each_kernel_size<op::depthwise_conv2d_int8>(3, [&](const auto &fn) {
+        EXPECT_NE(fn(in, 0, w, v, v, v, v, 0, -128, 127, 1, 1, out), 0);
+    });
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, Depthwise, testing::ValuesIn(kernel_families()), family_name);
+INSTANTIATE_TEST_SUITE_P(Kernels, Depthwise, testing::ValuesIn(kernel_sets()), set_name);
 
 }  // namespace
 }  // namespace mobiq::test

@@ -7,7 +7,7 @@
 
 #include "gemm_shapes.h"
 #include "gtest/gtest.h"
-#include "kernel_families.h"
+#include "kernel_sets.h"
 #include "mobiq/gemm_weights.h"
 #include "reference/reference_kernels.h"
 
@@ -16,7 +16,7 @@ namespace {
 
 using Halide::Runtime::Buffer;
 
-class GemmFp32 : public testing::TestWithParam<KernelFamily> {
+class GemmFp32 : public testing::TestWithParam<KernelSet> {
 protected:
     void run(const GemmShape &sh, float lo, float hi, uint32_t seed) {
         SCOPED_TRACE(sh.str());
@@ -27,25 +27,31 @@ protected:
         for (auto &v : a) v = d(rng);
         for (auto &v : w) v = d(rng) / std::sqrt(static_cast<float>(k));
         for (auto &v : bias) v = d(rng);
-        std::vector<float> packed = pack_gemm_fp32_weights(w.data(), k, n);
+        std::vector<float> packed;
+        ASSERT_TRUE(pack_gemm_fp32_weights(w.data(), k, n, &packed).is_ok());
         Buffer<float> lhs(a.data(), k, m), rhs(packed.data(), n, k), bias_b(bias.data(), n), out(n, m);
         host_dirty(lhs);
         host_dirty(rhs);
         host_dirty(bias_b);
-        ASSERT_EQ(GetParam().gemm_fp32(lhs, rhs, bias_b, lo, hi, out), 0);
-        to_host(out);
         const auto want = ref::gemm_fp32(a, w, bias, lo, hi, m, n, k);
-        int bad = 0;
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++) {
-                double mag = std::fabs(bias[j]);
-                for (int kk = 0; kk < k; kk++) mag += std::fabs(a[static_cast<size_t>(i) * k + kk] * w[static_cast<size_t>(j) * k + kk]);
-                const double err = std::fabs(out(j, i) - want[static_cast<size_t>(i) * n + j]);
-                if (err > 1e-5 * mag && bad++ < 5)
-                    ADD_FAILURE() << "at (m=" << i << ", n=" << j << "): got " << out(j, i) << ", want "
-                                  << want[static_cast<size_t>(i) * n + j] << " (tolerance " << 1e-5 * mag << ")";
-            }
-        EXPECT_EQ(bad, 0);
+        for_each_variant<op::gemm_fp32>(GetParam(), "", [&](const auto &gemm) {
+            ASSERT_EQ(gemm(lhs, rhs, bias_b, lo, hi, out), 0);
+            to_host(out);
+            // The fp32 contract (docs/arithmetic.md); an exact variant is held to equality.
+            const double rel = gemm.row->contract == NumericContract::kExact ? 0.0 : 1e-5;
+            int bad = 0;
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    double mag = std::fabs(bias[j]);
+                    for (int kk = 0; kk < k; kk++)
+                        mag += std::fabs(a[static_cast<size_t>(i) * k + kk] * w[static_cast<size_t>(j) * k + kk]);
+                    const double err = std::fabs(out(j, i) - want[static_cast<size_t>(i) * n + j]);
+                    if (err > rel * mag && bad++ < 5)
+                        ADD_FAILURE() << "at (m=" << i << ", n=" << j << "): got " << out(j, i) << ", want "
+                                      << want[static_cast<size_t>(i) * n + j] << " (tolerance " << rel * mag << ")";
+                }
+            EXPECT_EQ(bad, 0);
+        });
     }
 };
 
@@ -71,10 +77,12 @@ TEST_P(GemmFp32, RejectsMismatchedK) {
     host_dirty(lhs);
     host_dirty(rhs);
     host_dirty(bias);
-    EXPECT_NE(GetParam().gemm_fp32(lhs, rhs, bias, -1.0f, 1.0f, out), 0);
+    for_each_variant<op::gemm_fp32>(GetParam(), "", [&](const auto &gemm) {
+        EXPECT_NE(gemm(lhs, rhs, bias, -1.0f, 1.0f, out), 0);
+    });
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, GemmFp32, testing::ValuesIn(kernel_families()), family_name);
+INSTANTIATE_TEST_SUITE_P(Kernels, GemmFp32, testing::ValuesIn(kernel_sets()), set_name);
 
 }  // namespace
 }  // namespace mobiq::test

@@ -4,7 +4,7 @@
 
 #include "gemm_shapes.h"
 #include "gtest/gtest.h"
-#include "kernel_families.h"
+#include "kernel_sets.h"
 #include "mobiq/gemm_weights.h"
 #include "reference/reference_kernels.h"
 
@@ -23,7 +23,7 @@ struct Scheme {
     int a_lo = -128, a_hi = 127;              // activation value range
 };
 
-class GemmInt8 : public testing::TestWithParam<KernelFamily> {
+class GemmInt8 : public testing::TestWithParam<KernelSet> {
 protected:
     void run(const GemmShape &sh, const Scheme &sc, uint32_t seed) {
         SCOPED_TRACE(sh.str());
@@ -54,7 +54,8 @@ protected:
         rq.output_max = 127;
 
         // Kernel operands: A padded to K multiple of 4 with arbitrary values (padding must not matter).
-        const PackedGemmInt8Weights packed = pack_gemm_int8_weights(w.data(), k, n, zw.data(), static_cast<int>(zw.size()));
+        PackedGemmInt8Weights packed;
+        ASSERT_TRUE(pack_gemm_int8_weights(w.data(), k, n, zw.data(), static_cast<int>(zw.size()), &packed).is_ok());
         const int kp = packed.k_padded;
         Buffer<int8_t> lhs(kp, m);
         for (int i = 0; i < m; i++)
@@ -76,36 +77,38 @@ protected:
         host_dirty(lhs);
         host_dirty(rhs);
 
-        const KernelFamily &f = GetParam();
         const auto want_acc = ref::gemm_int8_acc(a, za, w, zw, bias, m, n, k);
-        int mismatches = 0;
-        auto report = [&](int i, int j, int got, int want) {
-            if (mismatches++ < 5) ADD_FAILURE() << "at (m=" << i << ", n=" << j << "): got " << got << ", want " << want;
-        };
-        if (sc.requantize) {
-            Buffer<int8_t> out(n, m);
-            const auto fn = sc.asym_weights ? f.gemm_int8_asymw : f.gemm_int8;
-            ASSERT_EQ(fn(lhs, za, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, rq.output_zero_point, rq.output_min,
-                         rq.output_max, out),
-                      0);
-            to_host(out);
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++) {
-                    const int want = rq.apply(want_acc[static_cast<size_t>(i) * n + j], j);
-                    if (out(j, i) != want) report(i, j, out(j, i), want);
-                }
-        } else {
-            Buffer<int32_t> out(n, m);
-            const auto fn = sc.asym_weights ? f.gemm_int8_asymw_i32 : f.gemm_int8_i32;
-            ASSERT_EQ(fn(lhs, za, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, 0, -128, 127, out), 0);
-            to_host(out);
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++) {
-                    const int want = want_acc[static_cast<size_t>(i) * n + j];
-                    if (out(j, i) != want) report(i, j, out(j, i), want);
-                }
-        }
-        EXPECT_EQ(mismatches, 0);
+        const std::string variant = std::string("weight_zero_point=") + (sc.asym_weights ? "true" : "false") +
+                                    ",requantize=" + (sc.requantize ? "true" : "false");
+        // Every registered variant of this scheme (arm_dot ones included), bit-exact.
+        for_each_variant<op::gemm_int8>(GetParam(), variant.c_str(), [&](const auto &gemm) {
+            int mismatches = 0;
+            auto report = [&](int i, int j, int got, int want) {
+                if (mismatches++ < 5) ADD_FAILURE() << "at (m=" << i << ", n=" << j << "): got " << got << ", want " << want;
+            };
+            if (sc.requantize) {
+                Buffer<int8_t> out(n, m);
+                ASSERT_EQ(gemm(lhs, za, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, rq.output_zero_point,
+                               rq.output_min, rq.output_max, out),
+                          0);
+                to_host(out);
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++) {
+                        const int want = rq.apply(want_acc[static_cast<size_t>(i) * n + j], j);
+                        if (out(j, i) != want) report(i, j, out(j, i), want);
+                    }
+            } else {
+                Buffer<int32_t> out(n, m);
+                ASSERT_EQ(gemm(lhs, za, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, 0, -128, 127, out), 0);
+                to_host(out);
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++) {
+                        const int want = want_acc[static_cast<size_t>(i) * n + j];
+                        if (out(j, i) != want) report(i, j, out(j, i), want);
+                    }
+            }
+            EXPECT_EQ(mismatches, 0);
+        });
     }
 
     void run_all(const Scheme &sc, uint32_t seed) {
@@ -151,6 +154,16 @@ TEST_P(GemmInt8, RequantizedSaturates) {
     run({16, 64, 512}, s, 1000);
 }
 
+// Symmetric weights with activations at both int8 extremes over a deep K (the
+// arm_dot variants' largest dot products).
+TEST_P(GemmInt8, ExtremeValuesSymWeights) {
+    for (int v : {-128, 127}) {
+        Scheme s{false, false, true, true};
+        s.a_lo = s.a_hi = v;
+        run({7, 33, 4608}, s, 1400 + v);
+    }
+}
+
 TEST_P(GemmInt8, RejectsMismatchedK) {
     Buffer<int8_t> lhs(8, 4), rhs(4, 16, 3);
     Buffer<int32_t> v(16), out(16, 4);
@@ -160,36 +173,14 @@ TEST_P(GemmInt8, RejectsMismatchedK) {
     host_dirty(lhs);
     host_dirty(rhs);
     host_dirty(v);
-    EXPECT_NE(GetParam().gemm_int8_i32(lhs, 0, rhs, v, v, v, v, v, 0, -128, 127, out), 0)
-        << "K = 8 against 3 packed groups must be an error, not a result";
+    for_each_variant<op::gemm_int8>(GetParam(), "requantize=false", [&](const auto &gemm) {
+        EXPECT_NE(gemm(lhs, 0, rhs, v, v, v, v, v, 0, -128, 127, out), 0)
+            << "K = 8 against 3 packed groups must be an error, not a result";
+    });
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, GemmInt8, testing::ValuesIn(kernel_families()), family_name);
+INSTANTIATE_TEST_SUITE_P(Kernels, GemmInt8, testing::ValuesIn(kernel_sets()), set_name);
 
-#if defined(MOBIQ_HAVE_OPENCL)
-// The arm_dot variant (symmetric weights, requantized) on the GPUs that have
-// the instruction; on PoCL it runs through the portable definition.
-class GemmInt8ArmDot : public GemmInt8 {
-protected:
-    void SetUp() override { prepare_arm_dot_or_fail(); }
-};
-TEST_P(GemmInt8ArmDot, Int8SymPerLayer) { run_all({false, false, false, true}, 1100); }
-TEST_P(GemmInt8ArmDot, Int8SymPerChannel) { run_all({false, false, true, true}, 1200); }
-TEST_P(GemmInt8ArmDot, Int8AsymActSymWeightsPerChannelRelu) {
-    Scheme s{true, false, true, true};
-    s.relu = true;
-    run_all(s, 1300);
-}
-TEST_P(GemmInt8ArmDot, ExtremeValues) {
-    for (int v : {-128, 127}) {
-        Scheme s{false, false, true, true};
-        s.a_lo = s.a_hi = v;
-        run({7, 33, 4608}, s, 1400 + v);
-    }
-}
-INSTANTIATE_TEST_SUITE_P(Kernels, GemmInt8ArmDot, testing::ValuesIn(arm_dot_kernel_families()), family_name);
-GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(GemmInt8ArmDot);  // builds without Mali G52 / G76 families
-#endif
 
 }  // namespace
 }  // namespace mobiq::test

@@ -8,7 +8,7 @@
 #include <random>
 
 #include "gtest/gtest.h"
-#include "kernel_families.h"
+#include "kernel_sets.h"
 #include "reference/reference_kernels.h"
 
 namespace mobiq::test {
@@ -30,7 +30,7 @@ const std::vector<ref::PoolShape> &pool_shapes() {
     return s;
 }
 
-class PoolAddQuantize : public testing::TestWithParam<KernelFamily> {};
+class PoolAddQuantize : public testing::TestWithParam<KernelSet> {};
 
 TEST_P(PoolAddQuantize, PoolingInt8) {
     std::mt19937 rng(1);
@@ -43,16 +43,18 @@ TEST_P(PoolAddQuantize, PoolingInt8) {
         host_dirty(in);
         for (bool average : {false, true}) {
             Buffer<int8_t> out(s.c, s.out_w(), s.out_h(), 1);
-            const auto fn = average ? GetParam().average_pool_int8 : GetParam().max_pool_int8;
-            ASSERT_EQ(fn(s.kw, s.kh, s.stride, s.stride, s.pad, s.pad, in, out), 0);
-            to_host(out);
             const auto want = average ? ref::average_pool_int8(x, s) : ref::max_pool(x, s);
-            int bad = 0;
-            for (size_t i = 0; i < want.size(); i++)
-                if (out.data()[i] != want[i] && bad++ < 5)
-                    ADD_FAILURE() << (average ? "average" : "max") << " at " << i << ": got " << int(out.data()[i])
-                                  << ", want " << int(want[i]);
-            EXPECT_EQ(bad, 0);
+            for_each_variant<op::pool2d>(GetParam(), average ? "element_type=int8,average=true"
+                                                             : "element_type=int8,average=false", [&](const auto &fn) {
+                ASSERT_EQ(fn(s.kw, s.kh, s.stride, s.stride, s.pad, s.pad, in, out), 0);
+                to_host(out);
+                int bad = 0;
+                for (size_t i = 0; i < want.size(); i++)
+                    if (out.data()[i] != want[i] && bad++ < 5)
+                        ADD_FAILURE() << (average ? "average" : "max") << " at " << i << ": got "
+                                      << int(out.data()[i]) << ", want " << int(want[i]);
+                EXPECT_EQ(bad, 0);
+            });
         }
     }
 }
@@ -67,17 +69,20 @@ TEST_P(PoolAddQuantize, PoolingFp32) {
         host_dirty(in);
         for (bool average : {false, true}) {
             Buffer<float> out(s.c, s.out_w(), s.out_h(), 1);
-            const auto fn = average ? GetParam().average_pool_fp32 : GetParam().max_pool_fp32;
-            ASSERT_EQ(fn(s.kw, s.kh, s.stride, s.stride, s.pad, s.pad, in, out), 0);
-            to_host(out);
             const auto want = average ? ref::average_pool_fp32(x, s) : ref::max_pool(x, s);
-            int bad = 0;
-            for (size_t i = 0; i < want.size(); i++) {
-                const double tol = average ? 1e-6 * s.kh * s.kw : 0.0;
-                if (std::fabs(out.data()[i] - want[i]) > tol && bad++ < 5)
-                    ADD_FAILURE() << "at " << i << ": got " << out.data()[i] << ", want " << want[i];
-            }
-            EXPECT_EQ(bad, 0);
+            for_each_variant<op::pool2d>(GetParam(), average ? "element_type=float32,average=true"
+                                                             : "element_type=float32,average=false", [&](const auto &fn) {
+                ASSERT_EQ(fn(s.kw, s.kh, s.stride, s.stride, s.pad, s.pad, in, out), 0);
+                to_host(out);
+                // max is exact; an average within its fp32 contract.
+                const double tol = fn.row->contract == NumericContract::kExact ? 0.0 : 1e-6 * s.kh * s.kw;
+                int bad = 0;
+                for (size_t i = 0; i < want.size(); i++) {
+                    if (std::fabs(out.data()[i] - want[i]) > tol && bad++ < 5)
+                        ADD_FAILURE() << "at " << i << ": got " << out.data()[i] << ", want " << want[i];
+                }
+                EXPECT_EQ(bad, 0);
+            });
         }
     }
 }
@@ -97,16 +102,18 @@ TEST_P(PoolAddQuantize, GlobalAveragePool) {
         Buffer<float> inf(xf.data(), c, hw, hw, 1), outf(c, 1, 1, 1);
         host_dirty(in);
         host_dirty(inf);
-        ASSERT_EQ(GetParam().global_average_pool_int8(in, out), 0);
-        ASSERT_EQ(GetParam().global_average_pool_fp32(inf, outf), 0);
-        to_host(out);
-        to_host(outf);
         const auto want = ref::average_pool_int8(x, s);
         const auto wantf = ref::average_pool_fp32(xf, s);
-        for (int i = 0; i < c; i++) {
-            ASSERT_EQ(out(i, 0, 0, 0), want[i]) << "channel " << i;
-            ASSERT_NEAR(outf(i, 0, 0, 0), wantf[i], 1e-5) << "channel " << i;
-        }
+        for_each_variant<op::global_average_pool>(GetParam(), "element_type=int8", [&](const auto &fn) {
+            ASSERT_EQ(fn(in, out), 0);
+            to_host(out);
+            for (int i = 0; i < c; i++) ASSERT_EQ(out(i, 0, 0, 0), want[i]) << "channel " << i;
+        });
+        for_each_variant<op::global_average_pool>(GetParam(), "element_type=float32", [&](const auto &fn) {
+            ASSERT_EQ(fn(inf, outf), 0);
+            to_host(outf);
+            for (int i = 0; i < c; i++) ASSERT_NEAR(outf(i, 0, 0, 0), wantf[i], 1e-5) << "channel " << i;
+        });
     }
 }
 
@@ -125,18 +132,20 @@ TEST_P(PoolAddQuantize, AddInt8TwoScales) {
         Buffer<int8_t> ab(a.data(), c, pixels), bb(b.data(), c, pixels), out(c, pixels);
         host_dirty(ab);
         host_dirty(bb);
-        ASSERT_EQ(GetParam().add_int8(ab, p.a_zero_point, p.a_multiplier, p.a_shift, bb, p.b_zero_point, p.b_multiplier,
-                                      p.b_shift, p.left_shift, p.output_multiplier, p.output_shift, p.output_zero_point,
-                                      p.output_min, p.output_max, out),
-                  0);
-        to_host(out);
-        int bad = 0;
-        for (size_t i = 0; i < a.size(); i++) {
-            const int want = ref::add_int8(a[i], b[i], p);
-            if (out.data()[i] != want && bad++ < 5)
-                ADD_FAILURE() << "at " << i << ": got " << int(out.data()[i]) << ", want " << want;
-        }
-        EXPECT_EQ(bad, 0);
+        for_each_variant<op::add_int8>(GetParam(), "", [&](const auto &add) {
+            ASSERT_EQ(add(ab, p.a_zero_point, p.a_multiplier, p.a_shift, bb, p.b_zero_point, p.b_multiplier, p.b_shift,
+                          p.left_shift, p.output_multiplier, p.output_shift, p.output_zero_point, p.output_min,
+                          p.output_max, out),
+                      0);
+            to_host(out);
+            int bad = 0;
+            for (size_t i = 0; i < a.size(); i++) {
+                const int want = ref::add_int8(a[i], b[i], p);
+                if (out.data()[i] != want && bad++ < 5)
+                    ADD_FAILURE() << "at " << i << ": got " << int(out.data()[i]) << ", want " << want;
+            }
+            EXPECT_EQ(bad, 0);
+        });
         // And the result is the real sum to within one output step plus the inputs' rounding.
         for (size_t i = 0; i < a.size(); i += 97) {
             const double real = sa * (a[i] - za) + sb * (b[i] - zb);
@@ -155,9 +164,11 @@ TEST_P(PoolAddQuantize, AddFp32Relu) {
     Buffer<float> ab(a.data(), 2048, 7), bb(b.data(), 2048, 7), out(2048, 7);
     host_dirty(ab);
     host_dirty(bb);
-    ASSERT_EQ(GetParam().add_fp32(ab, bb, 0.0f, std::numeric_limits<float>::infinity(), out), 0);
-    to_host(out);
-    for (size_t i = 0; i < a.size(); i++) ASSERT_EQ(out.data()[i], std::max(a[i] + b[i], 0.0f)) << "at " << i;
+    for_each_variant<op::add_fp32>(GetParam(), "", [&](const auto &add) {
+        ASSERT_EQ(add(ab, bb, 0.0f, std::numeric_limits<float>::infinity(), out), 0);
+        to_host(out);
+        for (size_t i = 0; i < a.size(); i++) ASSERT_EQ(out.data()[i], std::max(a[i] + b[i], 0.0f)) << "at " << i;
+    });
 }
 
 TEST_P(PoolAddQuantize, QuantizeDequantize) {
@@ -175,12 +186,12 @@ TEST_P(PoolAddQuantize, QuantizeDequantize) {
     Buffer<float> in(x.data(), 3, 1000);
     Buffer<int8_t> q(3, 1000);
     host_dirty(in);
-    ASSERT_EQ(GetParam().quantize(in, inv, zero, q), 0);
+    ASSERT_EQ(base_kernel<op::quantize>(GetParam())(in, inv, zero, q), 0);
     to_host(q);
     for (size_t i = 0; i < x.size(); i++) ASSERT_EQ(q.data()[i], ref::quantize(x[i], inv, zero)) << "x=" << x[i];
     Buffer<float> back(3, 1000);
     q.set_host_dirty();
-    ASSERT_EQ(GetParam().dequantize(q, scale, zero, back), 0);
+    ASSERT_EQ(base_kernel<op::dequantize>(GetParam())(q, scale, zero, back), 0);
     to_host(back);
     for (size_t i = 0; i < x.size(); i++) ASSERT_EQ(back.data()[i], ref::dequantize(q.data()[i], scale, zero));
 }
@@ -196,7 +207,7 @@ TEST_P(PoolAddQuantize, SoftmaxFp32) {
         x[0] = 90.0f;  // exp(90) overflows float without the max subtraction
         Buffer<float> in(x.data(), k, n), out(k, n);
         host_dirty(in);
-        ASSERT_EQ(GetParam().softmax_fp32(in, out), 0);
+        ASSERT_EQ(base_kernel<op::softmax_fp32>(GetParam())(in, out), 0);
         to_host(out);
         const auto want = ref::softmax(x, k, n);
         for (int j = 0; j < n; j++)
@@ -213,20 +224,22 @@ TEST_P(PoolAddQuantize, AddInt8RejectsMultipliersAboveOne) {
     b.fill(2);
     host_dirty(a);
     host_dirty(b);
-    EXPECT_NE(GetParam().add_int8(a, 0, 1 << 30, -1, b, 0, 1 << 30, -1, 20, 1 << 30, 1, 0, -128, 127, out), 0)
+    const auto add = base_kernel<op::add_int8>(GetParam());
+    EXPECT_NE(add(a, 0, 1 << 30, -1, b, 0, 1 << 30, -1, 20, 1 << 30, 1, 0, -128, 127, out), 0)
         << "output shift 1 (a multiplier of 1 or more) must be refused";
-    EXPECT_EQ(GetParam().add_int8(a, 0, 1 << 30, -1, b, 0, 1 << 30, -1, 20, 1 << 30, -19, 0, -128, 127, out), 0);
+    EXPECT_EQ(add(a, 0, 1 << 30, -1, b, 0, 1 << 30, -1, 20, 1 << 30, -19, 0, -128, 127, out), 0);
 }
 
 TEST_P(PoolAddQuantize, RejectsBadPoolParameters) {
     Buffer<int8_t> in(4, 8, 8, 1), out(4, 4, 4, 1);
     in.fill(0);
     host_dirty(in);
-    EXPECT_NE(GetParam().max_pool_int8(2, 2, 0, 2, 0, 0, in, out), 0) << "stride 0";
-    EXPECT_NE(GetParam().max_pool_int8(2, 2, 2, 2, 2, 0, in, out), 0) << "padding >= window";
+    const auto pool = base_kernel<op::pool2d>(GetParam(), "average=false,element_type=int8");
+    EXPECT_NE(pool(2, 2, 0, 2, 0, 0, in, out), 0) << "stride 0";
+    EXPECT_NE(pool(2, 2, 2, 2, 2, 0, in, out), 0) << "padding >= window";
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, PoolAddQuantize, testing::ValuesIn(kernel_families()), family_name);
+INSTANTIATE_TEST_SUITE_P(Kernels, PoolAddQuantize, testing::ValuesIn(kernel_sets()), set_name);
 
 }  // namespace
 }  // namespace mobiq::test

@@ -3,7 +3,7 @@
 #include <random>
 
 #include "gtest/gtest.h"
-#include "kernel_families.h"
+#include "kernel_sets.h"
 #include "reference/reference_kernels.h"
 
 namespace mobiq::test {
@@ -11,7 +11,7 @@ namespace {
 
 using Halide::Runtime::Buffer;
 
-class Requantize : public testing::TestWithParam<KernelFamily> {
+class Requantize : public testing::TestWithParam<KernelSet> {
 protected:
     // Runs the family's kernel on (channels x rows) accumulators and compares with the reference.
     void check(const std::vector<int32_t> &acc, int channels, const ref::Requantization &rq) {
@@ -25,17 +25,19 @@ protected:
         host_dirty(in);
         host_dirty(m);
         host_dirty(s);
-        const auto fn = per_channel ? GetParam().requantize_per_channel : GetParam().requantize_per_layer;
-        ASSERT_EQ(fn(in, m, s, rq.output_zero_point, rq.output_min, rq.output_max, out), 0);
-        to_host(out);
         const auto want = ref::requantize(acc, channels, rq);
-        int mismatches = 0;
-        for (int y = 0; y < rows; y++)
-            for (int c = 0; c < channels; c++)
-                if (out(c, y) != want[static_cast<size_t>(y) * channels + c] && mismatches++ < 5)
-                    ADD_FAILURE() << "at (c=" << c << ", row=" << y << ") acc=" << acc[y * channels + c]
-                                  << ": got " << int(out(c, y)) << ", want " << int(want[y * channels + c]);
-        EXPECT_EQ(mismatches, 0);
+        for_each_variant<op::requantize>(GetParam(), per_channel ? "per_channel=true" : "per_channel=false",
+                                         [&](const auto &fn) {
+            ASSERT_EQ(fn(in, m, s, rq.output_zero_point, rq.output_min, rq.output_max, out), 0);
+            to_host(out);
+            int mismatches = 0;
+            for (int y = 0; y < rows; y++)
+                for (int c = 0; c < channels; c++)
+                    if (out(c, y) != want[static_cast<size_t>(y) * channels + c] && mismatches++ < 5)
+                        ADD_FAILURE() << "at (c=" << c << ", row=" << y << ") acc=" << acc[y * channels + c]
+                                      << ": got " << int(out(c, y)) << ", want " << int(want[y * channels + c]);
+            EXPECT_EQ(mismatches, 0);
+        });
     }
 
     static std::vector<int32_t> random_acc(int n, int32_t lo, int32_t hi, uint32_t seed) {
@@ -128,10 +130,12 @@ TEST_P(Requantize, RejectsBadClampBounds) {
     host_dirty(in);
     host_dirty(mb);
     host_dirty(sb);
-    EXPECT_NE(GetParam().requantize_per_channel(in, mb, sb, 0, 10, -10, out), 0) << "lo > hi must be an error";
+    for_each_variant<op::requantize>(GetParam(), "", [&](const auto &fn) {
+        EXPECT_NE(fn(in, mb, sb, 0, 10, -10, out), 0) << "lo > hi must be an error";
+    });
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, Requantize, testing::ValuesIn(kernel_families()), family_name);
+INSTANTIATE_TEST_SUITE_P(Kernels, Requantize, testing::ValuesIn(kernel_sets()), set_name);
 
 }  // namespace
 }  // namespace mobiq::test

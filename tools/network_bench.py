@@ -1,20 +1,33 @@
 #!/usr/bin/env python3
 """The paper-style table: whole networks through `mobiq bench`, FP32 and INT8
 (each quantization scheme, BN folded or not), 1 and 2 threads, with
-onnxruntime (FP32, and INT8 static QDQ with per-channel weights calibrated
-on the same samples) timed on the same machine in the same run.
+onnxruntime FP32 and INT8 timed on the same machine in the same run.
+
+The onnxruntime INT8 peer is built the way onnxruntime's documentation tells
+its users to: onnxruntime.quantization.shape_inference.quant_pre_process
+(symbolic shape inference, onnxruntime's graph optimization, which folds
+BatchNormalization into Conv, ONNX shape inference), then quantize_static in
+QDQ format with per-channel weights, QUInt8 activations and QInt8 weights,
+min-max calibrated on the same samples as mobiq. How it was built is written
+into the table ("peer setup") and networks.json ("setup" of its rows).
 
     network_bench.py --mobiq build/host/bin/mobiq --models build/models --out build/bench
-                     [--threads 1,2] [--networks resnet50,mobilenet_v1,vgg16] [--quick]
+                     [--threads 1,2] [--networks resnet50,mobilenet_v1,vgg16]
+                     [--schemes all | asym/per-channel,...] [--no-unfolded]
+                     [--rounds 3] [--runs N] [--quick]
 
 Writes OUT/networks.json (every measurement), OUT/networks.md (the table,
 with the command) and OUT/networks.png. Machines are noisy (this VM's second
 core is shared): every configuration runs in --rounds rounds, interleaved
 with the others, and the latencies are the median, min and p90 over all the
-timed runs of all rounds (each after its warm-up).
+timed runs of all rounds (each after its warm-up). Exits non-zero if any
+engine fails.
 """
 import argparse
+import hashlib
+import importlib.util
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -32,7 +45,10 @@ INT8_SCHEMES = [  # (label, flags)
     ("int8 asym/per-layer/asym-w", ["--scheme", "asym", "--weights", "per-layer", "--weight-scheme", "asym"]),
     ("int8 sym/per-layer/asym-w", ["--scheme", "sym", "--weights", "per-layer", "--weight-scheme", "asym"]),
 ]  # every scheme: activations sym / asym x weights per-channel / per-layer x sym / asym
+SCHEME_NAMES = [label.removeprefix("int8 ") for label, _ in INT8_SCHEMES]
 RUNS = {"resnet50": 30, "mobilenet_v1": 60, "vgg16": 12}  # timed runs, over all rounds
+ORT_INT8_LABEL = "onnxruntime int8 (QDQ, per-channel, u8/s8)"
+GRAPH_OPT = "ORT_ENABLE_ALL"  # the onnxruntime sessions' graph optimization level (FP32 and INT8)
 
 
 def log(msg):
@@ -54,7 +70,7 @@ def ort_session(path, threads):
     o = ort.SessionOptions()
     o.intra_op_num_threads = threads
     o.inter_op_num_threads = 1
-    o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    o.graph_optimization_level = getattr(ort.GraphOptimizationLevel, GRAPH_OPT)
     return ort.InferenceSession(path, o, providers=["CPUExecutionProvider"])
 
 
@@ -80,12 +96,65 @@ def summarize(rounds):
     return r
 
 
-def ort_int8_model(args, net, model, calib):
-    """onnxruntime's static INT8 (QDQ, per-channel weights, min-max on the same samples), cached."""
-    path = os.path.join(args.out, "networks", f"{net}.ort_int8.onnx")
-    if os.path.exists(path) and os.path.getmtime(path) > os.path.getmtime(model):
-        return path
+def ort_int8_setup(calib):
+    """How the onnxruntime INT8 peer is built and run (also the key of its cached model)."""
+    import onnxruntime as ort
+    return {
+        "onnxruntime": ort.__version__,
+        "preprocess": "quant_pre_process",
+        # quant_pre_process needs sympy for its symbolic shape inference (shapes here are static:
+        # ONNX shape inference, which it also runs, finds the same ones); skipped, and said so, without it.
+        "symbolic_shape_inference": importlib.util.find_spec("sympy") is not None,
+        "quant_format": "QDQ",
+        "per_channel": True,
+        "reduce_range": False,  # onnxruntime's advice for x86 with VNNI (the machines here: AVX512-VNNI)
+        "activation_type": "QUInt8",
+        "weight_type": "QInt8",
+        "calibrate_method": "MinMax",
+        "calibration_samples": int(len(calib)),
+        "calibration_sha256": hashlib.sha256(calib.tobytes()).hexdigest()[:16],
+        "graph_optimization_level": GRAPH_OPT,
+        "provider": "CPUExecutionProvider",
+        "inter_op_num_threads": 1,
+    }
+
+
+def setup_line(setup, threads_list):
+    """The table's one-line description of the onnxruntime INT8 peer."""
+    sym = "symbolic shape inference + " if setup["symbolic_shape_inference"] else \
+        "symbolic shape inference skipped (no sympy), "
+    bn = ", ".join(f"{net} {n}" for net, n in sorted(setup.get("batchnorm_left", {}).items()))
+    return (f"Peer setup (onnxruntime INT8): onnxruntime {setup['onnxruntime']}; "
+            f"quant_pre_process ({sym}graph optimization (BN folded into Conv) + ONNX shape inference"
+            + (f"; BatchNormalization left: {bn}" if bn else "") + "); "
+            f"quantize_static {setup['quant_format']}, per-channel={setup['per_channel']}, "
+            f"reduce_range={setup['reduce_range']}, activations {setup['activation_type']}, "
+            f"weights {setup['weight_type']}, {setup['calibrate_method']} calibration on the same "
+            f"{setup['calibration_samples']} samples as mobiq; sessions: {setup['provider']}, "
+            f"intra_op_num_threads = the row's threads ({', '.join(map(str, threads_list))}), "
+            f"inter_op_num_threads {setup['inter_op_num_threads']}, {setup['graph_optimization_level']}.")
+
+
+def count_ops(path, op):
+    import onnx
+    return sum(n.op_type == op for n in onnx.load(path, load_external_data=False).graph.node)
+
+
+def ort_int8_model(args, net, model, calib, setup):
+    """onnxruntime's static INT8 as its documentation recommends (quant_pre_process, then quantize_static:
+    QDQ, per-channel QInt8 weights, QUInt8 activations, min-max on the same samples), cached under a key
+    of that whole setup, so that a model quantized another way is never reused."""
+    key = hashlib.sha256(json.dumps(setup, sort_keys=True).encode()).hexdigest()[:12]
+    stem = os.path.join(args.out, "networks", f"{net}.ort_int8")
+    path, pre, info = f"{stem}.{key}.onnx", f"{stem}.{key}.pre.onnx", f"{stem}.{key}.json"
+    import glob
+    for old in glob.glob(f"{stem}.onnx") + glob.glob(f"{stem}.*.onnx") + glob.glob(f"{stem}.*.json"):
+        if old not in (path, info):  # other setups' models (the old, un-preprocessed one was
+            os.remove(old)  # {net}.ort_int8.onnx): never reused
+    if os.path.exists(path) and os.path.exists(info) and os.path.getmtime(path) > os.path.getmtime(model):
+        return path, json.load(open(info))["batchnorm_left"]
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
 
     class Reader(CalibrationDataReader):
         def __init__(self):
@@ -94,16 +163,26 @@ def ort_int8_model(args, net, model, calib):
         def get_next(self):
             return next(self.items, None)
 
-    log(f"   onnxruntime: quantizing {net} (static QDQ, per-channel)")
-    quantize_static(model, path, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
-    return path
+    log(f"   onnxruntime: pre-processing {net} (quant_pre_process), then quantize_static (QDQ, per-channel, "
+        f"QUInt8 activations / QInt8 weights, {len(calib)} calibration samples)")
+    quant_pre_process(model, pre, skip_symbolic_shape=not setup["symbolic_shape_inference"])
+    bn_in, bn_left = count_ops(model, "BatchNormalization"), count_ops(pre, "BatchNormalization")
+    if bn_in and bn_left:  # quant_pre_process only logs a failed optimization and goes on
+        sys.exit(f"network_bench.py: quant_pre_process left {bn_left} of {bn_in} BatchNormalization ops in {net}")
+    quantize_static(pre, path, Reader(), quant_format=getattr(QuantFormat, setup["quant_format"]),
+                    per_channel=setup["per_channel"], reduce_range=setup["reduce_range"],
+                    activation_type=getattr(QuantType, setup["activation_type"]),
+                    weight_type=getattr(QuantType, setup["weight_type"]))
+    os.remove(pre)  # up to 0.5 GB (VGG16)
+    json.dump({"setup": setup, "batchnorm_in": bn_in, "batchnorm_left": bn_left}, open(info, "w"), indent=1)
+    return path, bn_left
 
 
-def table(results, command):
+def table(results, command, peer=None):
     lines = [f"Produced by: `{command}` ({time.strftime('%Y-%m-%d')}). Medians over the runs (min / p90 in "
-             "networks.json); INT8/FP32 is mobiq INT8 (asymmetric activations, symmetric per-channel weights) "
-             "against mobiq FP32 in the same run.", ""]
+             "networks.json); \"vs mobiq FP32\" is mobiq FP32's median over the row's, in the same run.", ""]
+    if peer:
+        lines += [peer, ""]
     for net in sorted({r["network"] for r in results}):
         lines += [f"#### {net}", "",
                   "| threads | config | median ms | min ms | p90 ms | vs mobiq FP32 | activation arena MiB |",
@@ -151,10 +230,23 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--networks", default="resnet50,mobilenet_v1,vgg16")
+    ap.add_argument("--schemes", default="all",
+                    help="INT8 schemes, comma-separated: all, or of " + ", ".join(SCHEME_NAMES))
+    ap.add_argument("--no-unfolded", action="store_true", help="leave out the BN-not-folded rows")
     ap.add_argument("--quick", action="store_true", help="fewer runs, no onnxruntime INT8")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds per configuration")
+    ap.add_argument("--runs", type=int, default=0, help="timed runs per round (default: per network)")
     ap.add_argument("--command", default=" ".join(sys.argv))
     args = ap.parse_args()
+    if args.schemes == "all":
+        schemes = INT8_SCHEMES
+    else:
+        wanted = args.schemes.split(",")
+        unknown = [w for w in wanted if w not in SCHEME_NAMES]
+        if unknown:
+            ap.error(f"unknown scheme(s) {', '.join(unknown)} (known: {', '.join(SCHEME_NAMES)})")
+        schemes = [s for s in INT8_SCHEMES if s[0].removeprefix("int8 ") in wanted]
+    logging.getLogger().setLevel(logging.ERROR)  # onnxruntime.quantization's warnings (root logger)
     os.makedirs(os.path.join(args.out, "networks"), exist_ok=True)
     calib_path = os.path.join(args.out, "networks", "calibration.npy")
     calib = np.random.default_rng(2021).standard_normal((4, 3, 224, 224)).astype(np.float32)
@@ -162,22 +254,29 @@ def main():
     x = np.random.default_rng(1).standard_normal((1, 3, 224, 224)).astype(np.float32)
     nets = args.networks.split(",")
     threads_list = [int(t) for t in args.threads.split(",")]
+    peer = None if args.quick else ort_int8_setup(calib)
+    if peer:
+        peer["batchnorm_left"] = {}
     results = []
     for ni, net in enumerate(nets):
         model = os.path.join(args.models, net + ".onnx")
-        runs = max(3, RUNS.get(net, 20) // (4 if args.quick else 1) // args.rounds)
+        if not os.path.exists(model):
+            sys.exit(f"network_bench.py: no model {model}")
+        runs = args.runs or max(3, RUNS.get(net, 20) // (4 if args.quick else 1) // args.rounds)
+        unfolded = net != "vgg16" and not args.no_unfolded  # VGG16 has no batch normalisation
         configs = [("mobiq fp32", [])]
-        if net != "vgg16":  # VGG16 has no batch normalisation
+        if unfolded:
             configs.append(("mobiq fp32 no-bn-fold", ["--no-bn-fold"]))
         configs += [("mobiq " + label, ["--precision", "int8", "--calib-data", calib_path, *flags])
-                    for label, flags in INT8_SCHEMES]
-        if net != "vgg16":
+                    for label, flags in schemes]
+        if unfolded:
             configs.append(("mobiq int8 no-bn-fold", ["--precision", "int8", "--calib-data", calib_path,
                                                       "--no-bn-fold"]))
         configs.append(("onnxruntime fp32", None))
-        if not args.quick:
-            configs.append(("onnxruntime int8 (QDQ, per-channel)", None))
-            ort_int8 = ort_int8_model(args, net, model, calib)
+        if peer:
+            configs.append((ORT_INT8_LABEL, None))
+            key_setup = {k: v for k, v in peer.items() if k != "batchnorm_left"}
+            ort_int8, peer["batchnorm_left"][net] = ort_int8_model(args, net, model, calib, key_setup)
         for threads in threads_list:
             rounds = {label: [] for label, _ in configs}
             for rnd in range(args.rounds):
@@ -194,9 +293,17 @@ def main():
             for label, _ in configs:
                 r = summarize(rounds[label])
                 r.update(network=net, config=label)
+                if label == ORT_INT8_LABEL:
+                    r["setup"] = {k: v for k, v in peer.items() if k != "batchnorm_left"}
+                    r["setup"].update(batchnorm_left=peer["batchnorm_left"][net], intra_op_num_threads=threads)
+                elif label == "onnxruntime fp32":
+                    import onnxruntime as ort
+                    r["setup"] = {"onnxruntime": ort.__version__, "graph_optimization_level": GRAPH_OPT,
+                                  "provider": "CPUExecutionProvider", "intra_op_num_threads": threads,
+                                  "inter_op_num_threads": 1}
                 results.append(r)
     json.dump(results, open(os.path.join(args.out, "networks.json"), "w"), indent=1)
-    md = table(results, args.command)
+    md = table(results, args.command, setup_line(peer, threads_list) if peer else None)
     open(os.path.join(args.out, "networks.md"), "w").write(md + "\n")
     plot(results, os.path.join(args.out, "networks.png"))
     print(md)

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "HalideRuntime.h"
 #if defined(MOBIQ_HAVE_OPENCL)
@@ -196,7 +197,8 @@ Status Executor::lower_conv(const Node &n, const std::string &op) {
     const int cout = static_cast<int>(wt.shape[0]), cin = static_cast<int>(wt.shape[1]);
     const int kh = n.kernel_h, kw = n.kernel_w, K = cin * kh * kw;
     const std::vector<float> ohwi = conv_weights_ohwi(wt);
-    const std::vector<float> packed = pack_gemm_fp32_weights(ohwi.data(), K, cout);
+    std::vector<float> packed;
+    MOBIQ_RETURN_IF_ERROR(pack_gemm_fp32_weights(ohwi.data(), K, cout, &packed));
     Buffer<float> &rhs = constant_f32({cout, K});
     std::memcpy(rhs.data(), packed.data(), packed.size() * sizeof(float));
     Buffer<float> &bias = constant_f32({cout});
@@ -208,7 +210,7 @@ Status Executor::lower_conv(const Node &n, const std::string &op) {
     // A GEMM writes a dense matrix; an output with a border (its reader pads)
     // would take one GEMM per row: auto takes the direct kernel instead.
     if (method == "gemm" && y.border > 0 && opt_.conv == ConvAlgorithm::kAuto) method = "direct";
-    const KernelFamily *f = f_;
+    const Kernels *f = f_;
     if (method == "direct") {
         const int shadow = shadow_for(xi, n);
         add_step(n, op, "conv2d_fp32_implicit", [=, &rhs, &bias]() mutable {
@@ -264,7 +266,7 @@ Status Executor::lower_depthwise(const Node &n, const std::string &op) {
     for (int ch = 0; ch < c; ch++) bias(ch) = n.inputs.size() > 2 ? g_.tensors[n.inputs[2]].f32[ch] : 0.0f;
     const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
     const float lo = n.clamp_min, hi = n.clamp_max;
-    const KernelFamily *f = f_;
+    const Kernels *f = f_;
     const int shadow = shadow_for(xi, n);
     add_step(n, op, "depthwise_conv2d_fp32", [=, &w, &bias]() mutable {
         fill_border<float>(values_[xi], 0.0f);
@@ -277,14 +279,15 @@ Status Executor::lower_depthwise(const Node &n, const std::string &op) {
 Status Executor::lower_gemm(const Node &n, const std::string &op) {
     const std::vector<float> w = gemm_weights_nk(g_, n), b = gemm_bias(g_, n);
     const int N = static_cast<int>(b.size()), K = static_cast<int>(w.size() / b.size());
-    const std::vector<float> packed = pack_gemm_fp32_weights(w.data(), K, N);
+    std::vector<float> packed;
+    MOBIQ_RETURN_IF_ERROR(pack_gemm_fp32_weights(w.data(), K, N, &packed));
     Buffer<float> &rhs = constant_f32({N, K});
     std::memcpy(rhs.data(), packed.data(), packed.size() * sizeof(float));
     Buffer<float> &bias = constant_f32({N});
     std::copy(b.begin(), b.end(), bias.data());
     const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
     const float lo = n.clamp_min, hi = n.clamp_max;
-    const KernelFamily *f = f_;
+    const Kernels *f = f_;
     add_step(n, op, "gemm_fp32", [=, &rhs, &bias]() mutable {
         Buffer<float> lhs = matrix<float>(values_[xi]), out = matrix<float>(values_[yi]);
         return f->gemm_fp32(lhs, rhs, bias, lo, hi, out);
@@ -294,7 +297,7 @@ Status Executor::lower_gemm(const Node &n, const std::string &op) {
 
 Status Executor::lower_node(const Node &n) {
     const std::string op = fused_op_name(n);
-    const KernelFamily *f = f_;
+    const Kernels *f = f_;
     const float lo = n.clamp_min, hi = n.clamp_max;
     switch (n.op) {
         case OpType::kConv:
@@ -467,24 +470,19 @@ Status Executor::allocate_device() {
 Status Executor::prepare(const Graph &g) {
     if (g.inputs.size() != 1 || g.outputs.size() != 1)
         return {StatusCode::kUnsupported, "mobiq runs models with one input and one output"};
-#if defined(MOBIQ_CPU_FAMILY_X86)
-    cpu_f_ = find_kernel_family("host_x86");
-#else
-    cpu_f_ = find_kernel_family("arm64");
-#endif
-    if (cpu_f_ == nullptr) return {StatusCode::kInternal, "no CPU kernel family in this build"};
-    f_ = cpu_f_;
+    MOBIQ_RETURN_IF_ERROR(find_kernels(cpu_kernel_set(), false, &cpu_kernels_));
+    kernels_ = cpu_kernels_;
     if (opt_.device == Device::kOpenCL) {
         opencl_ = true;
 #if defined(MOBIQ_HAVE_OPENCL)
-        f_ = find_kernel_family("opencl_" + opt_.opencl_family);
-        // Mali G52 / G76 kernels use arm_dot where the device has the instruction (docs/mali.md).
-        if (f_ != nullptr && prepare_opencl_arm_dot() == ArmDotSupport::kNative)
-            for (const auto &fam : arm_dot_kernel_families())
-                if (fam.name == f_->name + "_arm_dot") f_ = &fam;
-        if (f_ == nullptr)
+        const KernelSet *set = find_kernel_set("opencl_" + opt_.opencl_family);
+        if (set == nullptr)
             return {StatusCode::kInvalidArgument, "no OpenCL kernel family '" + opt_.opencl_family +
                                                       "' in this build (built: gpu, mali_g52, mali_g72, mali_g76)"};
+        // Mali G52 / G76 kernels use arm_dot where the device has the instruction (docs/mali.md).
+        const bool arm_dot = find_kernel_row("gemm_int8", set->family, "arm_dot=true,requantize=true,weight_zero_point=false") &&
+                             prepare_opencl_arm_dot() == ArmDotSupport::kNative;
+        MOBIQ_RETURN_IF_ERROR(find_kernels(*set, arm_dot, &kernels_));
         Buffer<uint8_t> probe(1);
         if (probe.device_malloc(halide_opencl_device_interface()) != 0)
             return {StatusCode::kDevice, "no OpenCL device (" + take_last_kernel_error() +
@@ -526,6 +524,41 @@ Status Executor::prepare(const Graph &g) {
     input_value_ = value_for(g.inputs[0]);
     output_value_ = value_for(g.outputs[0]);
     for (const auto &s : steps_) infos_.push_back(s.info);
+    return Status::ok();
+}
+
+Status Executor::find_kernels(const KernelSet &s, bool arm_dot, Kernels *k) {
+    bool ok = true;
+    auto get = [&](auto *kernel, const char *params) {
+        using Op = typename std::remove_pointer_t<decltype(kernel)>::Op;
+        *kernel = find_kernel<Op>(s, params);
+        ok = ok && bool(*kernel);
+    };
+    const char *sym = arm_dot ? "arm_dot=true,requantize=true,weight_zero_point=false" : "requantize=true,weight_zero_point=false";
+    get(&k->gemm_int8, sym);
+    get(&k->gemm_int8_asymw, "requantize=true,weight_zero_point=true");
+    get(&k->gemm_fp32, "");
+    get(&k->im2col_int8, "element_type=int8");
+    get(&k->im2col_fp32, "element_type=float32");
+    get(&k->conv2d_int8_implicit, sym);
+    get(&k->conv2d_int8_implicit_asymw, "requantize=true,weight_zero_point=true");
+    get(&k->conv2d_fp32_implicit, "");
+    get(&k->depthwise_conv2d_int8, "");
+    get(&k->batch_norm_int8, "kernel_size=1");
+    get(&k->depthwise_conv2d_fp32, "");
+    get(&k->batch_norm_fp32, "kernel_size=1");
+    get(&k->max_pool_int8, "average=false,element_type=int8");
+    get(&k->average_pool_int8, "average=true,element_type=int8");
+    get(&k->max_pool_fp32, "average=false,element_type=float32");
+    get(&k->average_pool_fp32, "average=true,element_type=float32");
+    get(&k->global_average_pool_int8, "element_type=int8");
+    get(&k->global_average_pool_fp32, "element_type=float32");
+    get(&k->add_int8, "");
+    get(&k->add_fp32, "");
+    get(&k->quantize, "");
+    get(&k->dequantize, "");
+    get(&k->softmax_fp32, "");
+    if (!ok) return {StatusCode::kInternal, "kernel set '" + s.name + "' lacks a kernel the executor needs"};
     return Status::ok();
 }
 

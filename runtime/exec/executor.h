@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "HalideBuffer.h"
-#include "mobiq/kernel_table.h"
+#include "mobiq/kernel_registry.h"
 #include "mobiq/quantized_graph.h"
 #include "mobiq/session.h"
 
@@ -80,8 +80,27 @@ private:
     bool opencl_ = false;
     bool final_softmax_ = false;  // INT8: the graph's last Softmax runs in FP32 after dequantization
     CompileOptions opt_;
-    const KernelFamily *f_ = nullptr;      // the kernels the steps call
-    const KernelFamily *cpu_f_ = nullptr;  // the host's (input / output conversion)
+    // The kernels the steps call, found in the registry by (op, family, variant).
+    struct Kernels {
+        Kernel<kernel_op::gemm_int8> gemm_int8, gemm_int8_asymw;
+        Kernel<kernel_op::gemm_fp32> gemm_fp32;
+        Kernel<kernel_op::im2col> im2col_int8, im2col_fp32;
+        Kernel<kernel_op::conv2d_int8_implicit> conv2d_int8_implicit, conv2d_int8_implicit_asymw;
+        Kernel<kernel_op::conv2d_fp32_implicit> conv2d_fp32_implicit;
+        Kernel<kernel_op::depthwise_conv2d_int8> depthwise_conv2d_int8, batch_norm_int8;
+        Kernel<kernel_op::depthwise_conv2d_fp32> depthwise_conv2d_fp32, batch_norm_fp32;
+        Kernel<kernel_op::pool2d> max_pool_int8, average_pool_int8, max_pool_fp32, average_pool_fp32;
+        Kernel<kernel_op::global_average_pool> global_average_pool_int8, global_average_pool_fp32;
+        Kernel<kernel_op::add_int8> add_int8;
+        Kernel<kernel_op::add_fp32> add_fp32;
+        Kernel<kernel_op::quantize> quantize;
+        Kernel<kernel_op::dequantize> dequantize;
+        Kernel<kernel_op::softmax_fp32> softmax_fp32;
+    };
+    static Status find_kernels(const KernelSet &set, bool arm_dot, Kernels *k);
+    Kernels kernels_, cpu_kernels_;
+    const Kernels *f_ = &kernels_;          // the kernels the steps call
+    const Kernels *cpu_f_ = &cpu_kernels_;  // the host's (input / output conversion)
     std::vector<Value> values_;
     std::map<int, int> value_of_;  // tensor id -> value id
     std::vector<Step> steps_;

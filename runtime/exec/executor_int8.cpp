@@ -26,7 +26,8 @@ std::vector<int8_t> widen_channels(const std::vector<int8_t> &ohwi, const std::v
 }  // namespace
 
 Executor::Int8Weights Executor::pack_int8_weights(const std::vector<int8_t> &w, int k, int n, const QuantizedNode &q) {
-    const PackedGemmInt8Weights packed = pack_gemm_int8_weights(w.data(), k, n, q.weight_zero_point.data(), n);
+    PackedGemmInt8Weights packed;
+    (void)pack_gemm_int8_weights(w.data(), k, n, q.weight_zero_point.data(), n, &packed);  // k, n > 0 here
     Buffer<int8_t> &rhs = constant_i8({4, n, packed.k_padded / 4});
     std::memcpy(rhs.data(), packed.data.data(), packed.data.size());
     return {&rhs, &constant_i32(packed.column_sum), &constant_i32(q.weight_zero_point), &constant_i32(q.bias),
@@ -48,7 +49,7 @@ Status Executor::lower_conv_int8(const Node &n, const QuantizedNode &q, const st
     std::string method = conv_method(n);
     if (method == "gemm" && (y.border > 0 || y.c != y.c_alloc) && opt_.conv == ConvAlgorithm::kAuto) method = "direct";
     const bool asym = q.asymmetric_weights;
-    const KernelFamily *f = f_;
+    const Kernels *f = f_;
     const auto gemm = asym ? f->gemm_int8_asymw : f->gemm_int8;
     if (method == "direct") {
         const auto conv = asym ? f->conv2d_int8_implicit_asymw : f->conv2d_int8_implicit;
@@ -121,7 +122,7 @@ Status Executor::lower_node_int8(size_t index) {
     const Node &n = g_.nodes[index];
     const QuantizedNode &q = qg_.nodes[index];
     const std::string op = fused_op_name(n);
-    const KernelFamily *f = f_;
+    const Kernels *f = f_;
     const int xi = value_for(n.inputs[0]), yi = value_for(n.outputs[0]);
     const int32_t zx = qg_.tensors[n.inputs[0]].zero_point, zo = qg_.tensors[n.outputs[0]].zero_point;
     const int32_t lo = q.output_min, hi = q.output_max;

@@ -1,15 +1,16 @@
 #include "mobiq/gemm_weights.h"
 
-#include <stdexcept>
 
 namespace mobiq {
 
-PackedGemmInt8Weights pack_gemm_int8_weights(const int8_t *w, int k, int n, const int32_t *zero_point,
-                                             int zero_point_count) {
-    if (!w || k <= 0 || n <= 0) throw std::invalid_argument("pack_gemm_int8_weights: empty or null weights");
+Status pack_gemm_int8_weights(const int8_t *w, int k, int n, const int32_t *zero_point, int zero_point_count,
+                              PackedGemmInt8Weights *out) {
+    if (!w || !out || k <= 0 || n <= 0)
+        return {StatusCode::kInvalidArgument, "pack_gemm_int8_weights: empty or null weights"};
     if (zero_point && zero_point_count != 1 && zero_point_count != n)
-        throw std::invalid_argument("pack_gemm_int8_weights: zero_point count must be 1 or N");
-    PackedGemmInt8Weights p;
+        return {StatusCode::kInvalidArgument, "pack_gemm_int8_weights: zero_point count must be 1 or N"};
+    PackedGemmInt8Weights &p = *out;
+    p = PackedGemmInt8Weights{};
     p.k = k;
     p.k_padded = gemm_int8_padded_k(k);
     p.n = n;
@@ -29,15 +30,16 @@ PackedGemmInt8Weights pack_gemm_int8_weights(const int8_t *w, int k, int n, cons
         }
         p.column_sum[j] = sum;
     }
-    return p;
+    return Status::ok();
 }
 
-std::vector<float> pack_gemm_fp32_weights(const float *w, int k, int n) {
-    if (!w || k <= 0 || n <= 0) throw std::invalid_argument("pack_gemm_fp32_weights: empty or null weights");
-    std::vector<float> out(static_cast<size_t>(k) * n);
+Status pack_gemm_fp32_weights(const float *w, int k, int n, std::vector<float> *out) {
+    if (!w || !out || k <= 0 || n <= 0)
+        return {StatusCode::kInvalidArgument, "pack_gemm_fp32_weights: empty or null weights"};
+    out->assign(static_cast<size_t>(k) * n, 0.0f);
     for (int j = 0; j < n; j++)
-        for (int kk = 0; kk < k; kk++) out[static_cast<size_t>(kk) * n + j] = w[static_cast<size_t>(j) * k + kk];
-    return out;
+        for (int kk = 0; kk < k; kk++) (*out)[static_cast<size_t>(kk) * n + j] = w[static_cast<size_t>(j) * k + kk];
+    return Status::ok();
 }
 
 }  // namespace mobiq

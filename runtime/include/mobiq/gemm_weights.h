@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "mobiq/status.h"
+
 namespace mobiq {
 
 // int8 weights packed for gemm_int8: data is (4, N, K_padded / 4), i.e.
@@ -18,11 +20,13 @@ struct PackedGemmInt8Weights {
 
 // w is (N, K) row-major: w[n * K + k] (output channel major, as OHWI conv weights).
 // zero_point has N entries (per-channel) or 1 (per-layer); null means 0.
-PackedGemmInt8Weights pack_gemm_int8_weights(const int8_t *w, int k, int n, const int32_t *zero_point,
-                                             int zero_point_count);
+// Bad arguments (null or empty weights, a zero-point count that is neither 1
+// nor N) are an invalid-argument Status.
+Status pack_gemm_int8_weights(const int8_t *w, int k, int n, const int32_t *zero_point, int zero_point_count,
+                              PackedGemmInt8Weights *out);
 
 // fp32 weights for gemm_fp32: (N, K) row-major in, (N innermost, K) out.
-std::vector<float> pack_gemm_fp32_weights(const float *w, int k, int n);
+Status pack_gemm_fp32_weights(const float *w, int k, int n, std::vector<float> *out);
 
 // Smallest multiple of 4 >= k: the K every gemm_int8 operand uses.
 inline int gemm_int8_padded_k(int k) { return (k + 3) / 4 * 4; }

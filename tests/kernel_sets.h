@@ -1,0 +1,78 @@
+// Test-side helpers over the kernel registry (mobiq/kernel_registry.h): every
+// kernel test runs once per kernel set (host_x86, host_x86_avx2, opencl_gpu,
+// opencl_mali_g52, ...) under a name that says which, and inside it over every
+// registered variant of the op it tests (for_each_variant), so that a newly
+// registered variant is tested because it is registered.
+#pragma once
+
+#include <string>
+
+#include "HalideBuffer.h"
+#include "gtest/gtest.h"
+#include "mobiq/kernel_registry.h"
+#if defined(MOBIQ_HAVE_OPENCL)
+#include "mobiq/opencl_arm_dot.h"
+#endif
+
+namespace mobiq::test {
+
+using mobiq::Kernel;
+using mobiq::KernelSet;
+using mobiq::kernel_sets;
+namespace op = mobiq::kernel_op;
+
+// Marks host-filled buffers dirty so a GPU pipeline uploads them.
+template <typename T>
+void host_dirty(Halide::Runtime::Buffer<T> &b) {
+    b.set_host_dirty();
+}
+
+// Brings a result back to the host (no-op for CPU families).
+template <typename T>
+void to_host(Halide::Runtime::Buffer<T> &b) {
+    b.copy_to_host();
+}
+
+// Makes a kernel callable: arm_dot variants need the OpenCL build option
+// (built in, or the portable definition); fails the test if that cannot be had.
+inline void prepare_variant_or_fail(const KernelRow &row) {
+#if defined(MOBIQ_HAVE_OPENCL)
+    if (!row.needs_arm_dot()) return;
+    std::string error;
+    if (prepare_opencl_arm_dot(&error) == ArmDotSupport::kNoDevice) FAIL() << row.name << ": " << error;
+#else
+    (void)row;
+#endif
+}
+
+// The kernel of op `Op` on `set` with exactly `params` (the base variant); fails the test if absent.
+template <typename Op>
+Kernel<Op> base_kernel(const KernelSet &set, const char *params = "") {
+    Kernel<Op> k = find_kernel<Op>(set, params);
+    if (!k) ADD_FAILURE() << "no " << Op::name << " kernel with variant '" << params << "' on " << set.name;
+    return k;
+}
+
+// Runs `body(kernel)` for every registered variant of op `Op` on `set` whose
+// parameters include `params`; at least one must exist.
+template <typename Op, typename Body>
+void for_each_variant(const KernelSet &set, const char *params, Body body) {
+    const auto ks = kernels_with<Op>(set, params);
+    if (ks.empty()) ADD_FAILURE() << "no " << Op::name << " kernel with '" << params << "' on " << set.name;
+    for (const auto &k : ks) {
+        SCOPED_TRACE(std::string(k.row->name) + " [" + k.row->variant + ", " + contract_name(k.row->contract) + "]");
+        prepare_variant_or_fail(*k.row);
+        body(k);
+    }
+}
+
+}  // namespace mobiq::test
+
+namespace mobiq {
+// gtest prints the set by name (in test lists and failure messages).
+inline void PrintTo(const KernelSet &s, std::ostream *os) { *os << s.name; }
+}  // namespace mobiq
+
+namespace mobiq::test {
+inline std::string set_name(const testing::TestParamInfo<KernelSet> &info) { return info.param.name; }
+}  // namespace mobiq::test
