@@ -3,6 +3,9 @@
 // exception.
 #include "mobiq/mobiq.h"
 
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <new>
@@ -11,9 +14,12 @@
 #include "mobiq/graph.h"
 #include "mobiq/onnx_import.h"
 #include "mobiq/session.h"
+#include "mobiq/tuner.h"
+#include "mobiq/tuning.h"
 
 struct mobiq_model {
     mobiq::Graph graph;
+    std::string path;  // where it was loaded from ("" from memory)
 };
 
 struct mobiq_session {
@@ -98,6 +104,7 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
     if (o->opencl_kernels != nullptr) out->opencl_family = o->opencl_kernels;
     out->calibration_data = o->calibration_data;
     out->calibration_count = o->calibration_count;
+    if (o->tuning_file != nullptr) out->tuning_path = o->tuning_file;
     return MOBIQ_OK;
 }
 
@@ -119,6 +126,7 @@ void mobiq_options_init(mobiq_options *o) {
     o->calibration_data = nullptr;
     o->calibration_count = 0;
     o->opencl_kernels = nullptr;
+    o->tuning_file = nullptr;
 }
 
 const char *mobiq_last_error(void) { return g_last_error.c_str(); }
@@ -143,6 +151,7 @@ mobiq_status mobiq_model_load(const char *path, mobiq_model **model) {
         *model = nullptr;
         auto m = std::make_unique<mobiq_model>();
         const mobiq_status s = from(mobiq::import_onnx_file(path, &m->graph));
+        m->path = path;
         if (s == MOBIQ_OK) *model = m.release();
         return s;
     });
@@ -238,6 +247,8 @@ mobiq_status mobiq_session_get_layer_profile(const mobiq_session *session, int i
     profile->name = l.name.c_str();
     profile->op = l.op.c_str();
     profile->variant = l.variant.c_str();
+    profile->method = l.method.c_str();
+    profile->plan = l.plan.c_str();
     profile->ms = l.ms;
     profile->macs = l.macs;
     return MOBIQ_OK;
@@ -249,6 +260,48 @@ mobiq_status mobiq_session_get_memory(const mobiq_session *session, size_t *aren
     *arena_bytes = session->session->arena_bytes();
     *unshared_bytes = session->session->unshared_activation_bytes();
     return MOBIQ_OK;
+}
+
+mobiq_status mobiq_tune(const mobiq_model *model, const mobiq_options *options, const char *out_path, int runs,
+                        int rounds, int progress, char **report) {
+    return guarded([&] {
+        MOBIQ_REQUIRE(model != nullptr && options != nullptr && out_path != nullptr,
+                      "mobiq_tune: null model, options or output path");
+        MOBIQ_REQUIRE(runs >= 1 && rounds >= 1, "mobiq_tune: runs and rounds must be >= 1");
+        if (report) *report = nullptr;
+        mobiq::CompileOptions opt;
+        const mobiq_status os = to_options(options, &opt);
+        if (os != MOBIQ_OK) return os;
+        opt.tuning_path.clear();
+        mobiq::TuneOptions t;
+        t.runs = runs;
+        t.rounds = rounds;
+        if (progress)
+            t.progress = [](int done, int total, const std::string &what) {
+                const int width = 30, filled = total > 0 ? done * width / total : width;
+                std::fprintf(stderr, "\rmobiq tune: [%s%s] %d/%d %-40.40s", std::string(filled, '#').c_str(),
+                             std::string(width - filled, ' ').c_str(), done, total, what.c_str());
+                if (done == total) std::fprintf(stderr, "\n");
+            };
+        mobiq::TuningFile file;
+        std::string text;
+        mobiq_status st = from(mobiq::tune_model(model->graph, opt, t, &file, &text));
+        if (st != MOBIQ_OK) return st;
+        file.model = model->path;
+        st = from(mobiq::write_tuning_file(out_path, file));
+        if (st == MOBIQ_OK && report) {
+            *report = static_cast<char *>(std::malloc(text.size() + 1));
+            if (*report) std::memcpy(*report, text.c_str(), text.size() + 1);
+        }
+        return st;
+    });
+}
+
+void mobiq_string_free(char *s) { std::free(s); }
+
+const char *mobiq_cpu_model_name(void) {
+    static const std::string name = mobiq::cpu_model_name();
+    return name.c_str();
 }
 
 }  // extern "C"

@@ -39,7 +39,7 @@ class Cli(unittest.TestCase):
         self.assertIn(fragment, lines[0])
 
     def test_help(self):
-        for args in ([], ["run"], ["bench"], ["info"]):
+        for args in ([], ["run"], ["bench"], ["info"], ["tune"]):
             r = mobiq(*args, "--help")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("--", r.stdout)
@@ -79,11 +79,58 @@ class Cli(unittest.TestCase):
         self.assertIn("0.5687 GMACs", r.stdout)
         self.assertIn("(1, 1000)", r.stdout)
 
+    def test_info_plan(self):
+        r = mobiq("info", "--model", self.model, "--plan", "--conv", "gemm")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("method", r.stdout)
+        self.assertIn("--conv gemm", r.stdout)
+        self.assertIn("im2col_gemm", r.stdout)  # the stem: 3x3, stride 2
+
+    def test_tune_then_bench_with_the_file(self):
+        t = os.path.join(self.dir, "t.json")
+        r = mobiq("tune", "--model", self.model, "--threads", "1", "--runs", "2", "--rounds", "1", "--out", t)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("<- written", r.stdout)
+        self.assertIn("mobiq tune: [", r.stderr)  # the progress bar
+        d = json.load(open(t))
+        self.assertEqual(d["mobiq_tuning"], 1)
+        self.assertGreater(len(d["entries"]), 5)
+        for e in d["entries"]:
+            self.assertIn(e["method"], ("gemm", "im2col_gemm", "implicit"))
+            self.assertEqual(e["precision"], "fp32")
+        j = os.path.join(self.dir, "b.json")
+        r = mobiq("bench", "--model", self.model, "--runs", "2", "--warmup", "1", "--threads", "1", "--tuning", t,
+                  "--profile", "--json", j)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        convs = [l for l in json.load(open(j))["layers"] if l["method"] != "-"]
+        self.assertGreater(len(convs), 10)
+        for l in convs:
+            self.assertTrue(l["plan"].startswith("tuning file"), l)
+        r = mobiq("info", "--model", self.model, "--plan", "--tuning", t)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("tuning file", r.stdout)
+
+    def test_bad_tuning_files(self):
+        self.expect_error(mobiq("bench", "--model", self.model, "--tuning", "/nonexistent.json"), 2, "--tuning")
+        bad = os.path.join(self.dir, "bad.json")
+        with open(bad, "w") as f:
+            f.write("{ not json")
+        self.expect_error(mobiq("bench", "--model", self.model, "--runs", "1", "--tuning", bad), 1, "not JSON")
+        with open(bad, "w") as f:
+            json.dump({"mobiq_tuning": 1, "entries": [{"layer": "Conv cin=3 cout=32 in=224x224 k=3x3 s=2x2 p=1,1,1,1 g=1",
+                       "precision": "fp32", "scheme": "", "device": "cpu", "family": "x86", "method": "gemm"}]}, f)
+        self.expect_error(mobiq("bench", "--model", self.model, "--runs", "1", "--tuning", bad), 1, "gemm needs a 1x1")
+
     def test_unknown_flag_and_bad_values(self):
         self.expect_error(mobiq("bench", "--model", self.model, "--frobnicate"), 2, "frobnicate")
         self.expect_error(mobiq("bench", "--model", self.model, "--precision", "int4"), 2, "int4")
         self.expect_error(mobiq("bench", "--model", self.model, "--threads", "-1"), 2, "threads")
         self.expect_error(mobiq("bench", "--model", self.model, "--runs", "zero"), 2, "runs")
+        # Ranges are said as a user reads them (not CLI11's 1.8e308 bound).
+        r = mobiq("bench", "--model", self.model, "--runs", "0")
+        self.expect_error(r, 2, "not an integer >= 1")
+        self.assertNotIn("e+308", r.stderr)
+        self.assertNotIn("179769", r.stderr)
         self.expect_error(mobiq("explode"), 2, "explode")
         self.expect_error(mobiq("run", "--model", self.model), 2, "--input")
 

@@ -68,6 +68,8 @@ Status build_quantized_graph(const Graph &graph, const CompileOptions &options, 
     CompileOptions fp32_options = options;
     fp32_options.precision = Precision::kFp32;
     fp32_options.device = Device::kCpu;  // calibration statistics are device-independent
+    fp32_options.tuning_path.clear();    // the tuning file is for the INT8 session
+    fp32_options.tuning = nullptr;
     Executor fp32;
     MOBIQ_RETURN_IF_ERROR(fp32.compile(graph, fp32_options));
     std::vector<TensorStats> stats;

@@ -10,6 +10,11 @@
 #include "mobiq/quantize.h"
 
 namespace mobiq {
+
+std::string scheme_name(const QuantScheme &s) {
+    return std::string(s.symmetric_activations ? "sym" : "asym") + (s.per_channel_weights ? "/per-channel" : "/per-layer") +
+           (s.symmetric_weights ? "/sym-w" : "/asym-w");
+}
 namespace {
 
 int32_t clamp_i8(double v) { return static_cast<int32_t>(std::min(127.0, std::max(-128.0, v))); }

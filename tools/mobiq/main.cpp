@@ -1,4 +1,4 @@
-// The `mobiq` command line: run, bench and info over the C API (mobiq.h).
+// The `mobiq` command line: run, bench, info and tune over the C API (mobiq.h).
 // Its interface is relied on by other tools (docs/cli.md): keep it stable.
 // Errors: one line "mobiq: error: ..." on stderr; exit 2 for usage errors,
 // 1 for everything else.
@@ -39,11 +39,27 @@ std::string shape_str(const int64_t *dims, int rank) {
 
 std::string shape_str(const std::vector<int64_t> &v) { return shape_str(v.data(), static_cast<int>(v.size())); }
 
+// An integer option's range, said the way a user reads it (CLI11's own range
+// check prints its bound as a double: "0 to 1.79769e+308").
+CLI::Validator at_least(int lo) {
+    return CLI::Validator(
+        [lo](std::string &s) -> std::string {
+            try {
+                size_t used = 0;
+                const long v = std::stol(s, &used);
+                if (used == s.size() && v >= lo && v <= 1000000000) return "";
+            } catch (const std::exception &) {
+            }
+            return "'" + s + "' is not an integer >= " + std::to_string(lo);
+        },
+        "INT>=" + std::to_string(lo));
+}
+
 // The options every subcommand that compiles a session takes.
 struct SessionFlags {
     std::string model, device = "cpu", precision = "fp32", scheme = "asym", weights = "per-channel",
                         weight_scheme = "sym", calibration = "minmax", calib_data, conv = "auto",
-                        opencl_kernels = "gpu";
+                        opencl_kernels = "gpu", tuning;
     bool no_bn_fold = false;
     int threads = 0;
 
@@ -61,10 +77,12 @@ struct SessionFlags {
         app->add_option("--calibration", calibration, "INT8 ranges: minmax, percentile or entropy")
             ->check(CLI::IsMember({"minmax", "percentile", "entropy"}));
         app->add_option("--calib-data", calib_data, "INT8 calibration inputs: one .npy (N, C, H, W) or a folder of .npy");
-        app->add_option("--conv", conv, "convolution method: gemm, implicit or auto")
+        app->add_option("--conv", conv, "convolution method: gemm, implicit or auto (layers the tuning file does not name)")
             ->check(CLI::IsMember({"gemm", "implicit", "auto"}));
+        app->add_option("--tuning", tuning, "per-layer methods measured by `mobiq tune` (JSON)")
+            ->check(CLI::ExistingFile);
         app->add_flag("--no-bn-fold", no_bn_fold, "keep BatchNormalization as its own layer");
-        app->add_option("--threads", threads, "CPU threads (0: all cores)")->check(CLI::NonNegativeNumber);
+        app->add_option("--threads", threads, "CPU threads (0: all cores)")->check(at_least(0));
     }
 };
 
@@ -106,10 +124,9 @@ struct Loaded {
     }
 };
 
-void load(const SessionFlags &f, Loaded *l) {
-    check(mobiq_model_load(f.model.c_str(), &l->model));
-    check(mobiq_model_get_summary(l->model, &l->summary));
-    mobiq_options o;
+// The C API options of the flags (INT8: with the calibration samples, kept in l).
+void fill_options(const SessionFlags &f, Loaded *l, mobiq_options *out) {
+    mobiq_options &o = *out;
     mobiq_options_init(&o);
     o.device = f.device == "cpu" ? MOBIQ_DEVICE_CPU : MOBIQ_DEVICE_OPENCL;
     o.precision = f.precision == "fp32" ? MOBIQ_PRECISION_FP32 : MOBIQ_PRECISION_INT8;
@@ -122,6 +139,7 @@ void load(const SessionFlags &f, Loaded *l) {
     o.conv = f.conv == "auto" ? MOBIQ_CONV_AUTO : f.conv == "gemm" ? MOBIQ_CONV_GEMM : MOBIQ_CONV_IMPLICIT;
     o.fold_batch_norm = f.no_bn_fold ? 0 : 1;
     o.opencl_kernels = f.opencl_kernels.c_str();
+    o.tuning_file = f.tuning.empty() ? nullptr : f.tuning.c_str();
     o.threads = f.threads;
     if (o.precision == MOBIQ_PRECISION_INT8) {
         if (f.calib_data.empty())
@@ -134,6 +152,13 @@ void load(const SessionFlags &f, Loaded *l) {
         o.calibration_count = count;
         std::fprintf(stderr, "mobiq: calibrating on %zu sample(s) from %s\n", count, f.calib_data.c_str());
     }
+}
+
+void load(const SessionFlags &f, Loaded *l) {
+    check(mobiq_model_load(f.model.c_str(), &l->model));
+    check(mobiq_model_get_summary(l->model, &l->summary));
+    mobiq_options o;
+    fill_options(f, l, &o);
     check(mobiq_session_create(l->model, &o, &l->session));
 }
 
@@ -206,6 +231,7 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
         j["calibration"] = f.calibration;
     }
     j["conv"] = f.conv;
+    if (!f.tuning.empty()) j["tuning"] = f.tuning;
     j["bn_fold"] = !f.no_bn_fold;
     j["threads"] = f.threads;
     j["runs"] = runs;
@@ -223,15 +249,17 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
     std::printf("activation memory: arena %.2f MiB (unshared %.2f MiB)\n", arena / 1048576.0, unshared / 1048576.0);
     if (profile) {
         j["layers"] = nlohmann::json::array();
-        std::printf("%-32s %-22s %-28s %9s %10s %8s\n", "layer", "op", "variant", "ms", "MMACs", "GOP/s");
+        std::printf("%-32s %-18s %-12s %-44s %9s %10s %8s  %s\n", "layer", "op", "method", "variant", "ms", "MMACs",
+                    "GOP/s", "plan");
         for (int k = 0; k < layers; k++) {
             mobiq_layer_profile p;
             check(mobiq_session_get_layer_profile(l.session, k, &p));
             const double ms = percentile(layer_times[k], 0.5);
             const double gops = ms > 0 ? 2 * p.macs / (ms * 1e6) : 0;
-            std::printf("%-32s %-22s %-28s %9.4f %10.2f %8.1f\n", p.name, p.op, p.variant, ms, p.macs / 1e6, gops);
-            j["layers"].push_back({{"name", p.name}, {"op", p.op}, {"variant", p.variant}, {"ms", ms},
-                                   {"MACs", p.macs}, {"GOP/s", gops}});
+            std::printf("%-32s %-18s %-12s %-44s %9.4f %10.2f %8.1f  %s\n", p.name, p.op, p.method, p.variant, ms,
+                        p.macs / 1e6, gops, p.plan);
+            j["layers"].push_back({{"name", p.name}, {"op", p.op}, {"method", p.method}, {"variant", p.variant},
+                                   {"plan", p.plan}, {"ms", ms}, {"MACs", p.macs}, {"GOP/s", gops}});
         }
     }
     if (!json_path.empty()) {
@@ -239,6 +267,40 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
         o << j.dump(2) << "\n";
         if (!o) fail("--json: cannot write '" + json_path + "'");
     }
+}
+
+// The plan of every layer of the compiled session (what runs, and why).
+void print_plan(const SessionFlags &f) {
+    Loaded l;
+    load(f, &l);
+    int layers = 0;
+    check(mobiq_session_get_layer_count(l.session, &layers));
+    std::printf("plan: %s, %s%s, %s\n", f.device.c_str(), f.precision.c_str(),
+                f.precision == "int8" ? (" " + f.scheme + "/" + f.weights + "/" + f.weight_scheme + "-w").c_str() : "",
+                f.tuning.empty() ? ("--conv " + f.conv).c_str() : ("tuning file " + f.tuning).c_str());
+    std::printf("%4s  %-32s %-18s %-12s %-44s %s\n", "#", "layer", "op", "method", "variant", "plan");
+    for (int k = 0; k < layers; k++) {
+        mobiq_layer_profile p;
+        check(mobiq_session_get_layer_profile(l.session, k, &p));
+        std::printf("%4d  %-32s %-18s %-12s %-44s %s\n", k, p.name, p.op, p.method, p.variant, p.plan);
+    }
+}
+
+void cmd_tune(const SessionFlags &f, const std::string &out_path, int runs, int rounds) {
+    Loaded l;
+    check(mobiq_model_load(f.model.c_str(), &l.model));
+    check(mobiq_model_get_summary(l.model, &l.summary));
+    mobiq_options o;
+    SessionFlags copy = f;
+    copy.tuning.clear();
+    fill_options(copy, &l, &o);
+    std::fprintf(stderr, "mobiq: tuning %s (%s, %s) on %s\n", f.model.c_str(), f.device.c_str(), f.precision.c_str(),
+                 mobiq_cpu_model_name());
+    char *report = nullptr;
+    check(mobiq_tune(l.model, &o, out_path.c_str(), runs, rounds, 1, &report));
+    std::printf("%s", report ? report : "");
+    mobiq_string_free(report);
+    std::printf("tuning file: %s\n", out_path.c_str());
 }
 
 void cmd_info(const std::string &model_path) {
@@ -264,10 +326,10 @@ void cmd_info(const std::string &model_path) {
 int main(int argc, char **argv) {
     CLI::App app{"mobiq: INT8 / FP32 CNN inference (ONNX models)", "mobiq"};
     app.require_subcommand(1);
-    SessionFlags run_flags, bench_flags;
-    std::string input, output, json, info_model;
-    int runs = 50, warmup = 5;
-    bool profile = false;
+    SessionFlags run_flags, bench_flags, info_flags, tune_flags;
+    std::string input, output, json, tune_out;
+    int runs = 50, warmup = 5, tune_runs = 12, tune_rounds = 3;
+    bool profile = false, plan = false;
 
     CLI::App *run = app.add_subcommand("run", "run a model on one input (.npy) and write its output (.npy)");
     run_flags.add_to(run);
@@ -276,17 +338,25 @@ int main(int argc, char **argv) {
 
     CLI::App *bench = app.add_subcommand("bench", "time a model: median, min, p90 latency (and per layer)");
     bench_flags.add_to(bench);
-    bench->add_option("--runs", runs, "timed runs")->check(CLI::PositiveNumber);
-    bench->add_option("--warmup", warmup, "untimed runs first")->check(CLI::NonNegativeNumber);
+    bench->add_option("--runs", runs, "timed runs")->check(at_least(1));
+    bench->add_option("--warmup", warmup, "untimed runs first")->check(at_least(0));
     bench->add_option("--json", json, "write the results as JSON");
     bench->add_flag("--profile", profile, "time every layer");
 
-    CLI::App *info = app.add_subcommand("info", "layers, shapes, MACs and parameters of a model");
-    info->add_option("--model", info_model, "ONNX model")->required()->check(CLI::ExistingFile);
+    CLI::App *info = app.add_subcommand("info", "layers, shapes, MACs and parameters of a model (--plan: how each runs)");
+    info_flags.add_to(info);
+    info->add_flag("--plan", plan, "compile a session with these options and print each layer's plan");
+
+    CLI::App *tune = app.add_subcommand("tune", "measure every conv method / kernel variant per layer; write the fastest");
+    tune_flags.add_to(tune);
+    tune->add_option("--out", tune_out, "the tuning file to write (JSON; read back with --tuning)")->required();
+    tune->add_option("--runs", tune_runs, "timed runs per candidate plan")->check(at_least(1));
+    tune->add_option("--rounds", tune_rounds, "interleaved rounds the runs are spread over")->check(at_least(1));
 
     const std::string first = argc > 1 ? argv[1] : "";
-    if (!first.empty() && first[0] != '-' && first != "run" && first != "bench" && first != "info") {
-        std::fprintf(stderr, "mobiq: error: unknown command '%s' (commands: run, bench, info; see mobiq --help)\n",
+    if (!first.empty() && first[0] != '-' && first != "run" && first != "bench" && first != "info" && first != "tune") {
+        std::fprintf(stderr,
+                     "mobiq: error: unknown command '%s' (commands: run, bench, info, tune; see mobiq --help)\n",
                      argv[1]);
         return 2;
     }
@@ -306,7 +376,8 @@ int main(int argc, char **argv) {
     try {
         if (*run) cmd_run(run_flags, input, output);
         if (*bench) cmd_bench(bench_flags, runs, warmup, json, profile);
-        if (*info) cmd_info(info_model);
+        if (*info) plan ? print_plan(info_flags) : cmd_info(info_flags.model);
+        if (*tune) cmd_tune(tune_flags, tune_out, tune_runs, tune_rounds);
     } catch (const Failure &f) {
         std::fprintf(stderr, "mobiq: error: %s\n", f.message.c_str());
         return f.exit_code;

@@ -59,7 +59,8 @@ typedef enum mobiq_calibration {
     MOBIQ_CALIBRATION_ENTROPY = 2
 } mobiq_calibration;
 typedef enum mobiq_conv_algorithm {
-    MOBIQ_CONV_AUTO = 0,     /* per layer, the method measured fastest on the target family */
+    MOBIQ_CONV_AUTO = 0,     /* per layer, a fixed default rule (docs/runtime.md, "Conv methods"), measured
+                                once on one machine; a tuning file (mobiq tune) measures this one */
     MOBIQ_CONV_GEMM = 1,     /* im2col + GEMM (the paper's method) */
     MOBIQ_CONV_IMPLICIT = 2  /* implicit GEMM / direct: no im2col buffer */
 } mobiq_conv_algorithm;
@@ -81,6 +82,11 @@ typedef struct mobiq_options {
     /* OpenCL: which schedules to run ("gpu", "mali_g52", "mali_g72",
      * "mali_g76"); NULL: "gpu". */
     const char *opencl_kernels;
+    /* A tuning file written by `mobiq tune` (per-layer conv methods and kernel
+     * variants measured on a device); NULL: none. Layers it does not name
+     * follow `conv`. A malformed file, or an entry a layer cannot run, makes
+     * mobiq_session_create fail with a message naming the file and layer. */
+    const char *tuning_file;
 } mobiq_options;
 
 /* Defaults: CPU, FP32, asymmetric activations, symmetric per-channel
@@ -130,7 +136,9 @@ mobiq_status mobiq_session_set_profiling(mobiq_session *session, int enabled);
 typedef struct mobiq_layer_profile {
     const char *name;    /* valid while the session lives */
     const char *op;      /* e.g. "Conv+Relu" after fusion */
-    const char *variant; /* the kernel(s) and method */
+    const char *variant; /* the kernel(s) it calls */
+    const char *method;  /* convolutions: "gemm", "im2col_gemm" or "implicit"; "-" otherwise */
+    const char *plan;    /* why: "auto: ...", "--conv gemm", "tuning file (...)" */
     double ms;           /* last profiled run */
     double macs;
 } mobiq_layer_profile;
@@ -139,6 +147,20 @@ mobiq_status mobiq_session_get_layer_profile(const mobiq_session *session, int i
 
 /* Activation memory: the planned arena, and what the activations would take unshared. */
 mobiq_status mobiq_session_get_memory(const mobiq_session *session, size_t *arena_bytes, size_t *unshared_bytes);
+
+/* --- tuning --- */
+/* Measures every conv method and kernel variant per layer of `model` with
+ * `options` on this machine (options.tuning_file is ignored) and writes the
+ * fastest per-layer plan to `out_path`, never slower as a whole than the auto,
+ * gemm and implicit plans measured in the same run. `runs` timed runs per
+ * candidate over `rounds` interleaved rounds; `progress`: a progress bar on
+ * stderr. `report` (may be NULL): a table of the plans measured, to be freed
+ * with mobiq_string_free. */
+mobiq_status mobiq_tune(const mobiq_model *model, const mobiq_options *options, const char *out_path, int runs,
+                        int rounds, int progress, char **report);
+void mobiq_string_free(char *s);
+/* This machine's CPU model (/proc/cpuinfo), as tuning files record it. */
+const char *mobiq_cpu_model_name(void);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "mobiq/graph.h"
@@ -21,6 +22,10 @@ struct QuantScheme {
     Calibration calibration = Calibration::kMinMax;
     double percentile = 99.99;  // kPercentile: the kept share of each tail, in %
 };
+
+// "asym/per-channel/sym-w": what decides the kernels (tuning keys); the
+// calibration method does not.
+std::string scheme_name(const QuantScheme &s);
 
 // What calibration keeps per activation tensor: the extremes and a histogram
 // over them (for percentile / entropy).

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mobiq/graph.h"
+#include "mobiq/layer_plan.h"
 #include "mobiq/quantize.h"
 #include "mobiq/quantized_graph.h"
 #include "mobiq/status.h"
@@ -16,7 +17,12 @@ namespace mobiq {
 
 enum class Device { kCpu, kOpenCL };
 enum class Precision { kFp32, kInt8 };
+// The conv method for every layer the tuning file does not name:
+// kAuto: the default rule (docs/runtime.md, "Conv methods"); kGemm: 1x1 as a
+// GEMM, the others im2col + GEMM; kImplicit: the implicit / direct kernels.
 enum class ConvAlgorithm { kAuto, kGemm, kImplicit };
+
+struct TuningFile;
 
 struct CompileOptions {
     Device device = Device::kCpu;
@@ -25,6 +31,12 @@ struct CompileOptions {
     ConvAlgorithm conv = ConvAlgorithm::kAuto;
     bool fold_batch_norm = true;
     int threads = 0;  // 0: Halide's default (all cores)
+    // Per-layer choices measured by `mobiq tune` (mobiq/tuning.h): a file, or
+    // one already read (it takes precedence; it must outlive compilation).
+    std::string tuning_path;
+    const TuningFile *tuning = nullptr;
+    // Kernel variants whose contract is lossy (docs/arithmetic.md) may be chosen.
+    bool allow_lossy = false;
     // INT8: the scheme, and calibration samples (calibration_count inputs of
     // the model's input shape, NCHW, back to back).
     QuantScheme scheme;
@@ -36,7 +48,9 @@ struct CompileOptions {
 struct LayerInfo {
     std::string name;     // the graph node's name
     std::string op;       // ONNX op (after fusion: "Conv+Relu", ...)
-    std::string variant;  // kernel(s) and method, e.g. "conv2d_fp32_implicit", "im2col+gemm_fp32"
+    std::string variant;  // the kernel(s) it calls, e.g. "conv2d_int8_implicit_x86", "im2col_fp32_x86+gemm_fp32_x86"
+    std::string method;   // convolutions: gemm, im2col_gemm or implicit ("-" for other ops)
+    std::string plan;     // why the plan chose it: "auto: ...", "--conv gemm", "tuning file (...)"
     double macs = 0;
     double ms = 0;        // last profiled run
 };
@@ -57,6 +71,8 @@ public:
     virtual Status run(const float *input, size_t input_elements, float *output, size_t output_elements,
                        bool profile = false) = 0;
     virtual const std::vector<LayerInfo> &layers() const = 0;
+    // The plan of every node of the compiled graph (mobiq/layer_plan.h).
+    virtual const std::vector<LayerPlan> &plans() const = 0;
     // The activation arena (liveness-planned) and what the tensors would take unshared.
     virtual size_t arena_bytes() const = 0;
     virtual size_t unshared_activation_bytes() const = 0;

@@ -1,0 +1,62 @@
+// One plan per graph node: how the node runs (method, numeric variant, kernel
+// variant) and, derived from every node's plan, how its input is laid out.
+// Decided in exactly one function, plan_layers() (runtime/plan/layer_plan.cpp),
+// from the graph, the options and an optional tuning file (mobiq/tuning.h);
+// operators and the executor read plans and never re-decide them.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mobiq/graph.h"
+#include "mobiq/status.h"
+
+namespace mobiq {
+
+struct CompileOptions;
+struct TuningFile;
+
+// How a (group 1) convolution runs.
+enum class ConvMethod {
+    kNone,        // not a convolution
+    kGemm,        // 1x1, stride 1, no padding: the input is the GEMM's (K, M) operand
+    kIm2colGemm,  // im2col into a scratch (K, M) operand, then the GEMM (the paper's method)
+    kImplicit,    // implicit GEMM / direct: reads the padded input in place, no im2col buffer
+};
+const char *conv_method_name(ConvMethod m);  // "gemm", "im2col_gemm", "implicit", "-"
+// "gemm" | "im2col_gemm" | "implicit"; false for anything else.
+bool parse_conv_method(std::string_view name, ConvMethod *m);
+
+struct LayerPlan {
+    std::string node;          // the node's name
+    std::string op;            // the operator: conv, depthwise, fully_connected, batch_norm, pool, ...
+    ConvMethod method = ConvMethod::kNone;
+    std::string numeric;       // numeric variant: "fp32", or "int8" (exact against the scalar reference)
+    std::string kernel_variant;  // registry parameters beyond the op's base variant ("arm_dot=true"); "" = base
+    std::string source;        // why: "--conv gemm", "auto: ...", "tuning file (0.31 ms on ...)"
+    std::string key;           // the layer's tuning key (convolutions), mobiq/tuning.h
+    // Layout, derived from the plans:
+    bool padded_input = false;  // reads input 0 inside its padding (implicit conv, depthwise)
+    bool dense_input = false;   // reads input 0 as one (K, M) matrix
+    bool row_by_row = false;    // a GEMM writing an output with a border: one GEMM per output row
+};
+
+// What plan_layers needs besides the graph and the options.
+struct PlanTarget {
+    std::string device;  // "cpu" or "opencl"
+    std::string family;  // the kernel registry's family: x86, arm64, gpu, mali_g52, ...
+    bool int8 = false;
+    std::string scheme;  // INT8: the quantization scheme's name (tuning keys), "" for FP32
+    bool arm_dot = false;  // the device has a native int8 dot product (Mali G52 / G76)
+};
+
+// The plan of every node of `g` (parallel to g.nodes); `asym_weights` (INT8,
+// per node) says which nodes' weights have zero points. A tuning entry that
+// names a method or kernel variant the layer cannot run is an error naming
+// the layer, and so is a tuning file with no entry for this model.
+Status plan_layers(const Graph &g, const CompileOptions &options, const PlanTarget &target,
+                   const TuningFile *tuning, std::vector<LayerPlan> *plans,
+                   const std::vector<bool> *asym_weights = nullptr);
+
+}  // namespace mobiq

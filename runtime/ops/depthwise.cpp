@@ -1,0 +1,93 @@
+// Depthwise 3x3 convolution (group = channels), FP32 and INT8, on the padded
+// input (CPU: the value's border; OpenCL: a padded shadow copy).
+#include <cstring>
+
+#include "int8_weights.h"
+#include "operator.h"
+
+namespace mobiq {
+namespace {
+
+using Halide::Runtime::Buffer;
+
+struct PreparedDepthwise : Prepared {
+    Buffer<float> w_f32, bias_f32;  // FP32: (C, KW, KH), (C)
+    Buffer<int8_t> w_i8;            // INT8: (C, KW, KH)
+    Buffer<int32_t> zw, bias, mult, shift;
+    Kernel<kernel_op::depthwise_conv2d_fp32> fp32;
+    Kernel<kernel_op::depthwise_conv2d_int8> int8;
+};
+
+class DepthwiseOperator final : public Operator {
+public:
+    Status validate(const OpContext &c, const Node &n, const LayerPlan &p) const override {
+        if (n.kernel_h != 3 || n.kernel_w != 3)
+            return {StatusCode::kUnsupported, "depthwise Conv node '" + n.name + "': only 3x3 windows have a kernel"};
+        return Operator::validate(c, n, p);
+    }
+
+    Status prepare(const OpContext &c, const Node &n, const LayerPlan &, std::unique_ptr<Prepared> *out) const override {
+        auto k = std::make_unique<PreparedDepthwise>();
+        const Tensor &wt = c.g.tensors[n.inputs[1]];
+        const int ch = static_cast<int>(wt.shape[0]);
+        if (c.int8()) {
+            const QuantizedNode &q = c.quantized(n);  // weights (KH, KW, C): channel innermost
+            k->w_i8 = Buffer<int8_t>(ch, 3, 3);
+            if (q.weights.size() != k->w_i8.number_of_elements())
+                return {StatusCode::kInvalidArgument, "depthwise Conv node '" + n.name + "': weights do not match"};
+            std::memcpy(k->w_i8.data(), q.weights.data(), q.weights.size());
+            k->w_i8.set_host_dirty();
+            k->zw = int32_constant(q.weight_zero_point);
+            k->bias = int32_constant(q.bias);
+            k->mult = int32_constant(q.multiplier);
+            k->shift = int32_constant(q.shift);
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "", &k->int8));
+        } else {
+            k->w_f32 = Buffer<float>(ch, 3, 3);
+            for (int o = 0; o < ch; o++)
+                for (int y = 0; y < 3; y++)
+                    for (int x = 0; x < 3; x++) k->w_f32(o, x, y) = wt.f32[(size_t(o) * 3 + y) * 3 + x];
+            k->bias_f32 = Buffer<float>(ch);
+            for (int o = 0; o < ch; o++) k->bias_f32(o) = n.inputs.size() > 2 ? c.g.tensors[n.inputs[2]].f32[o] : 0.0f;
+            k->w_f32.set_host_dirty();
+            k->bias_f32.set_host_dirty();
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "", &k->fp32));
+        }
+        *out = std::move(k);
+        return Status::ok();
+    }
+
+    Status emit(OpContext &c, const Node &n, const LayerPlan &, Prepared *prepared) const override {
+        PreparedDepthwise *k = static_cast<PreparedDepthwise *>(prepared);
+        Values &vs = c.values;
+        const int xi = c.value(n.inputs[0]), yi = c.value(n.outputs[0]);
+        const int shadow = vs.shadow_for(xi, n);
+        if (!c.int8()) {
+            const float lo = n.clamp_min, hi = n.clamp_max;
+            c.add_step(k->fp32.row->name, [&vs, k, n, xi, yi, shadow, lo, hi]() {
+                vs.fill_border<float>(vs[xi], 0.0f);
+                Buffer<float> in = vs.padded_input<float>(xi, shadow, n, vs[xi].c), out = vs.interior<float>(vs[yi]);
+                return k->fp32(in, k->w_f32, k->bias_f32, lo, hi, n.stride_w, n.stride_h, out);
+            });
+            return Status::ok();
+        }
+        const QuantizedNode &q = c.quantized(n);
+        const int32_t zx = c.zero_point(n.inputs[0]), zo = c.zero_point(n.outputs[0]);
+        const int32_t lo = q.output_min, hi = q.output_max;
+        c.add_step(k->int8.row->name, [&vs, k, n, xi, yi, shadow, zx, zo, lo, hi]() {
+            vs.fill_border<int8_t>(vs[xi], static_cast<int8_t>(zx));
+            Buffer<int8_t> in = vs.padded_input<int8_t>(xi, shadow, n, vs[xi].c), out = vs.interior<int8_t>(vs[yi]);
+            return k->int8(in, zx, k->w_i8, k->zw, k->bias, k->mult, k->shift, zo, lo, hi, n.stride_w, n.stride_h, out);
+        });
+        return Status::ok();
+    }
+};
+
+}  // namespace
+
+const Operator *depthwise_operator() {
+    static const DepthwiseOperator op;
+    return &op;
+}
+
+}  // namespace mobiq

@@ -1,0 +1,84 @@
+// Fully connected (Gemm with constant weights): one GEMM over the (K, N)
+// input matrix, FP32 and INT8 (M = the batch).
+#include <cstring>
+
+#include "int8_weights.h"
+#include "mobiq/gemm_weights.h"
+#include "mobiq/layer_params.h"
+#include "operator.h"
+
+namespace mobiq {
+namespace {
+
+using Halide::Runtime::Buffer;
+
+struct PreparedFullyConnected : Prepared {
+    Buffer<float> rhs, bias;
+    PreparedGemmInt8 w;
+    Kernel<kernel_op::gemm_fp32> fp32;
+    Kernel<kernel_op::gemm_int8> int8;
+};
+
+class FullyConnectedOperator final : public Operator {
+public:
+    Status prepare(const OpContext &c, const Node &n, const LayerPlan &p, std::unique_ptr<Prepared> *out) const override {
+        auto k = std::make_unique<PreparedFullyConnected>();
+        const std::string variant = p.kernel_variant;
+        if (c.int8()) {
+            const QuantizedNode &q = c.quantized(n);
+            const Value &x = c.values.at_tensor(n.inputs[0]);
+            const int N = c.values.at_tensor(n.outputs[0]).c;
+            MOBIQ_RETURN_IF_ERROR(
+                prepare_gemm_int8(widen_channels(q.weights, q.weight_zero_point, N, 1, x.c, x.c_alloc), x.c_alloc, N, q, &k->w));
+            const std::string base = q.asymmetric_weights ? "requantize=true,weight_zero_point=true"
+                                                          : "requantize=true,weight_zero_point=false";
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, base + (variant.empty() ? "" : "," + variant), &k->int8));
+        } else {
+            const std::vector<float> w = gemm_weights_nk(c.g, n), b = gemm_bias(c.g, n);
+            const int N = static_cast<int>(b.size()), K = static_cast<int>(w.size() / b.size());
+            std::vector<float> packed;
+            MOBIQ_RETURN_IF_ERROR(pack_gemm_fp32_weights(w.data(), K, N, &packed));
+            k->rhs = Buffer<float>(N, K);
+            std::memcpy(k->rhs.data(), packed.data(), packed.size() * sizeof(float));
+            k->bias = Buffer<float>(N);
+            std::copy(b.begin(), b.end(), k->bias.data());
+            k->rhs.set_host_dirty();
+            k->bias.set_host_dirty();
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, variant, &k->fp32));
+        }
+        *out = std::move(k);
+        return Status::ok();
+    }
+
+    Status emit(OpContext &c, const Node &n, const LayerPlan &, Prepared *prepared) const override {
+        PreparedFullyConnected *k = static_cast<PreparedFullyConnected *>(prepared);
+        Values &vs = c.values;
+        const int xi = c.value(n.inputs[0]), yi = c.value(n.outputs[0]);
+        if (!c.int8()) {
+            const float lo = n.clamp_min, hi = n.clamp_max;
+            c.add_step(k->fp32.row->name, [&vs, k, xi, yi, lo, hi]() {
+                Buffer<float> lhs = vs.matrix<float>(vs[xi]), out = vs.matrix<float>(vs[yi]);
+                return k->fp32(lhs, k->rhs, k->bias, lo, hi, out);
+            });
+            return Status::ok();
+        }
+        const QuantizedNode &q = c.quantized(n);
+        const int32_t zx = c.zero_point(n.inputs[0]), zo = c.zero_point(n.outputs[0]);
+        const int32_t lo = q.output_min, hi = q.output_max;
+        PreparedGemmInt8 *w = &k->w;
+        c.add_step(k->int8.row->name, [&vs, k, w, xi, yi, zx, zo, lo, hi]() {
+            Buffer<int8_t> lhs = vs.matrix<int8_t>(vs[xi]), out = vs.output_matrix<int8_t>(vs[yi]);
+            return k->int8(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi, out);
+        });
+        return Status::ok();
+    }
+};
+
+}  // namespace
+
+const Operator *fully_connected_operator() {
+    static const FullyConnectedOperator op;
+    return &op;
+}
+
+}  // namespace mobiq

@@ -1,0 +1,45 @@
+#include "int8_weights.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "mobiq/gemm_weights.h"
+
+namespace mobiq {
+std::vector<int8_t> widen_channels(const std::vector<int8_t> &w, const std::vector<int32_t> &zw, int n, int taps, int c,
+                                   int c_alloc) {
+    std::vector<int8_t> out(size_t(n) * taps * c_alloc);
+    for (int o = 0; o < n; o++)
+        for (int t = 0; t < taps; t++)
+            for (int ch = 0; ch < c_alloc; ch++)
+                out[(size_t(o) * taps + t) * c_alloc + ch] =
+                    ch < c ? w[(size_t(o) * taps + t) * c + ch] : static_cast<int8_t>(zw[o]);
+    return out;
+}
+
+Halide::Runtime::Buffer<int32_t> int32_constant(const std::vector<int32_t> &v) {
+    Halide::Runtime::Buffer<int32_t> b(static_cast<int>(v.size()));
+    std::copy(v.begin(), v.end(), b.data());
+    b.set_host_dirty();  // an OpenCL kernel uploads it on first use
+    return b;
+}
+
+Status prepare_gemm_int8(const std::vector<int8_t> &w, int k, int n, const QuantizedNode &q, PreparedGemmInt8 *out) {
+    if (q.weight_zero_point.size() != static_cast<size_t>(n) || q.bias.size() != static_cast<size_t>(n) ||
+        q.multiplier.size() != static_cast<size_t>(n) || q.shift.size() != static_cast<size_t>(n))
+        return {StatusCode::kInvalidArgument, "INT8 weights: per-channel parameters do not match " +
+                                                  std::to_string(n) + " output channels"};
+    PackedGemmInt8Weights packed;
+    MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_weights(w.data(), k, n, q.weight_zero_point.data(), n, &packed));
+    out->rhs = Halide::Runtime::Buffer<int8_t>(4, n, packed.k_padded / 4);
+    std::memcpy(out->rhs.data(), packed.data.data(), packed.data.size());
+    out->rhs.set_host_dirty();
+    out->colsum = int32_constant(packed.column_sum);
+    out->zw = int32_constant(q.weight_zero_point);
+    out->bias = int32_constant(q.bias);
+    out->mult = int32_constant(q.multiplier);
+    out->shift = int32_constant(q.shift);
+    return Status::ok();
+}
+
+}  // namespace mobiq

@@ -1,0 +1,31 @@
+// INT8 GEMM weights as gemm_int8 and conv2d_int8_implicit read them, packed
+// once from a QuantizedNode (the conv and fully-connected operators).
+#pragma once
+
+#include <vector>
+
+#include "HalideBuffer.h"
+#include "mobiq/quantized_graph.h"
+#include "mobiq/status.h"
+
+namespace mobiq {
+
+struct PreparedGemmInt8 {
+    Halide::Runtime::Buffer<int8_t> rhs;  // (4, N, K_padded / 4)
+    Halide::Runtime::Buffer<int32_t> colsum, zw, bias, mult, shift;  // per output channel
+};
+
+// (N, K) weights with K = c_alloc * taps from (N, taps, c): the channels added
+// to reach c_alloc (INT8 values store channels rounded up to 4) get the
+// column's zero point, so they add nothing whatever the activations hold
+// there (docs/arithmetic.md, "Padding K").
+std::vector<int8_t> widen_channels(const std::vector<int8_t> &w, const std::vector<int32_t> &zw, int n, int taps, int c,
+                                   int c_alloc);
+
+// A per-channel parameter vector as a kernel constant (uploaded on first use on OpenCL).
+Halide::Runtime::Buffer<int32_t> int32_constant(const std::vector<int32_t> &v);
+
+// `w` is (N, K) row-major (K already widened to the stored channels).
+Status prepare_gemm_int8(const std::vector<int8_t> &w, int k, int n, const QuantizedNode &q, PreparedGemmInt8 *out);
+
+}  // namespace mobiq

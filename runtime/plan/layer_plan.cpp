@@ -1,0 +1,227 @@
+// plan_layers(): the one place that decides how each node runs (mobiq/layer_plan.h).
+// Order: each node's method from a tuning entry, else --conv, else the auto
+// rule; then the layout every plan implies (padding read, dense reads); then
+// the fix-ups auto allows itself where a layout makes its first choice worse.
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "mobiq/kernel_registry.h"
+#include "mobiq/session.h"
+#include "mobiq/tuning.h"
+
+namespace mobiq {
+namespace {
+
+bool is_pointwise(const Node &n) {
+    return n.kernel_h == 1 && n.kernel_w == 1 && n.stride_h == 1 && n.stride_w == 1 && !n.pad_top && !n.pad_left &&
+           !n.pad_bottom && !n.pad_right;
+}
+
+int max_pad(const Node &n) { return std::max({n.pad_top, n.pad_left, n.pad_bottom, n.pad_right}); }
+
+const char *operator_of(const Node &n) {
+    switch (n.op) {
+        case OpType::kConv: return n.group > 1 ? "depthwise" : "conv";
+        case OpType::kGemm: return "fully_connected";
+        case OpType::kBatchNormalization: return "batch_norm";
+        case OpType::kRelu:
+        case OpType::kClip: return "clamp";
+        case OpType::kMaxPool:
+        case OpType::kAveragePool: return "pool";
+        case OpType::kGlobalAveragePool: return "global_pool";
+        case OpType::kAdd: return "add";
+        case OpType::kFlatten: return "flatten";
+        case OpType::kSoftmax: return "softmax";
+    }
+    return "?";
+}
+
+// The default rule of --conv auto (docs/runtime.md, "Conv methods").
+ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, std::string *why) {
+    if (is_pointwise(n) && !(t.device == "opencl" && !t.int8)) {
+        *why = "auto: 1x1 stride 1 is a GEMM";
+        return ConvMethod::kGemm;
+    }
+    if (t.device == "opencl") {
+        // From whole networks on the H100 (docs/networks.md): FP32 runs the
+        // direct kernel everywhere (1x1 layers too); INT8 the implicit kernel
+        // on spatial layers and the GEMM on 1x1 layers.
+        *why = "auto: OpenCL runs spatial convolutions implicit";
+        return ConvMethod::kImplicit;
+    }
+    // CPU, from docs/results/layers_x86.md (FP32, 2 threads, Zen 4): the
+    // direct kernel wins on large images (28 x 28 outputs and up) and on few
+    // input channels, im2col + GEMM on the smaller, deeper layers. INT8
+    // follows the same rule (implicit against im2col + GEMM).
+    const Tensor &out = g.tensors[n.outputs[0]];
+    const Tensor &w = g.tensors[n.inputs[1]];
+    if (out.shape[2] * out.shape[3] >= 28 * 28 || w.shape[1] < 16) {
+        *why = "auto: >= 28x28 outputs or < 16 input channels run implicit";
+        return ConvMethod::kImplicit;
+    }
+    *why = "auto: < 28x28 outputs run im2col + GEMM";
+    return ConvMethod::kIm2colGemm;
+}
+
+// The registry op and base variant a conv method runs on.
+void conv_kernel(ConvMethod m, bool int8, bool asym_weights, std::string *op, std::string *base) {
+    if (int8) {
+        *op = m == ConvMethod::kImplicit ? "conv2d_int8_implicit" : "gemm_int8";
+        *base = asym_weights ? "requantize=true,weight_zero_point=true" : "requantize=true,weight_zero_point=false";
+    } else {
+        *op = m == ConvMethod::kImplicit ? "conv2d_fp32_implicit" : "gemm_fp32";
+        *base = "";
+    }
+}
+
+const TuningEntry *find_entry(const TuningFile &f, const Node &n, const LayerPlan &p, const PlanTarget &t) {
+    const TuningEntry *by_key = nullptr;
+    for (const auto &e : f.entries) {
+        if (e.layer != p.key || e.precision != (t.int8 ? "int8" : "fp32") || e.scheme != t.scheme ||
+            e.device != t.device || e.family != t.family)
+            continue;
+        if (e.node == n.name) return &e;
+        if (e.node.empty() && by_key == nullptr) by_key = &e;
+    }
+    return by_key;
+}
+
+}  // namespace
+
+const char *conv_method_name(ConvMethod m) {
+    switch (m) {
+        case ConvMethod::kGemm: return "gemm";
+        case ConvMethod::kIm2colGemm: return "im2col_gemm";
+        case ConvMethod::kImplicit: return "implicit";
+        case ConvMethod::kNone: break;
+    }
+    return "-";
+}
+
+bool parse_conv_method(std::string_view name, ConvMethod *m) {
+    for (ConvMethod c : {ConvMethod::kGemm, ConvMethod::kIm2colGemm, ConvMethod::kImplicit})
+        if (name == conv_method_name(c)) {
+            *m = c;
+            return true;
+        }
+    return false;
+}
+
+Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t, const TuningFile *tuning,
+                   std::vector<LayerPlan> *plans, const std::vector<bool> *asym_weights) {
+    plans->assign(g.nodes.size(), LayerPlan{});
+    const bool cpu = t.device == "cpu";
+    int tuned = 0;
+    for (size_t i = 0; i < g.nodes.size(); i++) {
+        const Node &n = g.nodes[i];
+        LayerPlan &p = (*plans)[i];
+        p.node = n.name;
+        p.op = operator_of(n);
+        p.numeric = t.int8 ? "int8" : "fp32";
+        p.source = "its op's one kernel";
+        const bool asym = asym_weights != nullptr && i < asym_weights->size() && (*asym_weights)[i];
+        if (n.op == OpType::kConv && n.group > 1) {
+            p.padded_input = true;
+        } else if (n.op == OpType::kConv) {
+            p.key = conv_layer_key(g, n);
+            const TuningEntry *e = tuning ? find_entry(*tuning, n, p, t) : nullptr;
+            auto bad = [&](const std::string &why) {
+                return Status{StatusCode::kInvalidArgument, "tuning file " + tuning->path + ": layer '" + n.name +
+                                                                "' (" + p.key + "): " + why};
+            };
+            if (e != nullptr) {
+                if (!parse_conv_method(e->method, &p.method))
+                    return bad("unknown method '" + e->method + "' (gemm, im2col_gemm, implicit)");
+                if (p.method == ConvMethod::kGemm && !is_pointwise(n))
+                    return bad("method gemm needs a 1x1, stride-1, unpadded convolution");
+                p.kernel_variant = canonical_params(e->variant);
+                char ms[32];
+                std::snprintf(ms, sizeof ms, "%.3g", e->ms);
+                p.source = std::string("tuning file (") + ms + " ms on " + tuning->cpu + ")";
+                tuned++;
+            } else if (o.conv == ConvAlgorithm::kImplicit) {
+                p.method = ConvMethod::kImplicit;
+                p.source = "--conv implicit";
+            } else if (o.conv == ConvAlgorithm::kGemm) {
+                p.method = is_pointwise(n) ? ConvMethod::kGemm : ConvMethod::kIm2colGemm;
+                p.source = "--conv gemm";
+            } else {
+                p.method = auto_method(g, n, t, &p.source);
+                // Mali G52 / G76: the arm_dot variants where the device has the instruction (docs/mali.md).
+                if (t.arm_dot && t.int8 && !asym) p.kernel_variant = "arm_dot=true";
+            }
+            std::string op, base;
+            conv_kernel(p.method, t.int8, asym, &op, &base);
+            const std::string params = base + (p.kernel_variant.empty() ? "" : "," + p.kernel_variant);
+            const KernelRow *row = find_kernel_row(op, t.family, params);
+            if (row == nullptr) {
+                const std::string why = "no " + op + " kernel with variant '" + canonical_params(params) +
+                                        "' for family " + t.family + " in this build";
+                if (e != nullptr) return bad(why);
+                return {StatusCode::kInternal, "layer '" + n.name + "': " + why};
+            }
+            if (row->contract == NumericContract::kLossy && !o.allow_lossy)
+                return {StatusCode::kInvalidArgument, "layer '" + n.name + "': " + row->name +
+                                                          " is lossy (docs/arithmetic.md); allow lossy variants to use it"};
+            p.padded_input = p.method == ConvMethod::kImplicit;
+            p.dense_input = p.method == ConvMethod::kGemm;
+        } else if (n.op == OpType::kGemm || n.op == OpType::kSoftmax || n.op == OpType::kFlatten) {
+            p.dense_input = true;
+        }
+    }
+    if (tuning != nullptr && tuned == 0)
+        return {StatusCode::kInvalidArgument,
+                "tuning file " + tuning->path + " has no entry for any convolution of this model on " + t.device +
+                    " / " + t.family + " / " + (t.int8 ? "int8 " + t.scheme : std::string("fp32")) +
+                    " (it was made on " + tuning->cpu + "); run mobiq tune with these options"};
+
+    // The layout the plans imply: on the CPU a tensor read with padding keeps
+    // a border (OpenCL pads by a device copy instead, docs/runtime.md).
+    std::map<int, int> border;  // tensor id -> pixels
+    std::map<int, const Node *> dense_reader;
+    for (size_t i = 0; i < g.nodes.size(); i++) {
+        const Node &n = g.nodes[i];
+        const LayerPlan &p = (*plans)[i];
+        int t_in = n.inputs[0];
+        // Flatten is a view: its reader's needs are its source's.
+        if (n.op != OpType::kFlatten) {
+            const int prod = g.producer(t_in);
+            if (prod >= 0 && g.nodes[prod].op == OpType::kFlatten) t_in = g.nodes[prod].inputs[0];
+        }
+        if (p.padded_input && cpu) border[t_in] = std::max(border[t_in], max_pad(n));
+        if (p.dense_input) dense_reader[t_in] = &n;
+    }
+    for (size_t i = 0; i < g.nodes.size(); i++) {
+        const Node &n = g.nodes[i];
+        LayerPlan &p = (*plans)[i];
+        if (p.method != ConvMethod::kGemm) continue;
+        const int y = n.outputs[0];
+        const bool bordered = border.count(y) && border[y] > 0;
+        const bool ragged = t.int8 && g.tensors[y].shape[1] % 4 != 0;
+        if (p.source.rfind("auto", 0) == 0 && (bordered || ragged)) {
+            // A GEMM writes a dense matrix: its output read with padding would
+            // take one GEMM per row; auto runs the implicit kernel instead.
+            p.method = ConvMethod::kImplicit;
+            p.dense_input = false;
+            p.source = bordered ? "auto: output padded for its reader, so implicit"
+                                : "auto: output channels not a multiple of 4, so implicit";
+        } else if (bordered) {
+            p.row_by_row = true;
+        }
+    }
+    for (size_t i = 0; i < g.nodes.size(); i++) {
+        const Node &n = g.nodes[i];
+        const LayerPlan &p = (*plans)[i];
+        if (!p.dense_input || n.op == OpType::kFlatten) continue;
+        int t_in = n.inputs[0];
+        const int prod = g.producer(t_in);
+        if (prod >= 0 && g.nodes[prod].op == OpType::kFlatten) t_in = g.nodes[prod].inputs[0];
+        if (border.count(t_in) && border[t_in] > 0)
+            return {StatusCode::kUnsupported, "tensor '" + g.tensors[t_in].name +
+                                                  "' is read both as a matrix and with padding; use --conv implicit"};
+    }
+    return Status::ok();
+}
+
+}  // namespace mobiq

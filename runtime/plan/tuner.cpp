@@ -1,0 +1,258 @@
+// mobiq tune (mobiq/tuner.h): per-layer conv methods and kernel variants,
+// measured on this machine inside whole-network runs (so each layer sees the
+// caches and the neighbours it has in real use), then checked as a whole.
+//  1. Every candidate applied to all convolutions at once (a uniform plan:
+//     gemm = 1x1 GEMM / im2col + GEMM, or implicit; x each kernel variant),
+//     plus the auto rule: per-layer times from profiled runs, interleaved in
+//     rounds (the machine is noisy), medians.
+//  2. Per layer key, the candidate with the least summed time -> a plan.
+//  3. That plan, where it made a GEMM write a padded output (one GEMM per
+//     row), moves those layers to implicit, measured again.
+//  4. The fastest whole network of all the plans measured is written: the
+//     tuned file is never slower than `--conv auto`, gemm or implicit as
+//     measured in the same run.
+#include "mobiq/tuner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include "mobiq/kernel_registry.h"
+#include "mobiq/session.h"
+#include "mobiq/tuning.h"
+
+namespace mobiq {
+namespace {
+
+struct Candidate {
+    std::string label;        // "gemm", "implicit", "implicit[arm_dot=true]", "auto", "tuned", ...
+    ConvAlgorithm conv = ConvAlgorithm::kAuto;
+    std::string variant;      // kernel variant for every conv layer ("" = base)
+    TuningFile file;          // non-empty entries: a per-layer plan
+    std::vector<std::vector<double>> layer_ms;  // per step: the samples
+    std::vector<double> total_ms;
+    std::vector<LayerPlan> plans;
+    std::vector<std::string> step_node;  // per step: its node's name
+};
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+}  // namespace
+
+Status tune_model(const Graph &graph, const CompileOptions &options, const TuneOptions &t, TuningFile *out,
+                  std::string *report) {
+    if (out == nullptr) return {StatusCode::kInvalidArgument, "tune: null output"};
+    const bool int8 = options.precision == Precision::kInt8;
+    CompileOptions base = options;
+    base.tuning = nullptr;
+    base.tuning_path.clear();
+    // INT8: quantize once; every candidate compiles the same QuantizedGraph.
+    QuantizedGraph qg;
+    if (int8) MOBIQ_RETURN_IF_ERROR(build_quantized_graph(graph, base, &qg, t.progress != nullptr));
+    auto compile = [&](const CompileOptions &o, std::unique_ptr<Session> *s) {
+        return int8 ? Session::create_quantized(qg, o, s) : Session::create(graph, o, s);
+    };
+
+    // The candidates: the methods x the kernel variants the registry has for them.
+    std::unique_ptr<Session> probe;
+    MOBIQ_RETURN_IF_ERROR(compile(base, &probe));
+    const std::string device = options.device == Device::kCpu ? "cpu" : "opencl";
+    const KernelSet *set = device == "cpu" ? &cpu_kernel_set() : find_kernel_set("opencl_" + options.opencl_family);
+    if (set == nullptr) return {StatusCode::kInvalidArgument, "tune: no kernel set for " + options.opencl_family};
+    std::vector<Candidate> cands;
+    {
+        Candidate a;
+        a.label = "auto";
+        cands.push_back(a);
+    }
+    const char *gemm_op = int8 ? "gemm_int8" : "gemm_fp32";
+    const char *base_params = int8 ? "requantize=true,weight_zero_point=false" : "";
+    for (const KernelRow *row : kernel_rows_with(gemm_op, set->family, base_params)) {
+        if (row->contract == NumericContract::kLossy && !options.allow_lossy) continue;
+        std::string extra;  // the row's parameters beyond the base variant
+        const std::string want = "," + canonical_params(base_params) + ",";
+        const std::string kv = row->variant;
+        for (size_t s = 0; s < kv.size();) {
+            const size_t e = std::min(kv.find(',', s), kv.size());
+            const std::string p = kv.substr(s, e - s);
+            if (want.find("," + p + ",") == std::string::npos) extra += (extra.empty() ? "" : ",") + p;
+            s = e + 1;
+        }
+        if (int8 && !options.scheme.symmetric_weights && !extra.empty()) continue;  // variants are sym-weight ones
+        for (ConvAlgorithm m : {ConvAlgorithm::kGemm, ConvAlgorithm::kImplicit}) {
+            Candidate c;
+            c.conv = m;
+            c.variant = extra;
+            c.label = std::string(m == ConvAlgorithm::kGemm ? "gemm" : "implicit") + (extra.empty() ? "" : "[" + extra + "]");
+            cands.push_back(c);
+        }
+    }
+    const std::string scheme = int8 ? scheme_name(options.scheme) : "";
+    const std::string family = set->family;
+
+    // A per-layer plan as a tuning file: every conv of `plans` as it is.
+    auto file_from = [&](const std::vector<LayerPlan> &plans) {
+        TuningFile f;
+        f.cpu = cpu_model_name();
+        f.threads = options.threads;
+        std::map<std::string, std::vector<size_t>> by_key;
+        for (size_t i = 0; i < plans.size(); i++)
+            if (plans[i].method != ConvMethod::kNone) by_key[plans[i].key].push_back(i);
+        for (const auto &[key, idx] : by_key) {
+            bool same = true;
+            for (size_t i : idx)
+                same = same && plans[i].method == plans[idx[0]].method &&
+                       plans[i].kernel_variant == plans[idx[0]].kernel_variant;
+            for (size_t i : idx) {
+                TuningEntry e;
+                e.layer = key;
+                e.precision = int8 ? "int8" : "fp32";
+                e.scheme = scheme;
+                e.device = device;
+                e.family = family;
+                e.method = conv_method_name(plans[i].method);
+                e.variant = plans[i].kernel_variant;
+                if (same) {
+                    for (size_t j : idx) e.nodes.push_back(plans[j].node);
+                    f.entries.push_back(e);
+                    break;
+                }
+                e.node = plans[i].node;  // the same shape planned differently in different places
+                f.entries.push_back(e);
+            }
+        }
+        return f;
+    };
+
+    const int rounds = std::max(1, t.rounds), per_round = std::max(1, (t.runs + rounds - 1) / rounds);
+    int done = 0;
+    auto measure = [&](std::vector<Candidate *> cs, const char *phase) -> Status {
+        std::vector<std::unique_ptr<Session>> sessions(cs.size());
+        for (size_t k = 0; k < cs.size(); k++) {
+            CompileOptions o = base;
+            o.conv = cs[k]->conv;
+            if (!cs[k]->file.entries.empty()) {
+                cs[k]->file.path = "(tuner: " + cs[k]->label + ")";
+                o.tuning = &cs[k]->file;
+            } else if (!cs[k]->variant.empty()) {
+                // A uniform plan with a kernel variant: as a per-layer file over the plain plan.
+                CompileOptions plain = base;
+                plain.conv = cs[k]->conv;
+                std::unique_ptr<Session> s;
+                MOBIQ_RETURN_IF_ERROR(compile(plain, &s));
+                std::vector<LayerPlan> plans = s->plans();
+                for (auto &p : plans)
+                    if (p.method != ConvMethod::kNone) p.kernel_variant = cs[k]->variant;
+                cs[k]->file = file_from(plans);
+                cs[k]->file.path = "(tuner: " + cs[k]->label + ")";
+                o.tuning = &cs[k]->file;
+            }
+            const Status st = compile(o, &sessions[k]);
+            if (!st.is_ok()) return {st.code(), "tune: candidate " + cs[k]->label + ": " + st.message()};
+            cs[k]->plans = sessions[k]->plans();
+            cs[k]->step_node.clear();
+            for (const auto &l : sessions[k]->layers()) cs[k]->step_node.push_back(l.name);
+            cs[k]->layer_ms.assign(sessions[k]->layers().size(), {});
+        }
+        std::vector<float> in(1), outv(1);
+        int64_t ni = 1, no = 1;
+        for (auto d : sessions[0]->input_shape()) ni *= d;
+        for (auto d : sessions[0]->output_shape()) no *= d;
+        in.assign(ni, 0.5f);
+        outv.assign(no, 0.0f);
+        for (size_t k = 0; k < cs.size(); k++)
+            for (int w = 0; w < t.warmup; w++) MOBIQ_RETURN_IF_ERROR(sessions[k]->run(in.data(), ni, outv.data(), no, true));
+        const int total = rounds * static_cast<int>(cs.size());
+        for (int r = 0; r < rounds; r++)
+            for (size_t k = 0; k < cs.size(); k++) {
+                for (int i = 0; i < per_round; i++) {
+                    const auto t0 = std::chrono::steady_clock::now();
+                    MOBIQ_RETURN_IF_ERROR(sessions[k]->run(in.data(), ni, outv.data(), no, true));
+                    cs[k]->total_ms.push_back(
+                        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+                    const auto &layers = sessions[k]->layers();
+                    for (size_t s = 0; s < layers.size(); s++) cs[k]->layer_ms[s].push_back(layers[s].ms);
+                }
+                if (t.progress) t.progress(++done, total, std::string(phase) + ": " + cs[k]->label);
+            }
+        done = 0;
+        return Status::ok();
+    };
+
+    std::vector<Candidate *> first;
+    for (auto &c : cands) first.push_back(&c);
+    MOBIQ_RETURN_IF_ERROR(measure(first, "candidates"));
+
+    // 2. Per key: the candidate whose layers of that key took least in sum.
+    std::map<std::string, std::map<size_t, double>> cost;  // key -> candidate -> ms
+    for (size_t k = 0; k < cands.size(); k++) {
+        std::map<std::string, double> node_ms;
+        for (size_t s = 0; s < cands[k].step_node.size(); s++) node_ms[cands[k].step_node[s]] += median(cands[k].layer_ms[s]);
+        for (size_t i = 0; i < cands[k].plans.size(); i++)
+            if (cands[k].plans[i].method != ConvMethod::kNone)
+                cost[cands[k].plans[i].key][k] += node_ms[cands[k].plans[i].node];
+    }
+    std::vector<LayerPlan> tuned_plans = cands[0].plans;
+    for (size_t i = 0; i < tuned_plans.size(); i++) {
+        LayerPlan &p = tuned_plans[i];
+        if (p.method == ConvMethod::kNone) continue;
+        const auto &c = cost[p.key];
+        const size_t best = std::min_element(c.begin(), c.end(), [](auto &a, auto &b) { return a.second < b.second; })->first;
+        p.method = cands[best].plans[i].method;
+        p.kernel_variant = cands[best].plans[i].kernel_variant;
+    }
+    Candidate tuned;
+    tuned.label = "tuned";
+    tuned.file = file_from(tuned_plans);
+    std::vector<Candidate *> second = {&tuned};
+    MOBIQ_RETURN_IF_ERROR(measure(second, "tuned plan"));
+    // 3. GEMMs the tuned plan made write padded outputs: implicit instead.
+    bool rows = false;
+    for (auto &p : tuned.plans) rows = rows || p.row_by_row;
+    Candidate fixed;
+    if (rows) {
+        std::vector<LayerPlan> plans = tuned.plans;
+        for (auto &p : plans)
+            if (p.row_by_row) p.method = ConvMethod::kImplicit;
+        fixed.label = "tuned, padded GEMMs implicit";
+        fixed.file = file_from(plans);
+        std::vector<Candidate *> third = {&fixed};
+        MOBIQ_RETURN_IF_ERROR(measure(third, "tuned plan, fixed"));
+    }
+    // 4. The fastest whole network of everything measured.
+    std::vector<Candidate *> all;
+    for (auto &c : cands) all.push_back(&c);
+    all.push_back(&tuned);
+    if (rows) all.push_back(&fixed);
+    Candidate *best = all[0];
+    for (Candidate *c : all)
+        if (median(c->total_ms) < median(best->total_ms)) best = c;
+    *out = file_from(best->plans);
+    for (auto &e : out->entries) {  // the time of the entry's layers in the winning run
+        double ms = 0;
+        for (size_t s = 0; s < best->step_node.size(); s++) {
+            const auto &ns = e.nodes;
+            if ((e.node.empty() && std::find(ns.begin(), ns.end(), best->step_node[s]) != ns.end()) ||
+                e.node == best->step_node[s])
+                ms += median(best->layer_ms[s]);
+        }
+        e.ms = ms;
+    }
+    if (report) {
+        char line[256];
+        *report = "candidate                          median ms   (whole network; per-layer choice from these runs)\n";
+        for (Candidate *c : all) {
+            std::snprintf(line, sizeof line, "%-34s %9.3f%s\n", c->label.c_str(), median(c->total_ms),
+                          c == best ? "   <- written" : "");
+            *report += line;
+        }
+    }
+    return Status::ok();
+}
+
+}  // namespace mobiq

@@ -1,0 +1,216 @@
+// Per-layer plans and tuning files (mobiq/layer_plan.h, mobiq/tuning.h): a
+// tuning entry moves exactly the layer it names and nothing else; INT8 stays
+// bit-exact whatever the plan; malformed files and entries a layer cannot run
+// are errors that name the file and the layer.
+#include <cstdio>
+#include <fstream>
+#include <random>
+
+#include "gtest/gtest.h"
+#include "mobiq/kernel_registry.h"
+#include "mobiq/npy.h"
+#include "mobiq/onnx_import.h"
+#include "mobiq/session.h"
+#include "mobiq/tuning.h"
+
+namespace {
+
+using mobiq::CompileOptions;
+using mobiq::ConvMethod;
+
+std::string models(const std::string &file) { return std::string(MOBIQ_MODELS_DIR) + "/" + file; }
+
+mobiq::Graph load(const char *network) {
+    mobiq::Graph g;
+    const auto s = mobiq::import_onnx_file(models(std::string(network) + ".onnx"), &g);
+    EXPECT_TRUE(s.is_ok()) << s.message();
+    return g;
+}
+
+std::unique_ptr<mobiq::Session> compile(const mobiq::Graph &g, const CompileOptions &o, mobiq::Status *status) {
+    std::unique_ptr<mobiq::Session> s;
+    *status = mobiq::Session::create(g, o, &s);
+    return s;
+}
+
+// An entry moving node `name` (whose plan is p) to `method`.
+mobiq::TuningEntry entry_for(const mobiq::LayerPlan &p, const std::string &name, const std::string &method,
+                             const std::string &precision, const std::string &scheme) {
+    mobiq::TuningEntry e;
+    e.layer = p.key;
+    e.precision = precision;
+    e.scheme = scheme;
+    e.device = "cpu";
+    e.family = mobiq::cpu_kernel_set().family;
+    e.node = name;
+    e.method = method;
+    e.ms = 0.1;
+    return e;
+}
+
+std::string write_temp(const std::string &name, const std::string &text) {
+    const std::string path = testing::TempDir() + name;
+    std::ofstream(path) << text;
+    return path;
+}
+
+// The layers' (name, method, variant) of a session.
+std::vector<std::tuple<std::string, std::string, std::string>> summary(const mobiq::Session &s) {
+    std::vector<std::tuple<std::string, std::string, std::string>> v;
+    for (const auto &l : s.layers()) v.emplace_back(l.name, l.method, l.variant);
+    return v;
+}
+
+TEST(Tuning, EntryMovesOneLayerAndNothingElse) {
+    const mobiq::Graph g = load("resnet50");
+    CompileOptions o;
+    mobiq::Status st;
+    auto base = compile(g, o, &st);
+    ASSERT_TRUE(st.is_ok()) << st.message();
+    // A 1x1 GEMM layer whose input and output no other plan depends on: conv3 of a bottleneck.
+    const auto &layers = base->layers();
+    const auto &plans = base->plans();
+    ASSERT_EQ(layers.size(), plans.size() - 1);  // the Flatten has a plan and no step
+    size_t pick = layers.size();
+    for (size_t i = 0; i < layers.size(); i++)
+        if (layers[i].name == "layer3.2.conv3") pick = i;
+    ASSERT_LT(pick, layers.size());
+    ASSERT_EQ(layers[pick].method, "gemm");
+    mobiq::TuningFile file;
+    file.path = "(test)";
+    file.cpu = "test";
+    file.entries.push_back(entry_for(plans[pick], "layer3.2.conv3", "implicit", "fp32", ""));
+    o.tuning = &file;
+    auto tuned = compile(g, o, &st);
+    ASSERT_TRUE(st.is_ok()) << st.message();
+    const auto a = summary(*base), b = summary(*tuned);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); i++) {
+        if (i == pick) {
+            EXPECT_EQ(std::get<1>(b[i]), "implicit");
+            EXPECT_NE(std::get<2>(b[i]), std::get<2>(a[i]));
+            EXPECT_EQ(tuned->layers()[i].plan.rfind("tuning file", 0), 0u) << tuned->layers()[i].plan;
+        } else {
+            EXPECT_EQ(a[i], b[i]) << "layer " << std::get<0>(a[i]) << " changed";
+        }
+    }
+}
+
+TEST(Tuning, Int8TunedPlanIsBitExact) {
+    const mobiq::Graph g = load("mobilenet_v1");
+    std::vector<float> calib(3 * 224 * 224);
+    std::mt19937 rng(3);
+    std::normal_distribution<float> d;
+    for (auto &x : calib) x = d(rng);
+    CompileOptions o;
+    o.precision = mobiq::Precision::kInt8;
+    o.calibration_data = calib.data();
+    o.calibration_count = 1;
+    mobiq::QuantizedGraph qg;
+    ASSERT_TRUE(mobiq::build_quantized_graph(g, o, &qg).is_ok());
+    std::unique_ptr<mobiq::Session> base, tuned;
+    ASSERT_TRUE(mobiq::Session::create_quantized(qg, o, &base).is_ok());
+    // Every convolution to the method it does not run now (gemm <-> implicit; im2col_gemm -> implicit).
+    mobiq::TuningFile file;
+    file.path = "(test)";
+    const auto &plans = base->plans();
+    for (size_t i = 0; i < plans.size(); i++) {
+        if (plans[i].method == ConvMethod::kNone) continue;
+        const bool pointwise = plans[i].key.find("k=1x1 s=1x1 p=0,0,0,0") != std::string::npos;
+        const char *to = plans[i].method == ConvMethod::kImplicit ? (pointwise ? "gemm" : "im2col_gemm") : "implicit";
+        file.entries.push_back(entry_for(plans[i], qg.graph.nodes[i].name, to, "int8", mobiq::scheme_name(o.scheme)));
+    }
+    ASSERT_FALSE(file.entries.empty());
+    o.tuning = &file;
+    ASSERT_TRUE(mobiq::Session::create_quantized(qg, o, &tuned).is_ok());
+    int moved = 0;
+    for (size_t i = 0; i < base->layers().size(); i++) moved += base->layers()[i].method != tuned->layers()[i].method;
+    EXPECT_GT(moved, 10);
+    std::vector<float> y0(1000), y1(1000);
+    ASSERT_TRUE(base->run(calib.data(), calib.size(), y0.data(), y0.size()).is_ok());
+    ASSERT_TRUE(tuned->run(calib.data(), calib.size(), y1.data(), y1.size()).is_ok());
+    EXPECT_EQ(y0, y1) << "every conv method is exact: the plan must not change a bit";
+}
+
+TEST(Tuning, FileRoundTrip) {
+    mobiq::TuningFile f;
+    f.cpu = "Some CPU";
+    f.threads = 2;
+    f.model = "m.onnx";
+    mobiq::TuningEntry e;
+    e.layer = "Conv cin=64 cout=64 in=56x56 k=3x3 s=1x1 p=1,1,1,1 g=1";
+    e.precision = "int8";
+    e.scheme = "asym/per-channel/sym-w";
+    e.device = "cpu";
+    e.family = "x86";
+    e.method = "implicit";
+    e.ms = 0.25;
+    e.nodes = {"a", "b"};
+    f.entries.push_back(e);
+    const std::string path = testing::TempDir() + "roundtrip.json";
+    ASSERT_TRUE(mobiq::write_tuning_file(path, f).is_ok());
+    mobiq::TuningFile r;
+    ASSERT_TRUE(mobiq::read_tuning_file(path, &r).is_ok());
+    EXPECT_EQ(r.cpu, "Some CPU");
+    EXPECT_EQ(r.threads, 2);
+    ASSERT_EQ(r.entries.size(), 1u);
+    EXPECT_EQ(r.entries[0].layer, e.layer);
+    EXPECT_EQ(r.entries[0].method, "implicit");
+    EXPECT_EQ(r.entries[0].nodes, e.nodes);
+    EXPECT_DOUBLE_EQ(r.entries[0].ms, 0.25);
+}
+
+TEST(Tuning, MalformedFilesAreClearErrors) {
+    mobiq::TuningFile t;
+    auto expect = [&](const std::string &text, const std::string &fragment) {
+        const std::string path = write_temp("bad.json", text);
+        const auto s = mobiq::read_tuning_file(path, &t);
+        EXPECT_FALSE(s.is_ok()) << text;
+        EXPECT_NE(s.message().find(fragment), std::string::npos) << s.message();
+        EXPECT_NE(s.message().find(path), std::string::npos) << s.message();
+    };
+    expect("{ not json", "not JSON");
+    expect("[1, 2]", "not a mobiq tuning file");
+    expect(R"({"mobiq_tuning": 7, "entries": []})", "version");
+    expect(R"({"mobiq_tuning": 1, "entries": [{"layer": "Conv x", "precision": "int8"}]})", "entry 0 (Conv x)");
+    expect(R"({"mobiq_tuning": 1, "entries": [{"layer": "L", "precision": "int4", "scheme": "", "device": "cpu",
+               "family": "x86", "method": "gemm"}]})", "precision");
+    expect(R"({"mobiq_tuning": 1, "entries": [{"layer": "L", "precision": "fp32", "scheme": "", "device": "cpu",
+               "family": "x86", "method": "winograd"}]})", "unknown method 'winograd'");
+    const auto s = mobiq::read_tuning_file("/nonexistent/t.json", &t);
+    EXPECT_EQ(s.code(), mobiq::StatusCode::kIo);
+}
+
+TEST(Tuning, EntriesALayerCannotRunNameTheLayer) {
+    const mobiq::Graph g = load("resnet50");
+    CompileOptions o;
+    mobiq::Status st;
+    auto base = compile(g, o, &st);
+    ASSERT_TRUE(st.is_ok());
+    size_t conv1 = 0;  // the 7x7 stem
+    ASSERT_EQ(base->layers()[conv1].name, "conv1");
+    mobiq::TuningFile file;
+    file.path = "t.json";
+    file.entries.push_back(entry_for(base->plans()[conv1], "conv1", "gemm", "fp32", ""));
+    o.tuning = &file;
+    compile(g, o, &st);
+    EXPECT_EQ(st.code(), mobiq::StatusCode::kInvalidArgument);
+    EXPECT_NE(st.message().find("'conv1'"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("gemm needs a 1x1"), std::string::npos) << st.message();
+
+    file.entries[0].method = "implicit";
+    file.entries[0].variant = "tile=99";
+    compile(g, o, &st);
+    EXPECT_NE(st.message().find("'conv1'"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("tile=99"), std::string::npos) << st.message();
+
+    // A file with no entry for this model / device / precision says so.
+    file.entries[0].variant = "";
+    file.entries[0].precision = "int8";
+    file.entries[0].scheme = "asym/per-channel/sym-w";
+    compile(g, o, &st);
+    EXPECT_EQ(st.code(), mobiq::StatusCode::kInvalidArgument);
+    EXPECT_NE(st.message().find("no entry"), std::string::npos) << st.message();
+}
+
+}  // namespace
