@@ -255,17 +255,9 @@ using LayerFn = void (*)(benchmark::State &, LayerShape, const KernelRow *);
 void add_variants(const LayerShape &l, const char *method, LayerFn fn, const char *op, const char *params,
                   const char *exclude_key = nullptr) {
     const std::string base = std::string(l.network) + "/" + l.name + "/" + method;
-    const std::string want = canonical_params(params);
     for (const KernelRow *row : kernel_rows_with(op, g_family->family, params)) {
         if (exclude_key && !row->param(exclude_key).empty()) continue;
-        std::string extra;  // the row's parameters beyond `params`
-        const std::string kv = row->variant;
-        for (size_t start = 0; start < kv.size();) {
-            const size_t end = std::min(kv.find(',', start), kv.size());
-            const std::string p = kv.substr(start, end - start);
-            if (("," + want + ",").find("," + p + ",") == std::string::npos) extra += (extra.empty() ? "" : ",") + p;
-            start = end + 1;
-        }
+        const std::string extra = row->params_beyond(params);
         if (row->needs_arm_dot()) prepare_opencl_arm_dot();
         const std::string name = extra.empty() ? base : base + "[" + extra + "]";
         benchmark::RegisterBenchmark(name.c_str(), fn, l, row)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -62,6 +62,14 @@ std::string KernelRow::param(std::string_view key) const {
     return "";
 }
 
+std::string KernelRow::params_beyond(std::string_view base) const {
+    const std::vector<std::string> skip = split_params(base);
+    std::string s;
+    for (const auto &p : split_params(variant))
+        if (std::find(skip.begin(), skip.end(), p) == skip.end()) s += (s.empty() ? "" : ",") + p;
+    return s;
+}
+
 bool KernelRow::has_params(std::string_view params) const {
     const std::vector<std::string> mine = split_params(variant);
     for (const auto &p : split_params(params))

@@ -13,7 +13,7 @@ using Halide::Runtime::Buffer;
 struct PreparedAffine : Prepared {
     Buffer<float> w_f32, bias_f32;  // (C, 1, 1), (C)
     Buffer<int8_t> w_i8;
-    Buffer<int32_t> zw, bias, mult, shift;
+    Int8ChannelParams q;
     Kernel<kernel_op::depthwise_conv2d_fp32> fp32;
     Kernel<kernel_op::depthwise_conv2d_int8> int8;
 };
@@ -37,10 +37,7 @@ public:
             k->w_i8 = Buffer<int8_t>(ch, 1, 1);
             std::copy(q.weights.begin(), q.weights.end(), k->w_i8.data());
             k->w_i8.set_host_dirty();
-            k->zw = int32_constant(q.weight_zero_point);
-            k->bias = int32_constant(q.bias);
-            k->mult = int32_constant(q.multiplier);
-            k->shift = int32_constant(q.shift);
+            MOBIQ_RETURN_IF_ERROR(prepare_channel_params(q, ch, &k->q));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "kernel_size=1", &k->int8));
         } else {
             std::vector<float> scale(ch, 1.0f), shift(ch, 0.0f);  // Relu / Clip: the identity, clamped
@@ -74,7 +71,7 @@ public:
         const int32_t lo = q.output_min, hi = q.output_max;
         c.add_step(k->int8.row->name, [&vs, k, xi, yi, zx, zo, lo, hi]() {
             Buffer<int8_t> in = vs.interior<int8_t>(vs[xi]), out = vs.interior<int8_t>(vs[yi]);
-            return k->int8(in, zx, k->w_i8, k->zw, k->bias, k->mult, k->shift, zo, lo, hi, 1, 1, out);
+            return k->int8(in, zx, k->w_i8, k->q.zw, k->q.bias, k->q.mult, k->q.shift, zo, lo, hi, 1, 1, out);
         });
         return Status::ok();
     }

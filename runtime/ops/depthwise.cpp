@@ -13,7 +13,7 @@ using Halide::Runtime::Buffer;
 struct PreparedDepthwise : Prepared {
     Buffer<float> w_f32, bias_f32;  // FP32: (C, KW, KH), (C)
     Buffer<int8_t> w_i8;            // INT8: (C, KW, KH)
-    Buffer<int32_t> zw, bias, mult, shift;
+    Int8ChannelParams q;
     Kernel<kernel_op::depthwise_conv2d_fp32> fp32;
     Kernel<kernel_op::depthwise_conv2d_int8> int8;
 };
@@ -37,10 +37,7 @@ public:
                 return {StatusCode::kInvalidArgument, "depthwise Conv node '" + n.name + "': weights do not match"};
             std::memcpy(k->w_i8.data(), q.weights.data(), q.weights.size());
             k->w_i8.set_host_dirty();
-            k->zw = int32_constant(q.weight_zero_point);
-            k->bias = int32_constant(q.bias);
-            k->mult = int32_constant(q.multiplier);
-            k->shift = int32_constant(q.shift);
+            MOBIQ_RETURN_IF_ERROR(prepare_channel_params(q, ch, &k->q));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "", &k->int8));
         } else {
             k->w_f32 = Buffer<float>(ch, 3, 3);
@@ -77,7 +74,7 @@ public:
         c.add_step(k->int8.row->name, [&vs, k, n, xi, yi, shadow, zx, zo, lo, hi]() {
             vs.fill_border<int8_t>(vs[xi], static_cast<int8_t>(zx));
             Buffer<int8_t> in = vs.padded_input<int8_t>(xi, shadow, n, vs[xi].c), out = vs.interior<int8_t>(vs[yi]);
-            return k->int8(in, zx, k->w_i8, k->zw, k->bias, k->mult, k->shift, zo, lo, hi, n.stride_w, n.stride_h, out);
+            return k->int8(in, zx, k->w_i8, k->q.zw, k->q.bias, k->q.mult, k->q.shift, zo, lo, hi, n.stride_w, n.stride_h, out);
         });
         return Status::ok();
     }

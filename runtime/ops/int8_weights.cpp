@@ -24,21 +24,26 @@ Halide::Runtime::Buffer<int32_t> int32_constant(const std::vector<int32_t> &v) {
     return b;
 }
 
-Status prepare_gemm_int8(const std::vector<int8_t> &w, int k, int n, const QuantizedNode &q, PreparedGemmInt8 *out) {
+Status prepare_channel_params(const QuantizedNode &q, int n, Int8ChannelParams *out) {
     if (q.weight_zero_point.size() != static_cast<size_t>(n) || q.bias.size() != static_cast<size_t>(n) ||
         q.multiplier.size() != static_cast<size_t>(n) || q.shift.size() != static_cast<size_t>(n))
         return {StatusCode::kInvalidArgument, "INT8 weights: per-channel parameters do not match " +
                                                   std::to_string(n) + " output channels"};
+    out->zw = int32_constant(q.weight_zero_point);
+    out->bias = int32_constant(q.bias);
+    out->mult = int32_constant(q.multiplier);
+    out->shift = int32_constant(q.shift);
+    return Status::ok();
+}
+
+Status prepare_gemm_int8(const std::vector<int8_t> &w, int k, int n, const QuantizedNode &q, PreparedGemmInt8 *out) {
+    MOBIQ_RETURN_IF_ERROR(prepare_channel_params(q, n, out));
     PackedGemmInt8Weights packed;
     MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_weights(w.data(), k, n, q.weight_zero_point.data(), n, &packed));
     out->rhs = Halide::Runtime::Buffer<int8_t>(4, n, packed.k_padded / 4);
     std::memcpy(out->rhs.data(), packed.data.data(), packed.data.size());
     out->rhs.set_host_dirty();
     out->colsum = int32_constant(packed.column_sum);
-    out->zw = int32_constant(q.weight_zero_point);
-    out->bias = int32_constant(q.bias);
-    out->mult = int32_constant(q.multiplier);
-    out->shift = int32_constant(q.shift);
     return Status::ok();
 }
 

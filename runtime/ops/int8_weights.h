@@ -10,9 +10,16 @@
 
 namespace mobiq {
 
-struct PreparedGemmInt8 {
+// The per-output-channel integers of an INT8 node's epilogue, as kernel constants.
+struct Int8ChannelParams {
+    Halide::Runtime::Buffer<int32_t> zw, bias, mult, shift;
+};
+// From the node (one entry per output channel each; an error otherwise).
+Status prepare_channel_params(const QuantizedNode &q, int channels, Int8ChannelParams *out);
+
+struct PreparedGemmInt8 : Int8ChannelParams {
     Halide::Runtime::Buffer<int8_t> rhs;  // (4, N, K_padded / 4)
-    Halide::Runtime::Buffer<int32_t> colsum, zw, bias, mult, shift;  // per output channel
+    Halide::Runtime::Buffer<int32_t> colsum;
 };
 
 // (N, K) weights with K = c_alloc * taps from (N, taps, c): the channels added

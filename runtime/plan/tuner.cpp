@@ -74,15 +74,7 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
     const char *base_params = int8 ? "requantize=true,weight_zero_point=false" : "";
     for (const KernelRow *row : kernel_rows_with(gemm_op, set->family, base_params)) {
         if (row->contract == NumericContract::kLossy && !options.allow_lossy) continue;
-        std::string extra;  // the row's parameters beyond the base variant
-        const std::string want = "," + canonical_params(base_params) + ",";
-        const std::string kv = row->variant;
-        for (size_t s = 0; s < kv.size();) {
-            const size_t e = std::min(kv.find(',', s), kv.size());
-            const std::string p = kv.substr(s, e - s);
-            if (want.find("," + p + ",") == std::string::npos) extra += (extra.empty() ? "" : ",") + p;
-            s = e + 1;
-        }
+        const std::string extra = row->params_beyond(base_params);
         if (int8 && !options.scheme.symmetric_weights && !extra.empty()) continue;  // variants are sym-weight ones
         for (ConvAlgorithm m : {ConvAlgorithm::kGemm, ConvAlgorithm::kImplicit}) {
             Candidate c;

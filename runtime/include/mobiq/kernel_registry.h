@@ -44,6 +44,9 @@ struct KernelRow {
     std::string param(std::string_view key) const;
     // Every "k=v" of `params` (any order, comma- or space-separated) is in the variant.
     bool has_params(std::string_view params) const;
+    // The variant's parameters not in `base` ("arm_dot=true" for base
+    // "requantize=true,weight_zero_point=false"): what names it beside the base variant.
+    std::string params_beyond(std::string_view base) const;
     // Needs prepare_opencl_arm_dot() before its first call (mobiq/opencl_arm_dot.h).
     bool needs_arm_dot() const { return param("arm_dot") == "true"; }
 };
