@@ -1,10 +1,12 @@
 # mobiq_add_kernel(<name> GENERATOR <g> SCHEDULE <family> CONTRACT exact|fp32|lossy
-#                  [PARAMS k=v ...] [INSPECT])
+#                  [OP <op>] [PARAMS k=v ...] [INSPECT])
 #
 # One generator + one schedule family -> one static library <name> exposing the
 # C function <name>(). The Halide targets come from the family
 # (mobiq_family_targets); all kernels of a build share one Halide runtime.
-# Each kernel is also a row of the runtime's kernel registry (op = generator,
+# Each kernel is also a row of the runtime's kernel registry (op = OP, by
+# default the generator; a parameter that changes the C signature, such as
+# residual_add, makes another op,
 # family, variant = PARAMS, its numeric CONTRACT; generators/CMakeLists.txt
 # writes the rows, runtime/include/mobiq/kernel_registry.h reads them):
 #   exact  bit-exact against the scalar reference;
@@ -47,7 +49,10 @@ function(mobiq_family_params family generator out_var)
 endfunction()
 
 function(mobiq_add_kernel NAME)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "INSPECT" "GENERATOR;SCHEDULE;CONTRACT" "PARAMS")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "INSPECT" "GENERATOR;SCHEDULE;CONTRACT;OP" "PARAMS")
+  if (NOT ARG_OP)
+    set(ARG_OP ${ARG_GENERATOR})
+  endif ()
   if (NOT ARG_CONTRACT MATCHES "^(exact|fp32|lossy)$")
     message(FATAL_ERROR "mobiq_add_kernel(${NAME}): CONTRACT must be exact, fp32 or lossy (got '${ARG_CONTRACT}')")
   endif ()
@@ -80,7 +85,7 @@ function(mobiq_add_kernel NAME)
   set(variant ${ARG_PARAMS})
   list(SORT variant)
   list(JOIN variant "," variant)
-  set_property(GLOBAL APPEND PROPERTY MOBIQ_KERNEL_ROWS "${NAME}|${ARG_GENERATOR}|${ARG_SCHEDULE}|${variant}|${ARG_CONTRACT}")
+  set_property(GLOBAL APPEND PROPERTY MOBIQ_KERNEL_ROWS "${NAME}|${ARG_OP}|${ARG_SCHEDULE}|${variant}|${ARG_CONTRACT}")
   if (extra)
     add_dependencies(mobiq_inspect ${NAME})
   endif ()

@@ -6,7 +6,7 @@
 #include "Halide.h"
 #include "layouts.h"
 #include "elementwise.h"
-#include "quantized_multiplier.h"
+#include "residual_add.h"
 #include "schedule_registry.h"
 
 namespace {
@@ -29,15 +29,11 @@ public:
     void generate() {
         mobiq::ElementwiseStages s;
         Var c = s.c, p = s.p;
-        Expr av = (cast<int32_t>(a(c, p)) - a_zero_point) << left_shift;
-        Expr bv = (cast<int32_t>(b(c, p)) - b_zero_point) << left_shift;
-        Expr sum = mobiq::multiply_by_quantized_multiplier_below_one(av, a_multiplier, a_shift) +
-                   mobiq::multiply_by_quantized_multiplier_below_one(bv, b_multiplier, b_shift);
-        Expr v = mobiq::multiply_by_quantized_multiplier_below_one(sum, output_multiplier, output_shift) +
-                 output_zero_point;
-        output(c, p) = cast<int8_t>(clamp(v, output_min, output_max));
+        output(c, p) = mobiq::quantized_add(a(c, p), a_zero_point, a_multiplier, a_shift, b(c, p), b_zero_point,
+                                            b_multiplier, b_shift, left_shift, output_multiplier, output_shift,
+                                            output_zero_point, output_min, output_max);
 
-        add_requirement(left_shift >= 0 && left_shift <= 22, "add_int8: left_shift must be in [0, 22]");
+        add_requirement(left_shift >= 9 && left_shift <= 22, "add_int8: left_shift must be in [9, 22] (TFLite: 20)");
         add_requirement(a_shift <= 0 && b_shift <= 0 && output_shift <= 0 && a_shift >= -31 && b_shift >= -31 &&
                             output_shift >= -31,
                         "add_int8: the three multipliers must be below one (shifts in [-31, 0]), as TFLite's ADD");

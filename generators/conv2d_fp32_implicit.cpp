@@ -2,6 +2,7 @@
 // input (as conv2d_int8_implicit), weights as gemm_fp32's (C_out innermost,
 // k = c + C * (kx + KW * ky)), bias and a clamp for ReLU / ReLU6.
 #include "Halide.h"
+#include "residual_add.h"
 #include "layouts.h"
 #include "conv2d_implicit.h"
 #include "schedule_registry.h"
@@ -13,6 +14,7 @@ using namespace Halide;
 class Conv2dFp32Implicit : public Generator<Conv2dFp32Implicit> {
 public:
     GeneratorParam<std::string> schedule_family{"schedule", "x86"};
+    GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
 
     Input<Buffer<float, 4>> input{"input"};  // (c, x, y, n), padded
     Input<Buffer<float, 2>> rhs{"rhs"};      // (C_out, K)
@@ -22,6 +24,10 @@ public:
     Input<int32_t> stride_x{"stride_x"}, stride_y{"stride_y"};
     Output<Buffer<float, 4>> output{"output"};
 
+    void configure() {
+        if (residual_add) fused_.add_inputs(this);
+    }
+
     void generate() {
         mobiq::Conv2dImplicitStages s;
         Var co = s.co, ox = s.ox, oy = s.oy, n = s.n;
@@ -30,7 +36,12 @@ public:
         RVar c = s.r[0], kx = s.r[1], ky = s.r[2];
         s.dot(co, ox, oy, n) = 0.0f;
         s.dot(co, ox, oy, n) += input(c, ox * stride_x + kx, oy * stride_y + ky, n) * rhs(co, c + C * (kx + kernel_w * ky));
-        output(co, ox, oy, n) = clamp(s.dot(co, ox, oy, n) + bias(co), output_min, output_max);
+        Expr y = clamp(s.dot(co, ox, oy, n) + bias(co), output_min, output_max);
+        output(co, ox, oy, n) = residual_add ? fused_.apply(y, {co, ox, oy, n}) : y;
+        if (residual_add) {
+            fused_.require();
+            fused_.residual->set_estimates({{0, 128}, {0, 28}, {0, 28}, {0, 1}});
+        }
 
         add_requirement(rhs.dim(1).extent() == C * kernel_w * kernel_h, "conv2d_fp32_implicit: weights have K = ",
                         rhs.dim(1).extent(), ", want C*KW*KH = ", C * kernel_w * kernel_h);
@@ -51,6 +62,9 @@ public:
         s.int8 = false;
         mobiq::ScheduleRegistry<mobiq::Conv2dImplicitStages>::apply(schedule_family, s, get_target());
     }
+
+private:
+    mobiq::ResidualAddFp32<4> fused_;
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "layouts.h"
 #include "conv2d_implicit.h"
 #include "int8_output_stage.h"
+#include "residual_add.h"
 #include "schedule_registry.h"
 
 namespace {
@@ -26,6 +27,7 @@ public:
     GeneratorParam<bool> requantize{"requantize", true};
     GeneratorParam<bool> unsigned_lhs{"unsigned_lhs", false};
     GeneratorParam<bool> use_arm_dot{"arm_dot", false};  // OpenCL only (generators/arm_dot.h)
+    GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
 
     Input<Buffer<int8_t, 4>> input{"input"};  // (c, x, y, n), padded
     Input<int32_t> input_zero_point{"input_zero_point"};
@@ -41,7 +43,10 @@ public:
     Input<int32_t> kernel_w{"kernel_w"}, kernel_h{"kernel_h"};
     Input<int32_t> stride_x{"stride_x"}, stride_y{"stride_y"};
 
-    void configure() { output_ = add_output<Buffer<void, 4>>("output", requantize ? Int(8) : Int(32)); }
+    void configure() {
+        if (residual_add) fused_.add_inputs(this);
+        output_ = add_output<Buffer<void, 4>>("output", requantize ? Int(8) : Int(32));
+    }
 
     void generate() {
         mobiq::Conv2dImplicitStages s;
@@ -78,8 +83,8 @@ public:
         }
         auto &out = *output_;
         if (requantize) {
-            out(co, ox, oy, n) =
-                mobiq::int8_requantize(acc, multiplier(co), shift(co), output_zero_point, output_min, output_max);
+            Expr y = mobiq::int8_requantize(acc, multiplier(co), shift(co), output_zero_point, output_min, output_max);
+            out(co, ox, oy, n) = residual_add ? fused_.apply(y, output_zero_point, {co, ox, oy, n}) : y;
         } else {
             out(co, ox, oy, n) = acc;
         }
@@ -91,6 +96,12 @@ public:
         add_requirement(kernel_w > 0 && kernel_h > 0 && stride_x > 0 && stride_y > 0,
                         "conv2d_int8_implicit: kernel size and strides must be positive");
         add_requirement(output_min <= output_max, "conv2d_int8_implicit: output_min > output_max");
+        _halide_user_assert(!residual_add || requantize)
+            << "conv2d_int8_implicit: a fused residual add needs requantize=true";
+        if (residual_add) {
+            fused_.require(this);
+            fused_.residual->set_estimates({{0, 128}, {0, 28}, {0, 28}, {0, 1}});
+        }
         _halide_user_assert(!use_arm_dot || (!unsigned_lhs && get_target().has_gpu_feature()))
             << "conv2d_int8_implicit: arm_dot is an OpenCL int8 x int8 variant";
 
@@ -113,6 +124,7 @@ public:
 
 private:
     Output<Buffer<void, 4>> *output_ = nullptr;
+    mobiq::ResidualAddInt8<4> fused_;
 };
 
 }  // namespace

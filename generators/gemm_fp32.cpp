@@ -4,6 +4,7 @@
 // and one broadcast of A. The clamp fuses ReLU / ReLU6 (lo = -inf, hi = +inf: none).
 #include "Halide.h"
 #include "gemm_fp32.h"
+#include "residual_add.h"
 #include "schedule_registry.h"
 
 namespace {
@@ -13,6 +14,7 @@ using namespace Halide;
 class GemmFp32 : public Generator<GemmFp32> {
 public:
     GeneratorParam<std::string> schedule_family{"schedule", "x86"};
+    GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
 
     Input<Buffer<float, 2>> lhs{"lhs"};
     Input<Buffer<float, 2>> rhs{"rhs"};
@@ -21,6 +23,10 @@ public:
     Input<float> output_max{"output_max"};
     Output<Buffer<float, 2>> output{"output"};
 
+    void configure() {
+        if (residual_add) fused_.add_inputs(this);
+    }
+
     void generate() {
         mobiq::GemmFp32Stages s;
         Var n = s.n, m = s.m;
@@ -28,7 +34,12 @@ public:
         s.k = RDom(0, K, "k");
         s.dot(n, m) = 0.0f;
         s.dot(n, m) += lhs(s.k, m) * rhs(n, s.k);
-        output(n, m) = clamp(s.dot(n, m) + bias(n), output_min, output_max);
+        Expr y = clamp(s.dot(n, m) + bias(n), output_min, output_max);
+        output(n, m) = residual_add ? fused_.apply(y, {n, m}) : y;
+        if (residual_add) {
+            fused_.require();
+            fused_.residual->set_estimates({{0, 128}, {0, 784}});
+        }
 
         add_requirement(rhs.dim(1).extent() == K, "gemm_fp32: rhs K (", rhs.dim(1).extent(), ") != lhs K (", K, ")");
 
@@ -47,6 +58,9 @@ public:
         s.M = output.dim(1).extent();
         mobiq::ScheduleRegistry<mobiq::GemmFp32Stages>::apply(schedule_family, s, get_target());
     }
+
+private:
+    mobiq::ResidualAddFp32<2> fused_;
 };
 
 }  // namespace

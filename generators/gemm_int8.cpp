@@ -18,6 +18,7 @@
 #include "arm_dot.h"
 #include "gemm_int8.h"
 #include "int8_output_stage.h"
+#include "residual_add.h"
 #include "schedule_registry.h"
 
 namespace {
@@ -31,6 +32,7 @@ public:
     GeneratorParam<bool> requantize{"requantize", true};
     GeneratorParam<bool> unsigned_lhs{"unsigned_lhs", false};
     GeneratorParam<bool> use_arm_dot{"arm_dot", false};  // OpenCL only (generators/arm_dot.h)
+    GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
 
     Input<Buffer<int8_t, 2>> lhs{"lhs"};
     Input<int32_t> lhs_zero_point{"lhs_zero_point"};
@@ -45,6 +47,7 @@ public:
     Input<int32_t> output_max{"output_max"};
 
     void configure() {
+        if (residual_add) fused_.add_inputs(this);
         output_ = add_output<Buffer<void, 2>>("output", requantize ? Int(8) : Int(32));
     }
 
@@ -83,7 +86,8 @@ public:
 
         auto &out = *output_;
         if (requantize) {
-            out(n, m) = mobiq::int8_requantize(acc, multiplier(n), shift(n), output_zero_point, output_min, output_max);
+            Expr y = mobiq::int8_requantize(acc, multiplier(n), shift(n), output_zero_point, output_min, output_max);
+            out(n, m) = residual_add ? fused_.apply(y, output_zero_point, {n, m}) : y;
         } else {
             out(n, m) = acc;
         }
@@ -91,6 +95,11 @@ public:
         add_requirement(rhs.dim(0).extent() == 4, "gemm_int8: rhs must be packed as (4, N, K/4)");
         add_requirement(K == 4 * groups, "gemm_int8: lhs K (", K, ") != 4 * rhs groups (", groups, "); pad K to a multiple of 4");
         add_requirement(output_min <= output_max, "gemm_int8: output_min > output_max");
+        _halide_user_assert(!residual_add || requantize) << "gemm_int8: a fused residual add needs requantize=true";
+        if (residual_add) {
+            fused_.require(this);
+            fused_.residual->set_estimates({{0, 128}, {0, 784}});
+        }
         _halide_user_assert(!use_arm_dot || (!unsigned_lhs && get_target().has_gpu_feature()))
             << "gemm_int8: arm_dot is an OpenCL int8 x int8 variant";
 
@@ -115,6 +124,7 @@ public:
 
 private:
     Output<Buffer<void, 2>> *output_ = nullptr;
+    mobiq::ResidualAddInt8<2> fused_;
 };
 
 }  // namespace

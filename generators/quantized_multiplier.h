@@ -30,6 +30,22 @@ inline Halide::Expr rounding_divide_by_pot(const Halide::Expr &x, const Halide::
     return (x >> exponent) + select(remainder > threshold, 1, 0);
 }
 
+// saturating_rounding_doubling_high_mul(x << left_shift, multiplier) for a
+// small x (|x| <= 255: a difference of two int8 values) and left_shift in
+// [9, 22], in 32-bit arithmetic only: with d = 31 - left_shift and
+// multiplier = mh * 2^d + ml (0 <= ml < 2^d) it equals
+// x * mh + ((x * ml + 2^(d-1)) >> d) exactly, and neither product leaves
+// int32 (docs/arithmetic.md, "Add"). Two 32-bit multiplies instead of a
+// 64-bit one (which x86 assembles from two vpmuldq and shuffles).
+inline Halide::Expr srdhm_of_shifted_small(const Halide::Expr &x, const Halide::Expr &multiplier,
+                                           const Halide::Expr &left_shift) {
+    using namespace Halide;
+    Expr d = 31 - left_shift;
+    Expr mh = multiplier >> d;
+    Expr ml = multiplier & ((Expr(1) << d) - 1);
+    return x * mh + ((x * ml + (Expr(1) << (d - 1))) >> d);
+}
+
 // x * multiplier * 2^shift with multiplier a Q31 value in [2^30, 2^31) and
 // shift in [-31, 30] (positive: left). The left shift saturates instead of
 // wrapping (TFLite leaves that overflow undefined).

@@ -105,6 +105,7 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
     out->calibration_data = o->calibration_data;
     out->calibration_count = o->calibration_count;
     if (o->tuning_file != nullptr) out->tuning_path = o->tuning_file;
+    out->fuse_residual_add = o->fuse_residual_add != 0;
     return MOBIQ_OK;
 }
 
@@ -127,6 +128,7 @@ void mobiq_options_init(mobiq_options *o) {
     o->calibration_count = 0;
     o->opencl_kernels = nullptr;
     o->tuning_file = nullptr;
+    o->fuse_residual_add = 1;
 }
 
 const char *mobiq_last_error(void) { return g_last_error.c_str(); }

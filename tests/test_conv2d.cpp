@@ -211,6 +211,113 @@ TEST_P(Conv2d, Fp32DirectNetworkLayers) {
     for (const auto &s : edge_conv_shapes()) run_fp32(s, true, seed++);
 }
 
+// The residual Add (+ ReLU) fused into the convolution (the *_add ops):
+// equal to the convolution, requantized, then add_int8 with the residual, bit
+// for bit; FP32 within the convolution's tolerance. Both the GEMM (1x1, the
+// input as the operand) and the implicit kernel, every registered variant.
+TEST_P(Conv2d, FusedResidualAdd) {
+    std::mt19937 rng(77);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    for (const ref::ConvShape s : {ref::ConvShape{14, 14, 64, 256, 1, 1, 1, 0}, ref::ConvShape{9, 7, 32, 48, 3, 3, 1, 1},
+                                   ref::ConvShape{8, 8, 16, 40, 1, 1, 2, 0}}) {
+        SCOPED_TRACE("Cin=" + std::to_string(s.cin) + " Cout=" + std::to_string(s.cout) + " k=" + std::to_string(s.kh) +
+                     " s=" + std::to_string(s.stride));
+        const int K = s.k(), N = s.cout, OH = s.out_h(), OW = s.out_w(), M = OH * OW;
+        std::vector<int8_t> x(size_t(s.h) * s.w * s.cin), w(size_t(N) * K), r(size_t(M) * N);
+        for (auto &v : x) v = static_cast<int8_t>(uni(-128, 127));
+        for (auto &v : w) v = static_cast<int8_t>(uni(-127, 127));
+        for (auto &v : r) v = static_cast<int8_t>(uni(-128, 127));
+        const int32_t zx = uni(-20, 20);
+        std::vector<int32_t> zw(N, 0), bias(N), mult(N), shift(N);
+        for (auto &b : bias) b = uni(-30000, 30000);
+        for (int j = 0; j < N; j++) {
+            int32_t m;
+            int sh;
+            ref::quantize_multiplier(std::exp(std::uniform_real_distribution<double>(std::log(1e-4), std::log(5e-3))(rng)),
+                                     &m, &sh);
+            mult[j] = m;
+            shift[j] = sh;
+        }
+        const int32_t zo = uni(-10, 10);  // the convolution's own output (no clamp: Conv before the Add)
+        const auto add = ref::make_add_params(0.05, zo, 0.03, uni(-30, 30), 0.06, -128, -128, 127);  // fused ReLU
+        const auto acc = ref::conv2d_int8_acc(x, zx, w, zw, bias, s);
+        ref::Requantization rq;
+        rq.multiplier = mult;
+        rq.shift = shift;
+        rq.output_zero_point = zo;
+        std::vector<int8_t> want(acc.size());
+        for (size_t i = 0; i < acc.size(); i++)
+            want[i] = ref::add_int8(static_cast<int8_t>(rq.apply(acc[i], static_cast<int>(i % N))), r[i], add);
+
+        PackedGemmInt8Weights packed;
+        ASSERT_TRUE(pack_gemm_int8_weights(w.data(), K, N, zw.data(), N, &packed).is_ok());
+        Buffer<int8_t> rhs(packed.data.data(), 4, N, packed.k_padded / 4);
+        std::vector<int32_t> colsum = packed.column_sum;
+        Buffer<int32_t> cb(colsum.data(), N), zb(zw.data(), N), bb(bias.data(), N), mb(mult.data(), N), sb(shift.data(), N);
+        for (auto *b : {&cb, &zb, &bb, &mb, &sb}) host_dirty(*b);
+        host_dirty(rhs);
+        auto check = [&](const int8_t *got) {
+            int bad = 0;
+            for (size_t i = 0; i < want.size(); i++)
+                if (got[i] != want[i] && bad++ < 5) ADD_FAILURE() << "at " << i << ": got " << int(got[i]) << ", want " << int(want[i]);
+            EXPECT_EQ(bad, 0);
+        };
+        const char *variant = "requantize=true,residual_add=true,weight_zero_point=false";
+        if (s.kh == 1 && s.stride == 1) {
+            Buffer<int8_t> lhs(x.data(), s.cin, M), res(r.data(), N, M), out(N, M);
+            host_dirty(lhs);
+            host_dirty(res);
+            for_each_variant<op::gemm_int8_add>(GetParam(), variant, [&](const auto &gemm) {
+                ASSERT_EQ(gemm(lhs, zx, rhs, cb, zb, bb, mb, sb, zo, -128, 127, res, add.a_multiplier, add.a_shift,
+                               add.b_zero_point, add.b_multiplier, add.b_shift, add.left_shift, add.output_multiplier,
+                               add.output_shift, add.output_zero_point, add.output_min, add.output_max, out),
+                          0);
+                to_host(out);
+                check(out.data());
+            });
+        }
+        Buffer<int8_t> in = padded_input(x, s, static_cast<int8_t>(zx)), res(r.data(), N, OW, OH, 1), out(N, OW, OH, 1);
+        host_dirty(in);
+        host_dirty(res);
+        for_each_variant<op::conv2d_int8_implicit_add>(GetParam(), variant, [&](const auto &conv) {
+            ASSERT_EQ(conv(in, zx, rhs, cb, zb, bb, mb, sb, zo, -128, 127, s.kw, s.kh, s.stride, s.stride, res,
+                           add.a_multiplier, add.a_shift, add.b_zero_point, add.b_multiplier, add.b_shift, add.left_shift,
+                           add.output_multiplier, add.output_shift, add.output_zero_point, add.output_min,
+                           add.output_max, out),
+                      0);
+            to_host(out);
+            check(out.data());
+        });
+
+        // FP32: clamp(clamp(conv + bias) + residual), against the double reference conv.
+        std::vector<float> xf(x.size()), wf(w.size()), bf(N), rf(r.size());
+        for (size_t i = 0; i < x.size(); i++) xf[i] = x[i] * 0.01f;
+        for (size_t i = 0; i < w.size(); i++) wf[i] = w[i] * 0.01f;
+        for (int j = 0; j < N; j++) bf[j] = bias[j] * 1e-4f;
+        for (size_t i = 0; i < r.size(); i++) rf[i] = r[i] * 0.02f;
+        const auto conv_f = ref::conv2d_fp32(xf, wf, bf, -1e30f, 1e30f, s);
+        std::vector<float> packed_f;
+        ASSERT_TRUE(pack_gemm_fp32_weights(wf.data(), K, N, &packed_f).is_ok());
+        Buffer<float> rhs_f(packed_f.data(), N, K), bias_f(bf.data(), N), res_f(rf.data(), N, OW, OH, 1),
+            out_f(N, OW, OH, 1);
+        Buffer<float> in_f = padded_input(xf, s, 0.0f);
+        for (auto *b : {&rhs_f, &bias_f, &res_f, &in_f}) host_dirty(*b);
+        const float inf = std::numeric_limits<float>::infinity();
+        for_each_variant<op::conv2d_fp32_implicit_add>(GetParam(), "residual_add=true", [&](const auto &conv) {
+            ASSERT_EQ(conv(in_f, rhs_f, bias_f, -inf, inf, s.kw, s.kh, s.stride, s.stride, res_f, 0.0f, inf, out_f), 0);
+            to_host(out_f);
+            int bad = 0;
+            const double tol = 1e-5 * (std::sqrt(static_cast<double>(K)) * 4 + 4);
+            for (size_t i = 0; i < conv_f.size(); i++) {
+                const double e = std::max(0.0, double(conv_f[i]) + rf[i]);
+                if (std::fabs(out_f.data()[i] - e) > tol && bad++ < 5)
+                    ADD_FAILURE() << "fp32 at " << i << ": got " << out_f.data()[i] << ", want " << e;
+            }
+            EXPECT_EQ(bad, 0);
+        });
+    }
+}
+
 TEST_P(Conv2d, ImplicitRejectsChannelsNotMultipleOf4) {
     Buffer<int8_t> in(3, 8, 8, 1), rhs(4, 16, 7), out(16, 6, 6, 1);
     Buffer<int32_t> v(16);

@@ -155,6 +155,55 @@ TEST_P(PoolAddQuantize, AddInt8TwoScales) {
     }
 }
 
+// Every pair of int8 inputs, against the reference, at the ends of the
+// left-shift range the 32-bit input rescaling is exact for (docs/arithmetic.md,
+// "Add"), with the largest multipliers, zero ones and random ones.
+TEST_P(PoolAddQuantize, AddInt8EveryInputPair) {
+    std::vector<int8_t> a(256 * 256), b(a.size());
+    for (int i = 0; i < 256; i++)
+        for (int j = 0; j < 256; j++) {
+            a[size_t(i) * 256 + j] = static_cast<int8_t>(i - 128);
+            b[size_t(i) * 256 + j] = static_cast<int8_t>(j - 128);
+        }
+    Buffer<int8_t> ab(a.data(), 256, 256), bb(b.data(), 256, 256), out(256, 256);
+    host_dirty(ab);
+    host_dirty(bb);
+    std::mt19937 rng(9);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    for (int left_shift : {9, 15, 20, 22})
+        for (int32_t m : {INT32_MAX, 1 << 30, 0, uni(1 << 30, INT32_MAX)}) {
+            ref::AddParams p{};
+            p.left_shift = left_shift;
+            p.a_multiplier = m;
+            p.b_multiplier = uni(1 << 30, INT32_MAX);
+            p.a_shift = -uni(0, 3);
+            p.b_shift = -uni(0, 3);
+            p.a_zero_point = uni(-128, 127);
+            p.b_zero_point = uni(-128, 127);
+            p.output_multiplier = uni(1 << 30, INT32_MAX);
+            p.output_shift = -(left_shift + uni(-2, 4));
+            p.output_zero_point = uni(-20, 20);
+            p.output_min = -128;
+            p.output_max = 127;
+            SCOPED_TRACE("left_shift=" + std::to_string(left_shift) + " a_multiplier=" + std::to_string(m));
+            for_each_variant<op::add_int8>(GetParam(), "", [&](const auto &add) {
+                ASSERT_EQ(add(ab, p.a_zero_point, p.a_multiplier, p.a_shift, bb, p.b_zero_point, p.b_multiplier,
+                              p.b_shift, p.left_shift, p.output_multiplier, p.output_shift, p.output_zero_point,
+                              p.output_min, p.output_max, out),
+                          0);
+                to_host(out);
+                int bad = 0;
+                for (size_t i = 0; i < a.size(); i++) {
+                    const int want = ref::add_int8(a[i], b[i], p);
+                    if (out.data()[i] != want && bad++ < 5)
+                        ADD_FAILURE() << "a=" << int(a[i]) << " b=" << int(b[i]) << ": got " << int(out.data()[i])
+                                      << ", want " << want;
+                }
+                EXPECT_EQ(bad, 0);
+            });
+        }
+}
+
 TEST_P(PoolAddQuantize, AddFp32Relu) {
     std::mt19937 rng(5);
     std::normal_distribution<float> d;
@@ -228,6 +277,8 @@ TEST_P(PoolAddQuantize, AddInt8RejectsMultipliersAboveOne) {
     EXPECT_NE(add(a, 0, 1 << 30, -1, b, 0, 1 << 30, -1, 20, 1 << 30, 1, 0, -128, 127, out), 0)
         << "output shift 1 (a multiplier of 1 or more) must be refused";
     EXPECT_EQ(add(a, 0, 1 << 30, -1, b, 0, 1 << 30, -1, 20, 1 << 30, -19, 0, -128, 127, out), 0);
+    EXPECT_NE(add(a, 0, 1 << 30, -1, b, 0, 1 << 30, -1, 8, 1 << 30, -19, 0, -128, 127, out), 0)
+        << "left shift 8 (outside the exact 32-bit range [9, 22]) must be refused";
 }
 
 TEST_P(PoolAddQuantize, RejectsBadPoolParameters) {

@@ -69,17 +69,19 @@ TEST(Tuning, EntryMovesOneLayerAndNothingElse) {
     ASSERT_TRUE(st.is_ok()) << st.message();
     // A 1x1 GEMM layer whose input and output no other plan depends on: conv3 of a bottleneck.
     const auto &layers = base->layers();
-    const auto &plans = base->plans();
-    ASSERT_EQ(layers.size(), plans.size() - 1);  // the Flatten has a plan and no step
-    size_t pick = layers.size();
+    const auto &plans = base->plans();  // per node (a Flatten or a fused Add has no step)
+    size_t pick = layers.size(), node = plans.size();
     for (size_t i = 0; i < layers.size(); i++)
         if (layers[i].name == "layer3.2.conv3") pick = i;
+    for (size_t i = 0; i < plans.size(); i++)
+        if (plans[i].node == "layer3.2.conv3") node = i;
     ASSERT_LT(pick, layers.size());
+    ASSERT_LT(node, plans.size());
     ASSERT_EQ(layers[pick].method, "gemm");
     mobiq::TuningFile file;
     file.path = "(test)";
     file.cpu = "test";
-    file.entries.push_back(entry_for(plans[pick], "layer3.2.conv3", "implicit", "fp32", ""));
+    file.entries.push_back(entry_for(plans[node], "layer3.2.conv3", "implicit", "fp32", ""));
     o.tuning = &file;
     auto tuned = compile(g, o, &st);
     ASSERT_TRUE(st.is_ok()) << st.message();

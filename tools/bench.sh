@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job: the paper-style table. ResNet50, MobileNet-v1 and VGG16 end to
 # end through `mobiq bench` (FP32; INT8 in each quantization scheme; BN folded
-# or not), 1 and 2 threads, with onnxruntime FP32 and INT8 timed in the same
-# run (tools/network_bench.py) -> build/bench/networks.{md,png,json}.
+# or not), 1 and 2 threads, with onnxruntime FP32 and INT8 and OpenVINO FP32,
+# default precision (bf16 where the CPU has it), INT8 (NNCF) and INT8 capped to
+# AVX-512 VNNI (on CPUs with AMX) timed in the same run (tools/network_bench.py)
+# -> build/bench/networks.{md,png,json}.
 #
 #   bash tools/bench.sh [--docs] [--quick] [--kernels] | --smoke
 #
@@ -10,10 +12,11 @@
 # GEMM shapes and layer_bench over every layer and method, with % of the peak
 # measured in the same process) -> build/bench/{gemm,layers}.{md,png}.
 # --docs copies the results into docs/results/. --quick: fewer runs, one
-# round, no onnxruntime INT8. --smoke (CI): the same command in under a minute
-# after the build: MobileNet-v1, 1 thread, mobiq FP32 and one INT8 scheme,
-# onnxruntime FP32 and INT8, 5 runs -> build/bench/smoke/; exits non-zero if
-# an engine fails or the table lacks a row. Run tools/setup.sh once first.
+# round, no onnxruntime or OpenVINO INT8. --smoke (CI): the same command in
+# about a minute after the build: MobileNet-v1, 1 thread, mobiq FP32 and one
+# INT8 scheme, onnxruntime FP32 and INT8, the OpenVINO rows, 5 runs
+# -> build/bench/smoke/; exits non-zero if an engine fails or the table lacks a
+# row. Run tools/setup.sh once first.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -55,23 +58,26 @@ checked() {  # name stderr-too(0|1) command...
 }
 
 if [ "$smoke" = 1 ]; then
-  echo "== networks (smoke): mobilenet_v1, 1 thread, mobiq FP32 / INT8 $smoke_scheme and onnxruntime FP32 / INT8"
+  echo "== networks (smoke): mobilenet_v1, 1 thread, mobiq FP32 / INT8 $smoke_scheme, onnxruntime FP32 / INT8, OpenVINO FP32 / default / INT8"
 else
-  echo "== networks: mobiq FP32 / INT8 schemes and onnxruntime, 1 and 2 threads"
+  echo "== networks: mobiq FP32 / INT8 schemes, onnxruntime and OpenVINO, 1 and 2 threads"
 fi
 rm -f "$out/networks.md" "$out/networks.json" "$out/networks.png"
-filter() { grep --line-buffered -E "^\[|median|^\||^Peer setup" || true; }
+filter() { grep --line-buffered -E "^\[|median|^\||^Peer setup|^- ISA|ISA cap" || true; }
 checked network_bench.py 0 .venv/bin/python tools/network_bench.py --mobiq build/host/bin/mobiq --models build/models \
   --out "$out" --command "$cmd" ${net_args[@]+"${net_args[@]}"}
 for f in networks.md networks.json networks.png; do
   [ -s "$out/$f" ] || { echo "bench.sh: network_bench.py wrote no $out/$f"; exit 1; }
 done
 if [ "$smoke" = 1 ]; then  # every engine has its row, with a number
-  for row in "mobiq fp32" "mobiq int8 $smoke_scheme" "onnxruntime fp32" "onnxruntime int8"; do
+  for row in "mobiq fp32" "mobiq int8 $smoke_scheme" "onnxruntime fp32" "onnxruntime int8" "openvino fp32" \
+             "openvino int8 \(nncf"; do
     grep -qE "^\| 1 \| $row[^|]*\| [0-9]+\.[0-9]+ \|" "$out/networks.md" \
       || { echo "bench.sh: smoke: no '$row' row with a latency in $out/networks.md"; exit 1; }
   done
   grep -q "^Peer setup" "$out/networks.md" || { echo "bench.sh: smoke: no peer setup line in $out/networks.md"; exit 1; }
+  grep -qF -- "- ISA (mobilenet_v1, 1 thread(s)) openvino int8 (nncf): **" "$out/networks.md" \
+    || { echo "bench.sh: smoke: no ISA line of the OpenVINO INT8 run in $out/networks.md"; exit 1; }
   echo "bench.sh: smoke passed (table: $out/networks.md)"
   exit 0
 fi

@@ -92,16 +92,17 @@ Status Executor::lower(const Graph &g) {
         const LayerPlan &p = plans_[i];
         const int step = static_cast<int>(steps_.size());
         OpContext c{g, int8_ ? &qg_ : nullptr, *set_, values_, -1, nullptr};
+        const Node *fused = p.fused_add >= 0 ? &g.nodes[p.fused_add] : nullptr;
         c.add_step = [&](const std::string &variant, std::function<int()> run) {
             Step s;
             s.info.name = n.name;
-            s.info.op = fused_op_name(n);
+            s.info.op = fused ? std::string(op_name(n.op)) + "+" + fused_op_name(*fused) : fused_op_name(n);
             s.info.variant = variant;
             s.info.method = conv_method_name(p.method);
             s.info.plan = p.source;
             s.info.macs = node_macs(g, n);
             s.run = std::move(run);
-            s.outputs = n.outputs;
+            s.outputs = fused ? fused->outputs : n.outputs;
             steps_.push_back(std::move(s));
         };
         const Operator *op = find_operator(p.op);
@@ -119,9 +120,16 @@ Status Executor::lower(const Graph &g) {
             if (m.first < 0) m.first = step;
             m.last = std::max(m.last, step);
         };
-        for (int t : n.outputs) hold(t);
+        if (p.fused_into >= 0) continue;  // its tensors are held by the step that computes it
         for (int t : n.inputs)
             if (!g.tensors[t].constant) hold(t);
+        if (fused == nullptr) {
+            for (int t : n.outputs) hold(t);
+        } else {  // writes the Add's output, reads its other input; its own output is never stored
+            for (int t : fused->inputs)
+                if (t != n.outputs[0]) hold(t);
+            for (int t : fused->outputs) hold(t);
+        }
     }
     values_.storage_of(values_.at_tensor(g.outputs[0])).last = static_cast<int>(steps_.size());  // read back after
     return values_.allocate(kAlignment, shadow_zero_point, int8_ ? &qg_ : nullptr);

@@ -70,6 +70,7 @@ Status build_quantized_graph(const Graph &graph, const CompileOptions &options, 
     fp32_options.device = Device::kCpu;  // calibration statistics are device-independent
     fp32_options.tuning_path.clear();    // the tuning file is for the INT8 session
     fp32_options.tuning = nullptr;
+    fp32_options.fuse_residual_add = false;  // calibration observes the convolution's own output too
     Executor fp32;
     MOBIQ_RETURN_IF_ERROR(fp32.compile(graph, fp32_options));
     std::vector<TensorStats> stats;

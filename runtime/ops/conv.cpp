@@ -2,35 +2,83 @@
 //   gemm         1x1 stride 1: the input is the GEMM's (K, M) operand;
 //   im2col_gemm  im2col into the node's scratch (K, M), then one GEMM
 //                (mobiq/im2col_gemm.h), one per output row where the output
-//                has a border (plan.row_by_row);
+//                (or the fused residual) has a border;
 //   implicit     the implicit-GEMM int8 / direct fp32 kernel on the padded input.
-// INT8 reads every integer from the QuantizedGraph (the reference executor
-// reads the same numbers: bit-exact); weights are packed once, in prepare().
+// With plan.fused_add, the residual Add (+ ReLU) after it runs in the same
+// kernel (the *_add ops, generators/residual_add.h): it reads the Add's other
+// input and writes the Add's output. INT8 reads every integer from the
+// QuantizedGraph (the reference executor reads the same numbers, unfused:
+// bit-exact); weights are packed once, in prepare().
 #include <cstring>
 
+#include "int8_weights.h"
 #include "mobiq/gemm_weights.h"
 #include "mobiq/im2col_gemm.h"
 #include "mobiq/layer_params.h"
-#include "int8_weights.h"
 #include "operator.h"
 
 namespace mobiq {
 namespace {
 
 using Halide::Runtime::Buffer;
+namespace op = kernel_op;
+
+// The fused residual Add of a conv node: its tensors and, INT8, the ADD's
+// parameters with the convolution's own output as one operand ("self").
+struct FusedAdd {
+    bool on = false;
+    int skip = -1, out = -1;  // tensor ids: the Add's other input, its output
+    int32_t self_m = 0, self_s = 0, res_z = 0, res_m = 0, res_s = 0, left_shift = 0;
+    int32_t add_m = 0, add_s = 0, add_z = 0, add_lo = -128, add_hi = 127;
+    float lo = 0, hi = 0;  // FP32: the Add's clamp
+};
+
+FusedAdd fused_add_of(const OpContext &c, const Node &n, const LayerPlan &p) {
+    FusedAdd f;
+    if (p.fused_add < 0) return f;
+    const Node &add = c.g.nodes[p.fused_add];
+    const bool self_first = add.inputs[0] == n.outputs[0];
+    f.on = true;
+    f.skip = add.inputs[self_first ? 1 : 0];
+    f.out = add.outputs[0];
+    f.lo = add.clamp_min;
+    f.hi = add.clamp_max;
+    if (c.int8()) {
+        const QuantizedNode &q = c.quantized(add);
+        const QuantizedAdd &a = q.add;
+        f.self_m = self_first ? a.a_multiplier : a.b_multiplier;
+        f.self_s = self_first ? a.a_shift : a.b_shift;
+        f.res_z = self_first ? a.b_zero_point : a.a_zero_point;
+        f.res_m = self_first ? a.b_multiplier : a.a_multiplier;
+        f.res_s = self_first ? a.b_shift : a.a_shift;
+        f.left_shift = a.left_shift;
+        f.add_m = a.output_multiplier;
+        f.add_s = a.output_shift;
+        f.add_z = c.zero_point(f.out);
+        f.add_lo = q.output_min;
+        f.add_hi = q.output_max;
+    }
+    return f;
+}
 
 struct PreparedConvFp32 : Prepared {
     Buffer<float> rhs, bias;
-    Kernel<kernel_op::gemm_fp32> gemm;
-    Kernel<kernel_op::im2col> im2col;
-    Kernel<kernel_op::conv2d_fp32_implicit> implicit;
+    FusedAdd fused;
+    Kernel<op::gemm_fp32> gemm;
+    Kernel<op::gemm_fp32_add> gemm_add;
+    Kernel<op::im2col> im2col;
+    Kernel<op::conv2d_fp32_implicit> implicit;
+    Kernel<op::conv2d_fp32_implicit_add> implicit_add;
 };
 
 struct PreparedConvInt8 : Prepared {
     PreparedGemmInt8 w;
-    Kernel<kernel_op::gemm_int8> gemm;
-    Kernel<kernel_op::im2col> im2col;
-    Kernel<kernel_op::conv2d_int8_implicit> implicit;
+    FusedAdd fused;
+    Kernel<op::gemm_int8> gemm;
+    Kernel<op::gemm_int8_add> gemm_add;
+    Kernel<op::im2col> im2col;
+    Kernel<op::conv2d_int8_implicit> implicit;
+    Kernel<op::conv2d_int8_implicit_add> implicit_add;
 };
 
 Im2colGeometry geometry(const Node &n, int channels, const Value &y) {
@@ -48,17 +96,31 @@ void scratch_operands(Values &vs, int scratch, const Im2colGeometry &g, int k, B
     *cols = vs.view<T>(vs[scratch], 0, 5, cd);
 }
 
-// A GEMM over every output row of a bordered output: gemm(lhs rows, out row).
+// The GEMM over the whole output, or over each output row where the output
+// or the residual (fused Add) has a border: gemm(lhs rows, out, residual or null).
 template <typename T, typename Gemm>
-int gemm_row_by_row(Values &vs, Value &y, Buffer<T> &lhs, const Gemm &gemm) {
+int gemm_into(Values &vs, Value &y, Value *residual, Buffer<T> &lhs, const Gemm &gemm) {
+    if (y.border == 0 && (residual == nullptr || residual->border == 0)) {
+        Buffer<T> out = vs.output_matrix<T>(y);
+        if (residual == nullptr) return gemm(lhs, out, nullptr);
+        Buffer<T> res = vs.output_matrix<T>(*residual);
+        return gemm(lhs, out, &res);
+    }
     for (int img = 0; img < y.n; img++)
         for (int r = 0; r < y.h; r++) {
             Buffer<T> rows = lhs.cropped(1, (img * y.h + r) * y.w, y.w);
             rows.translate(1, -rows.dim(1).min());
             Buffer<T> out = vs.row<T>(y, img, r);
-            if (const int e = gemm(rows, out)) return e;
+            Buffer<T> res;
+            if (residual) res = vs.row<T>(*residual, img, r);
+            if (const int e = gemm(rows, out, residual ? &res : nullptr)) return e;
         }
     return 0;
+}
+
+// The step's name: its kernels.
+std::string step_name(const KernelRow *im2col, const KernelRow *main, bool rows) {
+    return (im2col ? std::string(im2col->name) + "+" : std::string()) + main->name + (rows ? " (row by row)" : "");
 }
 
 class ConvOperator final : public Operator {
@@ -88,8 +150,21 @@ public:
     }
 
 private:
-    static std::string with_variant(const char *base, const LayerPlan &p) {
-        return p.kernel_variant.empty() ? base : std::string(base) + "," + p.kernel_variant;
+    static std::string with(const std::string &base, const std::string &more) {
+        return more.empty() ? base : base.empty() ? more : base + "," + more;
+    }
+
+    // The main kernel of the plan's method (the fused op with a fused Add), and im2col.
+    template <typename Gemm, typename GemmAdd, typename Implicit, typename ImplicitAdd>
+    static Status find_kernels(const OpContext &c, const Node &n, const LayerPlan &p, const std::string &base,
+                               const char *im2col_params, bool fused, Kernel<Gemm> *gemm, Kernel<GemmAdd> *gemm_add,
+                               Kernel<Implicit> *implicit, Kernel<ImplicitAdd> *implicit_add, Kernel<op::im2col> *im2col) {
+        const std::string params = with(base, p.kernel_variant);
+        const std::string fused_params = with(params, "residual_add=true");
+        if (p.method == ConvMethod::kImplicit)
+            return fused ? c.kernel(n, fused_params, implicit_add) : c.kernel(n, params, implicit);
+        MOBIQ_RETURN_IF_ERROR(fused ? c.kernel(n, fused_params, gemm_add) : c.kernel(n, params, gemm));
+        return c.kernel(n, im2col_params, im2col);
     }
 
     Status prepare_fp32(const OpContext &c, const Node &n, const LayerPlan &p, std::unique_ptr<Prepared> *out) const {
@@ -104,12 +179,9 @@ private:
         for (int o = 0; o < cout; o++) k->bias(o) = n.inputs.size() > 2 ? c.g.tensors[n.inputs[2]].f32[o] : 0.0f;
         k->rhs.set_host_dirty();
         k->bias.set_host_dirty();
-        if (p.method == ConvMethod::kImplicit) {
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, with_variant("", p), &k->implicit));
-        } else {
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, with_variant("", p), &k->gemm));
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "element_type=float32", &k->im2col));
-        }
+        k->fused = fused_add_of(c, n, p);
+        MOBIQ_RETURN_IF_ERROR(find_kernels(c, n, p, "", "element_type=float32", k->fused.on, &k->gemm, &k->gemm_add,
+                                           &k->implicit, &k->implicit_add, &k->im2col));
         *out = std::move(k);
         return Status::ok();
     }
@@ -121,55 +193,56 @@ private:
         const int cout = c.values.at_tensor(n.outputs[0]).c, taps = n.kernel_h * n.kernel_w;
         MOBIQ_RETURN_IF_ERROR(prepare_gemm_int8(widen_channels(q.weights, q.weight_zero_point, cout, taps, x.c, x.c_alloc),
                                                 x.c_alloc * taps, cout, q, &k->w));
+        k->fused = fused_add_of(c, n, p);
         const char *base = q.asymmetric_weights ? "requantize=true,weight_zero_point=true"
                                                 : "requantize=true,weight_zero_point=false";
-        if (p.method == ConvMethod::kImplicit) {
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, with_variant(base, p), &k->implicit));
-        } else {
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, with_variant(base, p), &k->gemm));
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "element_type=int8", &k->im2col));
-        }
+        MOBIQ_RETURN_IF_ERROR(find_kernels(c, n, p, base, "element_type=int8", k->fused.on, &k->gemm, &k->gemm_add,
+                                           &k->implicit, &k->implicit_add, &k->im2col));
         *out = std::move(k);
         return Status::ok();
     }
 
     Status emit_fp32(OpContext &c, const Node &n, const LayerPlan &p, PreparedConvFp32 &k) const {
         Values &vs = c.values;
-        const int xi = c.value(n.inputs[0]), yi = c.value(n.outputs[0]), scratch = c.scratch;
+        const FusedAdd &f = k.fused;
+        const int xi = c.value(n.inputs[0]), yi = c.value(f.on ? f.out : n.outputs[0]), scratch = c.scratch;
+        const int ri = f.on ? c.value(f.skip) : -1;
         const float lo = n.clamp_min, hi = n.clamp_max;
         PreparedConvFp32 *kp = &k;
         if (p.method == ConvMethod::kImplicit) {
             const int shadow = vs.shadow_for(xi, n);
-            c.add_step(k.implicit.row->name, [&vs, kp, n, xi, yi, shadow, lo, hi]() {
+            c.add_step((f.on ? k.implicit_add.row : k.implicit.row)->name, [&vs, kp, n, xi, yi, ri, shadow, lo, hi]() {
                 vs.fill_border<float>(vs[xi], 0.0f);
                 Buffer<float> in = vs.padded_input<float>(xi, shadow, n, vs[xi].c_alloc);
                 Buffer<float> out = vs.interior<float>(vs[yi]);
-                return kp->implicit(in, kp->rhs, kp->bias, lo, hi, n.kernel_w, n.kernel_h, n.stride_w, n.stride_h, out);
+                if (ri < 0)
+                    return kp->implicit(in, kp->rhs, kp->bias, lo, hi, n.kernel_w, n.kernel_h, n.stride_w, n.stride_h,
+                                        out);
+                Buffer<float> res = vs.interior<float>(vs[ri]);
+                return kp->implicit_add(in, kp->rhs, kp->bias, lo, hi, n.kernel_w, n.kernel_h, n.stride_w, n.stride_h,
+                                        res, kp->fused.lo, kp->fused.hi, out);
             });
             return Status::ok();
         }
+        auto gemm = [kp, lo, hi](Buffer<float> &lhs, Buffer<float> &out, Buffer<float> *res) {
+            if (res == nullptr) return kp->gemm(lhs, kp->rhs, kp->bias, lo, hi, out);
+            return kp->gemm_add(lhs, kp->rhs, kp->bias, lo, hi, *res, kp->fused.lo, kp->fused.hi, out);
+        };
+        const KernelRow *main = (f.on ? k.gemm_add.row : k.gemm.row);
         if (p.method == ConvMethod::kGemm && !p.row_by_row) {
-            c.add_step(k.gemm.row->name, [&vs, kp, xi, yi, lo, hi]() {
-                Buffer<float> lhs = vs.matrix<float>(vs[xi]), out = vs.matrix<float>(vs[yi]);
-                return kp->gemm(lhs, kp->rhs, kp->bias, lo, hi, out);
+            c.add_step(main->name, [&vs, gemm, xi, yi, ri]() {
+                Buffer<float> lhs = vs.matrix<float>(vs[xi]);
+                return gemm_into<float>(vs, vs[yi], ri < 0 ? nullptr : &vs[ri], lhs, gemm);
             });
             return Status::ok();
         }
         const Im2colGeometry geo = geometry(n, vs[xi].c_alloc, vs[yi]);
-        const std::string name = std::string(k.im2col.row->name) + "+" + k.gemm.row->name + (p.row_by_row ? " (row by row)" : "");
-        c.add_step(name, [&vs, kp, geo, xi, yi, scratch, lo, hi]() {
+        c.add_step(step_name(k.im2col.row, main, p.row_by_row), [&vs, kp, gemm, geo, xi, yi, ri, scratch]() {
             Buffer<float> lhs, cols;
             scratch_operands<float>(vs, scratch, geo, geo.k(), &lhs, &cols);
             Buffer<float> in = vs.image_rows<float>(vs[xi]);
             if (const int e = run_im2col(kp->im2col, geo, 0, in, cols)) return e;
-            Value &y = vs[yi];
-            if (y.border == 0) {
-                Buffer<float> out = vs.matrix<float>(y);
-                return kp->gemm(lhs, kp->rhs, kp->bias, lo, hi, out);
-            }
-            return gemm_row_by_row<float>(vs, y, lhs, [&](Buffer<float> &rows, Buffer<float> &out) {
-                return kp->gemm(rows, kp->rhs, kp->bias, lo, hi, out);
-            });
+            return gemm_into<float>(vs, vs[yi], ri < 0 ? nullptr : &vs[ri], lhs, gemm);
         });
         return Status::ok();
     }
@@ -177,46 +250,56 @@ private:
     Status emit_int8(OpContext &c, const Node &n, const LayerPlan &p, PreparedConvInt8 &k) const {
         Values &vs = c.values;
         const QuantizedNode &q = c.quantized(n);
-        const int xi = c.value(n.inputs[0]), yi = c.value(n.outputs[0]), scratch = c.scratch;
+        const FusedAdd &f = k.fused;
+        const int xi = c.value(n.inputs[0]), yi = c.value(f.on ? f.out : n.outputs[0]), scratch = c.scratch;
+        const int ri = f.on ? c.value(f.skip) : -1;
         const int32_t zx = c.zero_point(n.inputs[0]), zo = c.zero_point(n.outputs[0]);
         const int32_t lo = q.output_min, hi = q.output_max;
         PreparedConvInt8 *kp = &k;
         PreparedGemmInt8 *w = &k.w;
         if (p.method == ConvMethod::kImplicit) {
             const int shadow = vs.shadow_for(xi, n);
-            c.add_step(k.implicit.row->name, [&vs, kp, w, n, xi, yi, shadow, zx, zo, lo, hi]() {
+            c.add_step((f.on ? k.implicit_add.row : k.implicit.row)->name,
+                       [&vs, kp, w, n, xi, yi, ri, shadow, zx, zo, lo, hi]() {
                 vs.fill_border<int8_t>(vs[xi], static_cast<int8_t>(zx));
                 Buffer<int8_t> in = vs.padded_input<int8_t>(xi, shadow, n, vs[xi].c_alloc);
                 Buffer<int8_t> out = vs.interior<int8_t>(vs[yi]);
-                return kp->implicit(in, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi,
-                                    n.kernel_w, n.kernel_h, n.stride_w, n.stride_h, out);
+                if (ri < 0)
+                    return kp->implicit(in, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi,
+                                        n.kernel_w, n.kernel_h, n.stride_w, n.stride_h, out);
+                const FusedAdd &a = kp->fused;
+                Buffer<int8_t> res = vs.interior<int8_t>(vs[ri]);
+                return kp->implicit_add(in, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi,
+                                        n.kernel_w, n.kernel_h, n.stride_w, n.stride_h, res, a.self_m, a.self_s, a.res_z,
+                                        a.res_m, a.res_s, a.left_shift, a.add_m, a.add_s, a.add_z, a.add_lo, a.add_hi,
+                                        out);
             });
             return Status::ok();
         }
-        auto gemm = [kp, w, zx, zo, lo, hi](Buffer<int8_t> &lhs, Buffer<int8_t> &out) {
-            return kp->gemm(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi, out);
+        auto gemm = [kp, w, zx, zo, lo, hi](Buffer<int8_t> &lhs, Buffer<int8_t> &out, Buffer<int8_t> *res) {
+            if (res == nullptr)
+                return kp->gemm(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi, out);
+            const FusedAdd &a = kp->fused;
+            return kp->gemm_add(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi, *res,
+                                a.self_m, a.self_s, a.res_z, a.res_m, a.res_s, a.left_shift, a.add_m, a.add_s, a.add_z,
+                                a.add_lo, a.add_hi, out);
         };
+        const KernelRow *main = (f.on ? k.gemm_add.row : k.gemm.row);
         if (p.method == ConvMethod::kGemm && !p.row_by_row) {
-            c.add_step(k.gemm.row->name, [&vs, gemm, xi, yi]() {
-                Buffer<int8_t> lhs = vs.matrix<int8_t>(vs[xi]), out = vs.output_matrix<int8_t>(vs[yi]);
-                return gemm(lhs, out);
+            c.add_step(main->name, [&vs, gemm, xi, yi, ri]() {
+                Buffer<int8_t> lhs = vs.matrix<int8_t>(vs[xi]);
+                return gemm_into<int8_t>(vs, vs[yi], ri < 0 ? nullptr : &vs[ri], lhs, gemm);
             });
             return Status::ok();
         }
         // im2col (padding = the input zero point) into the scratch (K, M), then the GEMM.
         const Im2colGeometry geo = geometry(n, vs[xi].c_alloc, vs[yi]);
-        const std::string name = std::string(k.im2col.row->name) + "+" + k.gemm.row->name + (p.row_by_row ? " (row by row)" : "");
-        c.add_step(name, [&vs, kp, gemm, geo, xi, yi, scratch, zx]() {
+        c.add_step(step_name(k.im2col.row, main, p.row_by_row), [&vs, kp, gemm, geo, xi, yi, ri, scratch, zx]() {
             Buffer<int8_t> lhs, cols;
             scratch_operands<int8_t>(vs, scratch, geo, geo.k(), &lhs, &cols);
             Buffer<int8_t> in = vs.image_rows<int8_t>(vs[xi]);
             if (const int e = run_im2col(kp->im2col, geo, zx, in, cols)) return e;
-            Value &y = vs[yi];
-            if (y.border == 0) {
-                Buffer<int8_t> out = vs.output_matrix<int8_t>(y);
-                return gemm(lhs, out);
-            }
-            return gemm_row_by_row<int8_t>(vs, y, lhs, gemm);
+            return gemm_into<int8_t>(vs, vs[yi], ri < 0 ? nullptr : &vs[ri], lhs, gemm);
         });
         return Status::ok();
     }

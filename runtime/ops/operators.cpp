@@ -36,6 +36,25 @@ const Operator *flatten_operator() {
     return &op;
 }
 
+// An Add fused into the convolution producing one of its inputs (plan
+// fused_into): that convolution's step computes it.
+class FusedOperator final : public Operator {
+public:
+    Status validate(const OpContext &, const Node &n, const LayerPlan &p) const override {
+        if (p.fused_into < 0) return {StatusCode::kInternal, "node '" + n.name + "' is planned fused into nothing"};
+        return Status::ok();
+    }
+    Status prepare(const OpContext &, const Node &, const LayerPlan &, std::unique_ptr<Prepared> *) const override {
+        return Status::ok();
+    }
+    Status emit(OpContext &, const Node &, const LayerPlan &, Prepared *) const override { return Status::ok(); }
+};
+
+const Operator *fused_operator() {
+    static const FusedOperator op;
+    return &op;
+}
+
 }  // namespace
 
 Status Operator::validate(const OpContext &, const Node &, const LayerPlan &) const { return Status::ok(); }
@@ -51,7 +70,7 @@ const Operator *find_operator(const std::string &op) {
         {"conv", conv_operator},         {"depthwise", depthwise_operator},    {"fully_connected", fully_connected_operator},
         {"batch_norm", affine_operator}, {"clamp", affine_operator},           {"pool", pool_operator},
         {"global_pool", global_pool_operator}, {"add", add_operator},          {"softmax", softmax_operator},
-        {"flatten", flatten_operator},
+        {"flatten", flatten_operator},   {"fused", fused_operator},
     };
     for (const auto &e : table)
         if (op == e.name) return e.get();

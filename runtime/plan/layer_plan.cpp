@@ -192,12 +192,44 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
         if (p.padded_input && cpu) border[t_in] = std::max(border[t_in], max_pad(n));
         if (p.dense_input) dense_reader[t_in] = &n;
     }
+    // Residual Adds into the convolution producing one of their inputs: the
+    // later-computed of the two when both are convolutions (the other input
+    // must exist when the fused convolution runs), whose output has no other reader.
+    if (o.fuse_residual_add)
+        for (size_t j = 0; j < g.nodes.size(); j++) {
+            const Node &add = g.nodes[j];
+            if (add.op != OpType::kAdd) continue;
+            int best = -1;
+            for (int k = 0; k < 2; k++) {
+                const int t = add.inputs[k], other = add.inputs[1 - k];
+                const int i = g.producer(t);
+                if (i < 0 || (*plans)[i].op != "conv" || (*plans)[i].fused_add >= 0) continue;
+                if (g.consumers(t).size() != 1 || std::count(g.outputs.begin(), g.outputs.end(), t)) continue;
+                if (g.producer(other) >= i) continue;
+                if (best < 0 || i > best) best = i;
+            }
+            if (best < 0) continue;
+            (*plans)[best].fused_add = static_cast<int>(j);
+            (*plans)[j].fused_into = best;
+            (*plans)[j].op = "fused";
+            (*plans)[j].source = "fused into '" + g.nodes[best].name + "'";
+        }
+    // The tensor a node writes: its own output, or its fused Add's.
+    auto written = [&](size_t i) {
+        const LayerPlan &p = (*plans)[i];
+        return p.fused_add >= 0 ? g.nodes[p.fused_add].outputs[0] : g.nodes[i].outputs[0];
+    };
     for (size_t i = 0; i < g.nodes.size(); i++) {
         const Node &n = g.nodes[i];
         LayerPlan &p = (*plans)[i];
         if (p.method != ConvMethod::kGemm) continue;
-        const int y = n.outputs[0];
-        const bool bordered = border.count(y) && border[y] > 0;
+        const int y = static_cast<int>(written(i));
+        bool bordered = border.count(y) && border[y] > 0;
+        if (p.fused_add >= 0) {  // the residual is read as the output is written: as a matrix too
+            const Node &add = g.nodes[p.fused_add];
+            const int skip = add.inputs[0] == n.outputs[0] ? add.inputs[1] : add.inputs[0];
+            bordered = bordered || (border.count(skip) && border[skip] > 0);
+        }
         const bool ragged = t.int8 && g.tensors[y].shape[1] % 4 != 0;
         if (p.source.rfind("auto", 0) == 0 && (bordered || ragged)) {
             // A GEMM writes a dense matrix: its output read with padding would

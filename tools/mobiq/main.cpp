@@ -60,7 +60,7 @@ struct SessionFlags {
     std::string model, device = "cpu", precision = "fp32", scheme = "asym", weights = "per-channel",
                         weight_scheme = "sym", calibration = "minmax", calib_data, conv = "auto",
                         opencl_kernels = "gpu", tuning;
-    bool no_bn_fold = false;
+    bool no_bn_fold = false, no_fuse_add = false;
     int threads = 0;
 
     void add_to(CLI::App *app) {
@@ -82,6 +82,7 @@ struct SessionFlags {
         app->add_option("--tuning", tuning, "per-layer methods measured by `mobiq tune` (JSON)")
             ->check(CLI::ExistingFile);
         app->add_flag("--no-bn-fold", no_bn_fold, "keep BatchNormalization as its own layer");
+        app->add_flag("--no-fuse-add", no_fuse_add, "run residual Adds as their own layers (not in the conv's epilogue)");
         app->add_option("--threads", threads, "CPU threads (0: all cores)")->check(at_least(0));
     }
 };
@@ -138,6 +139,7 @@ void fill_options(const SessionFlags &f, Loaded *l, mobiq_options *out) {
                                                     : MOBIQ_CALIBRATION_ENTROPY;
     o.conv = f.conv == "auto" ? MOBIQ_CONV_AUTO : f.conv == "gemm" ? MOBIQ_CONV_GEMM : MOBIQ_CONV_IMPLICIT;
     o.fold_batch_norm = f.no_bn_fold ? 0 : 1;
+    o.fuse_residual_add = f.no_fuse_add ? 0 : 1;
     o.opencl_kernels = f.opencl_kernels.c_str();
     o.tuning_file = f.tuning.empty() ? nullptr : f.tuning.c_str();
     o.threads = f.threads;
@@ -233,6 +235,7 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
     j["conv"] = f.conv;
     if (!f.tuning.empty()) j["tuning"] = f.tuning;
     j["bn_fold"] = !f.no_bn_fold;
+    j["fuse_add"] = !f.no_fuse_add;
     j["threads"] = f.threads;
     j["runs"] = runs;
     j["warmup"] = warmup;

@@ -40,6 +40,11 @@ struct LayerPlan {
     bool padded_input = false;  // reads input 0 inside its padding (implicit conv, depthwise)
     bool dense_input = false;   // reads input 0 as one (K, M) matrix
     bool row_by_row = false;    // a GEMM writing an output with a border: one GEMM per output row
+    // A residual Add (+ ReLU) fused into this convolution's epilogue: the Add
+    // node's index here, and this node's index in the Add's plan (op "fused",
+    // no step of its own).
+    int fused_add = -1;
+    int fused_into = -1;
 };
 
 // What plan_layers needs besides the graph and the options.

@@ -87,6 +87,10 @@ typedef struct mobiq_options {
      * follow `conv`. A malformed file, or an entry a layer cannot run, makes
      * mobiq_session_create fail with a message naming the file and layer. */
     const char *tuning_file;
+    /* 1: a residual Add (+ ReLU) runs in the epilogue of the convolution
+     * producing one of its inputs (the same arithmetic as the two ops); 0: as
+     * its own layer. */
+    int fuse_residual_add;
 } mobiq_options;
 
 /* Defaults: CPU, FP32, asymmetric activations, symmetric per-channel

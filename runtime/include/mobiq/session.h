@@ -37,6 +37,9 @@ struct CompileOptions {
     const TuningFile *tuning = nullptr;
     // Kernel variants whose contract is lossy (docs/arithmetic.md) may be chosen.
     bool allow_lossy = false;
+    // A residual Add (+ ReLU) runs in the epilogue of the convolution that
+    // produces one of its inputs (exactly as the two ops; docs/runtime.md).
+    bool fuse_residual_add = true;
     // INT8: the scheme, and calibration samples (calibration_count inputs of
     // the model's input shape, NCHW, back to back).
     QuantScheme scheme;
