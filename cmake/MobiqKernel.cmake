@@ -1,5 +1,5 @@
 # mobiq_add_kernel(<name> GENERATOR <g> SCHEDULE <family> CONTRACT exact|fp32|lossy
-#                  [OP <op>] [PARAMS k=v ...] [INSPECT])
+#                  [OP <op>] [PARAMS k=v ...] [TARGETS t ...] [INSPECT])
 #
 # One generator + one schedule family -> one static library <name> exposing the
 # C function <name>(). The Halide targets come from the family
@@ -49,7 +49,7 @@ function(mobiq_family_params family generator out_var)
 endfunction()
 
 function(mobiq_add_kernel NAME)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "INSPECT" "GENERATOR;SCHEDULE;CONTRACT;OP" "PARAMS")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "INSPECT" "GENERATOR;SCHEDULE;CONTRACT;OP" "PARAMS;TARGETS")
   if (NOT ARG_OP)
     set(ARG_OP ${ARG_GENERATOR})
   endif ()
@@ -58,6 +58,10 @@ function(mobiq_add_kernel NAME)
   endif ()
   mobiq_family_targets("${ARG_SCHEDULE}" targets)
   mobiq_family_params("${ARG_SCHEDULE}" "${ARG_GENERATOR}" family_params)
+  if (ARG_TARGETS)  # a variant for one CPU class of the family (e.g. AMX): its own targets, no family params
+    set(targets ${ARG_TARGETS})
+    set(family_params "")
+  endif ()
   set(extra "")
   if (ARG_INSPECT OR MOBIQ_INSPECT)
     list(LENGTH targets n_targets)

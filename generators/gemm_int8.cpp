@@ -33,6 +33,10 @@ public:
     GeneratorParam<bool> unsigned_lhs{"unsigned_lhs", false};
     GeneratorParam<bool> use_arm_dot{"arm_dot", false};  // OpenCL only (generators/arm_dot.h)
     GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
+    // x86 AMX (tdpbssd, s8 x s8): the reduction as one dimension over K, the
+    // accumulator an AMX tile copied to memory before the epilogue. Needs K % 64
+    // == 0, N % 16 == 0, M >= 16 (the plan chooses it only then).
+    GeneratorParam<bool> use_amx{"amx", false};
 
     Input<Buffer<int8_t, 2>> lhs{"lhs"};
     Input<int32_t> lhs_zero_point{"lhs_zero_point"};
@@ -59,10 +63,13 @@ public:
 
         // With arm_dot the 4 k of a group are one call, and k.x has extent 1
         // (kept so that every schedule sees the same loop structure).
-        s.k = RDom(0, use_arm_dot ? 1 : 4, 0, groups, "k");
-        RVar kk = s.k.x, kg = s.k.y;
+        if (use_amx) s.k = RDom(0, K, "k");
+        else s.k = RDom(0, use_arm_dot ? 1 : 4, 0, groups, "k");
+        RVar kk = s.k.x, kg = use_amx ? s.k.x : s.k.y;
         s.dot(n, m) = 0;
-        if (use_arm_dot) {
+        if (use_amx) {
+            s.dot(n, m) += cast<int32_t>(lhs(s.k.x, m)) * cast<int32_t>(rhs(s.k.x % 4, n, s.k.x / 4));
+        } else if (use_arm_dot) {
             std::vector<Expr> a4, b4;
             for (int i = 0; i < 4; i++) {
                 a4.push_back(lhs(4 * kg + i, m));
@@ -76,7 +83,9 @@ public:
         s.column_term(n) = mobiq::int8_column_term(bias(n), rhs_column_sum(n), rhs_zero_point(n), lhs_zero_point, K,
                                                    weight_zero_point, unsigned_lhs);
 
-        Expr acc = s.dot(n, m) + s.column_term(n);
+        s.amx = use_amx;
+        if (use_amx) s.dot_copy = s.dot.in();
+        Expr acc = (use_amx ? s.dot_copy(n, m) : s.dot(n, m)) + s.column_term(n);
         if (weight_zero_point) {
             s.row_k = RDom(0, K, "row_k");
             s.row_sum(m) = 0;
@@ -96,6 +105,14 @@ public:
         add_requirement(K == 4 * groups, "gemm_int8: lhs K (", K, ") != 4 * rhs groups (", groups, "); pad K to a multiple of 4");
         add_requirement(output_min <= output_max, "gemm_int8: output_min > output_max");
         _halide_user_assert(!residual_add || requantize) << "gemm_int8: a fused residual add needs requantize=true";
+        _halide_user_assert(!use_amx || (!unsigned_lhs && !use_arm_dot && !weight_zero_point && !residual_add &&
+                                         requantize && get_target().has_feature(Target::AVX512_SapphireRapids)))
+            << "gemm_int8: amx is the x86 AMX variant (s8 x s8, symmetric weights, requantized)";
+        if (use_amx) {
+            add_requirement(K % 64 == 0, "gemm_int8 (amx): K (", K, ") must be a multiple of 64");
+            add_requirement(out.dim(0).extent() % 16 == 0, "gemm_int8 (amx): N must be a multiple of 16");
+            add_requirement(out.dim(1).extent() >= 16, "gemm_int8 (amx): M must be at least 16");
+        }
         if (residual_add) {
             fused_.require(this);
             fused_.residual->set_estimates({{0, 128}, {0, 784}});

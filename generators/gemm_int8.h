@@ -14,6 +14,10 @@ struct GemmInt8Stages {
     Halide::RDom k;            // k.x: 0..3 inside a packed group of 4, k.y: group
     Halide::RDom row_k;        // reduction of row_sum (k)
     Halide::Expr N, M;         // output extents (for specialize)
+    // The AMX variant (generator parameter amx): dot is an AMX tile over
+    // k = 0..K-1 (k.x), copied to memory by dot_copy, which the epilogue reads.
+    bool amx = false;
+    Halide::Func dot_copy;
 };
 
 }  // namespace mobiq

@@ -106,6 +106,7 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
     out->calibration_count = o->calibration_count;
     if (o->tuning_file != nullptr) out->tuning_path = o->tuning_file;
     out->fuse_residual_add = o->fuse_residual_add != 0;
+    out->use_amx = o->use_amx != 0;
     return MOBIQ_OK;
 }
 
@@ -129,6 +130,7 @@ void mobiq_options_init(mobiq_options *o) {
     o->opencl_kernels = nullptr;
     o->tuning_file = nullptr;
     o->fuse_residual_add = 1;
+    o->use_amx = 1;
 }
 
 const char *mobiq_last_error(void) { return g_last_error.c_str(); }

@@ -1,8 +1,14 @@
 #include "mobiq/cpu_level.h"
 
 #include <atomic>
+#include <fstream>
 #include <initializer_list>
 #include <mutex>
+#include <string>
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "HalideRuntime.h"
 
@@ -43,6 +49,26 @@ int capped_can_use(int count, const uint64_t *features) {
 }
 
 }  // namespace
+
+bool amx_usable() {
+    static const bool usable = [] {
+#if defined(__linux__) && defined(__x86_64__)
+        std::ifstream f("/proc/cpuinfo");
+        std::string line;
+        bool flags = false;
+        while (std::getline(f, line))
+            if (line.rfind("flags", 0) == 0) {
+                flags = line.find(" amx_int8") != std::string::npos && line.find(" amx_tile") != std::string::npos;
+                break;
+            }
+        constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+        return flags && syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+        return false;
+#endif
+    }();
+    return usable;
+}
 
 void install_cpu_level_hook() {
     static std::once_flag once;

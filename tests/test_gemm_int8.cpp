@@ -1,11 +1,13 @@
 // gemm_int8 against the direct-sum reference, for every quantization scheme of
 // docs/arithmetic.md, per family, bit-exact.
+#include <cmath>
 #include <random>
 
 #include "gemm_shapes.h"
 #include "gtest/gtest.h"
 #include "kernel_sets.h"
 #include "mobiq/gemm_weights.h"
+#include "mobiq/cpu_level.h"
 #include "reference/reference_kernels.h"
 
 namespace mobiq::test {
@@ -180,6 +182,65 @@ TEST_P(GemmInt8, RejectsMismatchedK) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, GemmInt8, testing::ValuesIn(kernel_sets()), set_name);
+
+#if defined(MOBIQ_CPU_FAMILY_X86)
+// The AMX op (x86, Sapphire Rapids and later): its shapes (K % 64 == 0,
+// N % 16 == 0, M >= 16), every scheme it serves (symmetric weights),
+// bit-exact against the same reference as gemm_int8.
+TEST(GemmInt8Amx, ResNetShapesBitExact) {
+    if (!mobiq::amx_usable())
+        GTEST_SKIP() << "this CPU or OS has no usable AMX-INT8 (amx_int8 in /proc/cpuinfo and arch_prctl "
+                        "ARCH_REQ_XCOMP_PERM): the AMX kernel is built (its assembly has tdpbssd) but not run";
+    const KernelSet &set = cpu_kernel_set();
+    const auto gemm = base_kernel<op::gemm_int8_amx>(set, "amx=true,requantize=true,weight_zero_point=false");
+    ASSERT_TRUE(gemm);
+    std::mt19937 rng(5);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    for (const GemmShape &sh : {GemmShape{784, 128, 1152}, GemmShape{49, 512, 4608}, GemmShape{196, 256, 2304},
+                                GemmShape{3136, 64, 64}, GemmShape{17, 16, 64}, GemmShape{50, 2048, 512}}) {
+        SCOPED_TRACE(sh.str());
+        const int m = sh.m, n = sh.n, k = sh.k;
+        std::vector<int8_t> a(size_t(m) * k), w(size_t(n) * k);
+        for (auto &v : a) v = static_cast<int8_t>(uni(-128, 127));
+        for (auto &v : w) v = static_cast<int8_t>(uni(-127, 127));
+        const int32_t za = uni(-128, 127);
+        std::vector<int32_t> zw(n, 0), bias(n);
+        for (auto &b : bias) b = uni(-60000, 60000);
+        ref::Requantization rq;
+        for (int j = 0; j < n; j++) {
+            int32_t mult;
+            int shift;
+            ref::quantize_multiplier(std::exp(std::uniform_real_distribution<double>(std::log(2e-5), std::log(2e-2))(rng)),
+                                     &mult, &shift);
+            rq.multiplier.push_back(mult);
+            rq.shift.push_back(shift);
+        }
+        rq.output_zero_point = uni(-128, 127);
+        rq.output_min = rq.output_zero_point;  // ReLU
+        PackedGemmInt8Weights packed;
+        ASSERT_TRUE(pack_gemm_int8_weights(w.data(), k, n, zw.data(), n, &packed).is_ok());
+        Buffer<int8_t> lhs(a.data(), k, m), rhs(packed.data.data(), 4, n, k / 4), out(n, m);
+        std::vector<int32_t> colsum = packed.column_sum, mult = rq.multiplier, shift = rq.shift;
+        Buffer<int32_t> cb(colsum.data(), n), zb(zw.data(), n), bb(bias.data(), n), mb(mult.data(), n), sb(shift.data(), n);
+        ASSERT_EQ(gemm(lhs, za, rhs, cb, zb, bb, mb, sb, rq.output_zero_point, rq.output_min, rq.output_max, out), 0);
+        const auto want = ref::gemm_int8_acc(a, za, w, zw, bias, m, n, k);
+        int bad = 0;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                const int e = rq.apply(want[size_t(i) * n + j], j);
+                if (out(j, i) != e && bad++ < 5) ADD_FAILURE() << "at (m=" << i << ", n=" << j << "): got " << int(out(j, i)) << ", want " << e;
+            }
+        EXPECT_EQ(bad, 0);
+    }
+    // Shapes it does not take are errors, not results.
+    Buffer<int8_t> lhs(60, 16), rhs(4, 16, 15), out(16, 16);
+    Buffer<int32_t> v(16);
+    lhs.fill(1);
+    rhs.fill(1);
+    v.fill(0);
+    EXPECT_NE(gemm(lhs, 0, rhs, v, v, v, v, v, 0, -128, 127, out), 0) << "K = 60 is not a multiple of 64";
+}
+#endif
 
 
 }  // namespace

@@ -13,6 +13,7 @@
 extern "C" int halide_acquire_cl_context(void *user_context, cl_context *ctx, cl_command_queue *q, bool create);
 extern "C" int halide_release_cl_context(void *user_context);
 #endif
+#include "mobiq/cpu_level.h"
 #include "mobiq/kernel_errors.h"
 #include "mobiq/passes.h"
 #include "mobiq/tuning.h"
@@ -61,6 +62,7 @@ Status Executor::select_kernel_sets(PlanTarget *target) {
 #endif
     }
     target->family = set_->family;
+    target->amx = !opencl_ && opt_.use_amx && set_->family == "x86" && amx_usable();
     target->int8 = int8_;
     target->scheme = int8_ ? scheme_name(opt_.scheme) : "";
     return Status::ok();

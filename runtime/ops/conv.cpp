@@ -76,6 +76,16 @@ struct PreparedConvInt8 : Prepared {
     FusedAdd fused;
     Kernel<op::gemm_int8> gemm;
     Kernel<op::gemm_int8_add> gemm_add;
+#if defined(MOBIQ_CPU_FAMILY_X86)
+    Kernel<op::gemm_int8_amx> gemm_amx;  // the plan's kernel variant amx=true (x86 AMX)
+#else
+    struct NoAmx {
+        const KernelRow *row = nullptr;
+        explicit operator bool() const { return false; }
+        template <typename... A>
+        int operator()(A &&...) const { return -1; }
+    } gemm_amx;
+#endif
     Kernel<op::im2col> im2col;
     Kernel<op::conv2d_int8_implicit> implicit;
     Kernel<op::conv2d_int8_implicit_add> implicit_add;
@@ -196,8 +206,18 @@ private:
         k->fused = fused_add_of(c, n, p);
         const char *base = q.asymmetric_weights ? "requantize=true,weight_zero_point=true"
                                                 : "requantize=true,weight_zero_point=false";
-        MOBIQ_RETURN_IF_ERROR(find_kernels(c, n, p, base, "element_type=int8", k->fused.on, &k->gemm, &k->gemm_add,
-                                           &k->implicit, &k->implicit_add, &k->im2col));
+        if (p.kernel_variant.find("amx=true") != std::string::npos && p.method != ConvMethod::kImplicit &&
+            !k->fused.on) {
+#if defined(MOBIQ_CPU_FAMILY_X86)
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, with(base, p.kernel_variant), &k->gemm_amx));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "element_type=int8", &k->im2col));
+#else
+            return {StatusCode::kInternal, "layer '" + n.name + "': AMX kernels exist on x86 builds only"};
+#endif
+        } else {
+            MOBIQ_RETURN_IF_ERROR(find_kernels(c, n, p, base, "element_type=int8", k->fused.on, &k->gemm,
+                                               &k->gemm_add, &k->implicit, &k->implicit_add, &k->im2col));
+        }
         *out = std::move(k);
         return Status::ok();
     }
@@ -277,6 +297,8 @@ private:
             return Status::ok();
         }
         auto gemm = [kp, w, zx, zo, lo, hi](Buffer<int8_t> &lhs, Buffer<int8_t> &out, Buffer<int8_t> *res) {
+            if (kp->gemm_amx)
+                return kp->gemm_amx(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi, out);
             if (res == nullptr)
                 return kp->gemm(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi, out);
             const FusedAdd &a = kp->fused;
@@ -284,7 +306,7 @@ private:
                                 a.self_m, a.self_s, a.res_z, a.res_m, a.res_s, a.left_shift, a.add_m, a.add_s, a.add_z,
                                 a.add_lo, a.add_hi, out);
         };
-        const KernelRow *main = (f.on ? k.gemm_add.row : k.gemm.row);
+        const KernelRow *main = k.gemm_amx ? k.gemm_amx.row : (f.on ? k.gemm_add.row : k.gemm.row);
         if (p.method == ConvMethod::kGemm && !p.row_by_row) {
             c.add_step(main->name, [&vs, gemm, xi, yi, ri]() {
                 Buffer<int8_t> lhs = vs.matrix<int8_t>(vs[xi]);

@@ -65,9 +65,11 @@ ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, std::
 }
 
 // The registry op and base variant a conv method runs on.
-void conv_kernel(ConvMethod m, bool int8, bool asym_weights, std::string *op, std::string *base) {
+void conv_kernel(ConvMethod m, bool int8, bool asym_weights, const std::string &variant, std::string *op,
+                 std::string *base) {
     if (int8) {
         *op = m == ConvMethod::kImplicit ? "conv2d_int8_implicit" : "gemm_int8";
+        if (*op == "gemm_int8" && variant.find("amx=true") != std::string::npos) *op = "gemm_int8_amx";
         *base = asym_weights ? "requantize=true,weight_zero_point=true" : "requantize=true,weight_zero_point=false";
     } else {
         *op = m == ConvMethod::kImplicit ? "conv2d_fp32_implicit" : "gemm_fp32";
@@ -152,7 +154,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 if (t.arm_dot && t.int8 && !asym) p.kernel_variant = "arm_dot=true";
             }
             std::string op, base;
-            conv_kernel(p.method, t.int8, asym, &op, &base);
+            conv_kernel(p.method, t.int8, asym, p.kernel_variant, &op, &base);
             const std::string params = base + (p.kernel_variant.empty() ? "" : "," + p.kernel_variant);
             const KernelRow *row = find_kernel_row(op, t.family, params);
             if (row == nullptr) {
@@ -192,6 +194,26 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
         if (p.padded_input && cpu) border[t_in] = std::max(border[t_in], max_pad(n));
         if (p.dense_input) dense_reader[t_in] = &n;
     }
+    // AMX (x86 CPUs where amx_usable()): the GEMM of gemm / im2col_gemm
+    // layers whose shape the AMX kernel takes (K % 64 == 0, N % 16 == 0,
+    // M >= 16) and whose output is dense, symmetric weights, unless a tuning
+    // entry chose the kernel.
+    if (t.amx && t.int8)
+        for (size_t i = 0; i < g.nodes.size(); i++) {
+            const Node &n = g.nodes[i];
+            LayerPlan &p = (*plans)[i];
+            const bool asym = asym_weights != nullptr && i < asym_weights->size() && (*asym_weights)[i];
+            if (p.op != "conv" || p.method == ConvMethod::kImplicit || asym || !p.kernel_variant.empty() ||
+                p.source.rfind("tuning", 0) == 0)
+                continue;
+            const Tensor &x = g.tensors[n.inputs[0]], &y = g.tensors[n.outputs[0]];
+            const int64_t k = (x.shape[1] + 3) / 4 * 4 * n.kernel_h * n.kernel_w;
+            const int64_t m = y.shape[0] * y.shape[2] * y.shape[3];
+            const bool bordered = border.count(n.outputs[0]) && border[n.outputs[0]] > 0;
+            if (k % 64 || y.shape[1] % 16 || m < 16 || bordered) continue;
+            p.kernel_variant = "amx=true";
+            p.source += "; AMX";
+        }
     // Residual Adds into the convolution producing one of their inputs: the
     // later-computed of the two when both are convolutions (the other input
     // must exist when the fused convolution runs), whose output has no other reader.
@@ -204,6 +226,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 const int t = add.inputs[k], other = add.inputs[1 - k];
                 const int i = g.producer(t);
                 if (i < 0 || (*plans)[i].op != "conv" || (*plans)[i].fused_add >= 0) continue;
+                if ((*plans)[i].kernel_variant.find("amx=true") != std::string::npos) continue;  // no AMX + Add kernel
                 if (g.consumers(t).size() != 1 || std::count(g.outputs.begin(), g.outputs.end(), t)) continue;
                 if (g.producer(other) >= i) continue;
                 if (best < 0 || i > best) best = i;

@@ -8,7 +8,35 @@
 
 namespace {
 
+// AMX (the amx variant, on its own Sapphire Rapids target): 16 x 16 int32
+// accumulator tiles over K in steps of 64 (one tile row of K per tdpbssd);
+// each tile copied to memory (tilestored) at a 16-row strip of the output,
+// which the epilogue then requantizes with 16 lanes; strips in parallel.
+// Halide accepts the tile only in this arrangement (docs/status.md, AMX).
+void schedule_amx(mobiq::GemmInt8Stages &s) {
+    using namespace Halide;
+    Var mo("mo"), mi("mi"), tn("tn"), tm("tm"), in("in"), im("im");
+    RVar ko("ko"), ki("ki");
+    Func out = s.output;
+    out.split(s.m, mo, mi, 16, TailStrategy::ShiftInwards).vectorize(s.n, 16).parallel(mo);
+    s.dot_copy.compute_at(out, mo).tile(s.n, s.m, tn, tm, 16, 16).vectorize(tn).vectorize(tm);
+    s.dot.compute_at(s.dot_copy, s.n).store_in(MemoryType::AMXTile).tile(s.n, s.m, in, im, 16, 16).vectorize(in).vectorize(im);
+    s.dot.update()
+        .tile(s.n, s.m, in, im, 16, 16, TailStrategy::GuardWithIf)
+        .split(s.k.x, ko, ki, 64)
+        .reorder(ki, in, im, ko, s.n, s.m)
+        .atomic()
+        .vectorize(ki)
+        .vectorize(in)
+        .vectorize(im);
+    s.column_term.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
+}
+
 void schedule(mobiq::GemmInt8Stages &s, const Halide::Target &t) {
+    if (s.amx) {
+        schedule_amx(s);
+        return;
+    }
     const bool avx512 = t.has_feature(Halide::Target::AVX512);
     mobiq::schedule_gemm_int8_cpu(s, {avx512 ? 16 : 8, 4, avx512 ? 4 : 3});
 }

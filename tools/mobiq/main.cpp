@@ -60,7 +60,7 @@ struct SessionFlags {
     std::string model, device = "cpu", precision = "fp32", scheme = "asym", weights = "per-channel",
                         weight_scheme = "sym", calibration = "minmax", calib_data, conv = "auto",
                         opencl_kernels = "gpu", tuning;
-    bool no_bn_fold = false, no_fuse_add = false;
+    bool no_bn_fold = false, no_fuse_add = false, no_amx = false;
     int threads = 0;
 
     void add_to(CLI::App *app) {
@@ -83,6 +83,7 @@ struct SessionFlags {
             ->check(CLI::ExistingFile);
         app->add_flag("--no-bn-fold", no_bn_fold, "keep BatchNormalization as its own layer");
         app->add_flag("--no-fuse-add", no_fuse_add, "run residual Adds as their own layers (not in the conv's epilogue)");
+        app->add_flag("--no-amx", no_amx, "x86: INT8 GEMMs on AVX-512 VNNI even where Intel AMX is usable");
         app->add_option("--threads", threads, "CPU threads (0: all cores)")->check(at_least(0));
     }
 };
@@ -140,6 +141,7 @@ void fill_options(const SessionFlags &f, Loaded *l, mobiq_options *out) {
     o.conv = f.conv == "auto" ? MOBIQ_CONV_AUTO : f.conv == "gemm" ? MOBIQ_CONV_GEMM : MOBIQ_CONV_IMPLICIT;
     o.fold_batch_norm = f.no_bn_fold ? 0 : 1;
     o.fuse_residual_add = f.no_fuse_add ? 0 : 1;
+    o.use_amx = f.no_amx ? 0 : 1;
     o.opencl_kernels = f.opencl_kernels.c_str();
     o.tuning_file = f.tuning.empty() ? nullptr : f.tuning.c_str();
     o.threads = f.threads;
@@ -236,6 +238,7 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
     if (!f.tuning.empty()) j["tuning"] = f.tuning;
     j["bn_fold"] = !f.no_bn_fold;
     j["fuse_add"] = !f.no_fuse_add;
+    j["amx"] = !f.no_amx;
     j["threads"] = f.threads;
     j["runs"] = runs;
     j["warmup"] = warmup;

@@ -21,6 +21,11 @@ CpuLevel cpu_level_cap();
 // "best", "avx2", "sse41".
 const char *cpu_level_name(CpuLevel level);
 
+// Intel AMX-INT8 can run here: the CPU has amx_int8 / amx_tile and Linux
+// granted this process the tile data state (arch_prctl(ARCH_REQ_XCOMP_PERM),
+// asked once). False on other CPUs and OSes: the AMX kernels are then never called.
+bool amx_usable();
+
 // Routes Halide's target-feature queries through the cap (idempotent; the
 // kernel table calls it before handing out any kernel).
 void install_cpu_level_hook();

@@ -54,6 +54,7 @@ struct PlanTarget {
     bool int8 = false;
     std::string scheme;  // INT8: the quantization scheme's name (tuning keys), "" for FP32
     bool arm_dot = false;  // the device has a native int8 dot product (Mali G52 / G76)
+    bool amx = false;      // x86 AMX-INT8 is usable (mobiq/cpu_level.h) and the options allow it
 };
 
 // The plan of every node of `g` (parallel to g.nodes); `asym_weights` (INT8,

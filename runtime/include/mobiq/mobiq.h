@@ -91,6 +91,9 @@ typedef struct mobiq_options {
      * producing one of its inputs (the same arithmetic as the two ops); 0: as
      * its own layer. */
     int fuse_residual_add;
+    /* 1: on x86 CPUs with Intel AMX-INT8 (and an OS that grants it), INT8
+     * GEMMs of the shapes the AMX kernel takes run on AMX; 0: AVX-512 VNNI. */
+    int use_amx;
 } mobiq_options;
 
 /* Defaults: CPU, FP32, asymmetric activations, symmetric per-channel

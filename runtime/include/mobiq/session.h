@@ -40,6 +40,8 @@ struct CompileOptions {
     // A residual Add (+ ReLU) runs in the epilogue of the convolution that
     // produces one of its inputs (exactly as the two ops; docs/runtime.md).
     bool fuse_residual_add = true;
+    // x86: INT8 GEMMs on Intel AMX where the CPU and the OS allow it.
+    bool use_amx = true;
     // INT8: the scheme, and calibration samples (calibration_count inputs of
     // the model's input shape, NCHW, back to back).
     QuantScheme scheme;
