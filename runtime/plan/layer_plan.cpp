@@ -37,8 +37,15 @@ const char *operator_of(const Node &n) {
     return "?";
 }
 
+// Whether the AMX GEMM takes this convolution's GEMM (K % 64, N % 16, M >= 16).
+bool amx_shape(const Graph &g, const Node &n) {
+    const Tensor &x = g.tensors[n.inputs[0]], &y = g.tensors[n.outputs[0]];
+    const int64_t k = (x.shape[1] + 3) / 4 * 4 * n.kernel_h * n.kernel_w;
+    return k % 64 == 0 && y.shape[1] % 16 == 0 && y.shape[0] * y.shape[2] * y.shape[3] >= 16;
+}
+
 // The default rule of --conv auto (docs/runtime.md, "Conv methods").
-ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, std::string *why) {
+ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, bool asym, std::string *why) {
     if (is_pointwise(n) && !(t.device == "opencl" && !t.int8)) {
         *why = "auto: 1x1 stride 1 is a GEMM";
         return ConvMethod::kGemm;
@@ -49,6 +56,13 @@ ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, std::
         // on spatial layers and the GEMM on 1x1 layers.
         *why = "auto: OpenCL runs spatial convolutions implicit";
         return ConvMethod::kImplicit;
+    }
+    // CPU with AMX, INT8: im2col + the AMX GEMM wherever the AMX kernel takes
+    // the shape (whole networks on an Intel Xeon, docs/runtime.md "Intel AMX":
+    // VGG16 0.67x, ResNet50 0.95x the implicit kernel's plan).
+    if (t.amx && t.int8 && !asym && amx_shape(g, n)) {
+        *why = "auto: AMX takes the shape, so im2col + AMX GEMM";
+        return ConvMethod::kIm2colGemm;
     }
     // CPU, from docs/results/layers_x86.md (FP32, 2 threads, Zen 4): the
     // direct kernel wins on large images (28 x 28 outputs and up) and on few
@@ -149,7 +163,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 p.method = is_pointwise(n) ? ConvMethod::kGemm : ConvMethod::kIm2colGemm;
                 p.source = "--conv gemm";
             } else {
-                p.method = auto_method(g, n, t, &p.source);
+                p.method = auto_method(g, n, t, asym, &p.source);
                 // Mali G52 / G76: the arm_dot variants where the device has the instruction (docs/mali.md).
                 if (t.arm_dot && t.int8 && !asym) p.kernel_variant = "arm_dot=true";
             }
@@ -206,11 +220,8 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             if (p.op != "conv" || p.method == ConvMethod::kImplicit || asym || !p.kernel_variant.empty() ||
                 p.source.rfind("tuning", 0) == 0)
                 continue;
-            const Tensor &x = g.tensors[n.inputs[0]], &y = g.tensors[n.outputs[0]];
-            const int64_t k = (x.shape[1] + 3) / 4 * 4 * n.kernel_h * n.kernel_w;
-            const int64_t m = y.shape[0] * y.shape[2] * y.shape[3];
             const bool bordered = border.count(n.outputs[0]) && border[n.outputs[0]] > 0;
-            if (k % 64 || y.shape[1] % 16 || m < 16 || bordered) continue;
+            if (!amx_shape(g, n) || bordered) continue;
             p.kernel_variant = "amx=true";
             p.source += "; AMX";
         }
