@@ -186,7 +186,6 @@ Status Executor::compile_int8(const QuantizedGraph &qg, const CompileOptions &op
         g_.outputs[0] = g_.nodes.back().inputs[0];
         g_.nodes.pop_back();
         qg_.nodes.pop_back();
-        qg_.graph = g_;
         final_softmax_ = true;
     }
     return prepare(g_);

@@ -59,8 +59,6 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
     };
 
     // The candidates: the methods x the kernel variants the registry has for them.
-    std::unique_ptr<Session> probe;
-    MOBIQ_RETURN_IF_ERROR(compile(base, &probe));
     const std::string device = options.device == Device::kCpu ? "cpu" : "opencl";
     const KernelSet *set = device == "cpu" ? &cpu_kernel_set() : find_kernel_set("opencl_" + options.opencl_family);
     if (set == nullptr) return {StatusCode::kInvalidArgument, "tune: no kernel set for " + options.opencl_family};
