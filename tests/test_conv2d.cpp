@@ -11,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "kernel_sets.h"
+#include "mobiq/cpu_level.h"
 #include "mobiq/im2col_gemm.h"
 #include "mobiq/gemm_weights.h"
 #include "network_layers.h"
@@ -275,6 +276,20 @@ TEST_P(Conv2d, FusedResidualAdd) {
                 to_host(out);
                 check(out.data());
             });
+#if defined(MOBIQ_CPU_FAMILY_X86)
+            // The AMX GEMM with the Add (K = 64, N = 256: shapes it takes), where this CPU can run it.
+            if (GetParam().name == "host_x86" && amx_usable()) {
+                const auto amx = base_kernel<op::gemm_int8_amx_add>(GetParam(), "amx=true,requantize=true,"
+                                                                                "residual_add=true,weight_zero_point=false");
+                ASSERT_TRUE(amx);
+                out.fill(0);
+                ASSERT_EQ(amx(lhs, zx, rhs, cb, zb, bb, mb, sb, zo, -128, 127, res, add.a_multiplier, add.a_shift,
+                              add.b_zero_point, add.b_multiplier, add.b_shift, add.left_shift, add.output_multiplier,
+                              add.output_shift, add.output_zero_point, add.output_min, add.output_max, out),
+                          0);
+                check(out.data());
+            }
+#endif
         }
         Buffer<int8_t> in = padded_input(x, s, static_cast<int8_t>(zx)), res(r.data(), N, OW, OH, 1), out(N, OW, OH, 1);
         host_dirty(in);

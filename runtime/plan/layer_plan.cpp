@@ -237,7 +237,11 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 const int t = add.inputs[k], other = add.inputs[1 - k];
                 const int i = g.producer(t);
                 if (i < 0 || (*plans)[i].op != "conv" || (*plans)[i].fused_add >= 0) continue;
-                if ((*plans)[i].kernel_variant.find("amx=true") != std::string::npos) continue;  // no AMX + Add kernel
+                // The AMX GEMM needs 16 rows per call: not one per row of a bordered tensor.
+                if ((*plans)[i].kernel_variant.find("amx=true") != std::string::npos &&
+                    ((border.count(add.outputs[0]) && border[add.outputs[0]] > 0) ||
+                     (border.count(other) && border[other] > 0)))
+                    continue;
                 if (g.consumers(t).size() != 1 || std::count(g.outputs.begin(), g.outputs.end(), t)) continue;
                 if (g.producer(other) >= i) continue;
                 if (best < 0 || i > best) best = i;
