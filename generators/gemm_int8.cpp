@@ -37,6 +37,9 @@ public:
     // accumulator an AMX tile copied to memory before the epilogue. Needs K % 64
     // == 0, N % 16 == 0, M >= 16 (the plan chooses it only then).
     GeneratorParam<bool> use_amx{"amx", false};
+    // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
+    GeneratorParam<mobiq::Requantization> requantization{"requantization", mobiq::Requantization::kGemmlowp,
+                                                         mobiq::requantization_names()};
 
     Input<Buffer<int8_t, 2>> lhs{"lhs"};
     Input<int32_t> lhs_zero_point{"lhs_zero_point"};
@@ -95,8 +98,11 @@ public:
 
         auto &out = *output_;
         if (requantize) {
-            Expr y = mobiq::int8_requantize(acc, multiplier(n), shift(n), output_zero_point, output_min, output_max);
-            out(n, m) = residual_add ? fused_.apply(y, output_zero_point, {n, m}) : y;
+            const bool fp32 = requantization == mobiq::Requantization::kFp32;
+            if (fp32) s.channel_scale(n) = mobiq::fp32_scale(multiplier(n), shift(n));
+            Expr y = fp32 ? mobiq::int8_requantize_fp32(acc, s.channel_scale(n), output_zero_point, output_min, output_max)
+                          : mobiq::int8_requantize(acc, multiplier(n), shift(n), output_zero_point, output_min, output_max);
+            out(n, m) = residual_add ? fused_.apply(y, output_zero_point, {n, m}, fp32) : y;
         } else {
             out(n, m) = acc;
         }
