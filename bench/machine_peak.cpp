@@ -2,10 +2,14 @@
 
 #include <immintrin.h>
 
+#include <cstdint>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
 #include <vector>
+
+#include "mobiq/cpu_level.h"
 
 namespace mobiq::bench {
 namespace {
@@ -39,16 +43,52 @@ __attribute__((target("avx512f,fma"))) float fma_loop(long iterations) {
     return _mm512_reduce_add_ps(s);
 }
 
+// The AMX tile configuration (palette 1): eight tiles of 16 rows x 64 bytes.
+struct alignas(64) TileConfig {
+    uint8_t palette_id = 1, start_row = 0, reserved[14] = {};
+    uint16_t colsb[16] = {};
+    uint8_t rows[16] = {};
+};
+
+__attribute__((target("amx-tile,amx-int8"))) int amx_loop(long iterations) {
+    TileConfig cfg;
+    for (int t = 0; t < 8; t++) {
+        cfg.rows[t] = 16;
+        cfg.colsb[t] = 64;
+    }
+    _tile_loadconfig(&cfg);
+    alignas(64) int8_t a[16 * 64], b[16 * 64];
+    alignas(64) int32_t c[16 * 16];
+    for (int i = 0; i < 16 * 64; i++) a[i] = static_cast<int8_t>(i), b[i] = static_cast<int8_t>(3 * i);
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    _tile_loadd(4, a, 64);
+    _tile_loadd(5, b, 64);
+    _tile_loadd(6, b, 64);
+    _tile_loadd(7, a, 64);
+    for (long it = 0; it < iterations; it++) {  // a 2 x 2 block of accumulators: no dependency between neighbours
+        _tile_dpbssd(0, 4, 6);
+        _tile_dpbssd(1, 4, 7);
+        _tile_dpbssd(2, 5, 6);
+        _tile_dpbssd(3, 5, 7);
+    }
+    _tile_stored(0, c, 64);
+    _tile_release();
+    return c[0];
+}
+
 template <typename F>
-double timed_rate(int threads, int repetitions, double ops_per_iteration, F loop) {
+double timed_rate(int threads, int repetitions, double ops_per_iteration, F loop, long iterations = kIterations) {
     std::vector<double> rates;
     for (int r = 0; r < repetitions; r++) {
         std::vector<std::thread> pool;
         const auto t0 = std::chrono::steady_clock::now();
-        for (int t = 0; t < threads; t++) pool.emplace_back([&] { volatile auto sink = loop(kIterations); (void)sink; });
+        for (int t = 0; t < threads; t++) pool.emplace_back([&] { volatile auto sink = loop(iterations); (void)sink; });
         for (auto &t : pool) t.join();
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        rates.push_back(threads * kIterations * ops_per_iteration / s);
+        rates.push_back(threads * iterations * ops_per_iteration / s);
     }
     // The best run: interference (other processes, a noisy VM neighbour) only
     // ever lowers the rate, so the maximum is the estimate of the hardware peak.
@@ -64,6 +104,8 @@ Peak measure_peak(int threads, int repetitions) {
         p.int8_macs_per_s = timed_rate(threads, repetitions, kAccumulators * 64.0, vnni_loop);
     if (__builtin_cpu_supports("avx512f"))
         p.fp32_macs_per_s = timed_rate(threads, repetitions, kAccumulators * 16.0, fma_loop);
+    if (amx_usable())  // the CPU has AMX-INT8 and the OS granted this process the tile state
+        p.amx_int8_macs_per_s = timed_rate(threads, repetitions, 4 * 16.0 * 16 * 64, amx_loop, kIterations / 10);
     return p;
 }
 

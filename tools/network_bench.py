@@ -76,7 +76,12 @@ INT8_SCHEMES = [  # (label, flags)
     ("int8 sym/per-channel/asym-w", ["--scheme", "sym", "--weights", "per-channel", "--weight-scheme", "asym"]),
     ("int8 asym/per-layer/asym-w", ["--scheme", "asym", "--weights", "per-layer", "--weight-scheme", "asym"]),
     ("int8 sym/per-layer/asym-w", ["--scheme", "sym", "--weights", "per-layer", "--weight-scheme", "asym"]),
-]  # every scheme: activations sym / asym x weights per-channel / per-layer x sym / asym
+    # fp32 requantization (docs/arithmetic.md; CPU, symmetric weights): the XNNPACK-style epilogue
+    ("int8 asym/per-channel/fp32-rq", ["--scheme", "asym", "--weights", "per-channel", "--weight-scheme", "sym",
+                                       "--requantization", "fp32"]),
+    ("int8 sym/per-channel/fp32-rq", ["--scheme", "sym", "--weights", "per-channel", "--weight-scheme", "sym",
+                                      "--requantization", "fp32"]),
+]  # every scheme: activations sym / asym x weights per-channel / per-layer x sym / asym; fp32 requantization
 SCHEME_NAMES = [label.removeprefix("int8 ") for label, _ in INT8_SCHEMES]
 RUNS = {"resnet50": 30, "mobilenet_v1": 60, "vgg16": 12}  # timed runs, over all rounds
 ORT_INT8_LABEL = "onnxruntime int8 (QDQ, per-channel, u8/s8)"

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Every layer of a network, whole-network runs, as a share of the machine's
+measured peak, for several mobiq configurations side by side (e.g. the binary
+before a change and after it):
+
+    layer_peaks.py --models build/models --network resnet50 --precision int8 --threads 2
+        --peak build/host/bench/machine_peak
+        --config "before|/tmp/old/mobiq|" --config "after|build/host/bin/mobiq|--requantization fp32"
+        [--rounds 5] [--md out.md] [--png out.png] [--json out.json]
+
+A config is "label|binary|extra flags". Rounds interleave the configurations
+(c1, c2, ..., c1, c2, ...); each round is one `mobiq bench --profile` (its
+per-layer times are medians over the round's runs); a layer's time is the
+median over rounds. The peaks (tools: bench/machine_peak) are measured before
+and after the runs and the larger kept (interference only lowers them). INT8
+layers on Intel AMX kernels are held to the AMX peak, the other INT8 layers
+to the AVX-512 VNNI peak, FP32 layers to the FMA peak. INT8 calibrates every
+configuration on the same 4 seeded samples.
+"""
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+RUNS = {"resnet50": 10, "mobilenet_v1": 30, "vgg16": 4}
+
+
+def cpu_name():
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def peak(binary, threads):
+    r = subprocess.run([binary, str(threads)], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"layer_peaks.py: {binary} failed: {r.stderr.strip()}")
+    return json.loads(r.stdout)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--models", required=True)
+    ap.add_argument("--network", default="resnet50")
+    ap.add_argument("--precision", default="int8", choices=["int8", "fp32"])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--peak", required=True, help="the machine_peak program")
+    ap.add_argument("--config", action="append", required=True)
+    ap.add_argument("--md")
+    ap.add_argument("--png")
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    configs = []
+    for c in a.config:
+        parts = c.split("|")
+        if len(parts) != 3:
+            sys.exit(f"layer_peaks.py: --config '{c}': want label|binary|flags")
+        configs.append((parts[0], parts[1], shlex.split(parts[2])))
+
+    tmp = tempfile.mkdtemp()
+    calib = os.path.join(tmp, "calibration.npy")
+    np.save(calib, np.random.default_rng(2021).standard_normal((4, 3, 224, 224)).astype(np.float32))
+    model = os.path.join(a.models, a.network + ".onnx")
+    print("measuring the peaks ...", file=sys.stderr, flush=True)
+    p0 = peak(a.peak, a.threads)
+
+    per = {label: [] for label, _, _ in configs}  # label -> [round profile json]
+    for r in range(a.rounds):
+        for label, binary, flags in configs:
+            out = os.path.join(tmp, "b.json")
+            cmd = [binary, "bench", "--model", model, "--precision", a.precision, "--threads", str(a.threads),
+                   "--runs", str(RUNS.get(a.network, 5)), "--warmup", "2", "--profile", "--json", out, *flags]
+            if a.precision == "int8":
+                cmd += ["--calib-data", calib]
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            if res.returncode != 0:
+                sys.exit(f"layer_peaks.py: {' '.join(cmd)} failed: {res.stderr.strip()}")
+            with open(out) as f:
+                per[label].append(json.load(f))
+            print(f"[{a.network} {a.precision} round {r + 1}/{a.rounds}] {label} "
+                  f"{per[label][-1]['median_ms']:.2f} ms", file=sys.stderr, flush=True)
+    p1 = peak(a.peak, a.threads)
+    pk = {k: max(p0[k], p1[k]) for k in ("peak_int8_GMACps", "peak_fp32_GMACps", "peak_amx_int8_GMACps")}
+
+    def layer_peak(variant):
+        if a.precision == "fp32":
+            return pk["peak_fp32_GMACps"], "fma"
+        if "amx" in variant and pk["peak_amx_int8_GMACps"] > 0:
+            return pk["peak_amx_int8_GMACps"], "amx"
+        return pk["peak_int8_GMACps"], "vnni"
+
+    results = {"cpu": cpu_name(), "threads": a.threads, "network": a.network, "precision": a.precision,
+               "rounds": a.rounds, "peaks": pk, "configs": {}}
+    for label, binary, flags in configs:
+        rounds = per[label]
+        names = [l["name"] for l in rounds[0]["layers"]]
+        layers = []
+        for i, name in enumerate(names):
+            ms = float(np.median([rd["layers"][i]["ms"] for rd in rounds]))
+            macs = rounds[0]["layers"][i]["MACs"]
+            variant = rounds[0]["layers"][i]["variant"]
+            pv, which = layer_peak(variant)
+            share = (macs / (ms * 1e-3)) / (pv * 1e9) * 100 if ms > 0 and macs > 0 else 0.0
+            layers.append({"name": name, "op": rounds[0]["layers"][i]["op"], "variant": variant, "ms": ms,
+                           "MACs": macs, "peak": which, "pct_of_peak": share})
+        total = float(np.median([t for rd in rounds for t in rd["times_ms"]]))
+        macs = rounds[0]["macs"]
+        rate = macs / (total * 1e-3) / 1e9
+        results["configs"][label] = {
+            "command": " ".join([binary, *flags]), "median_ms": total, "layers": layers,
+            "whole_pct_vnni": rate / pk["peak_int8_GMACps"] * 100 if pk["peak_int8_GMACps"] else 0,
+            "whole_pct_amx": rate / pk["peak_amx_int8_GMACps"] * 100 if pk["peak_amx_int8_GMACps"] else 0,
+            "whole_pct_fma": rate / pk["peak_fp32_GMACps"] * 100 if pk["peak_fp32_GMACps"] else 0}
+
+    labels = [c[0] for c in configs]
+    lines = [f"CPU: {results['cpu']}; {a.threads} thread(s); {a.network} {a.precision}; {a.rounds} interleaved rounds; "
+             f"peaks (machine_peak, best of before/after): AVX-512 VNNI int8 {pk['peak_int8_GMACps']:.0f} GMAC/s, "
+             f"AMX int8 {pk['peak_amx_int8_GMACps']:.0f} GMAC/s, fp32 FMA {pk['peak_fp32_GMACps']:.0f} GMAC/s.", ""]
+    for label in labels:
+        c = results["configs"][label]
+        lines.append(f"- {label}: `{c['command']}`: whole network {c['median_ms']:.2f} ms = "
+                     f"{c['whole_pct_vnni']:.0f}% of the VNNI peak, {c['whole_pct_amx']:.1f}% of the AMX peak"
+                     + (f", {c['whole_pct_fma']:.0f}% of the FMA peak" if a.precision == "fp32" else ""))
+    lines += ["", "| layer | MMACs | " + " | ".join(f"{l} ms | {l} % of peak" for l in labels) + " |",
+              "|---|---:|" + "---:|---:|" * len(labels)]
+    first = results["configs"][labels[0]]["layers"]
+    by_label = {l: {x["name"]: x for x in results["configs"][l]["layers"]} for l in labels}
+    for x in first:
+        cells = []
+        for l in labels:
+            y = by_label[l].get(x["name"])
+            if y is None:
+                cells.append("- | -")
+            elif y["MACs"] == 0:
+                cells.append(f"{y['ms']:.3f} | -")
+            else:
+                cells.append(f"{y['ms']:.3f} | {y['pct_of_peak']:.0f} ({y['peak']})")
+        lines.append(f"| {x['name']} | {x['MACs'] / 1e6:.1f} | " + " | ".join(cells) + " |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if a.md:
+        with open(a.md, "w") as f:
+            f.write(text)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(results, f, indent=1)
+    if a.png:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        conv = [x["name"] for x in first if x["MACs"] > 0]
+        fig, ax = plt.subplots(figsize=(max(8, len(conv) * 0.22), 4.5))
+        w = 0.8 / len(labels)
+        for k, l in enumerate(labels):
+            vals = [by_label[l][n]["pct_of_peak"] if n in by_label[l] else 0 for n in conv]
+            ax.bar(np.arange(len(conv)) + k * w, vals, w, label=l)
+        ax.set_xticks(np.arange(len(conv)) + 0.4 - w / 2)
+        ax.set_xticklabels(conv, rotation=90, fontsize=6)
+        ax.set_ylabel("% of the peak its kernel runs on")
+        ax.set_title(f"{a.network} {a.precision}, every layer in the whole network ({results['cpu']}, {a.threads} threads)",
+                     fontsize=9)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(a.png, dpi=120)
+
+
+if __name__ == "__main__":
+    main()
