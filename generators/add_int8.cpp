@@ -6,6 +6,7 @@
 #include "Halide.h"
 #include "layouts.h"
 #include "elementwise.h"
+#include "int8_output_stage.h"
 #include "residual_add.h"
 #include "schedule_registry.h"
 
@@ -16,6 +17,9 @@ using namespace Halide;
 class AddInt8 : public Generator<AddInt8> {
 public:
     GeneratorParam<std::string> schedule_family{"schedule", "x86"};
+    // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
+    GeneratorParam<mobiq::Requantization> requantization{"requantization", mobiq::Requantization::kGemmlowp,
+                                                         mobiq::requantization_names()};
 
     Input<Buffer<int8_t, 2>> a{"a"};
     Input<int32_t> a_zero_point{"a_zero_point"}, a_multiplier{"a_multiplier"}, a_shift{"a_shift"};
@@ -29,7 +33,7 @@ public:
     void generate() {
         mobiq::ElementwiseStages s;
         Var c = s.c, p = s.p;
-        output(c, p) = mobiq::quantized_add(a(c, p), a_zero_point, a_multiplier, a_shift, b(c, p), b_zero_point,
+        output(c, p) = (requantization == mobiq::Requantization::kFp32 ? mobiq::quantized_add_fp32 : mobiq::quantized_add)(a(c, p), a_zero_point, a_multiplier, a_shift, b(c, p), b_zero_point,
                                             b_multiplier, b_shift, left_shift, output_multiplier, output_shift,
                                             output_zero_point, output_min, output_max);
 

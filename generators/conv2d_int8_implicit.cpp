@@ -28,6 +28,9 @@ public:
     GeneratorParam<bool> unsigned_lhs{"unsigned_lhs", false};
     GeneratorParam<bool> use_arm_dot{"arm_dot", false};  // OpenCL only (generators/arm_dot.h)
     GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
+    // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
+    GeneratorParam<mobiq::Requantization> requantization{"requantization", mobiq::Requantization::kGemmlowp,
+                                                         mobiq::requantization_names()};
 
     Input<Buffer<int8_t, 4>> input{"input"};  // (c, x, y, n), padded
     Input<int32_t> input_zero_point{"input_zero_point"};
@@ -83,8 +86,13 @@ public:
         }
         auto &out = *output_;
         if (requantize) {
-            Expr y = mobiq::int8_requantize(acc, multiplier(co), shift(co), output_zero_point, output_min, output_max);
-            out(co, ox, oy, n) = residual_add ? fused_.apply(y, output_zero_point, {co, ox, oy, n}) : y;
+            const bool fp32 = requantization == mobiq::Requantization::kFp32;
+            if (fp32) s.channel_scale(co) = mobiq::fp32_scale(multiplier(co), shift(co));
+            Expr y = fp32 ? mobiq::int8_requantize_fp32(acc, s.channel_scale(co), output_zero_point, output_min,
+                                                        output_max)
+                          : mobiq::int8_requantize(acc, multiplier(co), shift(co), output_zero_point, output_min,
+                                                   output_max);
+            out(co, ox, oy, n) = residual_add ? fused_.apply(y, output_zero_point, {co, ox, oy, n}, fp32) : y;
         } else {
             out(co, ox, oy, n) = acc;
         }

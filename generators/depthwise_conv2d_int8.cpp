@@ -24,6 +24,9 @@ class DepthwiseConv2dInt8 : public Generator<DepthwiseConv2dInt8> {
 public:
     GeneratorParam<std::string> schedule_family{"schedule", "x86"};
     GeneratorParam<int> kernel_size{"kernel_size", 3};
+    // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
+    GeneratorParam<mobiq::Requantization> requantization{"requantization", mobiq::Requantization::kGemmlowp,
+                                                         mobiq::requantization_names()};
 
     Input<Buffer<int8_t, 4>> input{"input"};
     Input<int32_t> input_zero_point{"input_zero_point"};
@@ -53,7 +56,14 @@ public:
         for (int y = 0; y < k; y++)
             for (int x = 0; x < k; x++)
                 acc += cast<int32_t>(input(c, ox * stride_x + x, oy * stride_y + y, n)) * s.weights(c, x, y);
-        output(c, ox, oy, n) = mobiq::int8_requantize(acc, multiplier(c), shift(c), output_zero_point, output_min, output_max);
+        if (requantization == mobiq::Requantization::kFp32) {
+            s.channel_scale(c) = mobiq::fp32_scale(multiplier(c), shift(c));
+            output(c, ox, oy, n) =
+                mobiq::int8_requantize_fp32(acc, s.channel_scale(c), output_zero_point, output_min, output_max);
+        } else {
+            output(c, ox, oy, n) =
+                mobiq::int8_requantize(acc, multiplier(c), shift(c), output_zero_point, output_min, output_max);
+        }
 
         add_requirement(weights.dim(1).extent() == k && weights.dim(2).extent() == k,
                         "depthwise_conv2d_int8: weights must be (C, ", k, ", ", k, ")");

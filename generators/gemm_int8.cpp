@@ -37,6 +37,9 @@ public:
     // accumulator an AMX tile copied to memory before the epilogue. Needs K % 64
     // == 0, N % 16 == 0, M >= 16 (the plan chooses it only then).
     GeneratorParam<bool> use_amx{"amx", false};
+    // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
+    GeneratorParam<mobiq::Requantization> requantization{"requantization", mobiq::Requantization::kGemmlowp,
+                                                         mobiq::requantization_names()};
 
     Input<Buffer<int8_t, 2>> lhs{"lhs"};
     Input<int32_t> lhs_zero_point{"lhs_zero_point"};
@@ -95,8 +98,11 @@ public:
 
         auto &out = *output_;
         if (requantize) {
-            Expr y = mobiq::int8_requantize(acc, multiplier(n), shift(n), output_zero_point, output_min, output_max);
-            out(n, m) = residual_add ? fused_.apply(y, output_zero_point, {n, m}) : y;
+            const bool fp32 = requantization == mobiq::Requantization::kFp32;
+            if (fp32) s.channel_scale(n) = mobiq::fp32_scale(multiplier(n), shift(n));
+            Expr y = fp32 ? mobiq::int8_requantize_fp32(acc, s.channel_scale(n), output_zero_point, output_min, output_max)
+                          : mobiq::int8_requantize(acc, multiplier(n), shift(n), output_zero_point, output_min, output_max);
+            out(n, m) = residual_add ? fused_.apply(y, output_zero_point, {n, m}, fp32) : y;
         } else {
             out(n, m) = acc;
         }
@@ -105,8 +111,8 @@ public:
         add_requirement(K == 4 * groups, "gemm_int8: lhs K (", K, ") != 4 * rhs groups (", groups, "); pad K to a multiple of 4");
         add_requirement(output_min <= output_max, "gemm_int8: output_min > output_max");
         _halide_user_assert(!residual_add || requantize) << "gemm_int8: a fused residual add needs requantize=true";
-        _halide_user_assert(!use_amx || (!unsigned_lhs && !use_arm_dot && !weight_zero_point && !residual_add &&
-                                         requantize && get_target().has_feature(Target::AVX512_SapphireRapids)))
+        _halide_user_assert(!use_amx || (!unsigned_lhs && !use_arm_dot && !weight_zero_point && requantize &&
+                                         get_target().has_feature(Target::AVX512_SapphireRapids)))
             << "gemm_int8: amx is the x86 AMX variant (s8 x s8, symmetric weights, requantized)";
         if (use_amx) {
             add_requirement(K % 64 == 0, "gemm_int8 (amx): K (", K, ") must be a multiple of 64");

@@ -3,6 +3,9 @@
 // the per-column term and the requantizing epilogue.
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "Halide.h"
 #include "quantized_multiplier.h"
 
@@ -24,6 +27,29 @@ inline Halide::Expr int8_column_term(const Halide::Expr &bias, const Halide::Exp
 inline Halide::Expr int8_dot_operand(const Halide::Expr &a, bool unsigned_lhs) {
     using namespace Halide;
     return unsigned_lhs ? cast<int32_t>(cast<uint8_t>(a) ^ cast<uint8_t>(0x80)) : cast<int32_t>(a);
+}
+
+// How an int32 accumulator becomes int8 (generator parameter requantization,
+// docs/arithmetic.md): gemmlowp's fixed-point multiplier and shift (TFLite's
+// numbers), or XNNPACK-style fp32 (one float multiply and a rounding; the
+// kernels read the same multiplier / shift and take fl(multiplier) * 2^(shift-31)
+// as the scale).
+enum class Requantization { kGemmlowp, kFp32 };
+inline const std::map<std::string, Requantization> &requantization_names() {
+    static const std::map<std::string, Requantization> m{{"gemmlowp", Requantization::kGemmlowp},
+                                                         {"fp32", Requantization::kFp32}};
+    return m;
+}
+
+// fp32 requantization: clamp(rne(fl(acc) * scale), lo - z, hi - z) + z. The
+// clamp comes before the conversion (equal to clamping after it, since the
+// bounds are integers) so that no out-of-range float reaches the int cast.
+inline Halide::Expr int8_requantize_fp32(const Halide::Expr &acc, const Halide::Expr &scale,
+                                         const Halide::Expr &zero_point, const Halide::Expr &lo,
+                                         const Halide::Expr &hi) {
+    using namespace Halide;
+    Expr f = clamp(cast<float>(acc) * scale, cast<float>(lo - zero_point), cast<float>(hi - zero_point));
+    return cast<int8_t>(cast<int32_t>(round(f)) + zero_point);
 }
 
 // int32 accumulator -> int8 with the per-column multiplier / shift.

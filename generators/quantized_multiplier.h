@@ -67,4 +67,19 @@ inline Halide::Expr multiply_by_quantized_multiplier_below_one(const Halide::Exp
     return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x, multiplier), -shift);
 }
 
+// 2^e as a float, exactly, for e in [-126, 127]: built from the exponent bits
+// (pow() promises no exact result).
+inline Halide::Expr exact_power_of_two(const Halide::Expr &e) {
+    using namespace Halide;
+    return reinterpret<float>(cast<uint32_t>(e + 127) << 23);
+}
+
+// The float scale a Q31 multiplier and shift stand for (fp32 requantization,
+// docs/arithmetic.md): fl(multiplier) * 2^(shift - 31), one rounding (of the
+// multiplier to 24 bits); the power of two is exact.
+inline Halide::Expr fp32_scale(const Halide::Expr &multiplier, const Halide::Expr &shift) {
+    using namespace Halide;
+    return cast<float>(multiplier) * exact_power_of_two(shift - 31);
+}
+
 }  // namespace mobiq

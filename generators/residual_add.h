@@ -29,6 +29,30 @@ inline Halide::Expr quantized_add(const Halide::Expr &a, const Halide::Expr &za,
     return cast<int8_t>(clamp(v, lo, hi));
 }
 
+// The scale of one ADD input relative to the output that TFLite's parameters
+// stand for, as a float: fl(fl(m) * fl(mo)) * 2^(s + so + left_shift - 62).
+inline Halide::Expr add_input_scale(const Halide::Expr &m, const Halide::Expr &s, const Halide::Expr &left_shift,
+                                    const Halide::Expr &mo, const Halide::Expr &so) {
+    using namespace Halide;
+    return strict_float((cast<float>(m) * cast<float>(mo)) * exact_power_of_two(s + so + left_shift - 62));
+}
+
+// The ADD with fp32 requantization (docs/arithmetic.md, "fp32 requantization"):
+//   out = clamp(rne(fl(a - za) * ra + fl(b - zb) * rb), lo - zo, hi - zo) + zo,
+// two products and a sum each rounded to float (strict: no fused multiply-add,
+// whatever the target), from the same parameters as quantized_add.
+inline Halide::Expr quantized_add_fp32(const Halide::Expr &a, const Halide::Expr &za, const Halide::Expr &ma,
+                                       const Halide::Expr &sa, const Halide::Expr &b, const Halide::Expr &zb,
+                                       const Halide::Expr &mb, const Halide::Expr &sb, const Halide::Expr &left_shift,
+                                       const Halide::Expr &mo, const Halide::Expr &so, const Halide::Expr &zo,
+                                       const Halide::Expr &lo, const Halide::Expr &hi) {
+    using namespace Halide;
+    Expr ra = add_input_scale(ma, sa, left_shift, mo, so), rb = add_input_scale(mb, sb, left_shift, mo, so);
+    Expr t = strict_float(cast<float>(cast<int32_t>(a) - za) * ra + cast<float>(cast<int32_t>(b) - zb) * rb);
+    t = clamp(t, cast<float>(lo - zo), cast<float>(hi - zo));
+    return cast<int8_t>(cast<int32_t>(round(t)) + zo);
+}
+
 // The inputs an int8 kernel with a fused residual Add takes after its own:
 // the residual (laid out as the output) and the ADD's parameters, the
 // kernel's own requantized output being the ADD's first operand (zero point:
@@ -61,8 +85,9 @@ struct ResidualAddInt8 {
     }
 
     // The fused output from the kernel's own int8 output `y` (zero point zy) at `coords`.
-    Halide::Expr apply(const Halide::Expr &y, const Halide::Expr &zy, const std::vector<Halide::Expr> &coords) const {
-        return quantized_add(y, zy, *self_multiplier, *self_shift, (*residual)(coords), *residual_zero_point,
+    Halide::Expr apply(const Halide::Expr &y, const Halide::Expr &zy, const std::vector<Halide::Expr> &coords,
+                       bool fp32_requantization) const {
+        return (fp32_requantization ? quantized_add_fp32 : quantized_add)(y, zy, *self_multiplier, *self_shift, (*residual)(coords), *residual_zero_point,
                              *residual_multiplier, *residual_shift, *left_shift, *add_multiplier, *add_shift,
                              *add_zero_point, *add_min, *add_max);
     }

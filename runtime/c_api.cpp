@@ -85,6 +85,8 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
     MOBIQ_REQUIRE(o->calibration >= MOBIQ_CALIBRATION_MINMAX && o->calibration <= MOBIQ_CALIBRATION_ENTROPY,
                   "options: unknown calibration method");
     MOBIQ_REQUIRE(o->threads >= 0, "options: threads must be >= 0");
+    MOBIQ_REQUIRE(o->requantization == MOBIQ_REQUANTIZATION_GEMMLOWP || o->requantization == MOBIQ_REQUANTIZATION_FP32,
+                  "options: unknown requantization");
     if (o->precision == MOBIQ_PRECISION_INT8 && (o->calibration_data == nullptr || o->calibration_count == 0))
         return fail(MOBIQ_INVALID_ARGUMENT,
                     "INT8 needs calibration data (options.calibration_data / calibration_count: samples of the "
@@ -108,6 +110,8 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
     if (o->tuning_file != nullptr) out->tuning_path = o->tuning_file;
     out->fuse_residual_add = o->fuse_residual_add != 0;
     out->use_amx = o->use_amx != 0;
+    out->scheme.requantization = o->requantization == MOBIQ_REQUANTIZATION_FP32 ? mobiq::RequantizationMode::kFp32
+                                                                                 : mobiq::RequantizationMode::kGemmlowp;
     return MOBIQ_OK;
 }
 
@@ -132,6 +136,7 @@ void mobiq_options_init(mobiq_options *o) {
     o->tuning_file = nullptr;
     o->fuse_residual_add = 1;
     o->use_amx = 1;
+    o->requantization = MOBIQ_REQUANTIZATION_GEMMLOWP;
 }
 
 const char *mobiq_last_error(void) { return g_last_error.c_str(); }

@@ -66,6 +66,13 @@ void for_each_variant(const KernelSet &set, const char *params, Body body) {
     }
 }
 
+// Whether a kernel requantizes in fp32 (variant requantization=fp32): its
+// reference is then ref::requantize_fp32 / the fp32 add (docs/arithmetic.md).
+template <typename K>
+bool fp32_requantization(const K &k) {
+    return k.row->param("requantization") == "fp32";
+}
+
 }  // namespace mobiq::test
 
 namespace mobiq {

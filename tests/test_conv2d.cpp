@@ -11,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "kernel_sets.h"
+#include "mobiq/cpu_level.h"
 #include "mobiq/im2col_gemm.h"
 #include "mobiq/gemm_weights.h"
 #include "network_layers.h"
@@ -89,6 +90,7 @@ protected:
             Buffer<int8_t> in = padded_input(x, s, static_cast<int8_t>(zx));
             host_dirty(in);
             for_each_variant<op::conv2d_int8_implicit>(set, variant, [&](const auto &conv) {
+                rq.fp32 = fp32_requantization(conv);
                 ASSERT_EQ(conv(in, zx, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, rq.output_zero_point,
                                rq.output_min, rq.output_max, s.kw, s.kh, s.stride, s.stride, out),
                           0);
@@ -104,6 +106,7 @@ protected:
             to_host(view);
             host_dirty(lhs);
             for_each_variant<op::gemm_int8>(set, variant, [&](const auto &gemm) {
+                rq.fp32 = fp32_requantization(gemm);
                 Buffer<int8_t> out2(out.data(), N, M);
                 ASSERT_EQ(gemm(lhs, zx, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, rq.output_zero_point,
                                rq.output_min, rq.output_max, out2),
@@ -245,9 +248,18 @@ TEST_P(Conv2d, FusedResidualAdd) {
         rq.multiplier = mult;
         rq.shift = shift;
         rq.output_zero_point = zo;
-        std::vector<int8_t> want(acc.size());
-        for (size_t i = 0; i < acc.size(); i++)
-            want[i] = ref::add_int8(static_cast<int8_t>(rq.apply(acc[i], static_cast<int>(i % N))), r[i], add);
+        // Both requantizations' results; `want` is the one of the kernel under test.
+        std::vector<int8_t> want_gemmlowp(acc.size()), want_fp32(acc.size());
+        for (bool fp32 : {false, true}) {
+            rq.fp32 = fp32;
+            ref::AddParams ap = add;
+            ap.fp32 = fp32;
+            for (size_t i = 0; i < acc.size(); i++)
+                (fp32 ? want_fp32 : want_gemmlowp)[i] =
+                    ref::add_int8(static_cast<int8_t>(rq.apply(acc[i], static_cast<int>(i % N))), r[i], ap);
+        }
+        const std::vector<int8_t> *want_of = &want_gemmlowp;
+        auto use = [&](bool fp32) { want_of = fp32 ? &want_fp32 : &want_gemmlowp; };
 
         PackedGemmInt8Weights packed;
         ASSERT_TRUE(pack_gemm_int8_weights(w.data(), K, N, zw.data(), N, &packed).is_ok());
@@ -257,6 +269,7 @@ TEST_P(Conv2d, FusedResidualAdd) {
         for (auto *b : {&cb, &zb, &bb, &mb, &sb}) host_dirty(*b);
         host_dirty(rhs);
         auto check = [&](const int8_t *got) {
+            const std::vector<int8_t> &want = *want_of;
             int bad = 0;
             for (size_t i = 0; i < want.size(); i++)
                 if (got[i] != want[i] && bad++ < 5) ADD_FAILURE() << "at " << i << ": got " << int(got[i]) << ", want " << int(want[i]);
@@ -268,6 +281,7 @@ TEST_P(Conv2d, FusedResidualAdd) {
             host_dirty(lhs);
             host_dirty(res);
             for_each_variant<op::gemm_int8_add>(GetParam(), variant, [&](const auto &gemm) {
+                use(fp32_requantization(gemm));
                 ASSERT_EQ(gemm(lhs, zx, rhs, cb, zb, bb, mb, sb, zo, -128, 127, res, add.a_multiplier, add.a_shift,
                                add.b_zero_point, add.b_multiplier, add.b_shift, add.left_shift, add.output_multiplier,
                                add.output_shift, add.output_zero_point, add.output_min, add.output_max, out),
@@ -275,11 +289,27 @@ TEST_P(Conv2d, FusedResidualAdd) {
                 to_host(out);
                 check(out.data());
             });
+#if defined(MOBIQ_CPU_FAMILY_X86)
+            // The AMX GEMM with the Add (K = 64, N = 256: shapes it takes), where this CPU can run it.
+            if (GetParam().name == "host_x86" && amx_usable()) {
+                for_each_variant<op::gemm_int8_amx_add>(GetParam(), variant, [&](const auto &amx) {
+                    use(fp32_requantization(amx));
+                    out.fill(0);
+                    ASSERT_EQ(amx(lhs, zx, rhs, cb, zb, bb, mb, sb, zo, -128, 127, res, add.a_multiplier, add.a_shift,
+                                  add.b_zero_point, add.b_multiplier, add.b_shift, add.left_shift,
+                                  add.output_multiplier, add.output_shift, add.output_zero_point, add.output_min,
+                                  add.output_max, out),
+                              0);
+                    check(out.data());
+                });
+            }
+#endif
         }
         Buffer<int8_t> in = padded_input(x, s, static_cast<int8_t>(zx)), res(r.data(), N, OW, OH, 1), out(N, OW, OH, 1);
         host_dirty(in);
         host_dirty(res);
         for_each_variant<op::conv2d_int8_implicit_add>(GetParam(), variant, [&](const auto &conv) {
+            use(fp32_requantization(conv));
             ASSERT_EQ(conv(in, zx, rhs, cb, zb, bb, mb, sb, zo, -128, 127, s.kw, s.kh, s.stride, s.stride, res,
                            add.a_multiplier, add.a_shift, add.b_zero_point, add.b_multiplier, add.b_shift, add.left_shift,
                            add.output_multiplier, add.output_shift, add.output_zero_point, add.output_min,

@@ -78,6 +78,7 @@ protected:
         host_dirty(in);
         host_dirty(wb);
         for_each_kernel_size<op::depthwise_conv2d_int8>(k, [&](const auto &fn) {
+            rq.fp32 = fp32_requantization(fn);
             ASSERT_EQ(fn(in, zx, wb, zwb, bb, mb, sb, rq.output_zero_point, rq.output_min, rq.output_max, s.stride,
                          s.stride, out),
                       0);

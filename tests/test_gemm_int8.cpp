@@ -84,6 +84,7 @@ protected:
                                     ",requantize=" + (sc.requantize ? "true" : "false");
         // Every registered variant of this scheme (arm_dot ones included), bit-exact.
         for_each_variant<op::gemm_int8>(GetParam(), variant.c_str(), [&](const auto &gemm) {
+            rq.fp32 = fp32_requantization(gemm);
             int mismatches = 0;
             auto report = [&](int i, int j, int got, int want) {
                 if (mismatches++ < 5) ADD_FAILURE() << "at (m=" << i << ", n=" << j << "): got " << got << ", want " << want;
@@ -187,13 +188,20 @@ INSTANTIATE_TEST_SUITE_P(Kernels, GemmInt8, testing::ValuesIn(kernel_sets()), se
 // The AMX op (x86, Sapphire Rapids and later): its shapes (K % 64 == 0,
 // N % 16 == 0, M >= 16), every scheme it serves (symmetric weights),
 // bit-exact against the same reference as gemm_int8.
+template <typename K>
+void check_amx(const K &gemm);
+
 TEST(GemmInt8Amx, ResNetShapesBitExact) {
     if (!mobiq::amx_usable())
         GTEST_SKIP() << "this CPU or OS has no usable AMX-INT8 (amx_int8 in /proc/cpuinfo and arch_prctl "
                         "ARCH_REQ_XCOMP_PERM): the AMX kernel is built (its assembly has tdpbssd) but not run";
     const KernelSet &set = cpu_kernel_set();
-    const auto gemm = base_kernel<op::gemm_int8_amx>(set, "amx=true,requantize=true,weight_zero_point=false");
-    ASSERT_TRUE(gemm);
+    for_each_variant<op::gemm_int8_amx>(set, "amx=true,requantize=true,weight_zero_point=false",
+                                        [&](const auto &gemm) { check_amx(gemm); });
+}
+
+template <typename K>
+void check_amx(const K &gemm) {
     std::mt19937 rng(5);
     auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     for (const GemmShape &sh : {GemmShape{784, 128, 1152}, GemmShape{49, 512, 4608}, GemmShape{196, 256, 2304},
@@ -217,6 +225,7 @@ TEST(GemmInt8Amx, ResNetShapesBitExact) {
         }
         rq.output_zero_point = uni(-128, 127);
         rq.output_min = rq.output_zero_point;  // ReLU
+        rq.fp32 = fp32_requantization(gemm);
         PackedGemmInt8Weights packed;
         ASSERT_TRUE(pack_gemm_int8_weights(w.data(), k, n, zw.data(), n, &packed).is_ok());
         Buffer<int8_t> lhs(a.data(), k, m), rhs(packed.data.data(), 4, n, k / 4), out(n, m);

@@ -27,6 +27,8 @@ struct Case {
     Calibration calibration = Calibration::kMinMax;
     bool fold = true;
     const char *opencl = nullptr;  // OpenCL kernel family, or the CPU
+    bool fp32_requantization = false;
+    bool amx = true;  // where usable (x86); false: AVX-512 VNNI
 };
 
 std::string case_name(const testing::TestParamInfo<Case> &i) {
@@ -39,6 +41,8 @@ std::string case_name(const testing::TestParamInfo<Case> &i) {
     if (c.calibration == Calibration::kEntropy) s += "_entropy";
     if (!c.fold) s += "_nobnfold";
     if (c.opencl) s = std::string("opencl_") + c.opencl + "_" + s;
+    if (c.fp32_requantization) s += "_fp32rq";
+    if (!c.amx) s += "_noamx";
     return s;
 }
 
@@ -74,6 +78,8 @@ TEST_P(Int8MatchesReference, Network) {
     opt.scheme.per_channel_weights = c.per_channel;
     opt.scheme.symmetric_weights = c.sym_weights;
     opt.scheme.calibration = c.calibration;
+    if (c.fp32_requantization) opt.scheme.requantization = mobiq::RequantizationMode::kFp32;
+    opt.use_amx = c.amx;
     opt.calibration_data = calib.data();
     opt.calibration_count = 2;
     mobiq::QuantizedGraph qg;
@@ -147,7 +153,39 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"mobilenet_v1", true, true, false, ConvAlgorithm::kAuto, Calibration::kMinMax, true, "gpu"},
         Case{"mobilenet_v1", false, false, false, ConvAlgorithm::kAuto, Calibration::kMinMax, true, "mali_g72"},
         Case{"mobilenet_v1", true, false, true, ConvAlgorithm::kAuto, Calibration::kMinMax, false, "mali_g76"},
-        Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, "gpu"}),
+        Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, "gpu"},
+        // fp32 requantization (CPU, symmetric weights): every kernel that requantizes, the fused Adds (AMX
+        // where usable, and VNNI), the BN kernel unfolded.
+        Case{"mobilenet_v1", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true},
+        Case{"mobilenet_v1", true, false, true, ConvAlgorithm::kImplicit, Calibration::kMinMax, false, nullptr, true},
+        Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true},
+        Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true, false},
+        Case{"resnet50", true, true, true, ConvAlgorithm::kImplicit, Calibration::kMinMax, true, nullptr, true},
+        Case{"vgg16", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true}),
     case_name);
+
+// fp32 requantization where it has no kernels is a clear error, not a fallback.
+TEST(Int8Fp32Requantization, UnbuiltCombinationsAreClearErrors) {
+    mobiq::Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("mobilenet_v1.onnx"), &g).is_ok());
+    const std::vector<float> calib = calibration_samples(1);
+    CompileOptions opt;
+    opt.precision = mobiq::Precision::kInt8;
+    opt.scheme.requantization = mobiq::RequantizationMode::kFp32;
+    opt.scheme.symmetric_weights = false;
+    opt.calibration_data = calib.data();
+    opt.calibration_count = 1;
+    std::unique_ptr<mobiq::Session> session;
+    mobiq::Status s = mobiq::Session::create(g, opt, &session);
+    ASSERT_FALSE(s.is_ok()) << "asymmetric weights have no fp32-requantization kernels";
+    EXPECT_NE(s.message().find("fp32 requantization"), std::string::npos) << s.message();
+#if defined(MOBIQ_HAVE_OPENCL)
+    opt.scheme.symmetric_weights = true;
+    opt.device = mobiq::Device::kOpenCL;
+    s = mobiq::Session::create(g, opt, &session);
+    ASSERT_FALSE(s.is_ok()) << "OpenCL families have no fp32-requantization kernels";
+    EXPECT_NE(s.message().find("fp32 requantization"), std::string::npos) << s.message();
+#endif
+}
 
 }  // namespace

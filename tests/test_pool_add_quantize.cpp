@@ -125,7 +125,7 @@ TEST_P(PoolAddQuantize, AddInt8TwoScales) {
         SCOPED_TRACE("C=" + std::to_string(c) + " pixels=" + std::to_string(pixels));
         const double sa = 0.01 + uni(0, 100) * 1e-3, sb = 0.005 + uni(0, 100) * 1e-3, so = 0.02 + uni(0, 100) * 1e-3;
         const int32_t za = uni(-128, 127), zb = uni(-128, 127), zo = uni(-128, -100);
-        const auto p = ref::make_add_params(sa, za, sb, zb, so, zo, zo, 127);  // fused ReLU
+        auto p = ref::make_add_params(sa, za, sb, zb, so, zo, zo, 127);  // fused ReLU
         std::vector<int8_t> a(static_cast<size_t>(c) * pixels), b(a.size());
         for (auto &v : a) v = static_cast<int8_t>(uni(-128, 127));
         for (auto &v : b) v = static_cast<int8_t>(uni(-128, 127));
@@ -133,6 +133,7 @@ TEST_P(PoolAddQuantize, AddInt8TwoScales) {
         host_dirty(ab);
         host_dirty(bb);
         for_each_variant<op::add_int8>(GetParam(), "", [&](const auto &add) {
+            p.fp32 = fp32_requantization(add);
             ASSERT_EQ(add(ab, p.a_zero_point, p.a_multiplier, p.a_shift, bb, p.b_zero_point, p.b_multiplier, p.b_shift,
                           p.left_shift, p.output_multiplier, p.output_shift, p.output_zero_point, p.output_min,
                           p.output_max, out),
@@ -187,6 +188,7 @@ TEST_P(PoolAddQuantize, AddInt8EveryInputPair) {
             p.output_max = 127;
             SCOPED_TRACE("left_shift=" + std::to_string(left_shift) + " a_multiplier=" + std::to_string(m));
             for_each_variant<op::add_int8>(GetParam(), "", [&](const auto &add) {
+                p.fp32 = fp32_requantization(add);
                 ASSERT_EQ(add(ab, p.a_zero_point, p.a_multiplier, p.a_shift, bb, p.b_zero_point, p.b_multiplier,
                               p.b_shift, p.left_shift, p.output_multiplier, p.output_shift, p.output_zero_point,
                               p.output_min, p.output_max, out),

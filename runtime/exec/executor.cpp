@@ -65,6 +65,7 @@ Status Executor::select_kernel_sets(PlanTarget *target) {
     target->amx = !opencl_ && opt_.use_amx && set_->family == "x86" && amx_usable();
     target->int8 = int8_;
     target->scheme = int8_ ? scheme_name(opt_.scheme) : "";
+    target->fp32_requantization = int8_ && opt_.scheme.requantization == RequantizationMode::kFp32;
     return Status::ok();
 }
 
@@ -177,6 +178,7 @@ Status Executor::compile_int8(const QuantizedGraph &qg, const CompileOptions &op
     qg_ = qg;
     g_ = qg.graph;
     int8_ = true;
+    opt_.scheme.requantization = qg.requantization;  // the numbers decide how they are applied
     if (qg.nodes.size() != g_.nodes.size() || qg.tensors.size() != g_.tensors.size())
         return {StatusCode::kInvalidArgument, "the quantized graph's parameters do not match its graph"};
     // A final Softmax (a classifier's probabilities) runs in FP32 on the

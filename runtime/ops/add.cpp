@@ -25,10 +25,10 @@ int for_rows(Values &vs, Value &a, Value &b, Value &o, const Call &call) {
 
 class AddOperator final : public Operator {
 public:
-    Status prepare(const OpContext &c, const Node &n, const LayerPlan &, std::unique_ptr<Prepared> *out) const override {
+    Status prepare(const OpContext &c, const Node &n, const LayerPlan &p, std::unique_ptr<Prepared> *out) const override {
         auto k = std::make_unique<PreparedAdd>();
         if (c.int8())
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "", &k->int8));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, p.kernel_variant, &k->int8));
         else
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "", &k->fp32));
         *out = std::move(k);

@@ -27,7 +27,7 @@ public:
         return Operator::validate(c, n, p);
     }
 
-    Status prepare(const OpContext &c, const Node &n, const LayerPlan &, std::unique_ptr<Prepared> *out) const override {
+    Status prepare(const OpContext &c, const Node &n, const LayerPlan &p, std::unique_ptr<Prepared> *out) const override {
         auto k = std::make_unique<PreparedAffine>();
         const int ch = c.values.at_tensor(n.outputs[0]).c;
         if (c.int8()) {
@@ -38,7 +38,7 @@ public:
             std::copy(q.weights.begin(), q.weights.end(), k->w_i8.data());
             k->w_i8.set_host_dirty();
             MOBIQ_RETURN_IF_ERROR(prepare_channel_params(q, ch, &k->q));
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "kernel_size=1", &k->int8));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "kernel_size=1" + (p.kernel_variant.empty() ? "" : "," + p.kernel_variant), &k->int8));
         } else {
             std::vector<float> scale(ch, 1.0f), shift(ch, 0.0f);  // Relu / Clip: the identity, clamped
             if (n.op == OpType::kBatchNormalization) batch_norm_affine(c.g, n, &scale, &shift);

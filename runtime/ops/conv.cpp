@@ -77,14 +77,16 @@ struct PreparedConvInt8 : Prepared {
     Kernel<op::gemm_int8> gemm;
     Kernel<op::gemm_int8_add> gemm_add;
 #if defined(MOBIQ_CPU_FAMILY_X86)
-    Kernel<op::gemm_int8_amx> gemm_amx;  // the plan's kernel variant amx=true (x86 AMX)
+    // The plan's kernel variant amx=true (x86 AMX), without and with a fused Add.
+    Kernel<op::gemm_int8_amx> gemm_amx;
+    Kernel<op::gemm_int8_amx_add> gemm_amx_add;
 #else
     struct NoAmx {
         const KernelRow *row = nullptr;
         explicit operator bool() const { return false; }
         template <typename... A>
         int operator()(A &&...) const { return -1; }
-    } gemm_amx;
+    } gemm_amx, gemm_amx_add;
 #endif
     Kernel<op::im2col> im2col;
     Kernel<op::conv2d_int8_implicit> implicit;
@@ -206,10 +208,11 @@ private:
         k->fused = fused_add_of(c, n, p);
         const char *base = q.asymmetric_weights ? "requantize=true,weight_zero_point=true"
                                                 : "requantize=true,weight_zero_point=false";
-        if (p.kernel_variant.find("amx=true") != std::string::npos && p.method != ConvMethod::kImplicit &&
-            !k->fused.on) {
+        if (p.kernel_variant.find("amx=true") != std::string::npos && p.method != ConvMethod::kImplicit) {
 #if defined(MOBIQ_CPU_FAMILY_X86)
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, with(base, p.kernel_variant), &k->gemm_amx));
+            const std::string params = with(base, p.kernel_variant);
+            MOBIQ_RETURN_IF_ERROR(k->fused.on ? c.kernel(n, with(params, "residual_add=true"), &k->gemm_amx_add)
+                                              : c.kernel(n, params, &k->gemm_amx));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "element_type=int8", &k->im2col));
 #else
             return {StatusCode::kInternal, "layer '" + n.name + "': AMX kernels exist on x86 builds only"};
@@ -302,11 +305,18 @@ private:
             if (res == nullptr)
                 return kp->gemm(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi, out);
             const FusedAdd &a = kp->fused;
+            if (kp->gemm_amx_add)
+                return kp->gemm_amx_add(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi,
+                                        *res, a.self_m, a.self_s, a.res_z, a.res_m, a.res_s, a.left_shift, a.add_m,
+                                        a.add_s, a.add_z, a.add_lo, a.add_hi, out);
             return kp->gemm_add(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi, *res,
                                 a.self_m, a.self_s, a.res_z, a.res_m, a.res_s, a.left_shift, a.add_m, a.add_s, a.add_z,
                                 a.add_lo, a.add_hi, out);
         };
-        const KernelRow *main = k.gemm_amx ? k.gemm_amx.row : (f.on ? k.gemm_add.row : k.gemm.row);
+        const KernelRow *main = k.gemm_amx       ? k.gemm_amx.row
+                                : k.gemm_amx_add ? k.gemm_amx_add.row
+                                : f.on           ? k.gemm_add.row
+                                                 : k.gemm.row;
         if (p.method == ConvMethod::kGemm && !p.row_by_row) {
             c.add_step(main->name, [&vs, gemm, xi, yi, ri]() {
                 Buffer<int8_t> lhs = vs.matrix<int8_t>(vs[xi]);

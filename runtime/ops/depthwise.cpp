@@ -26,7 +26,7 @@ public:
         return Operator::validate(c, n, p);
     }
 
-    Status prepare(const OpContext &c, const Node &n, const LayerPlan &, std::unique_ptr<Prepared> *out) const override {
+    Status prepare(const OpContext &c, const Node &n, const LayerPlan &p, std::unique_ptr<Prepared> *out) const override {
         auto k = std::make_unique<PreparedDepthwise>();
         const Tensor &wt = c.g.tensors[n.inputs[1]];
         const int ch = static_cast<int>(wt.shape[0]);
@@ -38,7 +38,7 @@ public:
             std::memcpy(k->w_i8.data(), q.weights.data(), q.weights.size());
             k->w_i8.set_host_dirty();
             MOBIQ_RETURN_IF_ERROR(prepare_channel_params(q, ch, &k->q));
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "", &k->int8));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, p.kernel_variant, &k->int8));
         } else {
             k->w_f32 = Buffer<float>(ch, 3, 3);
             for (int o = 0; o < ch; o++)

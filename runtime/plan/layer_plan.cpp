@@ -91,6 +91,40 @@ void conv_kernel(ConvMethod m, bool int8, bool asym_weights, const std::string &
     }
 }
 
+// `params` with `param` ("k=v") added unless its key is there already, canonical.
+std::string with_param(const std::string &params, const std::string &param) {
+    const std::string key = param.substr(0, param.find('=') + 1);
+    if (("," + params).find("," + key) != std::string::npos) return canonical_params(params);
+    return canonical_params(params.empty() ? param : params + "," + param);
+}
+
+// The registry op and parameters of a non-conv INT8 node that requantizes
+// (for checking that its fp32-requantization kernel exists), or false.
+bool requantizing_op(const Node &n, bool asym, std::string *op, std::string *params) {
+    switch (n.op) {
+        case OpType::kConv:
+            if (n.group <= 1) return false;
+            *op = "depthwise_conv2d_int8";
+            *params = "";
+            return true;
+        case OpType::kGemm:
+            *op = "gemm_int8";
+            *params = asym ? "requantize=true,weight_zero_point=true" : "requantize=true,weight_zero_point=false";
+            return true;
+        case OpType::kBatchNormalization:
+        case OpType::kRelu:  // a clamp left unfused runs the BN kernel as an identity affine
+        case OpType::kClip:
+            *op = "depthwise_conv2d_int8";
+            *params = "kernel_size=1";
+            return true;
+        case OpType::kAdd:
+            *op = "add_int8";
+            *params = "";
+            return true;
+        default: return false;
+    }
+}
+
 const TuningEntry *find_entry(const TuningFile &f, const Node &n, const LayerPlan &p, const PlanTarget &t) {
     const TuningEntry *by_key = nullptr;
     for (const auto &e : f.entries) {
@@ -128,6 +162,8 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                    std::vector<LayerPlan> *plans, const std::vector<bool> *asym_weights) {
     plans->assign(g.nodes.size(), LayerPlan{});
     const bool cpu = t.device == "cpu";
+    // fp32 requantization: every INT8 kernel that requantizes takes the variant.
+    const std::string fq = t.fp32_requantization ? "requantization=fp32" : "";
     int tuned = 0;
     for (size_t i = 0; i < g.nodes.size(); i++) {
         const Node &n = g.nodes[i];
@@ -137,6 +173,15 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
         p.numeric = t.int8 ? "int8" : "fp32";
         p.source = "its op's one kernel";
         const bool asym = asym_weights != nullptr && i < asym_weights->size() && (*asym_weights)[i];
+        std::string rq_op, rq_params;
+        if (!fq.empty() && requantizing_op(n, asym, &rq_op, &rq_params)) {
+            p.kernel_variant = fq;
+            if (find_kernel_row(rq_op, t.family, with_param(rq_params, fq)) == nullptr)
+                return {StatusCode::kInvalidArgument,
+                        "layer '" + n.name + "': no " + rq_op + " kernel with fp32 requantization (" +
+                            canonical_params(with_param(rq_params, fq)) + ") for family " + t.family +
+                            " in this build: use --requantization gemmlowp"};
+        }
         if (n.op == OpType::kConv && n.group > 1) {
             p.padded_input = true;
         } else if (n.op == OpType::kConv) {
@@ -167,6 +212,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 // Mali G52 / G76: the arm_dot variants where the device has the instruction (docs/mali.md).
                 if (t.arm_dot && t.int8 && !asym) p.kernel_variant = "arm_dot=true";
             }
+            if (!fq.empty()) p.kernel_variant = with_param(p.kernel_variant, fq);
             std::string op, base;
             conv_kernel(p.method, t.int8, asym, p.kernel_variant, &op, &base);
             const std::string params = base + (p.kernel_variant.empty() ? "" : "," + p.kernel_variant);
@@ -175,6 +221,10 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 const std::string why = "no " + op + " kernel with variant '" + canonical_params(params) +
                                         "' for family " + t.family + " in this build";
                 if (e != nullptr) return bad(why);
+                if (!fq.empty())
+                    return {StatusCode::kInvalidArgument,
+                            "layer '" + n.name + "': " + why + ": fp32 requantization has kernels for symmetric "
+                            "weights on the CPU; use --requantization gemmlowp"};
                 return {StatusCode::kInternal, "layer '" + n.name + "': " + why};
             }
             if (row->contract == NumericContract::kLossy && !o.allow_lossy)
@@ -217,12 +267,12 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             const Node &n = g.nodes[i];
             LayerPlan &p = (*plans)[i];
             const bool asym = asym_weights != nullptr && i < asym_weights->size() && (*asym_weights)[i];
-            if (p.op != "conv" || p.method == ConvMethod::kImplicit || asym || !p.kernel_variant.empty() ||
+            if (p.op != "conv" || p.method == ConvMethod::kImplicit || asym || p.kernel_variant != fq ||
                 p.source.rfind("tuning", 0) == 0)
                 continue;
             const bool bordered = border.count(n.outputs[0]) && border[n.outputs[0]] > 0;
             if (!amx_shape(g, n) || bordered) continue;
-            p.kernel_variant = "amx=true";
+            p.kernel_variant = with_param(fq, "amx=true");
             p.source += "; AMX";
         }
     // Residual Adds into the convolution producing one of their inputs: the
@@ -237,7 +287,11 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 const int t = add.inputs[k], other = add.inputs[1 - k];
                 const int i = g.producer(t);
                 if (i < 0 || (*plans)[i].op != "conv" || (*plans)[i].fused_add >= 0) continue;
-                if ((*plans)[i].kernel_variant.find("amx=true") != std::string::npos) continue;  // no AMX + Add kernel
+                // The AMX GEMM needs 16 rows per call: not one per row of a bordered tensor.
+                if ((*plans)[i].kernel_variant.find("amx=true") != std::string::npos &&
+                    ((border.count(add.outputs[0]) && border[add.outputs[0]] > 0) ||
+                     (border.count(other) && border[other] > 0)))
+                    continue;
                 if (g.consumers(t).size() != 1 || std::count(g.outputs.begin(), g.outputs.end(), t)) continue;
                 if (g.producer(other) >= i) continue;
                 if (best < 0 || i > best) best = i;

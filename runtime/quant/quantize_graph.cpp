@@ -13,7 +13,8 @@ namespace mobiq {
 
 std::string scheme_name(const QuantScheme &s) {
     return std::string(s.symmetric_activations ? "sym" : "asym") + (s.per_channel_weights ? "/per-channel" : "/per-layer") +
-           (s.symmetric_weights ? "/sym-w" : "/asym-w");
+           (s.symmetric_weights ? "/sym-w" : "/asym-w") +
+           (s.requantization == RequantizationMode::kFp32 ? "/fp32-rq" : "");
 }
 namespace {
 
@@ -184,6 +185,7 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
     const Graph &g = out->graph;
     out->tensors.assign(g.tensors.size(), ActivationQuant{});
     out->nodes.assign(g.nodes.size(), QuantizedNode{});
+    out->requantization = scheme.requantization;
     if (stats.size() != g.tensors.size()) return {StatusCode::kInternal, "quantize_graph: stats do not match the graph"};
     auto from_stats = [&](int t) {
         float lo, hi;

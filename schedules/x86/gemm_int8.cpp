@@ -30,6 +30,7 @@ void schedule_amx(mobiq::GemmInt8Stages &s) {
         .vectorize(in)
         .vectorize(im);
     s.column_term.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
+    if (s.channel_scale.defined()) s.channel_scale.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
 }
 
 void schedule(mobiq::GemmInt8Stages &s, const Halide::Target &t) {

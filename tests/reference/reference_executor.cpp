@@ -13,8 +13,9 @@ struct Act {
     std::vector<int8_t> q;
 };
 
-Requantization requantization(const QuantizedNode &q, int32_t zero_point) {
+Requantization requantization(const QuantizedNode &q, int32_t zero_point, bool fp32) {
     Requantization rq;
+    rq.fp32 = fp32;
     rq.multiplier = q.multiplier;
     rq.shift = q.shift;
     rq.output_zero_point = zero_point;
@@ -34,6 +35,7 @@ bool symmetric_geometry(const Node &n, std::string *error) {
 
 std::vector<float> run_quantized_graph(const QuantizedGraph &qg, const std::vector<float> &input, std::string *error) {
     const Graph &g = qg.graph;
+    const bool fp32 = qg.requantization == RequantizationMode::kFp32;
     if (g.inputs.size() != 1 || g.outputs.size() != 1) {
         *error = "reference executor: one input and one output only";
         return {};
@@ -75,19 +77,19 @@ std::vector<float> run_quantized_graph(const QuantizedGraph &qg, const std::vect
                 const ConvShape s{x.h, x.w, x.c, y.c, n.kernel_h, n.kernel_w, n.stride_h, n.pad_top};
                 const auto acc = n.group > 1 ? depthwise_int8_acc(x.q, zx, q.weights, q.weight_zero_point, q.bias, s)
                                              : conv2d_int8_acc(x.q, zx, q.weights, q.weight_zero_point, q.bias, s);
-                y.q = requantize(acc, y.c, requantization(q, zo));
+                y.q = requantize(acc, y.c, requantization(q, zo, fp32));
                 break;
             }
             case OpType::kBatchNormalization: {
                 const ConvShape s{x.h, x.w, x.c, x.c, 1, 1, 1, 0};
                 y.q = requantize(depthwise_int8_acc(x.q, zx, q.weights, q.weight_zero_point, q.bias, s), y.c,
-                                 requantization(q, zo));
+                                 requantization(q, zo, fp32));
                 break;
             }
             case OpType::kGemm: {
                 const int k = x.h * x.w * x.c;
                 y.q = requantize(gemm_int8_acc(x.q, zx, q.weights, q.weight_zero_point, q.bias, 1, y.c, k), y.c,
-                                 requantization(q, zo));
+                                 requantization(q, zo, fp32));
                 break;
             }
             case OpType::kFlatten:
@@ -113,7 +115,8 @@ std::vector<float> run_quantized_graph(const QuantizedGraph &qg, const std::vect
                                   q.add.b_zero_point,      q.add.b_multiplier, q.add.b_shift,
                                   q.add.left_shift,        q.add.output_multiplier,
                                   q.add.output_shift,      zo,
-                                  q.output_min,            q.output_max};
+                                  q.output_min,            q.output_max,
+                                  fp32};
                 y.q.resize(x.q.size());
                 for (size_t j = 0; j < x.q.size(); j++) y.q[j] = add_int8(x.q[j], b.q[j], p);
                 break;

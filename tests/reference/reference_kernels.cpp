@@ -42,8 +42,16 @@ void quantize_multiplier(double real, int32_t *multiplier, int *shift) {
     *shift = exp;
 }
 
+int8_t requantize_fp32(int32_t acc, int32_t multiplier, int shift, int32_t zero_point, int32_t lo, int32_t hi) {
+    const float scale = std::ldexp(static_cast<float>(multiplier), shift - 31);
+    float f = static_cast<float>(acc) * scale;
+    f = std::min(std::max(f, static_cast<float>(lo - zero_point)), static_cast<float>(hi - zero_point));
+    return static_cast<int8_t>(static_cast<int32_t>(std::nearbyint(f)) + zero_point);
+}
+
 int8_t Requantization::apply(int32_t acc, int channel) const {
     const size_t c = multiplier.size() == 1 ? 0 : static_cast<size_t>(channel);
+    if (fp32) return requantize_fp32(acc, multiplier[c], shift[c], output_zero_point, output_min, output_max);
     int32_t v = multiply_by_quantized_multiplier(acc, multiplier[c], shift[c]) + output_zero_point;
     v = std::min(std::max(v, output_min), output_max);
     return static_cast<int8_t>(v);
@@ -240,6 +248,19 @@ std::vector<float> average_pool_fp32(const std::vector<float> &in, const PoolSha
 }
 
 int8_t add_int8(int8_t a, int8_t b, const AddParams &p) {
+    if (p.fp32) {
+        // Each product and the sum rounded to float (this file is built with -ffp-contract=off).
+        auto rel = [&](int32_t m, int32_t s) {
+            const float mm = static_cast<float>(m) * static_cast<float>(p.output_multiplier);
+            return std::ldexp(mm, s + p.output_shift + p.left_shift - 62);
+        };
+        const float ta = static_cast<float>(a - p.a_zero_point) * rel(p.a_multiplier, p.a_shift);
+        const float tb = static_cast<float>(b - p.b_zero_point) * rel(p.b_multiplier, p.b_shift);
+        float t = ta + tb;
+        t = std::min(std::max(t, static_cast<float>(p.output_min - p.output_zero_point)),
+                     static_cast<float>(p.output_max - p.output_zero_point));
+        return static_cast<int8_t>(static_cast<int32_t>(std::nearbyint(t)) + p.output_zero_point);
+    }
     const int32_t av = (a - p.a_zero_point) * (1 << p.left_shift);
     const int32_t bv = (b - p.b_zero_point) * (1 << p.left_shift);
     const int32_t sum = multiply_by_quantized_multiplier(av, p.a_multiplier, p.a_shift) +

@@ -18,9 +18,14 @@ int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shif
 // Splits a real multiplier (> 0) into a Q31 multiplier in [2^30, 2^31) and a shift.
 void quantize_multiplier(double real, int32_t *multiplier, int *shift);
 
+// fp32 requantization (docs/arithmetic.md): the scale fl(multiplier) * 2^(shift - 31),
+// out = clamp(rne(fl(acc) * scale), lo - z, hi - z) + z.
+int8_t requantize_fp32(int32_t acc, int32_t multiplier, int shift, int32_t zero_point, int32_t lo, int32_t hi);
+
 struct Requantization {
     std::vector<int32_t> multiplier, shift;  // N entries (per channel) or 1 (per layer)
     int32_t output_zero_point = 0, output_min = -128, output_max = 127;
+    bool fp32 = false;  // fp32 requantization instead of gemmlowp's
     int8_t apply(int32_t acc, int channel) const;
 };
 
@@ -93,6 +98,7 @@ std::vector<float> average_pool_fp32(const std::vector<float> &in, const PoolSha
 struct AddParams {
     int32_t a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier, b_shift;
     int32_t left_shift, output_multiplier, output_shift, output_zero_point, output_min, output_max;
+    bool fp32 = false;  // fp32 requantization: each input's scale relative to the output as a float
 };
 int8_t add_int8(int8_t a, int8_t b, const AddParams &p);
 // The parameters TFLite derives from the real scales.

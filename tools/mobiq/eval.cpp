@@ -249,6 +249,7 @@ void cmd_eval(EvalFlags &f) {
     j["bn_fold"] = !sf.no_bn_fold;
     j["fuse_add"] = !sf.no_fuse_add;
     j["amx"] = !sf.no_amx;
+    if (sf.precision == "int8") j["requantization"] = sf.requantization;
     j["threads"] = sf.threads;
     j["preprocess"] = p.describe();
     j["skip"] = f.skip;

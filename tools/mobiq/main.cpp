@@ -76,6 +76,9 @@ void SessionFlags::add_to(CLI::App *app) {
     app->add_flag("--no-bn-fold", no_bn_fold, "keep BatchNormalization as its own layer");
     app->add_flag("--no-fuse-add", no_fuse_add, "run residual Adds as their own layers (not in the conv's epilogue)");
     app->add_flag("--no-amx", no_amx, "x86: INT8 GEMMs on AVX-512 VNNI even where Intel AMX is usable");
+    app->add_option("--requantization", requantization,
+                    "INT8 outputs: gemmlowp (fixed point, as TFLite) or fp32 (a float multiply, as XNNPACK)")
+        ->check(CLI::IsMember({"gemmlowp", "fp32"}));
     app->add_option("--threads", threads, "CPU threads (0: all cores)")->check(at_least(0));
     app->add_option("--calib-limit", calib_limit, "INT8: calibrate on the first N samples only (0: all)")
         ->check(at_least(0));
@@ -149,6 +152,7 @@ void fill_options(const SessionFlags &f, Loaded *l, mobiq_options *out) {
     o.fold_batch_norm = f.no_bn_fold ? 0 : 1;
     o.fuse_residual_add = f.no_fuse_add ? 0 : 1;
     o.use_amx = f.no_amx ? 0 : 1;
+    o.requantization = f.requantization == "fp32" ? MOBIQ_REQUANTIZATION_FP32 : MOBIQ_REQUANTIZATION_GEMMLOWP;
     o.opencl_kernels = f.opencl_kernels.c_str();
     o.tuning_file = f.tuning.empty() ? nullptr : f.tuning.c_str();
     o.threads = f.threads;
@@ -240,6 +244,7 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
         j["weights"] = f.weights;
         j["weight_scheme"] = f.weight_scheme;
         j["calibration"] = f.calibration;
+        j["requantization"] = f.requantization;
     }
     j["conv"] = f.conv;
     if (!f.tuning.empty()) j["tuning"] = f.tuning;

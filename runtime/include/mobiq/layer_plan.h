@@ -33,7 +33,8 @@ struct LayerPlan {
     std::string op;            // the operator: conv, depthwise, fully_connected, batch_norm, pool, ...
     ConvMethod method = ConvMethod::kNone;
     std::string numeric;       // numeric variant: "fp32", or "int8" (exact against the scalar reference)
-    std::string kernel_variant;  // registry parameters beyond the op's base variant ("arm_dot=true"); "" = base
+    std::string kernel_variant;  // registry parameters beyond the op's base variant ("arm_dot=true",
+                                 // "requantization=fp32"); "" = base
     std::string source;        // why: "--conv gemm", "auto: ...", "tuning file (0.31 ms on ...)"
     std::string key;           // the layer's tuning key (convolutions), mobiq/tuning.h
     // Layout, derived from the plans:
@@ -55,6 +56,7 @@ struct PlanTarget {
     std::string scheme;  // INT8: the quantization scheme's name (tuning keys), "" for FP32
     bool arm_dot = false;  // the device has a native int8 dot product (Mali G52 / G76)
     bool amx = false;      // x86 AMX-INT8 is usable (mobiq/cpu_level.h) and the options allow it
+    bool fp32_requantization = false;  // INT8 with RequantizationMode::kFp32: kernels with requantization=fp32
 };
 
 // The plan of every node of `g` (parallel to g.nodes); `asym_weights` (INT8,

@@ -58,6 +58,11 @@ typedef enum mobiq_calibration {
     MOBIQ_CALIBRATION_PERCENTILE = 1,
     MOBIQ_CALIBRATION_ENTROPY = 2
 } mobiq_calibration;
+typedef enum mobiq_requantization {
+    MOBIQ_REQUANTIZATION_GEMMLOWP = 0, /* fixed-point multiplier and shift, as TFLite / gemmlowp */
+    MOBIQ_REQUANTIZATION_FP32 = 1      /* one float multiply and a round-half-to-even, as XNNPACK's fp32
+                                          requantization; CPU, symmetric weights (docs/arithmetic.md) */
+} mobiq_requantization;
 typedef enum mobiq_conv_algorithm {
     MOBIQ_CONV_AUTO = 0,     /* per layer, a fixed default rule (docs/runtime.md, "Conv methods"), measured
                                 once on one machine; a tuning file (mobiq tune) measures this one */
@@ -94,6 +99,8 @@ typedef struct mobiq_options {
     /* 1: on x86 CPUs with Intel AMX-INT8 (and an OS that grants it), INT8
      * GEMMs of the shapes the AMX kernel takes run on AMX; 0: AVX-512 VNNI. */
     int use_amx;
+    /* INT8: how accumulators become int8 (mobiq_requantization). */
+    mobiq_requantization requantization;
 } mobiq_options;
 
 /* Defaults: CPU, FP32, asymmetric activations, symmetric per-channel

@@ -21,10 +21,11 @@ struct QuantScheme {
     bool symmetric_weights = true;
     Calibration calibration = Calibration::kMinMax;
     double percentile = 99.99;  // kPercentile: the kept share of each tail, in %
+    RequantizationMode requantization = RequantizationMode::kGemmlowp;
 };
 
-// "asym/per-channel/sym-w": what decides the kernels (tuning keys); the
-// calibration method does not.
+// "asym/per-channel/sym-w" (+ "/fp32-rq" with fp32 requantization): what
+// decides the kernels (tuning keys); the calibration method does not.
 std::string scheme_name(const QuantScheme &s);
 
 // What calibration keeps per activation tensor: the extremes and a histogram

@@ -12,6 +12,12 @@
 
 namespace mobiq {
 
+// How int32 accumulators (and ADD's sums) become int8 (docs/arithmetic.md):
+// gemmlowp's fixed-point multiplier and shift, as TFLite; or fp32, as
+// XNNPACK's fp32 requantization: the float scale fl(multiplier) * 2^(shift-31),
+// one multiply and a round-half-to-even. Both read the same QuantizedNode numbers.
+enum class RequantizationMode { kGemmlowp, kFp32 };
+
 // real = scale * (q - zero_point), q in [-128, 127].
 struct ActivationQuant {
     float scale = 1.0f;
@@ -46,6 +52,7 @@ struct QuantizedGraph {
     Graph graph;                          // after the passes; Flatten kept as a view
     std::vector<ActivationQuant> tensors; // per tensor id (activations; constants unused)
     std::vector<QuantizedNode> nodes;     // parallel to graph.nodes
+    RequantizationMode requantization = RequantizationMode::kGemmlowp;
 };
 
 }  // namespace mobiq
