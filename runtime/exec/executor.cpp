@@ -238,10 +238,14 @@ Status Executor::run_steps(const float *input, size_t input_elements, bool profi
 #endif
     auto observe_value = [&](int tensor) {
         Value &o = values_.at_tensor(tensor);
-        Buffer<float> b = values_.interior<float>(o);
         std::vector<float> copy;
         copy.reserve(size_t(o.c) * o.w * o.h * o.n);
-        b.for_each_value([&](float x) { copy.push_back(x); });
+        if (!int8_) {
+            values_.interior<float>(o).for_each_value([&](float x) { copy.push_back(x); });
+        } else {  // dequantized, so that an INT8 layer compares with its FP32 twin (mobiq eval --layer-sqnr)
+            const ActivationQuant &q = qg_.tensors[tensor];
+            values_.interior<int8_t>(o).for_each_value([&](int8_t x) { copy.push_back(q.scale * (x - q.zero_point)); });
+        }
         (*observe)(tensor, copy);
     };
     if (observe) observe_value(v.tensor);
@@ -325,8 +329,13 @@ void Executor::device_finish() {
 }
 
 Status Executor::run_observed(const float *input, size_t input_elements, const Observer &observe) {
-    if (opencl_) return {StatusCode::kInternal, "calibration observes CPU sessions only"};
+    if (opencl_) return {StatusCode::kUnsupported, "only CPU sessions can hand out their layers' outputs"};
     return run_steps(input, input_elements, false, &observe);
+}
+
+Status Executor::run_with_observer(const float *input, size_t input_elements, const TensorObserver &observe) {
+    return run_observed(input, input_elements,
+                        [&](int t, const std::vector<float> &v) { observe(g_.tensors[t].name, v); });
 }
 
 }  // namespace mobiq

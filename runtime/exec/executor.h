@@ -45,9 +45,10 @@ public:
     // The graph after the passes (FP32 sessions).
     const Graph &graph() const { return g_; }
     // Runs once, handing every activation (the input and each node's output,
-    // FP32 sessions) to `observe` as it is computed.
+    // dequantized in INT8 sessions) to `observe` as it is computed. CPU only.
     using Observer = std::function<void(int tensor, const std::vector<float> &values)>;
     Status run_observed(const float *input, size_t input_elements, const Observer &observe);
+    Status run_with_observer(const float *input, size_t input_elements, const TensorObserver &observe) override;
 
 private:
     template <typename T>

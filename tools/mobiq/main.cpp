@@ -1,4 +1,5 @@
-// The `mobiq` command line: run, bench, info and tune over the C API (mobiq.h).
+// The `mobiq` command line: run, bench, info and tune over the C API (mobiq.h);
+// eval and preprocess in eval.cpp.
 // Its interface is relied on by other tools (docs/cli.md): keep it stable.
 // Errors: one line "mobiq: error: ..." on stderr; exit 2 for usage errors,
 // 1 for everything else.
@@ -15,17 +16,14 @@
 #include <string>
 #include <vector>
 
+#include "cli.h"
+#include "images.h"
 #include "mobiq/mobiq.h"
 #include "mobiq/npy.h"
 
-namespace {
+namespace mobiq_cli {
 
-struct Failure {
-    int exit_code;
-    std::string message;
-};
-
-[[noreturn]] void fail(const std::string &message, int code = 1) { throw Failure{code, message}; }
+void fail(const std::string &message, int code) { throw Failure{code, message}; }
 
 void check(mobiq_status s) {
     if (s != MOBIQ_OK) fail(mobiq_last_error());
@@ -55,56 +53,71 @@ CLI::Validator at_least(int lo) {
         "INT>=" + std::to_string(lo));
 }
 
-// The options every subcommand that compiles a session takes.
-struct SessionFlags {
-    std::string model, device = "cpu", precision = "fp32", scheme = "asym", weights = "per-channel",
-                        weight_scheme = "sym", calibration = "minmax", calib_data, conv = "auto",
-                        opencl_kernels = "gpu", tuning, requantization = "gemmlowp";
-    bool no_bn_fold = false, no_fuse_add = false, no_amx = false;
-    int threads = 0;
+void SessionFlags::add_to(CLI::App *app) {
+    app->add_option("--model", model, "ONNX model (FP32)")->required()->check(CLI::ExistingFile);
+    app->add_option("--device", device, "cpu or opencl")->check(CLI::IsMember({"cpu", "opencl"}));
+    app->add_option("--opencl-kernels", opencl_kernels, "OpenCL schedules: gpu, mali_g52, mali_g72 or mali_g76")
+        ->check(CLI::IsMember({"gpu", "mali_g52", "mali_g72", "mali_g76"}));
+    app->add_option("--precision", precision, "fp32 or int8")->check(CLI::IsMember({"fp32", "int8"}));
+    app->add_option("--scheme", scheme, "INT8 activations: asym or sym")->check(CLI::IsMember({"asym", "sym"}));
+    app->add_option("--weights", weights, "INT8 weight scales: per-channel or per-layer")
+        ->check(CLI::IsMember({"per-channel", "per-layer"}));
+    app->add_option("--weight-scheme", weight_scheme, "INT8 weights: sym or asym")
+        ->check(CLI::IsMember({"sym", "asym"}));
+    app->add_option("--calibration", calibration, "INT8 ranges: minmax, percentile or entropy")
+        ->check(CLI::IsMember({"minmax", "percentile", "entropy"}));
+    app->add_option("--calib-data", calib_data,
+                    "INT8 calibration inputs: one .npy (N, C, H, W), a folder of .npy, a folder of images or an "
+                    "IDX image file (images: preprocessed as for eval)");
+    app->add_option("--conv", conv, "convolution method: gemm, implicit or auto (layers the tuning file does not name)")
+        ->check(CLI::IsMember({"gemm", "implicit", "auto"}));
+    app->add_option("--tuning", tuning, "per-layer methods measured by `mobiq tune` (JSON)")
+        ->check(CLI::ExistingFile);
+    app->add_flag("--no-bn-fold", no_bn_fold, "keep BatchNormalization as its own layer");
+    app->add_flag("--no-fuse-add", no_fuse_add, "run residual Adds as their own layers (not in the conv's epilogue)");
+    app->add_flag("--no-amx", no_amx, "x86: INT8 GEMMs on AVX-512 VNNI even where Intel AMX is usable");
+    app->add_option("--requantization", requantization,
+                    "INT8 outputs: gemmlowp (fixed point, as TFLite) or fp32 (a float multiply, as XNNPACK)")
+        ->check(CLI::IsMember({"gemmlowp", "fp32"}));
+    app->add_option("--threads", threads, "CPU threads (0: all cores)")->check(at_least(0));
+    app->add_option("--calib-limit", calib_limit, "INT8: calibrate on the first N samples only (0: all)")
+        ->check(at_least(0));
+}
 
-    void add_to(CLI::App *app) {
-        app->add_option("--model", model, "ONNX model (FP32)")->required()->check(CLI::ExistingFile);
-        app->add_option("--device", device, "cpu or opencl")->check(CLI::IsMember({"cpu", "opencl"}));
-        app->add_option("--opencl-kernels", opencl_kernels, "OpenCL schedules: gpu, mali_g52, mali_g72 or mali_g76")
-            ->check(CLI::IsMember({"gpu", "mali_g52", "mali_g72", "mali_g76"}));
-        app->add_option("--precision", precision, "fp32 or int8")->check(CLI::IsMember({"fp32", "int8"}));
-        app->add_option("--scheme", scheme, "INT8 activations: asym or sym")->check(CLI::IsMember({"asym", "sym"}));
-        app->add_option("--weights", weights, "INT8 weight scales: per-channel or per-layer")
-            ->check(CLI::IsMember({"per-channel", "per-layer"}));
-        app->add_option("--weight-scheme", weight_scheme, "INT8 weights: sym or asym")
-            ->check(CLI::IsMember({"sym", "asym"}));
-        app->add_option("--calibration", calibration, "INT8 ranges: minmax, percentile or entropy")
-            ->check(CLI::IsMember({"minmax", "percentile", "entropy"}));
-        app->add_option("--calib-data", calib_data, "INT8 calibration inputs: one .npy (N, C, H, W) or a folder of .npy");
-        app->add_option("--conv", conv, "convolution method: gemm, implicit or auto (layers the tuning file does not name)")
-            ->check(CLI::IsMember({"gemm", "implicit", "auto"}));
-        app->add_option("--tuning", tuning, "per-layer methods measured by `mobiq tune` (JSON)")
-            ->check(CLI::ExistingFile);
-        app->add_flag("--no-bn-fold", no_bn_fold, "keep BatchNormalization as its own layer");
-        app->add_flag("--no-fuse-add", no_fuse_add, "run residual Adds as their own layers (not in the conv's epilogue)");
-        app->add_flag("--no-amx", no_amx, "x86: INT8 GEMMs on AVX-512 VNNI even where Intel AMX is usable");
-        app->add_option("--requantization", requantization,
-                        "INT8 outputs: gemmlowp (fixed point, as TFLite) or fp32 (a float multiply, as XNNPACK)")
-            ->check(CLI::IsMember({"gemmlowp", "fp32"}));
-        app->add_option("--threads", threads, "CPU threads (0: all cores)")->check(at_least(0));
-    }
-};
-
-// Calibration samples from one .npy or every .npy of a folder (sorted by name).
-std::vector<float> load_calibration(const std::string &path, const std::vector<int64_t> &input_shape, size_t *count) {
+// Calibration samples: one .npy, every .npy of a folder (sorted by name), or
+// images (a folder of them, or an IDX file) preprocessed as `prep` says; the
+// first `limit` samples when limit > 0.
+std::vector<float> load_calibration(const std::string &path, const std::vector<int64_t> &input_shape,
+                                    const mobiq_tools::Preprocess *prep, size_t limit, size_t *count) {
+    int64_t per_sample = 1;
+    for (size_t i = 1; i < input_shape.size(); i++) per_sample *= input_shape[i];
+    std::vector<float> data;
     std::vector<std::string> files;
     if (std::filesystem::is_directory(path)) {
         for (const auto &e : std::filesystem::directory_iterator(path))
             if (e.path().extension() == ".npy") files.push_back(e.path().string());
         std::sort(files.begin(), files.end());
-        if (files.empty()) fail("--calib-data " + path + ": the folder holds no .npy file", 2);
-    } else {
+    } else if (!std::filesystem::exists(path)) {
+        fail("--calib-data " + path + ": no such file or folder");
+    } else if (!mobiq_tools::is_idx_file(path)) {
         files.push_back(path);
     }
-    int64_t per_sample = 1;
-    for (size_t i = 1; i < input_shape.size(); i++) per_sample *= input_shape[i];
-    std::vector<float> data;
+    if (files.empty()) {  // images
+        if (input_shape.size() != 4) fail("--calib-data " + path + ": images need a model with an (N, C, H, W) input");
+        const mobiq_tools::Dataset d = mobiq_tools::Dataset::open_unlabelled(path);
+        const mobiq_tools::Preprocess p = prep ? *prep : d.idx() ? mobiq_tools::Preprocess::idx_defaults()
+                                                                 : mobiq_tools::Preprocess();
+        const size_t n = limit > 0 ? std::min(limit, d.size()) : d.size();
+        const int c = static_cast<int>(p.nhwc ? input_shape[3] : input_shape[1]);
+        const int h = static_cast<int>(p.nhwc ? input_shape[1] : input_shape[2]);
+        const int w = static_cast<int>(p.nhwc ? input_shape[2] : input_shape[3]);
+        for (size_t i = 0; i < n; i++) {
+            const std::vector<float> x = mobiq_tools::to_tensor(d.load(i, c), p, d.name(i), c, h, w);
+            data.insert(data.end(), x.begin(), x.end());
+        }
+        *count = n;
+        return data;
+    }
     for (const auto &f : files) {
         mobiq::NpyArray a;
         const auto s = mobiq::read_npy(f, &a);
@@ -113,21 +126,15 @@ std::vector<float> load_calibration(const std::string &path, const std::vector<i
             fail("--calib-data " + f + ": shape " + shape_str(a.shape) + " is not a batch of model inputs " +
                  shape_str(input_shape));
         data.insert(data.end(), a.data.begin(), a.data.end());
+        if (limit > 0 && data.size() / per_sample >= limit) break;
     }
     *count = data.size() / per_sample;
+    if (limit > 0 && *count > limit) {
+        *count = limit;
+        data.resize(limit * per_sample);
+    }
     return data;
 }
-
-struct Loaded {
-    mobiq_model *model = nullptr;
-    mobiq_session *session = nullptr;
-    mobiq_model_summary summary{};
-    std::vector<float> calibration;
-    ~Loaded() {
-        mobiq_session_free(session);
-        mobiq_model_free(model);
-    }
-};
 
 // The C API options of the flags (INT8: with the calibration samples, kept in l).
 void fill_options(const SessionFlags &f, Loaded *l, mobiq_options *out) {
@@ -151,11 +158,11 @@ void fill_options(const SessionFlags &f, Loaded *l, mobiq_options *out) {
     o.threads = f.threads;
     if (o.precision == MOBIQ_PRECISION_INT8) {
         if (f.calib_data.empty())
-            fail("--precision int8 needs --calib-data (a .npy batch or a folder of .npy inputs): mobiq does not "
-                 "guess activation ranges", 2);
+            fail("--precision int8 needs --calib-data (a .npy batch, a folder of .npy inputs or of images): mobiq "
+                 "does not guess activation ranges", 2);
         const std::vector<int64_t> in(l->summary.input_shape, l->summary.input_shape + l->summary.input_rank);
         size_t count = 0;
-        l->calibration = load_calibration(f.calib_data, in, &count);
+        l->calibration = load_calibration(f.calib_data, in, f.preprocess, static_cast<size_t>(f.calib_limit), &count);
         o.calibration_data = l->calibration.data();
         o.calibration_count = count;
         std::fprintf(stderr, "mobiq: calibrating on %zu sample(s) from %s\n", count, f.calib_data.c_str());
@@ -332,7 +339,9 @@ void cmd_info(const std::string &model_path) {
     }
 }
 
-}  // namespace
+}  // namespace mobiq_cli
+
+using namespace mobiq_cli;
 
 int main(int argc, char **argv) {
     CLI::App app{"mobiq: INT8 / FP32 CNN inference (ONNX models)", "mobiq"};
@@ -364,10 +373,20 @@ int main(int argc, char **argv) {
     tune->add_option("--runs", tune_runs, "timed runs per candidate plan")->check(at_least(1));
     tune->add_option("--rounds", tune_rounds, "interleaved rounds the runs are spread over")->check(at_least(1));
 
+    EvalFlags eval_flags;
+    CLI::App *eval = app.add_subcommand("eval", "top-1 / top-5 on labelled images (a folder + labels.tsv, or IDX files)");
+    add_eval_flags(eval, &eval_flags);
+
+    PreprocessFlags prep_flags;
+    CLI::App *prep = app.add_subcommand("preprocess", "decode and preprocess images as eval does; write one .npy batch");
+    add_preprocess_command_flags(prep, &prep_flags);
+
     const std::string first = argc > 1 ? argv[1] : "";
-    if (!first.empty() && first[0] != '-' && first != "run" && first != "bench" && first != "info" && first != "tune") {
+    if (!first.empty() && first[0] != '-' && first != "run" && first != "bench" && first != "info" && first != "tune" &&
+        first != "eval" && first != "preprocess") {
         std::fprintf(stderr,
-                     "mobiq: error: unknown command '%s' (commands: run, bench, info, tune; see mobiq --help)\n",
+                     "mobiq: error: unknown command '%s' (commands: run, bench, info, tune, eval, preprocess; see "
+                     "mobiq --help)\n",
                      argv[1]);
         return 2;
     }
@@ -389,6 +408,8 @@ int main(int argc, char **argv) {
         if (*bench) cmd_bench(bench_flags, runs, warmup, json, profile);
         if (*info) plan ? print_plan(info_flags) : cmd_info(info_flags.model);
         if (*tune) cmd_tune(tune_flags, tune_out, tune_runs, tune_rounds);
+        if (*eval) cmd_eval(eval_flags);
+        if (*prep) cmd_preprocess(prep_flags);
     } catch (const Failure &f) {
         std::fprintf(stderr, "mobiq: error: %s\n", f.message.c_str());
         return f.exit_code;

@@ -162,6 +162,18 @@ mobiq_status mobiq_session_get_layer_profile(const mobiq_session *session, int i
 /* Activation memory: the planned arena, and what the activations would take unshared. */
 mobiq_status mobiq_session_get_memory(const mobiq_session *session, size_t *arena_bytes, size_t *unshared_bytes);
 
+/* Runs once like mobiq_session_run, without writing an output, handing the
+ * input and every layer's output to `observe` as it is computed: the tensor's
+ * name, its `count` values (dequantized in INT8 sessions) in the session's
+ * own element order, which is the same for the FP32 and the INT8 session of
+ * one model with the same options (so the two compare element by element),
+ * and `user`. The pointers are valid during the call only. CPU sessions only
+ * (MOBIQ_UNSUPPORTED otherwise). For analysis (mobiq eval --layer-sqnr): it
+ * copies every activation. */
+typedef void (*mobiq_observer)(const char *tensor, const float *values, size_t count, void *user);
+mobiq_status mobiq_session_run_observed(mobiq_session *session, const float *input, size_t input_count,
+                                        mobiq_observer observe, void *user);
+
 /* --- tuning --- */
 /* Measures every conv method and kernel variant per layer of `model` with
  * `options` on this machine (options.tuning_file is ignored) and writes the

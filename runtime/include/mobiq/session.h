@@ -3,6 +3,7 @@
 // as many times as wanted (docs/runtime.md). The C API (mobiq.h) wraps this.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -75,6 +76,13 @@ public:
     // `input` holds input_shape's elements (float32, NCHW), `output` output_shape's.
     virtual Status run(const float *input, size_t input_elements, float *output, size_t output_elements,
                        bool profile = false) = 0;
+    // Runs once, handing the input and every step's output to `observe` as it
+    // is computed: the tensor's name and its values, dequantized in INT8
+    // sessions, in the session's own order (NHWC), which is the same for the
+    // FP32 and INT8 sessions of one graph. CPU sessions only. For analysis
+    // (per-layer SQNR), not speed: each value is copied.
+    using TensorObserver = std::function<void(const std::string &tensor, const std::vector<float> &values)>;
+    virtual Status run_with_observer(const float *input, size_t input_elements, const TensorObserver &observe) = 0;
     virtual const std::vector<LayerInfo> &layers() const = 0;
     // The plan of every node of the compiled graph (mobiq/layer_plan.h).
     virtual const std::vector<LayerPlan> &plans() const = 0;
