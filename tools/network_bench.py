@@ -81,6 +81,9 @@ INT8_SCHEMES = [  # (label, flags)
                                        "--requantization", "fp32"]),
     ("int8 sym/per-channel/fp32-rq", ["--scheme", "sym", "--weights", "per-channel", "--weight-scheme", "sym",
                                       "--requantization", "fp32"]),
+    # the same without Intel AMX (AVX-512 VNNI only: against OpenVINO capped to VNNI; on CPUs without AMX = the row above)
+    ("int8 asym/per-channel/fp32-rq/no-amx", ["--scheme", "asym", "--weights", "per-channel", "--weight-scheme", "sym",
+                                              "--requantization", "fp32", "--no-amx"]),
 ]  # every scheme: activations sym / asym x weights per-channel / per-layer x sym / asym; fp32 requantization
 SCHEME_NAMES = [label.removeprefix("int8 ") for label, _ in INT8_SCHEMES]
 RUNS = {"resnet50": 30, "mobilenet_v1": 60, "vgg16": 12}  # timed runs, over all rounds
