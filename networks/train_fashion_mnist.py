@@ -26,6 +26,7 @@ import argparse
 import gzip
 import json
 import os
+import sys
 import time
 
 import numpy as np
@@ -185,7 +186,8 @@ def train(a, xtr, ytr, xte, yte):
         history.append(dict(epoch=epoch + 1, train_loss=round(total / n, 5), test_top1=100.0 * correct / len(xte),
                             seconds=round(time.time() - t0, 1)))
         print(a.model, json.dumps(history[-1]), flush=True)
-    record = dict(model=a.model, parameters=params, epochs=a.epochs, batch=a.batch, lr=a.lr, seed=a.seed,
+    record = dict(model=a.model, train_command="networks/train_fashion_mnist.py " + " ".join(sys.argv[1:]),
+                  parameters=params, epochs=a.epochs, batch=a.batch, lr=a.lr, seed=a.seed,
                   device=a.device, threads=a.threads,
                   optimizer="SGD Nesterov momentum 0.9, one-cycle LR, weight decay 5e-4 (not on BN / biases)",
                   augmentation="random horizontal flip (p = 0.5)", history=history,
