@@ -13,7 +13,7 @@ with FP32 and output SQNR. The same calibration samples for every row:
                       --images DIR|IDX --labels L [--calib-data F] [--calib 100] [--threads 2]
                       [--extra "--mean 0.498 --std 0.502"] [--out DIR] [--plot F.png] [--summary F.json]
     accuracy_table.py --mobiq build/host/bin/mobiq --fashion-mnist /usr/share/datasets/fashion-mnist
-                      [--calib 500] [--plot F.png] [--summary F.json]
+                      [--calib 500] [--plot F.png] [--summary F.json] [--reuse]
 
 --fashion-mnist DIR: the three committed Fashion-MNIST models
 (networks/fashion_mnist/*.onnx) unless --model is given, the 10,000 test
@@ -49,7 +49,10 @@ CONFIGS = [  # (label, flags)
 ]
 
 
-def run(cmd):
+def run(cmd, reuse=None):
+    """Runs cmd; with reuse (the JSON file cmd writes) existing, reads that instead (--reuse)."""
+    if reuse and os.path.exists(reuse):
+        return None
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"accuracy_table.py: {' '.join(cmd)}\n{r.stderr}")
@@ -69,12 +72,12 @@ def evaluate(a, model, out):
             str(a.threads), "--no-progress", *shlex.split(a.extra)]
     calib = a.calib_data or a.images
     fp32 = os.path.join(out, "fp32.json")
-    run(base + ["--json", fp32])
+    run(base + ["--json", fp32], a.reuse and fp32)
     res = {"fp32": load(fp32), "rows": []}
     for i, (label, flags) in enumerate(CONFIGS):
         j = os.path.join(out, f"run{i:02d}.json")
         run(base + ["--precision", "int8", "--calib-data", calib, "--calib-limit", str(a.calib), "--compare-fp32",
-                    "--json", j, *flags])
+                    "--json", j, *flags], a.reuse and j)
         res["rows"].append((label, load(j)))
         r = res["rows"][-1][1]
         print(f"{os.path.basename(model)}: {label}: top-1 {r['top1']:.2f} % (FP32 {r['fp32_top1']:.2f} %)",
@@ -95,7 +98,7 @@ def fp32_check(a, model, res, out):
     o = os.path.join(out, "onnxruntime.json")
     run([sys.executable, os.path.join(HERE, "eval_onnxruntime.py"), "--model", model, "--images", a.images,
          "--labels", a.labels, "--threads", str(a.threads), "--mobiq-json", os.path.join(out, "fp32.json"),
-         "--json", o, *(["--skip", str(a.calib)] if not a.calib_data else [])])
+         "--json", o, *(["--skip", str(a.calib)] if not a.calib_data else [])], a.reuse and o)
     ort = load(o)
     return dict(torch=rec["torch_top1"], onnxruntime_recorded=rec["onnxruntime_top1"], onnxruntime=ort["top1"],
                 mobiq=res["fp32"]["top1"], mobiq_vs_onnxruntime_agreement=ort["agreement_with_mobiq"],
@@ -153,7 +156,7 @@ def plot(path, results):
     ax.set_xlabel("top-1 delta against FP32, %p (symmetric log scale, linear within +-1)")
     first = results[names[0]]["fp32"]
     ax.set_title(f"mobiq INT8 against FP32, top-1 on {first['images']} images ({first['cpu']})", fontsize=9)
-    ax.legend(fontsize=8, loc="center right")  # the right half is empty: INT8 rarely gains
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)  # below: clear of the bars
     ax.grid(axis="x", linewidth=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -173,6 +176,8 @@ def main():
     ap.add_argument("--out", default=".", help="where the JSON of each run goes (a folder per model)")
     ap.add_argument("--plot", help="PNG of every model's top-1 delta per configuration")
     ap.add_argument("--summary", help="JSON of every number in the tables")
+    ap.add_argument("--reuse", action="store_true", help="read the run JSON files an earlier run of the same "
+                    "command left in --out instead of running again (e.g. to redraw the plot)")
     a = ap.parse_args()
     if a.fashion_mnist:
         d = a.fashion_mnist
@@ -225,7 +230,8 @@ def main():
                                    sqnr_db=x["sqnr_db"]) for (label, x), (_, flags) in zip(r["rows"], CONFIGS)],
                         fp32_check=checks.get(n)) for n, r in results.items()}
         summ["_run"] = dict(cpu=first["cpu"], images=a.images, calib_data=a.calib_data or a.images, calib=a.calib,
-                            threads=a.threads, command="tools/accuracy_table.py " + " ".join(sys.argv[1:]))
+                            threads=a.threads, reused_earlier_runs=a.reuse,
+                            command="tools/accuracy_table.py " + " ".join(x for x in sys.argv[1:] if x != "--reuse"))
         with open(a.summary, "w") as f:
             json.dump(summ, f, indent=1)
             f.write("\n")
