@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """`mobiq eval` and `mobiq preprocess`: preprocessing equal to torchvision's
 (PIL) on generated images, the accuracy path on a slice of the real photos
-(MobileNetV2 FP32 against onnxruntime, one INT8 method against FP32), the
-JSON, and bad input (one error line, exit 2 for usage errors, 1 for the rest;
+(MobileNetV2 FP32 against onnxruntime, one INT8 method against FP32), a slice
+of Fashion-MNIST with the committed ResNet- / MobileNet-v1- / VGG-style
+models (FP32 against their recorded accuracy, one INT8 method), the JSON, and
+bad input (one error line, exit 2 for usage errors, 1 for the rest;
 never a crash).
 
     eval_test.py --mobiq build/host/bin/mobiq --models build/models
-                 [--imagenet-sample DIR] [--fashion-mnist DIR] [unittest args]
+                 [--imagenet-sample DIR] [--fashion-mnist DIR] [--fashion-models DIR] [unittest args]
 """
 import argparse
 import gzip
@@ -23,7 +25,7 @@ from PIL import Image
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 from eval_onnxruntime import torchvision_transform  # noqa: E402  (PIL's torchvision transform)
 
-MOBIQ = MODELS = SAMPLE = FASHION = None
+MOBIQ = MODELS = SAMPLE = FASHION = FASHION_MODELS = None
 
 
 def mobiq(*args):
@@ -280,15 +282,69 @@ class Eval(unittest.TestCase):
         self.assertLessEqual(abs(res["top1"] - res["fp32_top1"]), 10.0)
 
 
+class FashionMnist(unittest.TestCase):
+    """The committed Fashion-MNIST models (networks/fashion_mnist) on the first 200 test images: the eval path
+    from IDX files to top-1, FP32 and the default INT8 method, per model."""
+
+    N = 200
+
+    def setUp(self):
+        if not FASHION:
+            self.skipTest("no Fashion-MNIST IDX files (Debian package dataset-fashion-mnist; --fashion-mnist DIR)")
+        self.tmp = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def eval(self, name, *flags):
+        j = os.path.join(self.tmp.name, f"{name}.json")
+        r = mobiq("eval", "--model", os.path.join(FASHION_MODELS, f"{name}.onnx"), "--images",
+                  os.path.join(FASHION, "t10k-images-idx3-ubyte.gz"), "--labels",
+                  os.path.join(FASHION, "t10k-labels-idx1-ubyte.gz"), "--limit", str(self.N), "--threads", "2",
+                  "--no-progress", "--json", j, *flags)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return load_json(j)
+
+    def check(self, name):
+        rec = load_json(os.path.join(FASHION_MODELS, f"{name}.json"))
+        fp = self.eval(name)
+        self.assertEqual(fp["images"], self.N)
+        # Against the recorded FP32 of the same 200 images (torch): one image of rounding slack, 0.5 %p.
+        self.assertLessEqual(abs(fp["top1_correct"] - rec["first200"]["torch_correct"]), 1)
+        # Against the recorded 10,000-image accuracy: a 200-image slice is within 5 %p of it (about
+        # 2.5 binomial standard deviations at 90 %): catches a broken pipeline, not a small drift.
+        self.assertLessEqual(abs(fp["top1"] - rec["torch_top1"]), 5.0)
+        q = self.eval(name, "--precision", "int8", "--calib-data", os.path.join(FASHION, "train-images-idx3-ubyte.gz"),
+                      "--calib-limit", "100", "--compare-fp32")
+        self.assertEqual(q["fp32_top1"], fp["top1"])
+        # Default INT8 (asym act, sym per-channel weights, min-max; docs/accuracy.md): measured here 200/200 agreement
+        # and 35-40 dB; at most 4 images may differ and 25 dB is the floor (a broken calibration, e.g. today's
+        # entropy method, gives ~45 % agreement and ~1 dB).
+        self.assertGreaterEqual(q["agreement"], 98.0)
+        self.assertGreater(q["sqnr_db"], 25.0)
+        self.assertLessEqual(abs(q["top1"] - fp["top1"]), 2.0)
+
+    def test_resnet(self):
+        self.check("resnet")
+
+    def test_mobilenet_v1(self):
+        self.check("mobilenet_v1")
+
+    def test_vgg(self):
+        self.check("vgg")
+
+
 def main():
-    global MOBIQ, MODELS, SAMPLE, FASHION
+    global MOBIQ, MODELS, SAMPLE, FASHION, FASHION_MODELS
     ap = argparse.ArgumentParser()
     ap.add_argument("--mobiq", required=True)
     ap.add_argument("--models", required=True)
     ap.add_argument("--imagenet-sample", default=os.environ.get("MOBIQ_IMAGENET_SAMPLE"))
     ap.add_argument("--fashion-mnist", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--fashion-models", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                                             "networks", "fashion_mnist"))
     args, rest = ap.parse_known_args()
-    MOBIQ, MODELS, SAMPLE = args.mobiq, args.models, args.imagenet_sample
+    MOBIQ, MODELS, SAMPLE, FASHION_MODELS = args.mobiq, args.models, args.imagenet_sample, args.fashion_models
     FASHION = args.fashion_mnist if os.path.isdir(args.fashion_mnist) else None
     unittest.main(argv=[sys.argv[0], "-v", *rest])
 

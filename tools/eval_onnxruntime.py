@@ -5,13 +5,16 @@ torchvision's ImageNet transform for PIL images (Resize(N) bilinear,
 antialiased; CenterCrop; ToTensor; Normalize). With --mobiq-json (the file of
 `mobiq eval --json`), also the top-1 agreement of the two on the same images,
 the check that mobiq's FP32 pipeline (decoding, preprocessing, engine) is
-onnxruntime's (docs/accuracy.md).
+onnxruntime's (docs/accuracy.md). IDX files (Fashion-MNIST) are read with
+numpy as `mobiq eval` reads them: pixel / 255, one channel, no resize, mean 0,
+std 1 unless given, image i named FILE#i.
 
-    eval_onnxruntime.py --model M.onnx --images DIR --labels labels.tsv [--skip N] [--limit N]
+    eval_onnxruntime.py --model M.onnx --images DIR|IDX --labels labels.tsv|IDX [--skip N] [--limit N]
                         [--resize 256] [--crop 224] [--mean a,b,c] [--std a,b,c] [--threads 2]
                         [--mobiq-json F] [--json F]
 """
 import argparse
+import gzip
 import json
 import os
 import sys
@@ -44,6 +47,27 @@ def torchvision_transform(path, resize, crop, mean, std):
     return x.transpose(2, 0, 1)[None].astype(np.float32)
 
 
+def read_idx(path):
+    """An IDX file of unsigned bytes (gzip or not) as an array of its dimensions."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    if data[:3] != b"\0\0\x08":
+        sys.exit(f"eval_onnxruntime.py: {path}: not an IDX file of unsigned bytes")
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def is_idx(path):
+    if not os.path.isfile(path):
+        return False
+    with open(path, "rb") as f:
+        head = f.read(3)
+    return head[:2] == b"\x1f\x8b" or head == b"\0\0\x08"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
@@ -51,22 +75,34 @@ def main():
     ap.add_argument("--labels", required=True)
     ap.add_argument("--skip", type=int, default=0)
     ap.add_argument("--limit", type=int, default=0)
-    ap.add_argument("--resize", type=int, default=256)
-    ap.add_argument("--crop", type=int, default=224)
-    ap.add_argument("--mean", type=floats, default=[0.485, 0.456, 0.406])
-    ap.add_argument("--std", type=floats, default=[0.229, 0.224, 0.225])
+    ap.add_argument("--resize", type=int, default=256, help="(not for IDX)")
+    ap.add_argument("--crop", type=int, default=224, help="(not for IDX)")
+    ap.add_argument("--mean", type=floats, help="default 0.485,0.456,0.406 (IDX: 0)")
+    ap.add_argument("--std", type=floats, help="default 0.229,0.224,0.225 (IDX: 1)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--mobiq-json", help="mobiq eval --json output on the same images: top-1 agreement")
     ap.add_argument("--json")
     a = ap.parse_args()
 
+    idx = is_idx(a.images)
+    mean = a.mean or ([0.0] if idx else [0.485, 0.456, 0.406])
+    std = a.std or ([1.0] if idx else [0.229, 0.224, 0.225])
     rows = []
-    with open(a.labels) as f:
-        for line in f:
-            p = line.rstrip("\n").split("\t")
-            if len(p) >= 2:
-                rows.append((p[0], int(p[1])))
-    rows.sort()
+    if idx:
+        pixels, labels = read_idx(a.images), read_idx(a.labels)
+        if len(pixels) != len(labels):
+            sys.exit(f"eval_onnxruntime.py: {a.images} holds {len(pixels)} images, {a.labels} {len(labels)} labels")
+        base = os.path.basename(a.images)
+        rows = [(f"{base}#{i}", int(v)) for i, v in enumerate(labels)]  # mobiq eval's names, in its order
+        tensors = {f"{base}#{i}": ((p.astype(np.float32) / np.float32(255) - np.float32(mean[0])) /
+                                   np.float32(std[0]))[None, None] for i, p in enumerate(pixels)}
+    else:
+        with open(a.labels) as f:
+            for line in f:
+                p = line.rstrip("\n").split("\t")
+                if len(p) >= 2:
+                    rows.append((p[0], int(p[1])))
+        rows.sort()
     rows = rows[a.skip:]
     if a.limit:
         rows = rows[:a.limit]
@@ -77,8 +113,8 @@ def main():
     top1 = top5 = 0
     preds = []
     for file, label in rows:
-        y = s.run(None, {name: torchvision_transform(os.path.join(a.images, file), a.resize, a.crop, a.mean,
-                                                     a.std)})[0].reshape(-1)
+        x = tensors[file] if idx else torchvision_transform(os.path.join(a.images, file), a.resize, a.crop, mean, std)
+        y = s.run(None, {name: x})[0].reshape(-1)
         t = [int(i) for i in np.argsort(-y, kind="stable")[:5]]
         top1 += t[0] == label
         top5 += label in t
