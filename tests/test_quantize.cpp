@@ -1,5 +1,6 @@
 // The quantizer's pieces on known inputs: multipliers, calibrated ranges of
 // known distributions, activation parameters.
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -59,6 +60,31 @@ TEST(CalibratedRange, GaussianByMethod) {
     EXPECT_GT(hi, 2.5f);
     EXPECT_LT(hi, s.max);
     EXPECT_NEAR(lo, -hi, 0.05f);
+}
+
+// After a ReLU: half the values exactly 0, the rest |N(0, 1)|. The zeros are
+// exact in any range; they must not drag the entropy threshold down (they did:
+// the smallest candidate, max / 16, won, and real networks lost most of their
+// accuracy; docs/accuracy.md).
+TEST(CalibratedRange, EntropyIgnoresTheZerosOfARelu) {
+    std::mt19937 rng(9);
+    std::normal_distribution<float> d;
+    std::vector<float> v(1000000);
+    for (size_t i = 0; i < v.size(); i++) v[i] = i % 2 ? std::fabs(d(rng)) : 0.0f;
+    TensorStats s;
+    s.min = 0;
+    s.max = *std::max_element(v.begin(), v.end());
+    s.histogram.assign(TensorStats::kBins, 0.0);
+    const double w = double(s.max) / TensorStats::kBins;
+    for (float x : v) s.histogram[std::min(TensorStats::kBins - 1, int(x / w))] += 1;
+    QuantScheme q;
+    q.calibration = Calibration::kEntropy;
+    float lo, hi;
+    mobiq::calibrated_range(s, q, &lo, &hi);
+    std::printf("entropy threshold of a ReLU'd N(0, 1): %.3f (max %.3f)\n", hi, s.max);
+    EXPECT_EQ(lo, 0.0f);
+    EXPECT_GT(hi, 2.5f);
+    EXPECT_LE(hi, s.max);
 }
 
 TEST(CalibratedRange, AlwaysContainsZero) {
