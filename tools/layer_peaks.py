@@ -49,17 +49,25 @@ def peak(binary, threads):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--models", required=True)
+    ap.add_argument("--models")
     ap.add_argument("--network", default="resnet50")
     ap.add_argument("--precision", default="int8", choices=["int8", "fp32"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--peak", required=True, help="the machine_peak program")
-    ap.add_argument("--config", action="append", required=True)
+    ap.add_argument("--peak", help="the machine_peak program")
+    ap.add_argument("--config", action="append")
     ap.add_argument("--md")
     ap.add_argument("--png")
     ap.add_argument("--json")
+    ap.add_argument("--replot", help="only redraw --png from this earlier --json")
     a = ap.parse_args()
+    if not a.replot and (not a.models or not a.peak or not a.config):
+        ap.error("--models, --peak and --config are required (unless --replot)")
+    if a.replot:
+        with open(a.replot) as f:
+            results = json.load(f)
+        plot(results, list(results["configs"]), a.png)
+        return
     configs = []
     for c in a.config:
         parts = c.split("|")
@@ -155,24 +163,38 @@ def main():
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)
     if a.png:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        conv = [x["name"] for x in first if x["MACs"] > 0]
-        fig, ax = plt.subplots(figsize=(max(8, len(conv) * 0.22), 4.5))
-        w = 0.8 / len(labels)
-        for k, l in enumerate(labels):
-            vals = [by_label[l][n]["pct_of_peak"] if n in by_label[l] else 0 for n in conv]
-            ax.bar(np.arange(len(conv)) + k * w, vals, w, label=l)
-        ax.set_xticks(np.arange(len(conv)) + 0.4 - w / 2)
-        ax.set_xticklabels(conv, rotation=90, fontsize=6)
-        ax.set_ylabel("% of the peak its kernel runs on")
-        ax.set_title(f"{a.network} {a.precision}, every layer in the whole network ({results['cpu']}, {a.threads} threads)",
-                     fontsize=9)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(a.png, dpi=120)
+        plot(results, labels, a.png)
 
+
+def plot(results, labels, path):
+    """Effective GMAC/s per layer (one yardstick for every kernel), with the peaks as lines."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    first = results["configs"][labels[0]]["layers"]
+    by_label = {l: {x["name"]: x for x in results["configs"][l]["layers"]} for l in labels}
+    conv = [x["name"] for x in first if x["MACs"] > 0]
+    fig, ax = plt.subplots(figsize=(max(8, len(conv) * 0.22), 4.8))
+    w = 0.8 / len(labels)
+    for k, l in enumerate(labels):
+        vals = [by_label[l][n]["MACs"] / (by_label[l][n]["ms"] * 1e-3) / 1e9 if n in by_label[l] else 0 for n in conv]
+        ax.bar(np.arange(len(conv)) + k * w, vals, w, label=f"{l} ({results['configs'][l]['median_ms']:.2f} ms)")
+    pk = results["peaks"]
+    names = {"peak_int8_GMACps": "AVX-512 VNNI int8 peak", "peak_amx_int8_GMACps": "AMX int8 peak",
+             "peak_fp32_GMACps": "FMA fp32 peak"}
+    keys = ["peak_fp32_GMACps"] if results["precision"] == "fp32" else ["peak_int8_GMACps"]
+    for key in keys:
+        ax.axhline(pk[key], color="k", linestyle="--", linewidth=0.8)
+        ax.text(0, pk[key], " " + names[key], fontsize=7, va="bottom")
+    ax.set_xticks(np.arange(len(conv)) + 0.4 - w / 2)
+    ax.set_xticklabels(conv, rotation=90, fontsize=6)
+    ax.set_ylabel("GMAC/s inside the whole network")
+    amx = f", AMX int8 peak {pk['peak_amx_int8_GMACps']:.0f} GMAC/s (off the chart)" if pk["peak_amx_int8_GMACps"] else ""
+    ax.set_title(f"{results['network']} {results['precision']}, every layer ({results['cpu']}, {results['threads']} "
+                 f"threads{amx})", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
 
 if __name__ == "__main__":
     main()
