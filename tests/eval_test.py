@@ -281,6 +281,32 @@ class Eval(unittest.TestCase):
         self.assertGreater(res["sqnr_db"], 8.0)
         self.assertLessEqual(abs(res["top1"] - res["fp32_top1"]), 10.0)
 
+    def test_efficientnet_lite0_fp32_agrees_with_onnxruntime_and_int8_runs(self):
+        # 5 x 5 depthwise layers, asymmetric (TensorFlow SAME) padding; TensorFlow's preprocessing.
+        model = self.real("efficientnet_lite0.onnx")
+        tf = ["--mean", "0.498,0.498,0.498", "--std", "0.502,0.502,0.502"]
+        j = os.path.join(self.dir, "e.json")
+        r = mobiq("eval", "--model", model, "--images", os.path.join(SAMPLE, "images"), "--labels",
+                  os.path.join(SAMPLE, "labels.tsv"), "--limit", "50", "--threads", "2", "--json", j, *tf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ort = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "..", "tools",
+                                                           "eval_onnxruntime.py"), "--model", model, "--images",
+                              os.path.join(SAMPLE, "images"), "--labels", os.path.join(SAMPLE, "labels.tsv"),
+                              "--limit", "50", "--mean", "0.498", "--std", "0.502", "--mobiq-json", j,
+                              "--json", os.path.join(self.dir, "o.json")], capture_output=True, text=True, timeout=600)
+        self.assertEqual(ort.returncode, 0, ort.stderr)
+        self.assertGreaterEqual(load_json(os.path.join(self.dir, "o.json"))["agreement_with_mobiq"], 98.0)
+        self.assertGreaterEqual(load_json(j)["top1"], 70.0)  # 88.6 % on all 500
+        j8 = os.path.join(self.dir, "e8.json")
+        r = mobiq("eval", "--model", model, "--images", os.path.join(SAMPLE, "images"), "--labels",
+                  os.path.join(SAMPLE, "labels.tsv"), "--skip", "100", "--limit", "50", "--threads", "2",
+                  "--precision", "int8", "--calib-data", os.path.join(SAMPLE, "images"), "--calib-limit", "20",
+                  "--compare-fp32", "--json", j8, *tf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        res = load_json(j8)
+        self.assertGreaterEqual(res["agreement"], 90.0)  # 97.75 % on 400 photos with 100 for calibration
+        self.assertGreater(res["sqnr_db"], 12.0)
+
 
 class FashionMnist(unittest.TestCase):
     """The committed Fashion-MNIST models (networks/fashion_mnist) on the first 200 test images: the eval path

@@ -142,6 +142,16 @@ TEST_P(Depthwise, Fp32MobileNetLayersAndEdges) {
     for (const auto &s : mobilenet_depthwise_layers()) run_fp32(depthwise_test_sized(s), seed++);
     for (const auto &s : edge_depthwise_shapes()) run_fp32(s, seed++);
 }
+// 5 x 5 windows (EfficientNet-Lite0: stride 1 and 2, padding 2), test-sized spatially.
+TEST_P(Depthwise, FiveByFiveLayers) {
+    uint32_t seed = 300;
+    for (const auto &s : std::vector<ref::ConvShape>{{14, 14, 240, 240, 5, 5, 1, 2}, {15, 15, 144, 144, 5, 5, 2, 2},
+                                                     {7, 7, 1152, 1152, 5, 5, 1, 2}, {6, 9, 20, 20, 5, 5, 2, 2}}) {
+        run_int8(s, false, seed++);
+        run_int8(s, true, seed++);
+        run_fp32(s, seed++);
+    }
+}
 // Batch normalization as its own layer: the 1 x 1 depthwise kernels.
 TEST_P(Depthwise, BatchNormInt8AndFp32) {
     uint32_t seed = 200;

@@ -288,9 +288,9 @@ private:
             if (!ks.empty() && (ks.size() != 2 || ks[0] != ws[2] || ks[1] != ws[3]))
                 return invalid(at(n) + ": kernel_shape disagrees with the weights");
             MOBIQ_RETURN_IF_ERROR(spatial(n, in, static_cast<int>(ws[2]), static_cast<int>(ws[3]), &node));
-            if (depthwise && (ws[2] != 3 || ws[3] != 3))
+            if (depthwise && !(ws[2] == ws[3] && (ws[2] == 3 || ws[2] == 5)))
                 return unsupported(at(n) + ": depthwise kernel " + std::to_string(ws[2]) + "x" + std::to_string(ws[3]) +
-                                   " (supported: 3x3)");
+                                   " (supported: 3x3, 5x5)");
             node.inputs.push_back(w);
             MOBIQ_RETURN_IF_ERROR(input(n, 2, false, &b));
             if (b >= 0) {

@@ -1,4 +1,4 @@
-// Depthwise 3x3 convolution (group = channels), FP32 and INT8, on the padded
+// Depthwise 3x3 / 5x5 convolution (group = channels), FP32 and INT8, on the padded
 // input (CPU: the value's border; OpenCL: a padded shadow copy).
 #include <cstring>
 
@@ -21,34 +21,37 @@ struct PreparedDepthwise : Prepared {
 class DepthwiseOperator final : public Operator {
 public:
     Status validate(const OpContext &c, const Node &n, const LayerPlan &p) const override {
-        if (n.kernel_h != 3 || n.kernel_w != 3)
-            return {StatusCode::kUnsupported, "depthwise Conv node '" + n.name + "': only 3x3 windows have a kernel"};
+        if (n.kernel_h != n.kernel_w || (n.kernel_h != 3 && n.kernel_h != 5))
+            return {StatusCode::kUnsupported, "depthwise Conv node '" + n.name + "': only 3x3 and 5x5 windows have a kernel"};
         return Operator::validate(c, n, p);
     }
 
     Status prepare(const OpContext &c, const Node &n, const LayerPlan &p, std::unique_ptr<Prepared> *out) const override {
         auto k = std::make_unique<PreparedDepthwise>();
         const Tensor &wt = c.g.tensors[n.inputs[1]];
-        const int ch = static_cast<int>(wt.shape[0]);
+        const int ch = static_cast<int>(wt.shape[0]), ks = n.kernel_h;
+        // The 3x3 kernels are the base variant; 5x5 is kernel_size=5.
+        std::string params = ks == 3 ? "" : "kernel_size=" + std::to_string(ks);
+        if (!p.kernel_variant.empty()) params += (params.empty() ? "" : ",") + p.kernel_variant;
         if (c.int8()) {
             const QuantizedNode &q = c.quantized(n);  // weights (KH, KW, C): channel innermost
-            k->w_i8 = Buffer<int8_t>(ch, 3, 3);
+            k->w_i8 = Buffer<int8_t>(ch, ks, ks);
             if (q.weights.size() != k->w_i8.number_of_elements())
                 return {StatusCode::kInvalidArgument, "depthwise Conv node '" + n.name + "': weights do not match"};
             std::memcpy(k->w_i8.data(), q.weights.data(), q.weights.size());
             k->w_i8.set_host_dirty();
             MOBIQ_RETURN_IF_ERROR(prepare_channel_params(q, ch, &k->q));
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, p.kernel_variant, &k->int8));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, params, &k->int8));
         } else {
-            k->w_f32 = Buffer<float>(ch, 3, 3);
+            k->w_f32 = Buffer<float>(ch, ks, ks);
             for (int o = 0; o < ch; o++)
-                for (int y = 0; y < 3; y++)
-                    for (int x = 0; x < 3; x++) k->w_f32(o, x, y) = wt.f32[(size_t(o) * 3 + y) * 3 + x];
+                for (int y = 0; y < ks; y++)
+                    for (int x = 0; x < ks; x++) k->w_f32(o, x, y) = wt.f32[(size_t(o) * ks + y) * ks + x];
             k->bias_f32 = Buffer<float>(ch);
             for (int o = 0; o < ch; o++) k->bias_f32(o) = n.inputs.size() > 2 ? c.g.tensors[n.inputs[2]].f32[o] : 0.0f;
             k->w_f32.set_host_dirty();
             k->bias_f32.set_host_dirty();
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "", &k->fp32));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, params, &k->fp32));
         }
         *out = std::move(k);
         return Status::ok();

@@ -105,7 +105,7 @@ bool requantizing_op(const Node &n, bool asym, std::string *op, std::string *par
         case OpType::kConv:
             if (n.group <= 1) return false;
             *op = "depthwise_conv2d_int8";
-            *params = "";
+            *params = n.kernel_h == 3 ? "" : "kernel_size=" + std::to_string(n.kernel_h);
             return true;
         case OpType::kGemm:
             *op = "gemm_int8";
