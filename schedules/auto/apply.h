@@ -12,11 +12,13 @@
 // the kernel would fail its bounds checks. keep_for_estimated_shapes() keeps
 // the schedule exactly as made where every buffer is at least as large as its
 // estimate, in every dimension, and gives every other shape the same loop nest
-// with guarded tails (GuardWithIf) and no vector or unrolled loops: correct at
-// every shape, slow outside the shapes the autoscheduler planned for.
+// with guarded tails (GuardWithIf) and fewer vector and unrolled loops
+// (fallback_unless): correct at every shape, slower outside the shapes the
+// autoscheduler planned for.
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "Halide.h"
@@ -56,15 +58,24 @@ inline bool shape_bound(const Halide::Internal::Definition &d) {
     return false;
 }
 
-// The schedule as made under `cond`; otherwise guarded tails and serial loops.
+// The schedule as made under `cond`; otherwise guarded tails, and vector or
+// unrolled loops only over the inner Var of one of the stage's own splits (a
+// constant extent, the factor); a producer's loop over its region (a consumer's
+// guarded tile: no constant extent) runs serially.
 inline void fallback_unless(Halide::Internal::Definition &d, const Halide::Expr &cond) {
     using Halide::Internal::ForType;
+    using Halide::Internal::Split;
     if (!shape_bound(d)) return;
     d.add_specialization(cond);  // a copy of the schedule so far
+    std::set<std::string> inner;
     for (auto &s : d.schedule().splits())
-        if (s.split_type == Halide::Internal::Split::SplitVar) s.tail = Halide::TailStrategy::GuardWithIf;
+        if (s.split_type == Split::SplitVar) {
+            s.tail = Halide::TailStrategy::GuardWithIf;
+            inner.insert(s.inner);
+        }
     for (auto &dim : d.schedule().dims())
-        if (dim.for_type == ForType::Vectorized || dim.for_type == ForType::Unrolled) dim.for_type = ForType::Serial;
+        if ((dim.for_type == ForType::Vectorized || dim.for_type == ForType::Unrolled) && !inner.count(dim.var))
+            dim.for_type = ForType::Serial;
 }
 
 }  // namespace detail
