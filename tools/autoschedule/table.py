@@ -36,7 +36,8 @@ def main(path):
            "| layer | method | " + " | ".join(f"{c} ms (spread)" for c in cols) + " | " +
            " | ".join(f"{c} / hand" for c in SCHEDULERS) + " | " + " | ".join(f"{c} % peak" for c in cols) + " |",
            "|" + "---|" * (2 + 2 * len(cols) + len(SCHEDULERS))]
-    for (layer, method), by in runs.items():
+    order = {"int8_gemm": 0, "int8_implicit": 1, "fp32_gemm": 2}
+    for (layer, method), by in sorted(runs.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 9))):
         if len(by) < 2:
             continue  # no autoscheduled variant for this layer and method
         pk = peak["peak_int8_GMACps" if method.startswith("int8") else "peak_fp32_GMACps"] * 1e9
