@@ -1,7 +1,8 @@
 // Every distinct layer of ResNet50, MobileNet-v1 and VGG16 (networks/layer_shapes.h)
 // with each applicable method, INT8 and FP32, on one kernel set, once per
 // registered variant of the method's main kernel (mobiq/kernel_registry.h; a
-// variant beyond the base one is named in brackets, e.g. int8_gemm[arm_dot=true]):
+// variant beyond the base one is named in brackets, e.g. int8_gemm[arm_dot=true];
+// an autoscheduled one only at its own layer, int8_gemm[autoschedule=adams2019_resnet50_l2_3x3_128]):
 //   conv: int8_gemm (im2col + gemm_int8; the GEMM alone for 1x1 stride-1),
 //         int8_implicit (conv2d_int8_implicit; Cin padded to a multiple of 4),
 //         fp32_gemm (im2col + gemm_fp32), fp32_direct (conv2d_fp32_implicit);
@@ -257,6 +258,10 @@ void add_variants(const LayerShape &l, const char *method, LayerFn fn, const cha
     const std::string base = std::string(l.network) + "/" + l.name + "/" + method;
     for (const KernelRow *row : kernel_rows_with(op, g_family->family, params)) {
         if (exclude_key && !row->param(exclude_key).empty()) continue;
+        // An autoscheduled variant (docs/autoschedule.md) only at the layer it was made for:
+        // elsewhere it may run its guarded serial fallback, whose time says nothing.
+        const std::string as = row->param("autoschedule");
+        if (!as.empty() && as.substr(as.find('_') + 1) != std::string(l.network) + "_" + l.name) continue;
         const std::string extra = row->params_beyond(params);
         if (row->needs_arm_dot()) prepare_opencl_arm_dot();
         const std::string name = extra.empty() ? base : base + "[" + extra + "]";

@@ -15,6 +15,13 @@
 #          never chosen unless an option allows it.
 # INSPECT (or -DMOBIQ_INSPECT=ON) also writes <name>.stmt and <name>.s next to
 # the library, for reading what the schedule produced.
+# AUTOSCHEDULE <v> (docs/autoschedule.md): the schedule an autoscheduler made
+# (schedules/auto/, registered as "auto/<generator>/<v>") instead of the
+# family's; the row is a variant of the family with autoschedule=<v>.
+# ESTIMATES: the generator's estimate_* params of the layer it was made for
+# (not in the variant; schedules/auto/apply.h keeps the schedule for shapes at
+# least that large). PLUGIN <name>: libautoschedule_<name>.so of the Halide
+# package, loaded by the generator, where the autoscheduler runs in the build.
 
 # Halide target strings of a schedule family for MOBIQ_HALIDE_OS.
 function(mobiq_family_targets family out_var)
@@ -49,7 +56,8 @@ function(mobiq_family_params family generator out_var)
 endfunction()
 
 function(mobiq_add_kernel NAME)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "INSPECT" "GENERATOR;SCHEDULE;CONTRACT;OP" "PARAMS;TARGETS")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "INSPECT" "GENERATOR;SCHEDULE;CONTRACT;OP;AUTOSCHEDULE;PLUGIN"
+                        "PARAMS;TARGETS;ESTIMATES")
   if (NOT ARG_OP)
     set(ARG_OP ${ARG_GENERATOR})
   endif ()
@@ -62,6 +70,24 @@ function(mobiq_add_kernel NAME)
     set(targets ${ARG_TARGETS})
     set(family_params "")
   endif ()
+  set(schedule_params schedule=${ARG_SCHEDULE})
+  set(variant ${ARG_PARAMS})
+  set(plugins "")
+  if (ARG_AUTOSCHEDULE)
+    list(APPEND variant autoschedule=${ARG_AUTOSCHEDULE})
+    set(schedule_params schedule=auto/${ARG_GENERATOR}/${ARG_AUTOSCHEDULE} ${ARG_ESTIMATES})
+    if (ARG_PLUGIN)
+      set(plugins mobiq_autoschedule_${ARG_PLUGIN})
+      if (NOT TARGET ${plugins})
+        get_target_property(_halide_lib Halide::Halide IMPORTED_LOCATION_RELEASE)
+        get_filename_component(_halide_lib_dir "${_halide_lib}" DIRECTORY)
+        add_library(${plugins} MODULE IMPORTED GLOBAL)
+        set_target_properties(${plugins} PROPERTIES
+                              IMPORTED_LOCATION "${_halide_lib_dir}/libautoschedule_${ARG_PLUGIN}.so")
+      endif ()
+      set(plugins PLUGINS ${plugins})
+    endif ()
+  endif ()
   set(extra "")
   if (ARG_INSPECT OR MOBIQ_INSPECT)
     list(LENGTH targets n_targets)
@@ -72,7 +98,7 @@ function(mobiq_add_kernel NAME)
       list(GET targets 0 first)
       add_halide_library(${NAME}_inspect FROM mobiq::halide_generators::mobiq_generators
                          GENERATOR ${ARG_GENERATOR} FUNCTION_NAME ${NAME}_inspect TARGETS ${first}
-                         PARAMS schedule=${ARG_SCHEDULE} ${family_params} ${ARG_PARAMS}
+                         PARAMS ${schedule_params} ${family_params} ${ARG_PARAMS} ${plugins}
                          USE_RUNTIME mobiq_halide_runtime
                          STMT "${NAME}_stmt" ASSEMBLY "${NAME}_asm")
       add_dependencies(mobiq_inspect ${NAME}_inspect)
@@ -81,12 +107,11 @@ function(mobiq_add_kernel NAME)
   add_halide_library(${NAME} FROM mobiq::halide_generators::mobiq_generators
                      GENERATOR ${ARG_GENERATOR}
                      TARGETS ${targets}
-                     PARAMS schedule=${ARG_SCHEDULE} ${family_params} ${ARG_PARAMS}
+                     PARAMS ${schedule_params} ${family_params} ${ARG_PARAMS} ${plugins}
                      USE_RUNTIME mobiq_halide_runtime
                      ${extra})
   set_property(GLOBAL APPEND PROPERTY MOBIQ_KERNELS ${NAME})
   # The registry row: name|op|family|variant params (sorted, comma-separated)|contract.
-  set(variant ${ARG_PARAMS})
   list(SORT variant)
   list(JOIN variant "," variant)
   set_property(GLOBAL APPEND PROPERTY MOBIQ_KERNEL_ROWS "${NAME}|${ARG_OP}|${ARG_SCHEDULE}|${variant}|${ARG_CONTRACT}")

@@ -31,6 +31,11 @@ public:
     // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
     GeneratorParam<mobiq::Requantization> requantization{"requantization", mobiq::Requantization::kGemmlowp,
                                                          mobiq::requantization_names()};
+    // The layer shape the autoschedulers plan for (estimates only; no effect on
+    // the code of a scheduled kernel): tools/autoschedule sets them per layer.
+    GeneratorParam<int> est_cin{"estimate_cin", 128}, est_cout{"estimate_cout", 128};
+    GeneratorParam<int> est_out{"estimate_out", 28};  // output width = height
+    GeneratorParam<int> est_kernel{"estimate_kernel", 3}, est_stride{"estimate_stride", 1};
 
     Input<Buffer<int8_t, 4>> input{"input"};  // (c, x, y, n), padded
     Input<int32_t> input_zero_point{"input_zero_point"};
@@ -108,7 +113,7 @@ public:
             << "conv2d_int8_implicit: a fused residual add needs requantize=true";
         if (residual_add) {
             fused_.require(this);
-            fused_.residual->set_estimates({{0, 128}, {0, 28}, {0, 28}, {0, 1}});
+            fused_.residual->set_estimates({{0, est_cout}, {0, est_out}, {0, est_out}, {0, 1}});
         }
         _halide_user_assert(!use_arm_dot || (!unsigned_lhs && get_target().has_gpu_feature()))
             << "conv2d_int8_implicit: arm_dot is an OpenCL int8 x int8 variant";
@@ -118,10 +123,18 @@ public:
         rhs.dim(1).set_min(0).set_stride(4);
         rhs.dim(2).set_min(0);
         mobiq::require_dense_from_zero(out, 4);
-        input.set_estimates({{0, 128}, {0, 30}, {0, 30}, {0, 1}});
-        rhs.set_estimates({{0, 4}, {0, 128}, {0, 288}});
-        for (auto *b : {&rhs_column_sum, &rhs_zero_point, &bias, &multiplier, &shift}) b->set_estimates({{0, 128}});
-        out.set_estimates({{0, 128}, {0, 28}, {0, 28}, {0, 1}});
+        const int in_extent = (est_out - 1) * est_stride + est_kernel;
+        input.set_estimates({{0, est_cin}, {0, in_extent}, {0, in_extent}, {0, 1}});
+        rhs.set_estimates({{0, 4}, {0, est_cout}, {0, est_cin / 4 * est_kernel * est_kernel}});
+        for (auto *b : {&rhs_column_sum, &rhs_zero_point, &bias, &multiplier, &shift}) b->set_estimates({{0, est_cout}});
+        out.set_estimates({{0, est_cout}, {0, est_out}, {0, est_out}, {0, 1}});
+        kernel_w.set_estimate(est_kernel);
+        kernel_h.set_estimate(est_kernel);
+        stride_x.set_estimate(est_stride);
+        stride_y.set_estimate(est_stride);
+        for (auto *p : {&input_zero_point, &output_zero_point}) p->set_estimate(0);
+        output_min.set_estimate(-128);
+        output_max.set_estimate(127);
 
         s.output = out;
         s.C_out = out.dim(0).extent();

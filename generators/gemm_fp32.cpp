@@ -15,6 +15,9 @@ class GemmFp32 : public Generator<GemmFp32> {
 public:
     GeneratorParam<std::string> schedule_family{"schedule", "x86"};
     GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
+    // The layer shape the autoschedulers plan for (estimates only; no effect on
+    // the code of a scheduled kernel): tools/autoschedule sets them per layer.
+    GeneratorParam<int> est_m{"estimate_m", 784}, est_n{"estimate_n", 128}, est_k{"estimate_k", 1152};
 
     Input<Buffer<float, 2>> lhs{"lhs"};
     Input<Buffer<float, 2>> rhs{"rhs"};
@@ -38,7 +41,7 @@ public:
         output(n, m) = residual_add ? fused_.apply(y, {n, m}) : y;
         if (residual_add) {
             fused_.require();
-            fused_.residual->set_estimates({{0, 128}, {0, 784}});
+            fused_.residual->set_estimates({{0, est_n}, {0, est_m}});
         }
 
         add_requirement(rhs.dim(1).extent() == K, "gemm_fp32: rhs K (", rhs.dim(1).extent(), ") != lhs K (", K, ")");
@@ -48,10 +51,12 @@ public:
         rhs.dim(1).set_min(0);
         output.dim(0).set_min(0).set_stride(1);
         output.dim(1).set_min(0);
-        lhs.set_estimates({{0, 1152}, {0, 784}});
-        rhs.set_estimates({{0, 128}, {0, 1152}});
-        bias.set_estimates({{0, 128}});
-        output.set_estimates({{0, 128}, {0, 784}});
+        lhs.set_estimates({{0, est_k}, {0, est_m}});
+        rhs.set_estimates({{0, est_n}, {0, est_k}});
+        bias.set_estimates({{0, est_n}});
+        output.set_estimates({{0, est_n}, {0, est_m}});
+        output_min.set_estimate(0.0f);
+        output_max.set_estimate(6.0f);
 
         s.output = output;
         s.N = output.dim(0).extent();

@@ -40,6 +40,9 @@ public:
     // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
     GeneratorParam<mobiq::Requantization> requantization{"requantization", mobiq::Requantization::kGemmlowp,
                                                          mobiq::requantization_names()};
+    // The layer shape the autoschedulers plan for (estimates only; no effect on
+    // the code of a scheduled kernel): tools/autoschedule sets them per layer.
+    GeneratorParam<int> est_m{"estimate_m", 784}, est_n{"estimate_n", 128}, est_k{"estimate_k", 1152};
 
     Input<Buffer<int8_t, 2>> lhs{"lhs"};
     Input<int32_t> lhs_zero_point{"lhs_zero_point"};
@@ -121,7 +124,7 @@ public:
         }
         if (residual_add) {
             fused_.require(this);
-            fused_.residual->set_estimates({{0, 128}, {0, 784}});
+            fused_.residual->set_estimates({{0, est_n}, {0, est_m}});
         }
         _halide_user_assert(!use_arm_dot || (!unsigned_lhs && get_target().has_gpu_feature()))
             << "gemm_int8: arm_dot is an OpenCL int8 x int8 variant";
@@ -134,10 +137,13 @@ public:
         out.dim(0).set_min(0).set_stride(1);
         out.dim(1).set_min(0);
 
-        lhs.set_estimates({{0, 1152}, {0, 784}});
-        rhs.set_estimates({{0, 4}, {0, 128}, {0, 288}});
-        for (auto *b : {&rhs_column_sum, &rhs_zero_point, &bias, &multiplier, &shift}) b->set_estimates({{0, 128}});
-        out.set_estimates({{0, 128}, {0, 784}});
+        lhs.set_estimates({{0, est_k}, {0, est_m}});
+        rhs.set_estimates({{0, 4}, {0, est_n}, {0, est_k / 4}});
+        for (auto *b : {&rhs_column_sum, &rhs_zero_point, &bias, &multiplier, &shift}) b->set_estimates({{0, est_n}});
+        out.set_estimates({{0, est_n}, {0, est_m}});
+        for (auto *p : {&lhs_zero_point, &output_zero_point}) p->set_estimate(0);
+        output_min.set_estimate(-128);
+        output_max.set_estimate(127);
 
         s.output = out;
         s.N = out.dim(0).extent();

@@ -72,6 +72,9 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
     const char *base_params = int8 ? "requantize=true,weight_zero_point=false" : "";
     for (const KernelRow *row : kernel_rows_with(gemm_op, set->family, base_params)) {
         if (row->contract == NumericContract::kLossy && !options.allow_lossy) continue;
+        // Autoscheduled variants (docs/autoschedule.md) exist for a few ops only, with
+        // no implicit or fused-Add twin: not candidates for every conv (a tuning entry may name one).
+        if (!row->param("autoschedule").empty()) continue;
         const std::string extra = row->params_beyond(base_params);
         if (int8 && !options.scheme.symmetric_weights && !extra.empty()) continue;  // variants are sym-weight ones
         for (ConvAlgorithm m : {ConvAlgorithm::kGemm, ConvAlgorithm::kImplicit}) {
