@@ -28,8 +28,8 @@ public:
     GeneratorParam<bool> unsigned_lhs{"unsigned_lhs", false};
     GeneratorParam<bool> use_arm_dot{"arm_dot", false};  // OpenCL only (generators/arm_dot.h)
     GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
-    // The layer shape the autoschedulers plan for (estimates only; no effect on
-    // the code of a scheduled kernel): tools/autoschedule sets them per layer.
+    // The layer shape the autoschedulers plan for (estimates: no hand schedule
+    // reads them; tools/autoschedule and schedules/auto/apply.h do).
     GeneratorParam<int> est_cin{"estimate_cin", 128}, est_cout{"estimate_cout", 128};
     GeneratorParam<int> est_out{"estimate_out", 28};  // output width = height
     GeneratorParam<int> est_kernel{"estimate_kernel", 3}, est_stride{"estimate_stride", 1};

@@ -37,8 +37,8 @@ public:
     // accumulator an AMX tile copied to memory before the epilogue. Needs K % 64
     // == 0, N % 16 == 0, M >= 16 (the plan chooses it only then).
     GeneratorParam<bool> use_amx{"amx", false};
-    // The layer shape the autoschedulers plan for (estimates only; no effect on
-    // the code of a scheduled kernel): tools/autoschedule sets them per layer.
+    // The layer shape the autoschedulers plan for (estimates: no hand schedule
+    // reads them; tools/autoschedule and schedules/auto/apply.h do).
     GeneratorParam<int> est_m{"estimate_m", 784}, est_n{"estimate_n", 128}, est_k{"estimate_k", 1152};
 
     Input<Buffer<int8_t, 2>> lhs{"lhs"};
