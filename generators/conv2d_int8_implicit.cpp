@@ -31,8 +31,8 @@ public:
     // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
     GeneratorParam<mobiq::Requantization> requantization{"requantization", mobiq::Requantization::kGemmlowp,
                                                          mobiq::requantization_names()};
-    // The layer shape the autoschedulers plan for (estimates only; no effect on
-    // the code of a scheduled kernel): tools/autoschedule sets them per layer.
+    // The layer shape the autoschedulers plan for (estimates: no hand schedule
+    // reads them; tools/autoschedule and schedules/auto/apply.h do).
     GeneratorParam<int> est_cin{"estimate_cin", 128}, est_cout{"estimate_cout", 128};
     GeneratorParam<int> est_out{"estimate_out", 28};  // output width = height
     GeneratorParam<int> est_kernel{"estimate_kernel", 3}, est_stride{"estimate_stride", 1};

@@ -15,8 +15,8 @@ class GemmFp32 : public Generator<GemmFp32> {
 public:
     GeneratorParam<std::string> schedule_family{"schedule", "x86"};
     GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
-    // The layer shape the autoschedulers plan for (estimates only; no effect on
-    // the code of a scheduled kernel): tools/autoschedule sets them per layer.
+    // The layer shape the autoschedulers plan for (estimates: no hand schedule
+    // reads them; tools/autoschedule and schedules/auto/apply.h do).
     GeneratorParam<int> est_m{"estimate_m", 784}, est_n{"estimate_n", 128}, est_k{"estimate_k", 1152};
 
     Input<Buffer<float, 2>> lhs{"lhs"};

@@ -40,8 +40,8 @@ public:
     // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
     GeneratorParam<mobiq::Requantization> requantization{"requantization", mobiq::Requantization::kGemmlowp,
                                                          mobiq::requantization_names()};
-    // The layer shape the autoschedulers plan for (estimates only; no effect on
-    // the code of a scheduled kernel): tools/autoschedule sets them per layer.
+    // The layer shape the autoschedulers plan for (estimates: no hand schedule
+    // reads them; tools/autoschedule and schedules/auto/apply.h do).
     GeneratorParam<int> est_m{"estimate_m", 784}, est_n{"estimate_n", 128}, est_k{"estimate_k", 1152};
 
     Input<Buffer<int8_t, 2>> lhs{"lhs"};
