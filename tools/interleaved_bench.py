@@ -15,12 +15,13 @@ on the same 4 seeded samples.
 import argparse
 import json
 import os
-import shlex
 import subprocess
 import sys
 import tempfile
 
 import numpy as np
+
+from bench_common import parse_configs, seeded_calibration
 
 RUNS = {"resnet50": 6, "mobilenet_v1": 20, "vgg16": 3}  # timed runs per round
 
@@ -45,17 +46,12 @@ def main():
     ap.add_argument("--calib-data", help="INT8 calibration .npy (default: 4 seeded normal samples)")
     ap.add_argument("--md", help="write the table here too")
     a = ap.parse_args()
-    configs = []
-    for c in a.config:
-        parts = c.split("|")
-        if len(parts) != 3:
-            sys.exit(f"interleaved_bench.py: --config '{c}' is not 'label|binary|flags'")
-        configs.append((parts[0], parts[1], shlex.split(parts[2])))
+    configs = parse_configs(a.config, "interleaved_bench.py")
     tmp = tempfile.mkdtemp()
     calib = a.calib_data
     if not calib:
         calib = os.path.join(tmp, "calibration.npy")
-        np.save(calib, np.random.default_rng(2021).standard_normal((4, 3, 224, 224)).astype(np.float32))
+        seeded_calibration(calib)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
     lines = [f"CPU: {cpu}; {a.threads} thread(s); {a.rounds} interleaved rounds; configs: "
              + "; ".join(f"{l} = `{b} {' '.join(f)}`" for l, b, f in configs), ""]

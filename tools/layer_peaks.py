@@ -20,12 +20,13 @@ configuration on the same 4 seeded samples.
 import argparse
 import json
 import os
-import shlex
 import subprocess
 import sys
 import tempfile
 
 import numpy as np
+
+from bench_common import parse_configs, seeded_calibration
 
 RUNS = {"resnet50": 10, "mobilenet_v1": 30, "vgg16": 4}
 
@@ -68,16 +69,11 @@ def main():
             results = json.load(f)
         plot(results, list(results["configs"]), a.png)
         return
-    configs = []
-    for c in a.config:
-        parts = c.split("|")
-        if len(parts) != 3:
-            sys.exit(f"layer_peaks.py: --config '{c}': want label|binary|flags")
-        configs.append((parts[0], parts[1], shlex.split(parts[2])))
+    configs = parse_configs(a.config, "layer_peaks.py")
 
     tmp = tempfile.mkdtemp()
     calib = os.path.join(tmp, "calibration.npy")
-    np.save(calib, np.random.default_rng(2021).standard_normal((4, 3, 224, 224)).astype(np.float32))
+    seeded_calibration(calib)
     model = os.path.join(a.models, a.network + ".onnx")
     print("measuring the peaks ...", file=sys.stderr, flush=True)
     p0 = peak(a.peak, a.threads)

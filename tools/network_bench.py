@@ -67,6 +67,8 @@ import time
 
 import numpy as np
 
+from bench_common import seeded_calibration
+
 INT8_SCHEMES = [  # (label, flags)
     ("int8 asym/per-channel", ["--scheme", "asym", "--weights", "per-channel", "--weight-scheme", "sym"]),
     ("int8 sym/per-channel", ["--scheme", "sym", "--weights", "per-channel", "--weight-scheme", "sym"]),
@@ -612,8 +614,7 @@ def main():
     logging.getLogger().setLevel(logging.ERROR)  # onnxruntime.quantization's warnings (root logger)
     os.makedirs(os.path.join(args.out, "networks"), exist_ok=True)
     calib_path = os.path.join(args.out, "networks", "calibration.npy")
-    calib = np.random.default_rng(2021).standard_normal((4, 3, 224, 224)).astype(np.float32)
-    np.save(calib_path, calib)
+    calib = seeded_calibration(calib_path)
     args.calib_path = calib_path
     x = np.random.default_rng(1).standard_normal((1, 3, 224, 224)).astype(np.float32)
     args.input_path = os.path.join(args.out, "networks", "input.npy")  # the OpenVINO workers' input: the same x
