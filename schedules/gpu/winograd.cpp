@@ -1,0 +1,14 @@
+// Generic OpenCL schedules of the Winograd transforms (common/gpu_winograd.h):
+// 4 channels of one tile per work-item, 16 x 8 work-groups.
+#include "common/gpu_winograd.h"
+#include "schedule_registry.h"
+
+namespace {
+
+void input(mobiq::WinogradInputStages &s, const Halide::Target &) { mobiq::schedule_winograd_input_gpu(s, 4, 16, 8); }
+void output(mobiq::WinogradOutputStages &s, const Halide::Target &) { mobiq::schedule_winograd_output_gpu(s, 4, 16, 8); }
+
+MOBIQ_REGISTER_SCHEDULE(mobiq::WinogradInputStages, "gpu", input);
+MOBIQ_REGISTER_SCHEDULE(mobiq::WinogradOutputStages, "gpu", output);
+
+}  // namespace
