@@ -75,7 +75,8 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
     MOBIQ_REQUIRE(o->device == MOBIQ_DEVICE_CPU || o->device == MOBIQ_DEVICE_OPENCL, "options: unknown device");
     MOBIQ_REQUIRE(o->precision == MOBIQ_PRECISION_FP32 || o->precision == MOBIQ_PRECISION_INT8,
                   "options: unknown precision");
-    MOBIQ_REQUIRE(o->conv >= MOBIQ_CONV_AUTO && o->conv <= MOBIQ_CONV_IMPLICIT, "options: unknown conv algorithm");
+    MOBIQ_REQUIRE(o->conv >= MOBIQ_CONV_AUTO && o->conv <= MOBIQ_CONV_WINOGRAD_TAPWISE, "options: unknown conv algorithm");
+    MOBIQ_REQUIRE(o->winograd_tile == 2 || o->winograd_tile == 4, "options: winograd_tile must be 2 or 4");
     MOBIQ_REQUIRE(o->activations == MOBIQ_ACTIVATIONS_ASYMMETRIC || o->activations == MOBIQ_ACTIVATIONS_SYMMETRIC,
                   "options: unknown activation scheme");
     MOBIQ_REQUIRE(o->weight_granularity == MOBIQ_WEIGHTS_PER_CHANNEL || o->weight_granularity == MOBIQ_WEIGHTS_PER_LAYER,
@@ -93,9 +94,12 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
                     "model's input); mobiq does not guess activation ranges");
     out->device = o->device == MOBIQ_DEVICE_CPU ? mobiq::Device::kCpu : mobiq::Device::kOpenCL;
     out->precision = o->precision == MOBIQ_PRECISION_FP32 ? mobiq::Precision::kFp32 : mobiq::Precision::kInt8;
-    out->conv = o->conv == MOBIQ_CONV_AUTO   ? mobiq::ConvAlgorithm::kAuto
-                : o->conv == MOBIQ_CONV_GEMM ? mobiq::ConvAlgorithm::kGemm
-                                             : mobiq::ConvAlgorithm::kImplicit;
+    static const mobiq::ConvAlgorithm conv[] = {
+        mobiq::ConvAlgorithm::kAuto,          mobiq::ConvAlgorithm::kGemm,          mobiq::ConvAlgorithm::kImplicit,
+        mobiq::ConvAlgorithm::kWinogradFp32,  mobiq::ConvAlgorithm::kWinogradInt16, mobiq::ConvAlgorithm::kWinogradInt6w4,
+        mobiq::ConvAlgorithm::kWinogradTapwise};
+    out->conv = conv[o->conv];
+    out->winograd_tile = o->winograd_tile;
     out->fold_batch_norm = o->fold_batch_norm != 0;
     out->threads = o->threads;
     out->scheme.symmetric_activations = o->activations == MOBIQ_ACTIVATIONS_SYMMETRIC;
@@ -137,6 +141,7 @@ void mobiq_options_init(mobiq_options *o) {
     o->fuse_residual_add = 1;
     o->use_amx = 1;
     o->requantization = MOBIQ_REQUANTIZATION_GEMMLOWP;
+    o->winograd_tile = 2;
 }
 
 const char *mobiq_last_error(void) { return g_last_error.c_str(); }

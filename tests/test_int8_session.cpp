@@ -3,6 +3,7 @@
 // every conv method); and the quantized network stays close to FP32 (the
 // reference reads the quantizer's numbers, so only this catches a quantizer
 // that is consistently wrong).
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -35,8 +36,11 @@ std::string case_name(const testing::TestParamInfo<Case> &i) {
     const Case &c = i.param;
     std::string s = std::string(c.network) + (c.sym_act ? "_symact" : "_asymact") + (c.per_channel ? "_perchannel" : "_perlayer") +
                     (c.sym_weights ? "_symw" : "_asymw");
-    if (c.conv == ConvAlgorithm::kGemm) s += "_gemm";
-    if (c.conv == ConvAlgorithm::kImplicit) s += "_implicit";
+    if (c.conv != ConvAlgorithm::kAuto) {
+        std::string conv = mobiq::conv_algorithm_name(c.conv);
+        std::replace(conv.begin(), conv.end(), '-', '_');
+        s += "_" + conv;
+    }
     if (c.calibration == Calibration::kPercentile) s += "_percentile";
     if (c.calibration == Calibration::kEntropy) s += "_entropy";
     if (!c.fold) s += "_nobnfold";
@@ -88,6 +92,11 @@ TEST_P(Int8MatchesReference, Network) {
     std::unique_ptr<mobiq::Session> session;
     s = mobiq::Session::create_quantized(qg, opt, &session);
     ASSERT_TRUE(s.is_ok()) << s.message();
+    if (std::string(mobiq::conv_algorithm_name(c.conv)).rfind("winograd", 0) == 0) {
+        int winograd = 0;  // the variant ran where it applies (every 3x3 stride-1 layer)
+        for (const auto &l : session->layers()) winograd += l.method == "winograd";
+        EXPECT_GT(winograd, 0) << "no layer ran Winograd";
+    }
     std::vector<float> y(fp32.data.size());
     for (int rep = 0; rep < 2; rep++) {
         s = session->run(x.data.data(), x.data.size(), y.data(), y.size());
@@ -121,8 +130,13 @@ TEST_P(Int8MatchesReference, Network) {
     // CalibratedRange.GaussianByMethod): on these random-input, ReLU6
     // networks it loses much more than min-max (docs/quantization.md), so it
     // is held to the bit-exactness above, not to closeness.
-    if (c.calibration != Calibration::kEntropy) EXPECT_GT(corr, 0.98) << "INT8 logits far from FP32";
-    if (!c.sym_act && c.per_channel) EXPECT_EQ(top_y, top_f);
+    // winograd-int6w4 quantizes to INT6 / INT4 on purpose: VGG16's 13 such
+    // layers in a row (random weights) keep a correlation of 0.957; held to
+    // 0.9 and to the bit-exactness above, its accuracy is measured on real
+    // data (docs/accuracy.md), not asserted here.
+    const bool int6w4 = c.conv == ConvAlgorithm::kWinogradInt6w4;
+    if (c.calibration != Calibration::kEntropy) EXPECT_GT(corr, int6w4 ? 0.9 : 0.98) << "INT8 logits far from FP32";
+    if (!c.sym_act && c.per_channel && !int6w4) EXPECT_EQ(top_y, top_f);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -161,7 +175,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true},
         Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true, false},
         Case{"resnet50", true, true, true, ConvAlgorithm::kImplicit, Calibration::kMinMax, true, nullptr, true},
-        Case{"vgg16", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true}),
+        Case{"vgg16", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true},
+        // Winograd F(2x2, 3x3): int16 exact on the INT8 operands, int6w4 on INT6 / INT4 ones.
+        Case{"resnet50", false, true, true, ConvAlgorithm::kWinogradInt16},
+        Case{"resnet50", true, false, true, ConvAlgorithm::kWinogradInt16, Calibration::kMinMax, true, nullptr, true},
+        Case{"resnet50", false, true, true, ConvAlgorithm::kWinogradInt6w4, Calibration::kMinMax, true, nullptr, true},
+        Case{"vgg16", false, true, true, ConvAlgorithm::kWinogradInt6w4}),
     case_name);
 
 // fp32 requantization where it has no kernels is a clear error, not a fallback.

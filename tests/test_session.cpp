@@ -24,10 +24,13 @@ struct Case {
     ConvAlgorithm conv;
     bool fold;
     const char *opencl = nullptr;  // OpenCL kernel family, or the CPU
+    int winograd_tile = 2;         // with ConvAlgorithm::kWinogradFp32
 };
 
 std::string case_name(const testing::TestParamInfo<Case> &i) {
-    const char *conv = i.param.conv == ConvAlgorithm::kAuto ? "auto" : i.param.conv == ConvAlgorithm::kGemm ? "gemm" : "implicit";
+    std::string conv = mobiq::conv_algorithm_name(i.param.conv);
+    std::replace(conv.begin(), conv.end(), '-', '_');
+    if (i.param.conv == ConvAlgorithm::kWinogradFp32) conv += "_f" + std::to_string(i.param.winograd_tile);
     const std::string s = std::string(i.param.network) + "_" + conv + (i.param.fold ? "" : "_nobnfold");
     return i.param.opencl ? std::string("opencl_") + i.param.opencl + "_" + s : s;
 }
@@ -44,6 +47,7 @@ TEST_P(Fp32MatchesOnnxruntime, Network) {
     ASSERT_TRUE(mobiq::read_npy(models(std::string(c.network) + ".ort.npy"), &want).is_ok());
     CompileOptions opt;
     opt.conv = c.conv;
+    opt.winograd_tile = c.winograd_tile;
     opt.fold_batch_norm = c.fold;
     if (c.opencl) {
         opt.device = mobiq::Device::kOpenCL;
@@ -52,6 +56,11 @@ TEST_P(Fp32MatchesOnnxruntime, Network) {
     std::unique_ptr<mobiq::Session> session;
     s = mobiq::Session::create(g, opt, &session);
     ASSERT_TRUE(s.is_ok()) << s.message();
+    if (std::string(mobiq::conv_algorithm_name(c.conv)).rfind("winograd", 0) == 0) {
+        int winograd = 0;  // the variant ran where it applies (every 3x3 stride-1 layer)
+        for (const auto &l : session->layers()) winograd += l.method == "winograd";
+        EXPECT_GT(winograd, 0) << "no layer ran Winograd";
+    }
     EXPECT_EQ(session->output_shape(), want.shape);
     std::vector<float> y(want.data.size());
     for (int rep = 0; rep < 2; rep++) {  // the second run reuses the arena: borders and scratch refilled
@@ -78,7 +87,11 @@ INSTANTIATE_TEST_SUITE_P(Networks, Fp32MatchesOnnxruntime,
                                          Case{"vgg16", ConvAlgorithm::kGemm, true},
                                          Case{"mobilenet_v1", ConvAlgorithm::kAuto, true, "gpu"},
                                          Case{"mobilenet_v1", ConvAlgorithm::kGemm, false, "mali_g76"},
-                                         Case{"resnet50", ConvAlgorithm::kImplicit, true, "gpu"}),
+                                         Case{"resnet50", ConvAlgorithm::kImplicit, true, "gpu"},
+                                         // Winograd F(2x2, 3x3) and F(4x4, 3x3) on the 3x3 stride-1 layers.
+                                         Case{"resnet50", ConvAlgorithm::kWinogradFp32, true, nullptr, 2},
+                                         Case{"resnet50", ConvAlgorithm::kWinogradFp32, true, nullptr, 4},
+                                         Case{"vgg16", ConvAlgorithm::kWinogradFp32, true, nullptr, 4}),
                          case_name);
 
 TEST(Session, RejectsWrongSizesAndNulls) {

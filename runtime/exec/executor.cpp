@@ -85,7 +85,7 @@ Status Executor::lower(const Graph &g) {
         }
         if (plans_[i].padded_input && !opencl_) {
             Value &x = values_.at_tensor(n.inputs[0]);
-            x.border = std::max({x.border, n.pad_top, n.pad_left, n.pad_bottom, n.pad_right});
+            x.border = std::max(x.border, plans_[i].input_border);
         }
     }
     values_.at_tensor(g.inputs[0]).first = 0;
@@ -152,9 +152,12 @@ Status Executor::prepare(const Graph &g) {
         MOBIQ_RETURN_IF_ERROR(read_tuning_file(opt_.tuning_path, &file));
         tuning = &file;
     }
-    std::vector<bool> asym;
-    for (const auto &q : qg_.nodes) asym.push_back(q.asymmetric_weights);
-    MOBIQ_RETURN_IF_ERROR(plan_layers(g, opt_, target, tuning, &plans_, int8_ ? &asym : nullptr));
+    std::vector<bool> asym, int6w4;
+    for (const auto &q : qg_.nodes) {
+        asym.push_back(q.asymmetric_weights);
+        int6w4.push_back(q.winograd_int6w4);
+    }
+    MOBIQ_RETURN_IF_ERROR(plan_layers(g, opt_, target, tuning, &plans_, int8_ ? &asym : nullptr, int8_ ? &int6w4 : nullptr));
     MOBIQ_RETURN_IF_ERROR(lower(g));
     input_value_ = values_.of(g.inputs[0]);
     output_value_ = values_.of(g.outputs[0]);
@@ -179,6 +182,8 @@ Status Executor::compile_int8(const QuantizedGraph &qg, const CompileOptions &op
     g_ = qg.graph;
     int8_ = true;
     opt_.scheme.requantization = qg.requantization;  // the numbers decide how they are applied
+    opt_.scheme.winograd_int6w4 = false;
+    for (const auto &q : qg.nodes) opt_.scheme.winograd_int6w4 = opt_.scheme.winograd_int6w4 || q.winograd_int6w4;
     if (qg.nodes.size() != g_.nodes.size() || qg.tensors.size() != g_.tensors.size())
         return {StatusCode::kInvalidArgument, "the quantized graph's parameters do not match its graph"};
     // A final Softmax (a classifier's probabilities) runs in FP32 on the

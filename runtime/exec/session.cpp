@@ -67,6 +67,7 @@ Status build_quantized_graph(const Graph &graph, const CompileOptions &options, 
                 "INT8 needs calibration data (samples of the model's input); mobiq does not guess activation ranges"};
     CompileOptions fp32_options = options;
     fp32_options.precision = Precision::kFp32;
+    fp32_options.conv = ConvAlgorithm::kAuto;  // the INT8 session's method may be an INT8 Winograd variant
     fp32_options.device = Device::kCpu;  // calibration statistics are device-independent
     fp32_options.tuning_path.clear();    // the tuning file is for the INT8 session
     fp32_options.tuning = nullptr;
@@ -75,7 +76,9 @@ Status build_quantized_graph(const Graph &graph, const CompileOptions &options, 
     MOBIQ_RETURN_IF_ERROR(fp32.compile(graph, fp32_options));
     std::vector<TensorStats> stats;
     MOBIQ_RETURN_IF_ERROR(calibrate(fp32, options, &stats, progress));
-    return quantize_graph(fp32.graph(), stats, options.scheme, out);
+    QuantScheme scheme = options.scheme;
+    scheme.winograd_int6w4 = scheme.winograd_int6w4 || options.conv == ConvAlgorithm::kWinogradInt6w4;
+    return quantize_graph(fp32.graph(), stats, scheme, out);
 }
 
 Status Session::create(const Graph &graph, const CompileOptions &options, std::unique_ptr<Session> *session) {

@@ -6,6 +6,7 @@
 namespace mobiq {
 
 const Operator *conv_operator();
+const Operator *winograd_conv_operator();
 const Operator *depthwise_operator();
 const Operator *fully_connected_operator();
 const Operator *affine_operator();
@@ -70,7 +71,7 @@ const Operator *find_operator(const std::string &op) {
         {"conv", conv_operator},         {"depthwise", depthwise_operator},    {"fully_connected", fully_connected_operator},
         {"batch_norm", affine_operator}, {"clamp", affine_operator},           {"pool", pool_operator},
         {"global_pool", global_pool_operator}, {"add", add_operator},          {"softmax", softmax_operator},
-        {"flatten", flatten_operator},   {"fused", fused_operator},
+        {"flatten", flatten_operator},   {"fused", fused_operator},        {"conv_winograd", winograd_conv_operator},
     };
     for (const auto &e : table)
         if (op == e.name) return e.get();

@@ -78,6 +78,59 @@ ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, bool 
     return ConvMethod::kIm2colGemm;
 }
 
+// The Winograd variant a --conv option asks for ("" for the others).
+std::string winograd_variant(ConvAlgorithm a) {
+    switch (a) {
+        case ConvAlgorithm::kWinogradFp32: return "fp32";
+        case ConvAlgorithm::kWinogradInt16: return "int16";
+        case ConvAlgorithm::kWinogradInt6w4: return "int6w4";
+        case ConvAlgorithm::kWinogradTapwise: return "tapwise";
+        default: return "";
+    }
+}
+
+// Input channels as the kernels store them.
+int64_t stored_channels(const Graph &g, const Node &n, bool int8) {
+    const int64_t c = g.tensors[n.inputs[0]].shape[1];
+    return int8 ? (c + 3) / 4 * 4 : c;
+}
+
+// Whether Winograd variant `w` takes layer `n` (beyond winograd_applies): the
+// overflow bounds of docs/arithmetic.md ("Winograd") and what the quantizer did.
+bool winograd_fits(const Graph &g, const Node &n, const std::string &w, bool int6w4_quantized, std::string *why) {
+    if (w == "int16") {
+        // 4 * sum (x - z) * g must fit int32: 4 * 9 * K * 255 * 127 < 2^31.
+        const int64_t k = stored_channels(g, n, true);
+        if (k > 1841) {
+            *why = std::to_string(k) + " input channels overflow the int16 variant's int32 sums (at most 1841)";
+            return false;
+        }
+    }
+    if (w == "int6w4" && !int6w4_quantized) {
+        *why = "its operands are not quantized to INT6 / INT4 (an input the quantizer cannot hold in INT6)";
+        return false;
+    }
+    return true;
+}
+
+// The kernels of a Winograd plan: (op, params) of each, for checking they exist.
+std::vector<std::pair<std::string, std::string>> winograd_kernels(const std::string &w, int m, const std::string &fq) {
+    const std::string tile = "tile=" + std::to_string(m);
+    if (w == "fp32")
+        return {{"winograd_input_transform", "domain=float32," + tile}, {"gemm_fp32", ""},
+                {"winograd_output_transform_fp32", "domain=float32," + tile}};
+    if (w == "tapwise")
+        return {{"winograd_input_transform_tapwise", "domain=tapwise," + tile},
+                {"gemm_int8", "requantize=false,weight_zero_point=false"},
+                {"winograd_output_transform_tapwise", "domain=tapwise," + tile}};
+    const std::string out = canonical_params("domain=int," + tile + (fq.empty() ? "" : "," + fq));
+    if (w == "int16")
+        return {{"winograd_input_transform", "domain=int16," + tile}, {"gemm_int16", ""},
+                {"winograd_output_transform_int", out}};
+    return {{"winograd_input_transform", "domain=int8," + tile},
+            {"gemm_int8", "requantize=false,weight_zero_point=false"}, {"winograd_output_transform_int", out}};
+}
+
 // The registry op and base variant a conv method runs on.
 void conv_kernel(ConvMethod m, bool int8, bool asym_weights, const std::string &variant, std::string *op,
                  std::string *base) {
@@ -144,13 +197,14 @@ const char *conv_method_name(ConvMethod m) {
         case ConvMethod::kGemm: return "gemm";
         case ConvMethod::kIm2colGemm: return "im2col_gemm";
         case ConvMethod::kImplicit: return "implicit";
+        case ConvMethod::kWinograd: return "winograd";
         case ConvMethod::kNone: break;
     }
     return "-";
 }
 
 bool parse_conv_method(std::string_view name, ConvMethod *m) {
-    for (ConvMethod c : {ConvMethod::kGemm, ConvMethod::kIm2colGemm, ConvMethod::kImplicit})
+    for (ConvMethod c : {ConvMethod::kGemm, ConvMethod::kIm2colGemm, ConvMethod::kImplicit, ConvMethod::kWinograd})
         if (name == conv_method_name(c)) {
             *m = c;
             return true;
@@ -158,10 +212,73 @@ bool parse_conv_method(std::string_view name, ConvMethod *m) {
     return false;
 }
 
+bool winograd_applies(const Node &n, std::string *why) {
+    std::string w;
+    if (n.op != OpType::kConv || n.group != 1) w = "not a (group 1) convolution";
+    else if (n.kernel_h != 3 || n.kernel_w != 3) w = "not 3x3";
+    else if (n.stride_h != 1 || n.stride_w != 1) w = "not stride 1";
+    else if (n.pad_top != 1 || n.pad_left != 1 || n.pad_bottom != 1 || n.pad_right != 1) w = "not padded by 1";
+    if (why) *why = w;
+    return w.empty();
+}
+
+int winograd_input_border(const Graph &g, const Node &n, int m) {
+    const Tensor &y = g.tensors[n.outputs[0]];
+    const int64_t oh = y.shape[2], ow = y.shape[3];
+    const int64_t extra = std::max((oh + m - 1) / m * m - oh, (ow + m - 1) / m * m - ow);
+    return 1 + static_cast<int>(extra);
+}
+
+const char *conv_algorithm_name(ConvAlgorithm a) {
+    switch (a) {
+        case ConvAlgorithm::kAuto: return "auto";
+        case ConvAlgorithm::kGemm: return "gemm";
+        case ConvAlgorithm::kImplicit: return "implicit";
+        case ConvAlgorithm::kWinogradFp32: return "winograd-fp32";
+        case ConvAlgorithm::kWinogradInt16: return "winograd-int16";
+        case ConvAlgorithm::kWinogradInt6w4: return "winograd-int6w4";
+        case ConvAlgorithm::kWinogradTapwise: return "winograd-tapwise";
+    }
+    return "?";
+}
+
+bool parse_conv_algorithm(const std::string &name, ConvAlgorithm *a) {
+    for (ConvAlgorithm c : {ConvAlgorithm::kAuto, ConvAlgorithm::kGemm, ConvAlgorithm::kImplicit,
+                            ConvAlgorithm::kWinogradFp32, ConvAlgorithm::kWinogradInt16, ConvAlgorithm::kWinogradInt6w4,
+                            ConvAlgorithm::kWinogradTapwise})
+        if (name == conv_algorithm_name(c)) {
+            *a = c;
+            return true;
+        }
+    return false;
+}
+
 Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t, const TuningFile *tuning,
-                   std::vector<LayerPlan> *plans, const std::vector<bool> *asym_weights) {
+                   std::vector<LayerPlan> *plans, const std::vector<bool> *asym_weights,
+                   const std::vector<bool> *int6w4_nodes) {
     plans->assign(g.nodes.size(), LayerPlan{});
     const bool cpu = t.device == "cpu";
+    const std::string wv = winograd_variant(o.conv);
+    if (!wv.empty()) {
+        const std::string flag = std::string("--conv ") + conv_algorithm_name(o.conv);
+        if ((wv == "fp32") == t.int8)
+            return {StatusCode::kInvalidArgument,
+                    flag + (wv == "fp32" ? " is FP32 Winograd: use it with --precision fp32 (INT8: winograd-int16, "
+                                           "winograd-int6w4 or winograd-tapwise)"
+                                         : " is an INT8 Winograd variant: use it with --precision int8 (FP32: "
+                                           "winograd-fp32)")};
+        if (o.winograd_tile != 2 && o.winograd_tile != 4)
+            return {StatusCode::kInvalidArgument, "--winograd-tile must be 2 or 4"};
+        if (o.winograd_tile == 4 && (wv == "int16" || wv == "int6w4"))
+            return {StatusCode::kInvalidArgument,
+                    flag + " is F(2x2, 3x3) only (its integer transforms are exact for m = 2); use --winograd-tile 2"};
+        if (!cpu)
+            return {StatusCode::kUnsupported, flag + ": Winograd runs on the CPU in this build (the OpenCL families "
+                                                     "have its kernels, not yet its sessions)"};
+        if (wv == "tapwise")
+            return {StatusCode::kUnsupported, flag + ": its calibration of the transformed activations is not built "
+                                                     "yet (docs/status.md)"};
+    }
     // fp32 requantization: every INT8 kernel that requantizes takes the variant.
     const std::string fq = t.fp32_requantization ? "requantization=fp32" : "";
     int tuned = 0;
@@ -201,6 +318,20 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 std::snprintf(ms, sizeof ms, "%.3g", e->ms);
                 p.source = std::string("tuning file (") + ms + " ms on " + tuning->cpu + ")";
                 tuned++;
+            } else if (!wv.empty()) {
+                std::string why;
+                const bool quantized = int6w4_nodes != nullptr && i < int6w4_nodes->size() && (*int6w4_nodes)[i];
+                const bool symmetric = !(t.int8 && asym);
+                if (!symmetric) why = "asymmetric weights (Winograd takes symmetric ones)";
+                if (symmetric && winograd_applies(n, &why) && winograd_fits(g, n, wv, quantized, &why)) {
+                    p.method = ConvMethod::kWinograd;
+                    p.winograd = wv;
+                    p.winograd_tile = o.winograd_tile;
+                    p.source = std::string("--conv ") + conv_algorithm_name(o.conv);
+                } else {
+                    p.method = auto_method(g, n, t, asym, &p.source);
+                    p.source += std::string(" (--conv ") + conv_algorithm_name(o.conv) + ": " + why + ")";
+                }
             } else if (o.conv == ConvAlgorithm::kImplicit) {
                 p.method = ConvMethod::kImplicit;
                 p.source = "--conv implicit";
@@ -213,6 +344,17 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 if (t.arm_dot && t.int8 && !asym) p.kernel_variant = "arm_dot=true";
             }
             if (!fq.empty()) p.kernel_variant = with_param(p.kernel_variant, fq);
+            if (p.method == ConvMethod::kWinograd) {
+                if (e != nullptr) return bad("method winograd is chosen by --conv, not by tuning files (yet)");
+                for (const auto &[op, params] : winograd_kernels(p.winograd, p.winograd_tile, fq))
+                    if (find_kernel_row(op, t.family, params) == nullptr)
+                        return {StatusCode::kInvalidArgument, "layer '" + n.name + "': no " + op + " kernel with variant '" +
+                                                                  canonical_params(params) + "' for family " + t.family +
+                                                                  " in this build"};
+                p.op = "conv_winograd";
+                p.padded_input = true;
+                continue;
+            }
             std::string op, base;
             conv_kernel(p.method, t.int8, asym, p.kernel_variant, &op, &base);
             const std::string params = base + (p.kernel_variant.empty() ? "" : "," + p.kernel_variant);
@@ -248,14 +390,16 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
     std::map<int, const Node *> dense_reader;
     for (size_t i = 0; i < g.nodes.size(); i++) {
         const Node &n = g.nodes[i];
-        const LayerPlan &p = (*plans)[i];
+        LayerPlan &p = (*plans)[i];
         int t_in = n.inputs[0];
         // Flatten is a view: its reader's needs are its source's.
         if (n.op != OpType::kFlatten) {
             const int prod = g.producer(t_in);
             if (prod >= 0 && g.nodes[prod].op == OpType::kFlatten) t_in = g.nodes[prod].inputs[0];
         }
-        if (p.padded_input && cpu) border[t_in] = std::max(border[t_in], max_pad(n));
+        const int pad = p.method == ConvMethod::kWinograd ? winograd_input_border(g, n, p.winograd_tile) : max_pad(n);
+        if (p.padded_input) p.input_border = pad;
+        if (p.padded_input && cpu) border[t_in] = std::max(border[t_in], pad);
         if (p.dense_input) dense_reader[t_in] = &n;
     }
     // AMX (x86 CPUs where amx_usable()): the GEMM of gemm / im2col_gemm

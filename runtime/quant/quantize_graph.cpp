@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "mobiq/layer_params.h"
+#include "mobiq/layer_plan.h"
 #include "mobiq/quantize.h"
 
 namespace mobiq {
@@ -14,29 +15,39 @@ namespace mobiq {
 std::string scheme_name(const QuantScheme &s) {
     return std::string(s.symmetric_activations ? "sym" : "asym") + (s.per_channel_weights ? "/per-channel" : "/per-layer") +
            (s.symmetric_weights ? "/sym-w" : "/asym-w") +
-           (s.requantization == RequantizationMode::kFp32 ? "/fp32-rq" : "");
+           (s.requantization == RequantizationMode::kFp32 ? "/fp32-rq" : "") + (s.winograd_int6w4 ? "/int6w4" : "");
 }
 namespace {
 
 int32_t clamp_i8(double v) { return static_cast<int32_t>(std::min(127.0, std::max(-128.0, v))); }
 
-ActivationQuant activation_quant(float lo, float hi, bool symmetric) {
+// The clamp of a value into a tensor's integer range.
+int32_t clamp_q(double v, const ActivationQuant &q) {
+    return static_cast<int32_t>(std::min<double>(q.qmax, std::max<double>(q.qmin, v)));
+}
+
+// `bits` = 8, or 6 for the input of a winograd-int6w4 convolution.
+ActivationQuant activation_quant(float lo, float hi, bool symmetric, int bits = 8) {
     ActivationQuant q;
+    q.qmax = (1 << (bits - 1)) - 1;
+    q.qmin = -(1 << (bits - 1));
     if (symmetric) {
         const double m = std::max(std::fabs(lo), std::fabs(hi));
-        q.scale = m > 0 ? static_cast<float>(m / 127.0) : 1.0f;
+        q.scale = m > 0 ? static_cast<float>(m / q.qmax) : 1.0f;
         q.zero_point = 0;
     } else {
         const double range = static_cast<double>(hi) - lo;
-        q.scale = range > 0 ? static_cast<float>(range / 255.0) : 1.0f;
-        q.zero_point = clamp_i8(std::nearbyint(-128.0 - lo / static_cast<double>(q.scale)));
+        q.scale = range > 0 ? static_cast<float>(range / (q.qmax - q.qmin)) : 1.0f;
+        q.zero_point = clamp_q(std::nearbyint(q.qmin - lo / static_cast<double>(q.scale)), q);
     }
     return q;
 }
 
 // Quantizes `count` weights of each of `groups` output channels (w[o * count + i]),
 // one scale / zero point per channel or one for all.
-void quantize_weights(const std::vector<float> &w, int groups, const QuantScheme &s, QuantizedNode *q) {
+// `bits` = 8, or 4 (symmetric only: [-7, 7]) for winograd-int6w4 convolutions.
+void quantize_weights(const std::vector<float> &w, int groups, const QuantScheme &s, QuantizedNode *q, int bits = 8) {
+    const double qmax = (1 << (bits - 1)) - 1;
     const size_t count = w.size() / groups;
     q->weights.resize(w.size());
     q->weight_scale.assign(groups, 1.0f);
@@ -58,7 +69,7 @@ void quantize_weights(const std::vector<float> &w, int groups, const QuantScheme
         int32_t zp;
         if (s.symmetric_weights) {
             const double m = std::max(-lo, hi);
-            scale = m > 0 ? static_cast<float>(m / 127.0) : 1.0f;
+            scale = m > 0 ? static_cast<float>(m / qmax) : 1.0f;
             zp = 0;
         } else {
             scale = hi > lo ? static_cast<float>((hi - lo) / 255.0) : 1.0f;
@@ -66,10 +77,10 @@ void quantize_weights(const std::vector<float> &w, int groups, const QuantScheme
         }
         q->weight_scale[o] = scale;
         q->weight_zero_point[o] = zp;
-        const double lo_q = s.symmetric_weights ? -127 : -128;
+        const double lo_q = s.symmetric_weights ? -qmax : -128;
         for (size_t i = o * count; i < (o + 1) * count; i++)
             q->weights[i] = static_cast<int8_t>(
-                std::min(127.0, std::max(lo_q, std::nearbyint(w[i] / static_cast<double>(scale)) + zp)));
+                std::min(qmax, std::max(lo_q, std::nearbyint(w[i] / static_cast<double>(scale)) + zp)));
         if (zp != 0) q->asymmetric_weights = true;
     }
 }
@@ -87,8 +98,8 @@ void finish_accumulating(const std::vector<float> &bias, const ActivationQuant &
         q->bias[o] = static_cast<int32_t>(std::min(2147483647.0, std::max(-2147483648.0, b)));
         quantize_multiplier(acc_scale / out.scale, &q->multiplier[o], &q->shift[o]);
     }
-    q->output_min = n.clamp_min > -3.4e38f ? clamp_i8(out.zero_point + std::nearbyint(n.clamp_min / out.scale)) : -128;
-    q->output_max = n.clamp_max < 3.4e38f ? clamp_i8(out.zero_point + std::nearbyint(n.clamp_max / out.scale)) : 127;
+    q->output_min = n.clamp_min > -3.4e38f ? clamp_q(out.zero_point + std::nearbyint(n.clamp_min / out.scale), out) : out.qmin;
+    q->output_max = n.clamp_max < 3.4e38f ? clamp_q(out.zero_point + std::nearbyint(n.clamp_max / out.scale), out) : out.qmax;
 }
 
 }  // namespace
@@ -193,6 +204,31 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
     out->nodes.assign(g.nodes.size(), QuantizedNode{});
     out->requantization = scheme.requantization;
     if (stats.size() != g.tensors.size()) return {StatusCode::kInternal, "quantize_graph: stats do not match the graph"};
+    // winograd-int6w4: the convolutions whose input can be INT6 (the tensor,
+    // and through ops that keep their input's scale (pooling, Flatten) the
+    // tensor its producer writes, which must be a node's, not a graph input).
+    std::vector<bool> int6(g.tensors.size(), false), int6w4(g.nodes.size(), false);
+    if (scheme.winograd_int6w4) {
+        if (!scheme.symmetric_weights)
+            return {StatusCode::kInvalidArgument, "winograd-int6w4 quantizes weights to symmetric INT4: use symmetric "
+                                                  "weights (--weight-scheme sym)"};
+        for (size_t i = 0; i < g.nodes.size(); i++) {
+            if (!winograd_applies(g.nodes[i])) continue;
+            std::vector<int> chain{g.nodes[i].inputs[0]};
+            while (true) {
+                const int p = g.producer(chain.back());
+                if (p < 0) break;
+                const OpType op = g.nodes[p].op;
+                if (op != OpType::kMaxPool && op != OpType::kAveragePool && op != OpType::kGlobalAveragePool &&
+                    op != OpType::kFlatten)
+                    break;
+                chain.push_back(g.nodes[p].inputs[0]);
+            }
+            if (g.producer(chain.back()) < 0) continue;  // a graph input: quantized to INT8 by the caller's data
+            for (int t : chain) int6[t] = true;
+            int6w4[i] = true;
+        }
+    }
     auto from_stats = [&](int t) {
         float lo, hi;
         // The graph's outputs keep their full range whatever the method: clipping
@@ -200,7 +236,7 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
         QuantScheme s = scheme;
         if (std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end()) s.calibration = Calibration::kMinMax;
         calibrated_range(stats[t], s, &lo, &hi);
-        out->tensors[t] = activation_quant(lo, hi, scheme.symmetric_activations);
+        out->tensors[t] = activation_quant(lo, hi, scheme.symmetric_activations, int6[t] ? 6 : 8);
     };
     for (int t : g.inputs) from_stats(t);
     for (size_t i = 0; i < g.nodes.size(); i++) {
@@ -233,7 +269,9 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
                         for (int k = 0; k < kh * kw; k++) hwc[size_t(k) * cout + c] = q.weights[size_t(c) * kh * kw + k];
                     q.weights = std::move(hwc);
                 } else {
-                    quantize_weights(conv_weights_ohwi(w), cout, scheme, &q);  // per channel: same values, OHWI
+                    // per channel: same values, OHWI
+                    quantize_weights(conv_weights_ohwi(w), cout, scheme, &q, int6w4[i] ? 4 : 8);
+                    q.winograd_int6w4 = int6w4[i];
                 }
                 finish_accumulating(bias, in, o, n, &q);
                 break;
@@ -265,8 +303,8 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
                     return {StatusCode::kUnsupported, "Add node '" + n.name +
                                                           "': its output scale is over 2^19 times smaller than its "
                                                           "inputs'; INT8 cannot represent this addition"};
-                q.output_min = n.clamp_min > -3.4e38f ? clamp_i8(o.zero_point + std::nearbyint(n.clamp_min / o.scale)) : -128;
-                q.output_max = n.clamp_max < 3.4e38f ? clamp_i8(o.zero_point + std::nearbyint(n.clamp_max / o.scale)) : 127;
+                q.output_min = n.clamp_min > -3.4e38f ? clamp_q(o.zero_point + std::nearbyint(n.clamp_min / o.scale), o) : o.qmin;
+                q.output_max = n.clamp_max < 3.4e38f ? clamp_q(o.zero_point + std::nearbyint(n.clamp_max / o.scale), o) : o.qmax;
                 break;
             }
             case OpType::kRelu:

@@ -30,6 +30,7 @@ struct SessionFlags {
     std::string model, device = "cpu", precision = "fp32", scheme = "asym", weights = "per-channel",
                         weight_scheme = "sym", calibration = "minmax", calib_data, conv = "auto",
                         opencl_kernels = "gpu", tuning, requantization = "gemmlowp";
+    int winograd_tile = 2;
     bool no_bn_fold = false, no_fuse_add = false, no_amx = false;
     int threads = 0;
     int calib_limit = 0;

@@ -69,8 +69,13 @@ void SessionFlags::add_to(CLI::App *app) {
     app->add_option("--calib-data", calib_data,
                     "INT8 calibration inputs: one .npy (N, C, H, W), a folder of .npy, a folder of images or an "
                     "IDX image file (images: preprocessed as for eval)");
-    app->add_option("--conv", conv, "convolution method: gemm, implicit or auto (layers the tuning file does not name)")
-        ->check(CLI::IsMember({"gemm", "implicit", "auto"}));
+    app->add_option("--conv", conv,
+                    "convolution method: gemm, implicit, auto, or Winograd on the 3x3 stride-1 layers: winograd-fp32 "
+                    "(FP32), winograd-int16, winograd-int6w4, winograd-tapwise (INT8) (layers the tuning file does not name)")
+        ->check(CLI::IsMember({"gemm", "implicit", "auto", "winograd-fp32", "winograd-int16", "winograd-int6w4",
+                               "winograd-tapwise"}));
+    app->add_option("--winograd-tile", winograd_tile, "m of Winograd F(m x m, 3 x 3): 2 or 4 (winograd-fp32)")
+        ->check(CLI::IsMember({2, 4}));
     app->add_option("--tuning", tuning, "per-layer methods measured by `mobiq tune` (JSON)")
         ->check(CLI::ExistingFile);
     app->add_flag("--no-bn-fold", no_bn_fold, "keep BatchNormalization as its own layer");
@@ -148,7 +153,14 @@ void fill_options(const SessionFlags &f, Loaded *l, mobiq_options *out) {
     o.calibration = f.calibration == "minmax"       ? MOBIQ_CALIBRATION_MINMAX
                     : f.calibration == "percentile" ? MOBIQ_CALIBRATION_PERCENTILE
                                                     : MOBIQ_CALIBRATION_ENTROPY;
-    o.conv = f.conv == "auto" ? MOBIQ_CONV_AUTO : f.conv == "gemm" ? MOBIQ_CONV_GEMM : MOBIQ_CONV_IMPLICIT;
+    o.conv = f.conv == "auto"               ? MOBIQ_CONV_AUTO
+             : f.conv == "gemm"             ? MOBIQ_CONV_GEMM
+             : f.conv == "implicit"         ? MOBIQ_CONV_IMPLICIT
+             : f.conv == "winograd-fp32"    ? MOBIQ_CONV_WINOGRAD_FP32
+             : f.conv == "winograd-int16"   ? MOBIQ_CONV_WINOGRAD_INT16
+             : f.conv == "winograd-int6w4"  ? MOBIQ_CONV_WINOGRAD_INT6W4
+                                            : MOBIQ_CONV_WINOGRAD_TAPWISE;
+    o.winograd_tile = f.winograd_tile;
     o.fold_batch_norm = f.no_bn_fold ? 0 : 1;
     o.fuse_residual_add = f.no_fuse_add ? 0 : 1;
     o.use_amx = f.no_amx ? 0 : 1;
@@ -247,6 +259,7 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
         j["requantization"] = f.requantization;
     }
     j["conv"] = f.conv;
+    j["winograd_tile"] = f.winograd_tile;
     if (!f.tuning.empty()) j["tuning"] = f.tuning;
     j["bn_fold"] = !f.no_bn_fold;
     j["fuse_add"] = !f.no_fuse_add;

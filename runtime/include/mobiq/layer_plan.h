@@ -23,9 +23,10 @@ enum class ConvMethod {
     kGemm,        // 1x1, stride 1, no padding: the input is the GEMM's (K, M) operand
     kIm2colGemm,  // im2col into a scratch (K, M) operand, then the GEMM (the paper's method)
     kImplicit,    // implicit GEMM / direct: reads the padded input in place, no im2col buffer
+    kWinograd,    // Winograd F(m x m, 3 x 3): input transform, one GEMM per tap, output transform
 };
-const char *conv_method_name(ConvMethod m);  // "gemm", "im2col_gemm", "implicit", "-"
-// "gemm" | "im2col_gemm" | "implicit"; false for anything else.
+const char *conv_method_name(ConvMethod m);  // "gemm", "im2col_gemm", "implicit", "winograd", "-"
+// "gemm" | "im2col_gemm" | "implicit" | "winograd"; false for anything else.
 bool parse_conv_method(std::string_view name, ConvMethod *m);
 
 struct LayerPlan {
@@ -38,9 +39,14 @@ struct LayerPlan {
     std::string source;        // why: "--conv gemm", "auto: ...", "tuning file (0.31 ms on ...)"
     std::string key;           // the layer's tuning key (convolutions), mobiq/tuning.h
     // Layout, derived from the plans:
-    bool padded_input = false;  // reads input 0 inside its padding (implicit conv, depthwise)
+    bool padded_input = false;  // reads input 0 inside its padding (implicit conv, depthwise, Winograd)
+    int input_border = 0;       // the border (pixels) it reads around input 0 (CPU: the value keeps one)
     bool dense_input = false;   // reads input 0 as one (K, M) matrix
     bool row_by_row = false;    // a GEMM writing an output with a border: one GEMM per output row
+    // Winograd (method kWinograd): the variant ("fp32", "int16", "int6w4",
+    // "tapwise") and m of F(m x m, 3 x 3); the input's border covers whole tiles.
+    std::string winograd;
+    int winograd_tile = 0;
     // A residual Add (+ ReLU) fused into this convolution's epilogue: the Add
     // node's index here, and this node's index in the Add's plan (op "fused",
     // no step of its own).
@@ -59,12 +65,23 @@ struct PlanTarget {
     bool fp32_requantization = false;  // INT8 with RequantizationMode::kFp32: kernels with requantization=fp32
 };
 
+// Whether Winograd F(m x m, 3 x 3) computes convolution `n`: group 1, 3 x 3,
+// stride 1, padding 1 on every side (ResNet50's and VGG16's 3 x 3 layers);
+// if not, `why` says what it lacks.
+bool winograd_applies(const Node &n, std::string *why = nullptr);
+
+// The border (pixels) a Winograd layer needs around its input: the padding,
+// plus the columns / rows of zero point that complete the last tiles.
+int winograd_input_border(const Graph &g, const Node &n, int m);
+
 // The plan of every node of `g` (parallel to g.nodes); `asym_weights` (INT8,
-// per node) says which nodes' weights have zero points. A tuning entry that
+// per node) says which nodes' weights have zero points, `int6w4_nodes` which
+// convolutions the quantizer gave INT6 inputs and INT4 weights (winograd-int6w4). A tuning entry that
 // names a method or kernel variant the layer cannot run is an error naming
 // the layer, and so is a tuning file with no entry for this model.
 Status plan_layers(const Graph &g, const CompileOptions &options, const PlanTarget &target,
                    const TuningFile *tuning, std::vector<LayerPlan> *plans,
-                   const std::vector<bool> *asym_weights = nullptr);
+                   const std::vector<bool> *asym_weights = nullptr,
+                   const std::vector<bool> *int6w4_nodes = nullptr);
 
 }  // namespace mobiq

@@ -67,7 +67,14 @@ typedef enum mobiq_conv_algorithm {
     MOBIQ_CONV_AUTO = 0,     /* per layer, a fixed default rule (docs/runtime.md, "Conv methods"), measured
                                 once on one machine; a tuning file (mobiq tune) measures this one */
     MOBIQ_CONV_GEMM = 1,     /* im2col + GEMM (the paper's method) */
-    MOBIQ_CONV_IMPLICIT = 2  /* implicit GEMM / direct: no im2col buffer */
+    MOBIQ_CONV_IMPLICIT = 2, /* implicit GEMM / direct: no im2col buffer */
+    /* Winograd F(m x m, 3 x 3) on the 3x3 stride-1 convolutions (the others:
+     * auto), CPU (docs/winograd.md): */
+    MOBIQ_CONV_WINOGRAD_FP32 = 3,   /* FP32 sessions; m = winograd_tile (2 or 4) */
+    MOBIQ_CONV_WINOGRAD_INT16 = 4,  /* INT8: int16 Winograd domain, exact (= the direct convolution) */
+    MOBIQ_CONV_WINOGRAD_INT6W4 = 5, /* INT8: the paper's INT6 activations / INT4 weights on int8 dot
+                                       products; exact on those operands, lossy against INT8 */
+    MOBIQ_CONV_WINOGRAD_TAPWISE = 6 /* INT8: quantized per Winograd tap (not built yet: an error) */
 } mobiq_conv_algorithm;
 
 typedef struct mobiq_options {
@@ -101,6 +108,9 @@ typedef struct mobiq_options {
     int use_amx;
     /* INT8: how accumulators become int8 (mobiq_requantization). */
     mobiq_requantization requantization;
+    /* m of Winograd F(m x m, 3 x 3) for the MOBIQ_CONV_WINOGRAD_* methods: 2
+     * (default) or 4 (winograd-fp32 only). */
+    int winograd_tile;
 } mobiq_options;
 
 /* Defaults: CPU, FP32, asymmetric activations, symmetric per-channel

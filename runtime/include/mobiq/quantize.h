@@ -22,9 +22,13 @@ struct QuantScheme {
     Calibration calibration = Calibration::kMinMax;
     double percentile = 99.99;  // kPercentile: the kept share of each tail, in %
     RequantizationMode requantization = RequantizationMode::kGemmlowp;
+    // The paper's Winograd quantization: every convolution Winograd applies to
+    // (mobiq/layer_plan.h) gets INT4 weights and an INT6 input, where the
+    // input's producer can requantize to INT6 (not a graph input).
+    bool winograd_int6w4 = false;
 };
 
-// "asym/per-channel/sym-w" (+ "/fp32-rq" with fp32 requantization): what
+// "asym/per-channel/sym-w" (+ "/fp32-rq" with fp32 requantization, "/int6w4"): what
 // decides the kernels (tuning keys); the calibration method does not.
 std::string scheme_name(const QuantScheme &s);
 

@@ -18,10 +18,12 @@ namespace mobiq {
 // one multiply and a round-half-to-even. Both read the same QuantizedNode numbers.
 enum class RequantizationMode { kGemmlowp, kFp32 };
 
-// real = scale * (q - zero_point), q in [-128, 127].
+// real = scale * (q - zero_point), q in [qmin, qmax]: [-128, 127], or the INT6
+// range [-32, 31] for a tensor read by a winograd-int6w4 convolution.
 struct ActivationQuant {
     float scale = 1.0f;
     int32_t zero_point = 0;
+    int32_t qmin = -128, qmax = 127;
     float inverse_scale() const { return 1.0f / scale; }  // quantize: round_half_even(x * inverse_scale) + zero_point
 };
 
@@ -42,6 +44,9 @@ struct QuantizedNode {
     std::vector<int32_t> bias;               // one per output channel: round(b / (s_in * s_w))
     std::vector<int32_t> multiplier, shift;  // one per output channel: s_in * s_w / s_out
     bool asymmetric_weights = false;         // some weight zero point != 0
+    // Conv: INT4 weights (in [-7, 7]) and an INT6 input, for Winograd
+    // F(2x2, 3x3) on int8 dot products (winograd-int6w4, docs/winograd.md).
+    bool winograd_int6w4 = false;
     // Add.
     QuantizedAdd add;
     // Every op that writes int8: the output clamp (a fused ReLU / ReLU6, or [-128, 127]).

@@ -21,7 +21,15 @@ enum class Precision { kFp32, kInt8 };
 // The conv method for every layer the tuning file does not name:
 // kAuto: the default rule (docs/runtime.md, "Conv methods"); kGemm: 1x1 as a
 // GEMM, the others im2col + GEMM; kImplicit: the implicit / direct kernels.
-enum class ConvAlgorithm { kAuto, kGemm, kImplicit };
+// kWinograd*: Winograd F(m x m, 3 x 3) on every convolution it applies to
+// (winograd_applies, mobiq/layer_plan.h), auto elsewhere (docs/winograd.md):
+// fp32 with FP32 sessions, the others INT8: int16 (exact), int6w4 (the
+// paper's INT6 activations / INT4 weights, exact on those operands) and
+// tapwise (quantized per Winograd tap; lossy).
+enum class ConvAlgorithm { kAuto, kGemm, kImplicit, kWinogradFp32, kWinogradInt16, kWinogradInt6w4, kWinogradTapwise };
+// "auto", "gemm", "implicit", "winograd-fp32", ...; and back (false if unknown).
+const char *conv_algorithm_name(ConvAlgorithm a);
+bool parse_conv_algorithm(const std::string &name, ConvAlgorithm *a);
 
 struct TuningFile;
 
@@ -30,6 +38,7 @@ struct CompileOptions {
     std::string opencl_family = "gpu";  // OpenCL kernels: gpu, mali_g52, mali_g72, mali_g76
     Precision precision = Precision::kFp32;
     ConvAlgorithm conv = ConvAlgorithm::kAuto;
+    int winograd_tile = 2;  // m of F(m x m, 3 x 3): 2, or 4 (winograd-fp32 and winograd-tapwise)
     bool fold_batch_norm = true;
     int threads = 0;  // 0: Halide's default (all cores)
     // Per-layer choices measured by `mobiq tune` (mobiq/tuning.h): a file, or
