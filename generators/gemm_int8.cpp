@@ -114,9 +114,9 @@ public:
         add_requirement(K == 4 * groups, "gemm_int8: lhs K (", K, ") != 4 * rhs groups (", groups, "); pad K to a multiple of 4");
         add_requirement(output_min <= output_max, "gemm_int8: output_min > output_max");
         _halide_user_assert(!residual_add || requantize) << "gemm_int8: a fused residual add needs requantize=true";
-        _halide_user_assert(!use_amx || (!unsigned_lhs && !use_arm_dot && !weight_zero_point && requantize &&
+        _halide_user_assert(!use_amx || (!unsigned_lhs && !use_arm_dot && !weight_zero_point &&
                                          get_target().has_feature(Target::AVX512_SapphireRapids)))
-            << "gemm_int8: amx is the x86 AMX variant (s8 x s8, symmetric weights, requantized)";
+            << "gemm_int8: amx is the x86 AMX variant (s8 x s8, symmetric weights)";
         if (use_amx) {
             add_requirement(K % 64 == 0, "gemm_int8 (amx): K (", K, ") must be a multiple of 64");
             add_requirement(out.dim(0).extent() % 16 == 0, "gemm_int8 (amx): N must be a multiple of 16");

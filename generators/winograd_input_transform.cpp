@@ -2,10 +2,12 @@
 // (tiles m apart, generators/winograd.h), one (C, tiles) matrix per tap t: the
 // left operands of the Winograd-domain GEMMs (docs/arithmetic.md, "Winograd").
 //
-// The input is padded (the border holds the input zero point, as for the
-// implicit conv) and covers every tile whole: input (c, x, y, n) is read at
-// x = m * tx + j, y = m * ty + i for i, j < alpha (the runtime gives a window
-// that includes the extra zero-point columns / rows an odd size needs).
+// The input (c, x, y, n) is the layer's unpadded input: tile (tx, ty) reads
+// x = m * tx + j - 1, y = m * ty + i - 1 for i, j < alpha, and outside the
+// image (the padding of 1, and the last tiles of an odd size) the input zero
+// point. The boundary is Halide's constant_exterior, whose `likely` lets the
+// loop partitioner run the inner tiles without a check; the producer of the
+// input writes it dense (no border for this reader).
 //
 // Domains (generator parameter `domain`):
 //   int8     int6w4: B^T d B of the raw int8 values, saturated to int8; exact
@@ -61,8 +63,12 @@ public:
         const Type work = domain == Domain::kFloat32                  ? Float(32)
                           : (domain == Domain::kTapwise && m == 4) ? Int(32)
                                                                       : Int(16);
+        const bool fp = domain == Domain::kFloat32;
+        Func bounded = BoundaryConditions::constant_exterior(
+            in, fp ? Expr(0.0f) : cast<int8_t>(z), {{Expr(), Expr()}, {0, in.dim(1).extent()}, {0, in.dim(2).extent()},
+                                                     {Expr(), Expr()}});
         auto d = [&](int i, Expr col) {
-            Expr v = cast(work, in(c, m * tx + col, m * ty + i, n));
+            Expr v = cast(work, bounded(c, m * tx + col - 1, m * ty + i - 1, n));
             if (domain == Domain::kInt16 || domain == Domain::kTapwise) v -= cast(work, z);
             return v;
         };
@@ -100,7 +106,7 @@ public:
                         alpha * alpha, " taps");
         mobiq::require_dense_from_zero(in, 4);
         mobiq::require_dense_from_zero(out, 5);
-        in.set_estimates({{0, 64}, {0, 58}, {0, 58}, {0, 1}});
+        in.set_estimates({{0, 64}, {0, 56}, {0, 56}, {0, 1}});
         out.set_estimates({{0, 64}, {0, 28}, {0, 28}, {0, 1}, {0, alpha * alpha}});
         if (scale_) scale_->set_estimates({{0, alpha * alpha}});
 

@@ -266,6 +266,11 @@ mobiq_status mobiq_session_get_layer_profile(const mobiq_session *session, int i
     profile->plan = l.plan.c_str();
     profile->ms = l.ms;
     profile->macs = l.macs;
+    profile->stage_count = static_cast<int>(std::min<size_t>(4, l.stages.size()));
+    for (int i = 0; i < 4; i++) {
+        profile->stage_name[i] = i < profile->stage_count ? l.stages[i].first.c_str() : nullptr;
+        profile->stage_ms[i] = i < profile->stage_count ? l.stages[i].second : 0.0;
+    }
     return MOBIQ_OK;
 }
 

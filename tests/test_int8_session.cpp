@@ -208,3 +208,63 @@ TEST(Int8Fp32Requantization, UnbuiltCombinationsAreClearErrors) {
 }
 
 }  // namespace
+
+// Winograd options that do not go together are errors that say what to use.
+TEST(Winograd, WrongCombinationsAreClearErrors) {
+    mobiq::Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
+    const std::vector<float> calib = calibration_samples(1);
+    struct Bad {
+        mobiq::Precision precision;
+        ConvAlgorithm conv;
+        int tile;
+        bool asym_weights;
+        const char *fragment;
+    };
+    const Bad cases[] = {
+        {mobiq::Precision::kInt8, ConvAlgorithm::kWinogradFp32, 2, false, "--precision fp32"},
+        {mobiq::Precision::kFp32, ConvAlgorithm::kWinogradInt16, 2, false, "--precision int8"},
+        {mobiq::Precision::kInt8, ConvAlgorithm::kWinogradInt16, 4, false, "--winograd-tile 2"},
+        {mobiq::Precision::kFp32, ConvAlgorithm::kWinogradFp32, 3, false, "must be 2 or 4"},
+        {mobiq::Precision::kInt8, ConvAlgorithm::kWinogradInt6w4, 2, true, "symmetric"},
+        {mobiq::Precision::kInt8, ConvAlgorithm::kWinogradTapwise, 2, false, "not built yet"},
+    };
+    for (const Bad &b : cases) {
+        CompileOptions opt;
+        opt.precision = b.precision;
+        opt.conv = b.conv;
+        opt.winograd_tile = b.tile;
+        opt.scheme.symmetric_weights = !b.asym_weights;
+        opt.calibration_data = calib.data();
+        opt.calibration_count = 1;
+        std::unique_ptr<mobiq::Session> session;
+        const mobiq::Status s = mobiq::Session::create(g, opt, &session);
+        SCOPED_TRACE(mobiq::conv_algorithm_name(b.conv));
+        ASSERT_FALSE(s.is_ok());
+        EXPECT_NE(s.message().find(b.fragment), std::string::npos) << s.message();
+    }
+}
+
+// winograd-int16 with asymmetric weights runs the other methods, and the plan says why.
+TEST(Winograd, PlanSaysWhereItDoesNotApply) {
+    mobiq::Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
+    const std::vector<float> calib = calibration_samples(1);
+    CompileOptions opt;
+    opt.precision = mobiq::Precision::kInt8;
+    opt.conv = ConvAlgorithm::kWinogradInt16;
+    opt.calibration_data = calib.data();
+    opt.calibration_count = 1;
+    std::unique_ptr<mobiq::Session> session;
+    ASSERT_TRUE(mobiq::Session::create(g, opt, &session).is_ok());
+    int winograd = 0, not_3x3 = 0;
+    for (const auto &l : session->layers()) {
+        if (l.method == "winograd") {
+            winograd++;
+            EXPECT_EQ(l.plan, "--conv winograd-int16") << l.name;
+        }
+        not_3x3 += l.plan.find("(--conv winograd-int16: not 3x3)") != std::string::npos;
+    }
+    EXPECT_EQ(winograd, 13) << "ResNet50 has 16 3x3 layers, 3 of them stride 2";
+    EXPECT_GT(not_3x3, 0);
+}

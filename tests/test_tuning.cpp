@@ -178,7 +178,7 @@ TEST(Tuning, MalformedFilesAreClearErrors) {
     expect(R"({"mobiq_tuning": 1, "entries": [{"layer": "L", "precision": "int4", "scheme": "", "device": "cpu",
                "family": "x86", "method": "gemm"}]})", "precision");
     expect(R"({"mobiq_tuning": 1, "entries": [{"layer": "L", "precision": "fp32", "scheme": "", "device": "cpu",
-               "family": "x86", "method": "winograd"}]})", "unknown method 'winograd'");
+               "family": "x86", "method": "fft"}]})", "unknown method 'fft'");
     const auto s = mobiq::read_tuning_file("/nonexistent/t.json", &t);
     EXPECT_EQ(s.code(), mobiq::StatusCode::kIo);
 }

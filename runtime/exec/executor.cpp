@@ -108,6 +108,9 @@ Status Executor::lower(const Graph &g) {
             s.outputs = fused ? fused->outputs : n.outputs;
             steps_.push_back(std::move(s));
         };
+        c.set_stages = [&](std::function<void(std::vector<std::pair<std::string, double>> *)> f) {
+            steps_.back().stages = std::move(f);
+        };
         const Operator *op = find_operator(p.op);
         if (op == nullptr) return {StatusCode::kInternal, "no operator '" + p.op + "' for node '" + n.name + "'"};
         MOBIQ_RETURN_IF_ERROR(op->validate(c, n, p));
@@ -265,6 +268,7 @@ Status Executor::run_steps(const float *input, size_t input_elements, bool profi
         if (profile) {
             if (opencl_) device_finish();  // time the kernels, not their enqueueing
             infos_[i].ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+            if (steps_[i].stages) steps_[i].stages(&infos_[i].stages);
         }
         if (observe)
             for (int t : steps_[i].outputs) observe_value(t);

@@ -24,6 +24,7 @@ struct Step {
     LayerInfo info;
     std::function<int()> run;  // 0 or a kernel's error code
     std::vector<int> outputs;  // tensor ids written (for calibration observers)
+    std::function<void(std::vector<std::pair<std::string, double>> *)> stages;  // its parts' last times, or null
 };
 
 class Executor final : public Session {

@@ -1,8 +1,8 @@
 // Convolution by Winograd F(m x m, 3 x 3) (plan method winograd; docs/winograd.md,
 // arithmetic in docs/arithmetic.md "Winograd"): per inference
-//   1. the input transform (winograd_input_transform) reads the padded input
-//      (border = zero point, wide enough for whole tiles) into V, one
-//      (C, tiles) matrix per tap;
+//   1. the input transform (winograd_input_transform) reads the input (the
+//      padding and the last tiles' overhang are its zero point, added by the
+//      kernel) into V, one (C, tiles) matrix per tap;
 //   2. one GEMM per tap, V_t against the transformed weights U_t, into M
 //      (gemm_fp32, gemm_int16, or gemm_int8 with int32 outputs);
 //   3. the output transform (winograd_output_transform_*) with the bias,
@@ -16,6 +16,7 @@
 //           (raw x) and U' fit int8: the int8 GEMM (vpdpbusd / sdot); z * sum g
 //           goes in the bias. Exact on those operands.
 #include <cstring>
+#include <chrono>
 #include <limits>
 
 #include "int8_weights.h"
@@ -53,7 +54,24 @@ size_t v_units(const Tiling &t, int channels, int v_elem) {
     return (bytes + 63) / 64 * 16;  // in 4-byte units
 }
 
+// The three stages' times of the last run (a clock read per stage: negligible
+// next to a layer), for the profile (LayerInfo::stages).
+struct StageClock {
+    using clock = std::chrono::steady_clock;
+    explicit StageClock(double *ms) : ms_(ms), t_(clock::now()) {}
+    void lap(int stage) {
+        const auto now = clock::now();
+        ms_[stage] = std::chrono::duration<double, std::milli>(now - t_).count();
+        t_ = now;
+    }
+
+private:
+    double *ms_;
+    clock::time_point t_;
+};
+
 struct PreparedWinograd : Prepared {
+    double stage_ms[3] = {0, 0, 0};
     std::string variant;
     int m = 2;
     // Transformed weights, one GEMM operand per tap.
@@ -68,6 +86,11 @@ struct PreparedWinograd : Prepared {
     Kernel<op::gemm_fp32> gemm_f32;
     Kernel<op::gemm_int16> gemm_i16;
     Kernel<op::gemm_int8> gemm_i8;
+#if defined(MOBIQ_CPU_FAMILY_X86)
+    Kernel<op::gemm_int8_amx> gemm_amx;  // int6w4 where the plan chose AMX (kernel variant amx=true)
+#else
+    Kernel<op::gemm_int8> gemm_amx;  // never found: AMX exists on x86 builds only
+#endif
     Kernel<op::winograd_output_transform_fp32> output_f32;
     Kernel<op::winograd_output_transform_int> output_int;
 };
@@ -86,6 +109,12 @@ template <typename T>
 Buffer<T> tap_matrix(Values &vs, Value &scratch, size_t base, const Tiling &t, int c, int tap) {
     halide_dimension_t d[2] = {{0, c, 1}, {0, t.tiles(), c}};
     return vs.host_view<T>(scratch, base + size_t(tap) * t.tiles() * c, 2, d);
+}
+
+void report_stages(OpContext &c, PreparedWinograd *k) {
+    c.set_stages([k](std::vector<std::pair<std::string, double>> *out) {
+        *out = {{"input transform", k->stage_ms[0]}, {"tap GEMMs", k->stage_ms[1]}, {"output transform", k->stage_ms[2]}};
+    });
 }
 
 class WinogradConvOperator final : public Operator {
@@ -182,7 +211,15 @@ public:
                 bias[o] -= static_cast<int32_t>(zx * s);
             }
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=int8,tile=2", &k->input));
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "requantize=false,weight_zero_point=false", &k->gemm_i8));
+            if (p.kernel_variant.find("amx=true") != std::string::npos) {
+#if defined(MOBIQ_CPU_FAMILY_X86)
+                MOBIQ_RETURN_IF_ERROR(c.kernel(n, "amx=true,requantize=false,weight_zero_point=false", &k->gemm_amx));
+#else
+                return {StatusCode::kInternal, "layer '" + n.name + "': AMX kernels exist on x86 builds only"};
+#endif
+            } else {
+                MOBIQ_RETURN_IF_ERROR(c.kernel(n, "requantize=false,weight_zero_point=false", &k->gemm_i8));
+            }
         } else {
             return {StatusCode::kUnsupported, "layer '" + n.name + "': Winograd variant '" + k->variant +
                                                   "' has no session path yet"};
@@ -200,48 +237,55 @@ public:
         Values &vs = c.values;
         const int xi = c.value(n.inputs[0]), yi = c.value(n.outputs[0]), si = c.scratch;
         const Tiling t = tiling_of(vs[yi], k->m);
-        const int C = vs[xi].c_alloc, N = vs[yi].c, border = vs[xi].border;
-        if (border < winograd_input_border(c.g, n, k->m))
-            return {StatusCode::kInternal, "layer '" + n.name + "': its input's border is too narrow for Winograd"};
-        const KernelRow *gemm = k->gemm_f32 ? k->gemm_f32.row : k->gemm_i16 ? k->gemm_i16.row : k->gemm_i8.row;
+        const int C = vs[xi].c_alloc, N = vs[yi].c;
+        const KernelRow *gemm = k->gemm_f32   ? k->gemm_f32.row
+                                : k->gemm_i16 ? k->gemm_i16.row
+                                : k->gemm_amx ? k->gemm_amx.row
+                                              : k->gemm_i8.row;
         const KernelRow *output = k->output_f32 ? k->output_f32.row : k->output_int.row;
         const std::string name = std::string(k->input.row->name) + "+" + gemm->name + " x" + std::to_string(t.taps) +
                                  "+" + output->name;
         const size_t m_base = v_units(t, C, k->variant == "fp32" ? 4 : k->variant == "int16" ? 2 : 1);
         if (k->variant == "fp32") {
             const float lo = n.clamp_min, hi = n.clamp_max;
-            c.add_step(name, [&vs, k, t, xi, yi, si, C, N, border, m_base, lo, hi]() {
-                vs.fill_border<float>(vs[xi], 0.0f);
-                Buffer<float> in = vs.window<float>(vs[xi], border - 1, border - 1, t.m * t.tx + 2, t.m * t.ty + 2, C);
+            c.add_step(name, [&vs, k, t, xi, yi, si, C, N, m_base, lo, hi]() {
+                Buffer<float> in = vs.window<float>(vs[xi], vs[xi].border, vs[xi].border, vs[xi].w, vs[xi].h, C);
                 halide_dimension_t vd[5], md[5];
                 five_d(t, C, vd);
                 five_d(t, N, md);
                 Buffer<float> v = vs.host_view<float>(vs[si], 0, 5, vd), mm = vs.host_view<float>(vs[si], m_base, 5, md);
+                StageClock clock(k->stage_ms);
                 if (const int e = k->input(in, 0, v)) return e;
+                clock.lap(0);
                 const float inf = std::numeric_limits<float>::infinity();
                 for (int tap = 0; tap < t.taps; tap++) {
                     Buffer<float> a = tap_matrix<float>(vs, vs[si], 0, t, C, tap);
                     Buffer<float> r = tap_matrix<float>(vs, vs[si], m_base, t, N, tap);
                     if (const int e = k->gemm_f32(a, k->rhs_f32[tap], k->zero_f32, -inf, inf, r)) return e;
                 }
+                clock.lap(1);
                 Buffer<float> out = vs.interior<float>(vs[yi]);
-                return k->output_f32(mm, k->bias_f32, lo, hi, out);
+                const int e = k->output_f32(mm, k->bias_f32, lo, hi, out);
+                clock.lap(2);
+                return e;
             });
+            report_stages(c, k);
             return Status::ok();
         }
         const QuantizedNode &q = c.quantized(n);
         const int32_t zx = c.zero_point(n.inputs[0]), zo = c.zero_point(n.outputs[0]);
         const int32_t lo = q.output_min, hi = q.output_max;
-        c.add_step(name, [&vs, k, t, xi, yi, si, C, N, border, m_base, zx, zo, lo, hi]() {
-            vs.fill_border<int8_t>(vs[xi], static_cast<int8_t>(zx));
-            Buffer<int8_t> in = vs.window<int8_t>(vs[xi], border - 1, border - 1, t.m * t.tx + 2, t.m * t.ty + 2, C);
+        c.add_step(name, [&vs, k, t, xi, yi, si, C, N, m_base, zx, zo, lo, hi]() {
+            Buffer<int8_t> in = vs.window<int8_t>(vs[xi], vs[xi].border, vs[xi].border, vs[xi].w, vs[xi].h, C);
             halide_dimension_t vd[5], md[5];
             five_d(t, C, vd);
             five_d(t, N, md);
             Buffer<int32_t> mm = vs.host_view<int32_t>(vs[si], m_base, 5, md);
+            StageClock clock(k->stage_ms);
             if (k->variant == "int16") {
                 Buffer<int16_t> v = vs.host_view<int16_t>(vs[si], 0, 5, vd);
                 if (const int e = k->input(in, zx, v)) return e;
+                clock.lap(0);
                 for (int tap = 0; tap < 16; tap++) {
                     Buffer<int16_t> a = tap_matrix<int16_t>(vs, vs[si], 0, t, C, tap);
                     Buffer<int32_t> r = tap_matrix<int32_t>(vs, vs[si], m_base, t, N, tap);
@@ -250,17 +294,24 @@ public:
             } else {
                 Buffer<int8_t> v = vs.host_view<int8_t>(vs[si], 0, 5, vd);
                 if (const int e = k->input(in, zx, v)) return e;
+                clock.lap(0);
                 for (int tap = 0; tap < 16; tap++) {
                     Buffer<int8_t> a = tap_matrix<int8_t>(vs, vs[si], 0, t, C, tap);
                     Buffer<int32_t> r = tap_matrix<int32_t>(vs, vs[si], m_base, t, N, tap);
-                    if (const int e = k->gemm_i8(a, 0, k->rhs_i8[tap], k->colsum[tap], k->zero_i32, k->zero_i32,
-                                                 k->ch.mult, k->ch.shift, 0, -128, 127, r))
-                        return e;
+                    const int e = k->gemm_amx ? k->gemm_amx(a, 0, k->rhs_i8[tap], k->colsum[tap], k->zero_i32,
+                                                            k->zero_i32, k->ch.mult, k->ch.shift, 0, -128, 127, r)
+                                              : k->gemm_i8(a, 0, k->rhs_i8[tap], k->colsum[tap], k->zero_i32,
+                                                           k->zero_i32, k->ch.mult, k->ch.shift, 0, -128, 127, r);
+                    if (e) return e;
                 }
             }
+            clock.lap(1);
             Buffer<int8_t> out = vs.interior<int8_t>(vs[yi]);
-            return k->output_int(mm, k->bias, k->ch.mult, k->ch.shift, zo, lo, hi, out);
+            const int e = k->output_int(mm, k->bias, k->ch.mult, k->ch.shift, zo, lo, hi, out);
+            clock.lap(2);
+            return e;
         });
+        report_stages(c, k);
         return Status::ok();
     }
 };

@@ -33,6 +33,8 @@ struct OpContext {
     int scratch = -1;  // the scratch value of this node (needs().scratch_bytes > 0)
     // Appends a step of the node being lowered: `variant` names its kernels.
     std::function<void(const std::string &variant, std::function<int()> run)> add_step;
+    // Attaches to the last step a report of its parts' times (LayerInfo::stages).
+    std::function<void(std::function<void(std::vector<std::pair<std::string, double>> *)>)> set_stages;
 
     bool int8() const { return qg != nullptr; }
     const QuantizedNode &quantized(const Node &n) const { return qg->nodes[&n - g.nodes.data()]; }

@@ -114,7 +114,8 @@ bool winograd_fits(const Graph &g, const Node &n, const std::string &w, bool int
 }
 
 // The kernels of a Winograd plan: (op, params) of each, for checking they exist.
-std::vector<std::pair<std::string, std::string>> winograd_kernels(const std::string &w, int m, const std::string &fq) {
+std::vector<std::pair<std::string, std::string>> winograd_kernels(const std::string &w, int m, const std::string &fq,
+                                                                   bool amx) {
     const std::string tile = "tile=" + std::to_string(m);
     if (w == "fp32")
         return {{"winograd_input_transform", "domain=float32," + tile}, {"gemm_fp32", ""},
@@ -128,7 +129,9 @@ std::vector<std::pair<std::string, std::string>> winograd_kernels(const std::str
         return {{"winograd_input_transform", "domain=int16," + tile}, {"gemm_int16", ""},
                 {"winograd_output_transform_int", out}};
     return {{"winograd_input_transform", "domain=int8," + tile},
-            {"gemm_int8", "requantize=false,weight_zero_point=false"}, {"winograd_output_transform_int", out}};
+            {amx ? "gemm_int8_amx" : "gemm_int8",
+             amx ? "amx=true,requantize=false,weight_zero_point=false" : "requantize=false,weight_zero_point=false"},
+            {"winograd_output_transform_int", out}};
 }
 
 // The registry op and base variant a conv method runs on.
@@ -220,13 +223,6 @@ bool winograd_applies(const Node &n, std::string *why) {
     else if (n.pad_top != 1 || n.pad_left != 1 || n.pad_bottom != 1 || n.pad_right != 1) w = "not padded by 1";
     if (why) *why = w;
     return w.empty();
-}
-
-int winograd_input_border(const Graph &g, const Node &n, int m) {
-    const Tensor &y = g.tensors[n.outputs[0]];
-    const int64_t oh = y.shape[2], ow = y.shape[3];
-    const int64_t extra = std::max((oh + m - 1) / m * m - oh, (ow + m - 1) / m * m - ow);
-    return 1 + static_cast<int>(extra);
 }
 
 const char *conv_algorithm_name(ConvAlgorithm a) {
@@ -346,13 +342,21 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             if (!fq.empty()) p.kernel_variant = with_param(p.kernel_variant, fq);
             if (p.method == ConvMethod::kWinograd) {
                 if (e != nullptr) return bad("method winograd is chosen by --conv, not by tuning files (yet)");
-                for (const auto &[op, params] : winograd_kernels(p.winograd, p.winograd_tile, fq))
+                // int6w4's per-tap GEMMs on AMX where usable: K = C % 64, N % 16, tiles >= 16.
+                const Tensor &y = g.tensors[n.outputs[0]];
+                const int64_t tiles = y.shape[0] * ((y.shape[2] + 1) / 2) * ((y.shape[3] + 1) / 2);
+                const bool amx = t.amx && p.winograd == "int6w4" && stored_channels(g, n, true) % 64 == 0 &&
+                                 y.shape[1] % 16 == 0 && tiles >= 16;
+                if (amx) {
+                    p.kernel_variant = with_param(p.kernel_variant, "amx=true");
+                    p.source += "; AMX";
+                }
+                for (const auto &[op, params] : winograd_kernels(p.winograd, p.winograd_tile, fq, amx))
                     if (find_kernel_row(op, t.family, params) == nullptr)
                         return {StatusCode::kInvalidArgument, "layer '" + n.name + "': no " + op + " kernel with variant '" +
                                                                   canonical_params(params) + "' for family " + t.family +
                                                                   " in this build"};
-                p.op = "conv_winograd";
-                p.padded_input = true;
+                p.op = "conv_winograd";  // reads its input unpadded (the kernel adds the padding)
                 continue;
             }
             std::string op, base;
@@ -397,9 +401,8 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             const int prod = g.producer(t_in);
             if (prod >= 0 && g.nodes[prod].op == OpType::kFlatten) t_in = g.nodes[prod].inputs[0];
         }
-        const int pad = p.method == ConvMethod::kWinograd ? winograd_input_border(g, n, p.winograd_tile) : max_pad(n);
-        if (p.padded_input) p.input_border = pad;
-        if (p.padded_input && cpu) border[t_in] = std::max(border[t_in], pad);
+        if (p.padded_input) p.input_border = max_pad(n);
+        if (p.padded_input && cpu) border[t_in] = std::max(border[t_in], max_pad(n));
         if (p.dense_input) dense_reader[t_in] = &n;
     }
     // AMX (x86 CPUs where amx_usable()): the GEMM of gemm / im2col_gemm

@@ -233,6 +233,7 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
     check(mobiq_session_get_layer_count(l.session, &layers));
     std::vector<double> times;
     std::vector<std::vector<double>> layer_times(layers);
+    std::vector<std::vector<std::vector<double>>> stage_times(layers);  // [layer][stage][run]
     for (int i = 0; i < runs; i++) {
         const auto t0 = std::chrono::steady_clock::now();
         check(mobiq_session_run(l.session, in.data(), in.size(), out.data(), out.size()));
@@ -242,6 +243,8 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
                 mobiq_layer_profile p;
                 check(mobiq_session_get_layer_profile(l.session, j, &p));
                 layer_times[j].push_back(p.ms);
+                stage_times[j].resize(p.stage_count);
+                for (int s = 0; s < p.stage_count; s++) stage_times[j][s].push_back(p.stage_ms[s]);
             }
     }
     size_t arena = 0, unshared = 0;
@@ -289,8 +292,20 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
             const double gops = ms > 0 ? 2 * p.macs / (ms * 1e6) : 0;
             std::printf("%-32s %-18s %-12s %-44s %9.4f %10.2f %8.1f  %s\n", p.name, p.op, p.method, p.variant, ms,
                         p.macs / 1e6, gops, p.plan);
-            j["layers"].push_back({{"name", p.name}, {"op", p.op}, {"method", p.method}, {"variant", p.variant},
-                                   {"plan", p.plan}, {"ms", ms}, {"MACs", p.macs}, {"GOP/s", gops}});
+            nlohmann::json layer = {{"name", p.name}, {"op", p.op},   {"method", p.method}, {"variant", p.variant},
+                                    {"plan", p.plan}, {"ms", ms},     {"MACs", p.macs},     {"GOP/s", gops}};
+            if (p.stage_count > 0) {  // its parts, medians over the runs
+                std::string line;
+                for (int s = 0; s < p.stage_count; s++) {
+                    const double sm = percentile(stage_times[k][s], 0.5);
+                    layer["stages"][p.stage_name[s]] = sm;
+                    char part[96];
+                    std::snprintf(part, sizeof part, "%s%s %.4f ms", s ? ", " : "", p.stage_name[s], sm);
+                    line += part;
+                }
+                std::printf("%-32s   %s\n", "", line.c_str());
+            }
+            j["layers"].push_back(layer);
         }
     }
     if (!json_path.empty()) {

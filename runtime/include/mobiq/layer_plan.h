@@ -39,12 +39,12 @@ struct LayerPlan {
     std::string source;        // why: "--conv gemm", "auto: ...", "tuning file (0.31 ms on ...)"
     std::string key;           // the layer's tuning key (convolutions), mobiq/tuning.h
     // Layout, derived from the plans:
-    bool padded_input = false;  // reads input 0 inside its padding (implicit conv, depthwise, Winograd)
+    bool padded_input = false;  // reads input 0 inside its padding (implicit conv, depthwise)
     int input_border = 0;       // the border (pixels) it reads around input 0 (CPU: the value keeps one)
     bool dense_input = false;   // reads input 0 as one (K, M) matrix
     bool row_by_row = false;    // a GEMM writing an output with a border: one GEMM per output row
     // Winograd (method kWinograd): the variant ("fp32", "int16", "int6w4",
-    // "tapwise") and m of F(m x m, 3 x 3); the input's border covers whole tiles.
+    // "tapwise") and m of F(m x m, 3 x 3); it reads its input unpadded.
     std::string winograd;
     int winograd_tile = 0;
     // A residual Add (+ ReLU) fused into this convolution's epilogue: the Add
@@ -69,10 +69,6 @@ struct PlanTarget {
 // stride 1, padding 1 on every side (ResNet50's and VGG16's 3 x 3 layers);
 // if not, `why` says what it lacks.
 bool winograd_applies(const Node &n, std::string *why = nullptr);
-
-// The border (pixels) a Winograd layer needs around its input: the padding,
-// plus the columns / rows of zero point that complete the last tiles.
-int winograd_input_border(const Graph &g, const Node &n, int m);
 
 // The plan of every node of `g` (parallel to g.nodes); `asym_weights` (INT8,
 // per node) says which nodes' weights have zero points, `int6w4_nodes` which

@@ -165,6 +165,11 @@ typedef struct mobiq_layer_profile {
     const char *plan;    /* why: "auto: ...", "--conv gemm", "tuning file (...)" */
     double ms;           /* last profiled run */
     double macs;
+    /* A layer run as a few kernels (Winograd: input transform, tap GEMMs,
+     * output transform): their names and times in the last profiled run. */
+    int stage_count;
+    const char *stage_name[4];
+    double stage_ms[4];
 } mobiq_layer_profile;
 mobiq_status mobiq_session_get_layer_count(const mobiq_session *session, int *count);
 mobiq_status mobiq_session_get_layer_profile(const mobiq_session *session, int index, mobiq_layer_profile *profile);

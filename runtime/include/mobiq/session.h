@@ -68,6 +68,9 @@ struct LayerInfo {
     std::string plan;     // why the plan chose it: "auto: ...", "--conv gemm", "tuning file (...)"
     double macs = 0;
     double ms = 0;        // last profiled run
+    // A layer run as a few kernels (Winograd: input transform, tap GEMMs,
+    // output transform): the time of each in the last profiled run.
+    std::vector<std::pair<std::string, double>> stages;
 };
 
 class Session {
