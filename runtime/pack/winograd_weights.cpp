@@ -1,5 +1,7 @@
 #include "mobiq/winograd_weights.h"
 
+#include <cstddef>
+
 namespace mobiq {
 
 const std::vector<std::vector<double>> &winograd_g(int m) {
