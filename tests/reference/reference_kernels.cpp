@@ -306,3 +306,207 @@ std::vector<double> softmax(const std::vector<float> &x, int k, int n) {
 }
 
 }  // namespace mobiq::ref
+
+namespace mobiq::ref {
+
+const WinogradMatrices &winograd_matrices(int m) {
+    static const WinogradMatrices f2{{{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}},
+                                     {{1, 1, 1, 0}, {0, 1, -1, -1}},
+                                     {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}};
+    static const WinogradMatrices f4{{{4, 0, -5, 0, 1, 0},
+                                      {0, -4, -4, 1, 1, 0},
+                                      {0, 4, -4, -1, 1, 0},
+                                      {0, -2, -1, 2, 1, 0},
+                                      {0, 2, -1, -2, 1, 0},
+                                      {0, 4, 0, -5, 0, 1}},
+                                     {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}},
+                                     {{1.0 / 4, 0, 0},
+                                      {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                      {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                      {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                      {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                      {0, 0, 1}}};
+    return m == 4 ? f4 : f2;
+}
+
+namespace {
+
+// f(index of V(t, ty, tx, c), t, the tile's pixel (i, j) -> value, BT) for every tile value:
+// the loops every input transform shares.
+template <typename F>
+void winograd_input_loop(const WinogradGeometry &g, F &&f) {
+    const int a = g.alpha(), C = g.channels;
+    for (int t = 0; t < g.taps(); t++)
+        for (int ty = 0; ty < g.tiles_y; ty++)
+            for (int tx = 0; tx < g.tiles_x; tx++)
+                for (int c = 0; c < C; c++) {
+                    const size_t at = ((static_cast<size_t>(t) * g.tiles_y + ty) * g.tiles_x + tx) * C + c;
+                    auto pixel = [&, ty, tx, c](int i, int j) {
+                        return (static_cast<size_t>(g.m * ty + i) * g.wp + (g.m * tx + j)) * C + c;
+                    };
+                    f(at, t / a, t % a, pixel);
+                }
+}
+
+// Y(i, j) = sum_{u, v} AT[i][u] M(alpha u + v) AT[j][v] for output pixel (oy, ox, c),
+// with `value(t)` reading M of its tile; also sum |AT| |M| |AT^T| into *mag.
+template <typename T, typename V>
+T winograd_output_pixel(const WinogradMatrices &w, int alpha, int i, int j, V &&value, double *mag) {
+    T y = 0;
+    double abs = 0;
+    for (int u = 0; u < alpha; u++)
+        for (int v = 0; v < alpha; v++) {
+            const int c = w.at[i][u] * w.at[j][v];
+            if (c == 0) continue;
+            const T m = value(alpha * u + v);
+            y += static_cast<T>(c) * m;
+            abs += std::fabs(static_cast<double>(c) * static_cast<double>(m));
+        }
+    if (mag != nullptr) *mag = abs;
+    return y;
+}
+
+// f(index of output (oy, ox, c), i, j, index of M(t = 0) of its tile) for every output.
+template <typename F>
+void winograd_output_loop(const WinogradGeometry &g, int oh, int ow, F &&f) {
+    const int C = g.channels;
+    for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++)
+            for (int c = 0; c < C; c++) {
+                const size_t tile = (static_cast<size_t>(oy / g.m) * g.tiles_x + ox / g.m) * C + c;
+                f((static_cast<size_t>(oy) * ow + ox) * C + c, oy % g.m, ox % g.m, tile, c);
+            }
+}
+
+}  // namespace
+
+std::vector<int64_t> winograd_input_exact(const std::vector<int8_t> &x, int32_t z, const WinogradGeometry &g) {
+    const auto &w = winograd_matrices(g.m);
+    const int a = g.alpha();
+    std::vector<int64_t> out(g.tile_values());
+    winograd_input_loop(g, [&](size_t at, int u, int v, auto pixel) {
+        int64_t s = 0;
+        for (int i = 0; i < a; i++)
+            for (int j = 0; j < a; j++)
+                s += static_cast<int64_t>(w.bt[u][i]) * (x[pixel(i, j)] - z) * w.bt[v][j];
+        out[at] = s;
+    });
+    return out;
+}
+
+std::vector<int8_t> winograd_input_int8(const std::vector<int8_t> &x, const WinogradGeometry &g) {
+    const auto v = winograd_input_exact(x, 0, g);
+    std::vector<int8_t> out(v.size());
+    for (size_t i = 0; i < v.size(); i++) out[i] = static_cast<int8_t>(std::clamp<int64_t>(v[i], -128, 127));
+    return out;
+}
+
+std::vector<int16_t> winograd_input_int16(const std::vector<int8_t> &x, int32_t z, const WinogradGeometry &g) {
+    const auto v = winograd_input_exact(x, z, g);
+    return std::vector<int16_t>(v.begin(), v.end());
+}
+
+std::vector<int8_t> winograd_input_tapwise(const std::vector<int8_t> &x, int32_t z, const std::vector<float> &tap_scale,
+                                           const WinogradGeometry &g) {
+    const auto v = winograd_input_exact(x, z, g);
+    const size_t per_tap = v.size() / g.taps();
+    std::vector<int8_t> out(v.size());
+    for (size_t i = 0; i < v.size(); i++) {
+        const float f = static_cast<float>(v[i]) * tap_scale[i / per_tap];  // exact conversion, one rounding
+        out[i] = static_cast<int8_t>(std::min(std::max(std::nearbyint(f), -127.0f), 127.0f));
+    }
+    return out;
+}
+
+std::vector<double> winograd_input_fp32(const std::vector<float> &x, const WinogradGeometry &g,
+                                        std::vector<double> *magnitude) {
+    const auto &w = winograd_matrices(g.m);
+    const int a = g.alpha();
+    std::vector<double> out(g.tile_values());
+    if (magnitude != nullptr) magnitude->assign(out.size(), 0.0);
+    winograd_input_loop(g, [&](size_t at, int u, int v, auto pixel) {
+        double s = 0, abs = 0;
+        for (int i = 0; i < a; i++)
+            for (int j = 0; j < a; j++) {
+                const double term = static_cast<double>(w.bt[u][i] * w.bt[v][j]) * x[pixel(i, j)];
+                s += term;
+                abs += std::fabs(term);
+            }
+        out[at] = s;
+        if (magnitude != nullptr) (*magnitude)[at] = abs;
+    });
+    return out;
+}
+
+std::vector<int32_t> winograd_output_int_acc(const std::vector<int32_t> &m, const std::vector<int32_t> &bias,
+                                             const WinogradGeometry &g, int oh, int ow) {
+    const auto &w = winograd_matrices(g.m);
+    const size_t per_tap = static_cast<size_t>(g.tiles_y) * g.tiles_x * g.channels;
+    std::vector<int32_t> out(static_cast<size_t>(oh) * ow * g.channels);
+    winograd_output_loop(g, oh, ow, [&](size_t at, int i, int j, size_t tile, int c) {
+        const int64_t y = winograd_output_pixel<int64_t>(
+            w, g.alpha(), i, j, [&](int t) { return static_cast<int64_t>(m[t * per_tap + tile]); }, nullptr);
+        // The low 32 bits as a signed value (exact whenever 4 * the convolution fits), then / 4 rounded down.
+        const int32_t low = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(y)));
+        out[at] = (low >> 2) + bias[c];
+    });
+    return out;
+}
+
+std::vector<double> winograd_output_fp32(const std::vector<float> &m, const std::vector<float> &bias,
+                                         const WinogradGeometry &g, int oh, int ow, std::vector<double> *magnitude) {
+    const auto &w = winograd_matrices(g.m);
+    const size_t per_tap = static_cast<size_t>(g.tiles_y) * g.tiles_x * g.channels;
+    std::vector<double> out(static_cast<size_t>(oh) * ow * g.channels);
+    if (magnitude != nullptr) magnitude->assign(out.size(), 0.0);
+    winograd_output_loop(g, oh, ow, [&](size_t at, int i, int j, size_t tile, int c) {
+        double abs = 0;
+        out[at] = winograd_output_pixel<double>(
+                      w, g.alpha(), i, j, [&](int t) { return static_cast<double>(m[t * per_tap + tile]); }, &abs) +
+                  bias[c];
+        if (magnitude != nullptr) (*magnitude)[at] = abs + std::fabs(bias[c]);
+    });
+    return out;
+}
+
+std::vector<double> winograd_output_tapwise(const std::vector<int32_t> &m, const std::vector<float> &tap_scale,
+                                            const std::vector<float> &bias, const WinogradGeometry &g, int oh, int ow,
+                                            std::vector<double> *magnitude) {
+    const auto &w = winograd_matrices(g.m);
+    const int C = g.channels;
+    const size_t per_tap = static_cast<size_t>(g.tiles_y) * g.tiles_x * C;
+    std::vector<double> out(static_cast<size_t>(oh) * ow * C);
+    if (magnitude != nullptr) magnitude->assign(out.size(), 0.0);
+    winograd_output_loop(g, oh, ow, [&](size_t at, int i, int j, size_t tile, int c) {
+        double abs = 0;
+        out[at] = winograd_output_pixel<double>(
+                      w, g.alpha(), i, j,
+                      [&](int t) {
+                          return static_cast<double>(m[t * per_tap + tile]) * tap_scale[static_cast<size_t>(t) * C + c];
+                      },
+                      &abs) +
+                  bias[c];
+        if (magnitude != nullptr) (*magnitude)[at] = abs + std::fabs(bias[c]);
+    });
+    return out;
+}
+
+int8_t winograd_tapwise_output_value(double f, int32_t z, int32_t lo, int32_t hi) {
+    f = std::min(std::max(f, static_cast<double>(lo - z)), static_cast<double>(hi - z));
+    return static_cast<int8_t>(static_cast<int32_t>(std::nearbyint(f)) + z);
+}
+
+std::vector<int32_t> gemm_int16_acc(const std::vector<int16_t> &a, const std::vector<int16_t> &w,
+                                    const std::vector<int32_t> &bias, int m, int n, int k) {
+    std::vector<int32_t> c(static_cast<size_t>(m) * n);
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            int64_t acc = bias[j];
+            for (int kk = 0; kk < k; kk++)
+                acc += static_cast<int64_t>(a[static_cast<size_t>(i) * k + kk]) * w[static_cast<size_t>(j) * k + kk];
+            c[static_cast<size_t>(i) * n + j] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(acc)));
+        }
+    return c;
+}
+
+}  // namespace mobiq::ref

@@ -3,6 +3,7 @@
 // as a direct sum of (a - za)(w - zw)), sharing no code with the generators.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -110,5 +111,71 @@ float dequantize(int8_t q, float scale, int32_t zero_point);
 
 // Softmax over the dense dimension of a (K, N) matrix (x[n * K + k]), in double.
 std::vector<double> softmax(const std::vector<float> &x, int k, int n);
+
+}  // namespace mobiq::ref
+
+namespace mobiq::ref {
+
+// Winograd F(m x m, 3 x 3), m = 2 or 4 (alpha = m + 2): alpha x alpha input
+// tiles m pixels apart, tap t = alpha * u + v. The buffers, channels
+// innermost, in the kernels' memory order (docs/arithmetic.md, "Winograd"):
+//   padded input  (hp, wp, C): pixel (y, x) of the padded image, index 0 the first padding row / column;
+//   V and M       (taps, tiles_y, tiles_x, C);
+//   output        (oh, ow, C) with oh <= m * tiles_y, ow <= m * tiles_x.
+struct WinogradGeometry {
+    int m = 2, channels = 0, tiles_x = 0, tiles_y = 0;
+    int wp = 0, hp = 0;  // at least m * tiles + 2 (the input); unused by the output transforms
+    int alpha() const { return m + 2; }
+    int taps() const { return alpha() * alpha(); }
+    size_t tile_values() const { return static_cast<size_t>(taps()) * tiles_y * tiles_x * channels; }
+};
+
+// The matrices of F(m x m, 3 x 3) (Lavin & Gray, interpolation points 0, +-1
+// (m = 2) and 0, +-1, +-2 (m = 4), and infinity): V = BT d BT^T, U = G g G^T,
+// Y = AT M AT^T.
+struct WinogradMatrices {
+    std::vector<std::vector<int>> bt;      // alpha x alpha
+    std::vector<std::vector<int>> at;      // m x alpha
+    std::vector<std::vector<double>> g;    // alpha x 3
+};
+const WinogradMatrices &winograd_matrices(int m);
+
+// BT (d - z) BT^T of every tile, exactly.
+std::vector<int64_t> winograd_input_exact(const std::vector<int8_t> &x, int32_t z, const WinogradGeometry &g);
+// Domain int8 (F(2,3), int6w4): BT d BT^T of the raw values (no zero point), saturated to int8.
+std::vector<int8_t> winograd_input_int8(const std::vector<int8_t> &x, const WinogradGeometry &g);
+// Domain int16 (F(2,3)): BT (d - z) BT^T (|V| <= 4 * 255, always fits).
+std::vector<int16_t> winograd_input_int16(const std::vector<int8_t> &x, int32_t z, const WinogradGeometry &g);
+// Domain tapwise: clamp(rne(fl(fl(V) * tap_scale(t))), -127, 127), V exact: one float
+// multiply, so every target gets these bits.
+std::vector<int8_t> winograd_input_tapwise(const std::vector<int8_t> &x, int32_t z, const std::vector<float> &tap_scale,
+                                           const WinogradGeometry &g);
+// Domain float32, in double; `magnitude` (if given) gets sum |BT| |d| |BT^T| per
+// value, what a float computation's rounding errors are relative to.
+std::vector<double> winograd_input_fp32(const std::vector<float> &x, const WinogradGeometry &g,
+                                        std::vector<double> *magnitude = nullptr);
+
+// Domain int (F(2,3), U' = 4U): acc = int32(AT M AT^T mod 2^32) >> 2 (arithmetic) + bias(c),
+// (oh, ow, C); the kernel then requantizes it (Requantization::apply).
+std::vector<int32_t> winograd_output_int_acc(const std::vector<int32_t> &m, const std::vector<int32_t> &bias,
+                                             const WinogradGeometry &g, int oh, int ow);
+// Domain float32, in double: AT M AT^T + bias(c), before the clamp; `magnitude`:
+// sum |AT| |M| |AT^T| + |bias|.
+std::vector<double> winograd_output_fp32(const std::vector<float> &m, const std::vector<float> &bias,
+                                         const WinogradGeometry &g, int oh, int ow,
+                                         std::vector<double> *magnitude = nullptr);
+// Domain tapwise, in double: AT (fl(M) * tap_scale) AT^T + bias(c), in output
+// steps around the zero point, before rounding; tap_scale is (taps, C)
+// (tap_scale[t * C + c]); `magnitude` as for float32.
+std::vector<double> winograd_output_tapwise(const std::vector<int32_t> &m, const std::vector<float> &tap_scale,
+                                            const std::vector<float> &bias, const WinogradGeometry &g, int oh, int ow,
+                                            std::vector<double> *magnitude = nullptr);
+// The tapwise epilogue of one value f: clamp(rne(f), lo - z, hi - z) + z.
+int8_t winograd_tapwise_output_value(double f, int32_t z, int32_t lo, int32_t hi);
+
+// gemm_int16: C(m, n) = sum_k A(m, k) * W(n, k) + bias(n), wrapping in 32 bits;
+// A is (M, K), W is (N, K). Returns int32 (M, N).
+std::vector<int32_t> gemm_int16_acc(const std::vector<int16_t> &a, const std::vector<int16_t> &w,
+                                    const std::vector<int32_t> &bias, int m, int n, int k);
 
 }  // namespace mobiq::ref
