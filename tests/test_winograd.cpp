@@ -66,6 +66,24 @@ std::vector<T> padded_tiles_input(const std::vector<T> &x, const ref::ConvShape 
     return p;
 }
 
+// The kernels read the unpadded image (oh x ow, stride 1 pad 1) and add the
+// padding themselves: `fill` (the zero point) outside the image at (1, 1) of
+// the padded input the references read, and the view of that image.
+template <typename T>
+void fill_outside_image(std::vector<T> &xp, const ref::WinogradGeometry &g, int oh, int ow, T fill) {
+    for (int y = 0; y < g.hp; y++)
+        for (int x = 0; x < g.wp; x++)
+            if (y < 1 || y > oh || x < 1 || x > ow)
+                for (int c = 0; c < g.channels; c++) xp[(static_cast<size_t>(y) * g.wp + x) * g.channels + c] = fill;
+}
+template <typename T>
+Buffer<T> image_view(std::vector<T> &xp, const ref::WinogradGeometry &g, int oh, int ow) {
+    Buffer<T> img = Buffer<T>(xp.data(), g.channels, g.wp, g.hp, 1).cropped(1, 1, ow).cropped(2, 1, oh);
+    img.translate(1, -1);
+    img.translate(2, -1);
+    return img;
+}
+
 // Every variant of Op on `set` with `params` (none is an error), as for_each_variant selects them.
 template <typename Op>
 std::vector<Kernel<Op>> variants(const KernelSet &set, const char *params) {
@@ -208,10 +226,11 @@ protected:
         std::vector<int8_t> x(static_cast<size_t>(g.hp) * g.wp * g.channels);
         for (auto &v : x) v = static_cast<int8_t>(std::uniform_int_distribution<int>(lo, hi)(rng));
         const int32_t z = std::uniform_int_distribution<int>(lo, hi)(rng);
+        fill_outside_image(x, g, sh.oh, sh.ow, static_cast<int8_t>(z));
         std::vector<T> want;
         if constexpr (sizeof(T) == 1) want = ref::winograd_input_int8(x, g);
         else want = ref::winograd_input_int16(x, z, g);
-        Buffer<int8_t> in(x.data(), g.channels, g.wp, g.hp, 1);
+        Buffer<int8_t> in = image_view(x, g, sh.oh, sh.ow);
         host_dirty(in);
         Buffer<T> out(g.channels, g.tiles_x, g.tiles_y, 1, g.taps());
         for_each_variant<op::winograd_input_transform>(GetParam(), (std::string("tile=2,domain=") + domain).c_str(),
@@ -229,9 +248,10 @@ protected:
         const auto g = geometry(m, sh.c, sh.oh, sh.ow);
         std::vector<float> x(static_cast<size_t>(g.hp) * g.wp * g.channels);
         for (auto &v : x) v = d(rng);
+        fill_outside_image(x, g, sh.oh, sh.ow, 0.0f);
         std::vector<double> mag;
         const auto want = ref::winograd_input_fp32(x, g, &mag);
-        Buffer<float> in(x.data(), g.channels, g.wp, g.hp, 1), out(g.channels, g.tiles_x, g.tiles_y, 1, g.taps());
+        Buffer<float> in = image_view(x, g, sh.oh, sh.ow), out(g.channels, g.tiles_x, g.tiles_y, 1, g.taps());
         host_dirty(in);
         for_each_variant<op::winograd_input_transform>(
             GetParam(), ("domain=float32,tile=" + std::to_string(m)).c_str(), [&](const auto &fn) {
@@ -253,6 +273,7 @@ protected:
         std::vector<int8_t> x(static_cast<size_t>(g.hp) * g.wp * g.channels);
         for (auto &v : x) v = static_cast<int8_t>(uni(-128, 127));
         const int32_t z = uni(-128, 127);
+        fill_outside_image(x, g, sh.oh, sh.ow, static_cast<int8_t>(z));
         // Per tap: 127 over the tap's largest |V|, times 0.5 .. 2 (so some values clamp at +-127).
         const auto exact = ref::winograd_input_exact(x, z, g);
         const size_t per_tap = exact.size() / g.taps();
@@ -263,7 +284,7 @@ protected:
             scale[t] = static_cast<float>(127.0 / mx * std::exp(std::uniform_real_distribution<double>(-0.7, 0.7)(rng)));
         }
         const auto want = ref::winograd_input_tapwise(x, z, scale, g);
-        Buffer<int8_t> in(x.data(), g.channels, g.wp, g.hp, 1), out(g.channels, g.tiles_x, g.tiles_y, 1, g.taps());
+        Buffer<int8_t> in = image_view(x, g, sh.oh, sh.ow), out(g.channels, g.tiles_x, g.tiles_y, 1, g.taps());
         Buffer<float> sb(scale.data(), g.taps());
         host_dirty(in);
         host_dirty(sb);
@@ -401,7 +422,7 @@ protected:
                     rhs[static_cast<size_t>(t) * ca * N + (static_cast<size_t>(c / 2) * N + n) * 2 + c % 2] =
                         static_cast<int16_t>(u[(static_cast<size_t>(t) * N + n) * C + c]);
         std::vector<int32_t> zeros(N, 0);
-        Buffer<int8_t> in(xp.data(), C, g.wp, g.hp, 1);
+        Buffer<int8_t> in = image_view(xp, g, OH, OW);
         Buffer<int32_t> zb(zeros.data(), N), bb(bias.data(), N), mult(rq.multiplier.data(), N), shift(rq.shift.data(), N);
         for (auto *b : {&zb, &bb, &mult, &shift}) host_dirty(*b);
         host_dirty(in);
@@ -473,7 +494,7 @@ protected:
             ASSERT_TRUE(pack_gemm_int8_weights(ut.data(), C, N, nullptr, 0, &packed[t]).is_ok());
         }
         std::vector<int32_t> zeros(N, 0);
-        Buffer<int8_t> in(xp.data(), C, g.wp, g.hp, 1);
+        Buffer<int8_t> in = image_view(xp, g, OH, OW);
         Buffer<int32_t> zb(zeros.data(), N), bb(out_bias.data(), N), mult(rq.multiplier.data(), N),
             shift(rq.shift.data(), N);
         for (auto *b : {&zb, &bb, &mult, &shift}) host_dirty(*b);
@@ -557,7 +578,7 @@ protected:
         const auto direct_mag = ref::conv2d_fp32(ax, aw, zero, -kInf, kInf, s);
 
         std::vector<float> zeros(N, 0.0f);
-        Buffer<float> in(xp.data(), C, g.wp, g.hp, 1), zb(zeros.data(), N), bb(bias.data(), N);
+        Buffer<float> in = image_view(xp, g, OH, OW), zb(zeros.data(), N), bb(bias.data(), N);
         host_dirty(in);
         host_dirty(zb);
         host_dirty(bb);
@@ -669,7 +690,7 @@ protected:
         const int32_t lo = -128, hi = 127;
 
         std::vector<int32_t> zeros(N, 0);
-        Buffer<int8_t> in(qp.data(), C, g.wp, g.hp, 1);
+        Buffer<int8_t> in = image_view(qp, g, OH, OW);
         Buffer<float> isb(in_scale.data(), T), osb(out_scale.data(), N, T), bb(out_bias.data(), N);
         Buffer<int32_t> zb(zeros.data(), N);
         for (auto *b : {&isb, &osb, &bb}) host_dirty(*b);
