@@ -14,6 +14,8 @@ using namespace Halide;
 class GemmFp32 : public Generator<GemmFp32> {
 public:
     GeneratorParam<std::string> schedule_family{"schedule", "x86"};
+    // One thread per call (CPU): the runtime runs calls on blocks of the problem in parallel.
+    GeneratorParam<bool> serial{"serial", false};
     GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
     // The layer shape the autoschedulers plan for (estimates: no hand schedule
     // reads them; tools/autoschedule and schedules/auto/apply.h do).
@@ -61,6 +63,8 @@ public:
         s.output = output;
         s.N = output.dim(0).extent();
         s.M = output.dim(1).extent();
+        s.serial = serial;
+        _halide_user_assert(!serial || !get_target().has_gpu_feature()) << "serial is a CPU variant";
         mobiq::ScheduleRegistry<mobiq::GemmFp32Stages>::apply(schedule_family, s, get_target());
     }
 

@@ -11,6 +11,7 @@ struct GemmFp32Stages {
     Halide::Var n, m;
     Halide::RDom k;
     Halide::Expr N, M;
+    bool serial = false;  // generator parameter serial: no parallel loop (the caller runs calls in parallel)
 };
 
 }  // namespace mobiq

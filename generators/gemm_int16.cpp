@@ -19,6 +19,8 @@ using namespace Halide;
 class GemmInt16 : public Generator<GemmInt16> {
 public:
     GeneratorParam<std::string> schedule_family{"schedule", "x86"};
+    // One thread per call (CPU): the runtime runs calls on blocks of the problem in parallel.
+    GeneratorParam<bool> serial{"serial", false};
 
     Input<Buffer<int16_t, 2>> lhs{"lhs"};
     Input<Buffer<int16_t, 3>> rhs{"rhs"};
@@ -53,6 +55,8 @@ public:
         s.output = output;
         s.N = output.dim(0).extent();
         s.M = output.dim(1).extent();
+        s.serial = serial;
+        _halide_user_assert(!serial || !get_target().has_gpu_feature()) << "serial is a CPU variant";
         mobiq::ScheduleRegistry<mobiq::GemmInt8Stages>::apply(schedule_family, s, get_target());
     }
 };

@@ -37,6 +37,8 @@ public:
     // accumulator an AMX tile copied to memory before the epilogue. Needs K % 64
     // == 0, N % 16 == 0, M >= 16 (the plan chooses it only then).
     GeneratorParam<bool> use_amx{"amx", false};
+    // One thread per call (CPU): the runtime runs calls on blocks of the problem in parallel.
+    GeneratorParam<bool> serial{"serial", false};
     // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
     GeneratorParam<mobiq::Requantization> requantization{"requantization", mobiq::Requantization::kGemmlowp,
                                                          mobiq::requantization_names()};
@@ -148,6 +150,8 @@ public:
         s.output = out;
         s.N = out.dim(0).extent();
         s.M = out.dim(1).extent();
+        s.serial = serial;
+        _halide_user_assert(!serial || !get_target().has_gpu_feature()) << "serial is a CPU variant";
         mobiq::ScheduleRegistry<mobiq::GemmInt8Stages>::apply(schedule_family, s, get_target());
     }
 

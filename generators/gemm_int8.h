@@ -19,6 +19,7 @@ struct GemmInt8Stages {
     // k = 0..K-1 (k.x), copied to memory by dot_copy, which the epilogue reads.
     bool amx = false;
     Halide::Func dot_copy;
+    bool serial = false;  // generator parameter serial: no parallel loop (the caller runs calls in parallel)
 };
 
 }  // namespace mobiq

@@ -61,6 +61,7 @@ struct WinogradInputStages {
     Halide::Var c, tx, ty, n, t, u, j;
     Halide::Expr C;  // channels (for specialize)
     int alpha = 4;
+    bool serial = false;  // no parallel loop: the runtime runs blocks of tiles in parallel
 };
 
 // The output transform: out(c, x, y, n) from M(c, tx, ty, n, t).
@@ -72,6 +73,7 @@ struct WinogradOutputStages {
     Halide::Var c, x, y, n, i, j, v, tx, ty;
     Halide::Expr C;  // channels (for specialize)
     int m = 2, alpha = 4;
+    bool serial = false;  // no parallel loop: the runtime runs blocks of tiles in parallel
 };
 
 }  // namespace mobiq

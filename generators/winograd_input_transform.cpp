@@ -32,6 +32,8 @@ class WinogradInputTransform : public Generator<WinogradInputTransform> {
 public:
     GeneratorParam<std::string> schedule_family{"schedule", "x86"};
     GeneratorParam<int> tile{"tile", 2};  // m: F(m x m, 3 x 3)
+    // One thread per call (CPU): the runtime runs calls on blocks of the problem in parallel.
+    GeneratorParam<bool> serial{"serial", false};
     GeneratorParam<Domain> domain{"domain", Domain::kInt16,
                                   {{"int8", Domain::kInt8}, {"int16", Domain::kInt16},
                                    {"float32", Domain::kFloat32}, {"tapwise", Domain::kTapwise}}};
@@ -105,13 +107,17 @@ public:
         add_requirement(out.dim(4).extent() == alpha * alpha, "winograd_input_transform: output must have ",
                         alpha * alpha, " taps");
         mobiq::require_dense_from_zero(in, 4);
-        mobiq::require_dense_from_zero(out, 5);
+        // V may start at any tile (tx, ty, n): the runtime computes blocks of tile rows.
+        out.dim(0).set_min(0).set_stride(1);
+        out.dim(4).set_min(0);
         in.set_estimates({{0, 64}, {0, 56}, {0, 56}, {0, 1}});
         out.set_estimates({{0, 64}, {0, 28}, {0, 28}, {0, 1}, {0, alpha * alpha}});
         if (scale_) scale_->set_estimates({{0, alpha * alpha}});
 
         s.output = out;
         s.C = out.dim(0).extent();
+        s.serial = serial;
+        _halide_user_assert(!serial || !get_target().has_gpu_feature()) << "serial is a CPU variant";
         mobiq::ScheduleRegistry<mobiq::WinogradInputStages>::apply(schedule_family, s, get_target());
     }
 

@@ -30,6 +30,8 @@ class WinogradOutputTransform : public Generator<WinogradOutputTransform> {
 public:
     GeneratorParam<std::string> schedule_family{"schedule", "x86"};
     GeneratorParam<int> tile{"tile", 2};
+    // One thread per call (CPU): the runtime runs calls on blocks of the problem in parallel.
+    GeneratorParam<bool> serial{"serial", false};
     GeneratorParam<Domain> domain{"domain", Domain::kInt,
                                   {{"int", Domain::kInt}, {"float32", Domain::kFloat32}, {"tapwise", Domain::kTapwise}}};
     GeneratorParam<mobiq::Requantization> requantization{"requantization", mobiq::Requantization::kGemmlowp,
@@ -121,15 +123,21 @@ public:
 
         add_requirement(M.dim(4).extent() == alpha * alpha, "winograd_output_transform: input must have ",
                         alpha * alpha, " taps");
-        add_requirement(M.dim(1).extent() * m >= out.dim(1).extent() && M.dim(2).extent() * m >= out.dim(2).extent(),
-                        "winograd_output_transform: too few tiles for the output");
-        mobiq::require_dense_from_zero(M, 5);
-        mobiq::require_dense_from_zero(out, 4);
+        // M and the output may start at any tile (a block of tile rows): the tiles must cover the output.
+        for (int d = 1; d <= 2; d++)
+            add_requirement(M.dim(d).min() * m <= out.dim(d).min() &&
+                                (M.dim(d).min() + M.dim(d).extent()) * m >= out.dim(d).min() + out.dim(d).extent(),
+                            "winograd_output_transform: the tiles of the input do not cover the output");
+        M.dim(0).set_min(0).set_stride(1);
+        M.dim(4).set_min(0);
+        out.dim(0).set_min(0).set_stride(1);
         M.set_estimates({{0, 64}, {0, 28}, {0, 28}, {0, 1}, {0, alpha * alpha}});
         out.set_estimates({{0, 64}, {0, 56}, {0, 56}, {0, 1}});
 
         s.output = out;
         s.C = out.dim(0).extent();
+        s.serial = serial;
+        _halide_user_assert(!serial || !get_target().has_gpu_feature()) << "serial is a CPU variant";
         mobiq::ScheduleRegistry<mobiq::WinogradOutputStages>::apply(schedule_family, s, get_target());
     }
 

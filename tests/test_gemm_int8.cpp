@@ -249,6 +249,46 @@ void check_amx(const K &gemm) {
     v.fill(0);
     EXPECT_NE(gemm(lhs, 0, rhs, v, v, v, v, v, 0, -128, 127, out), 0) << "K = 60 is not a multiple of 64";
 }
+
+// The int32-output AMX variants (Winograd int6w4's tap GEMMs; serial or not):
+// the accumulator plus bias - za * colsum, bit-exact, on the tap GEMMs' shapes.
+TEST(GemmInt8Amx, Int32OutputsBitExact) {
+    if (!mobiq::amx_usable())
+        GTEST_SKIP() << "this CPU or OS has no usable AMX-INT8: the AMX kernels are built (tdpbssd) but not run";
+    std::mt19937 rng(6);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int ran = 0;
+    for_each_variant<op::gemm_int8_amx>(cpu_kernel_set(), "amx=true,requantize=false,weight_zero_point=false",
+                                        [&](const auto &gemm) {
+        ran++;
+        for (const GemmShape &sh : {GemmShape{3136, 64, 64}, GemmShape{196, 512, 512}, GemmShape{17, 16, 64},
+                                    GemmShape{224, 128, 128}}) {
+            SCOPED_TRACE(sh.str());
+            const int m = sh.m, n = sh.n, k = sh.k;
+            std::vector<int8_t> a(size_t(m) * k), w(size_t(n) * k);
+            for (auto &v : a) v = static_cast<int8_t>(uni(-128, 127));
+            for (auto &v : w) v = static_cast<int8_t>(uni(-127, 127));
+            const int32_t za = uni(-128, 127);
+            std::vector<int32_t> zw(n, 0), bias(n), ones(n, 0);
+            for (auto &b : bias) b = uni(-60000, 60000);
+            PackedGemmInt8Weights packed;
+            ASSERT_TRUE(pack_gemm_int8_weights(w.data(), k, n, zw.data(), n, &packed).is_ok());
+            Buffer<int8_t> lhs(a.data(), k, m), rhs(packed.data.data(), 4, n, k / 4);
+            Buffer<int32_t> out(n, m), cb(packed.column_sum.data(), n), zb(zw.data(), n), bb(bias.data(), n),
+                unused(ones.data(), n);
+            ASSERT_EQ(gemm(lhs, za, rhs, cb, zb, bb, unused, unused, 0, -128, 127, out), 0);
+            const auto want = ref::gemm_int8_acc(a, za, w, zw, bias, m, n, k);
+            int bad = 0;
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                    if (out(j, i) != want[size_t(i) * n + j] && bad++ < 5)
+                        ADD_FAILURE() << "at (m=" << i << ", n=" << j << "): got " << out(j, i) << ", want "
+                                      << want[size_t(i) * n + j];
+            EXPECT_EQ(bad, 0);
+        }
+    });
+    EXPECT_GE(ran, 2) << "the int32 AMX variants (plain and serial)";
+}
 #endif
 
 

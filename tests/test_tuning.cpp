@@ -216,3 +216,41 @@ TEST(Tuning, EntriesALayerCannotRunNameTheLayer) {
 }
 
 }  // namespace
+
+// A tuning entry may name Winograd (variant "tile=m,winograd=<variant>"): that
+// layer runs it, the others are unchanged; a variant the layer or the session
+// cannot run is an error naming the layer.
+TEST(Tuning, WinogradEntries) {
+    const mobiq::Graph g = load("resnet50");
+    CompileOptions o;
+    mobiq::Status st;
+    auto base = compile(g, o, &st);
+    ASSERT_TRUE(st.is_ok()) << st.message();
+    size_t node = base->plans().size();
+    for (size_t i = 0; i < base->plans().size(); i++)
+        if (base->plans()[i].node == "layer3.1.conv2") node = i;
+    ASSERT_LT(node, base->plans().size());
+    mobiq::TuningFile file;
+    file.path = "(test)";
+    file.cpu = "test";
+    mobiq::TuningEntry e = entry_for(base->plans()[node], "layer3.1.conv2", "winograd", "fp32", "");
+    e.variant = "tile=4,winograd=fp32";
+    file.entries.push_back(e);
+    o.tuning = &file;
+    auto tuned = compile(g, o, &st);
+    ASSERT_TRUE(st.is_ok()) << st.message();
+    int winograd = 0;
+    for (const auto &l : tuned->layers())
+        if (l.method == "winograd") {
+            winograd++;
+            EXPECT_EQ(l.name, "layer3.1.conv2");
+            EXPECT_NE(l.variant.find("f4x3"), std::string::npos) << l.variant;
+        }
+    EXPECT_EQ(winograd, 1);
+    for (const char *bad : {"tile=4,winograd=int16", "tile=3,winograd=fp32", "winograd=fp32"}) {
+        file.entries[0].variant = bad;
+        compile(g, o, &st);
+        EXPECT_EQ(st.code(), mobiq::StatusCode::kInvalidArgument) << bad;
+        EXPECT_NE(st.message().find("'layer3.1.conv2'"), std::string::npos) << st.message();
+    }
+}

@@ -16,9 +16,12 @@
 //           (raw x) and U' fit int8: the int8 GEMM (vpdpbusd / sdot); z * sum g
 //           goes in the bias. Exact on those operands.
 #include <cstring>
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <limits>
 
+#include "HalideRuntime.h"
 #include "int8_weights.h"
 #include "mobiq/gemm_weights.h"
 #include "mobiq/layer_params.h"
@@ -31,37 +34,64 @@ namespace {
 using Halide::Runtime::Buffer;
 namespace op = kernel_op;
 
-// The tiling of one layer: tiles of m x m outputs, alpha x alpha inputs.
+// The tiling of one layer: tiles of m x m outputs, alpha x alpha inputs, in
+// blocks of `block_rows` tile rows of one image (0: the whole layer as one
+// block, its kernels parallel inside).
 struct Tiling {
-    int m = 2, alpha = 4, taps = 16, tx = 0, ty = 0, batch = 1;
+    int m = 2, alpha = 4, taps = 16, tx = 0, ty = 0, batch = 1, block_rows = 0;
     int tiles() const { return tx * ty * batch; }
+    int blocks_per_image() const { return block_rows ? (ty + block_rows - 1) / block_rows : 1; }
+    int blocks() const { return block_rows ? batch * blocks_per_image() : 1; }
+    int block_tiles() const { return block_rows ? tx * block_rows : tiles(); }  // the largest block's
 };
 
-Tiling tiling_of(const Value &y, int m) {
+Tiling tiling_of(const Value &y, const LayerPlan &p) {
     Tiling t;
-    t.m = m;
-    t.alpha = m + 2;
+    t.m = p.winograd_tile;
+    t.alpha = t.m + 2;
     t.taps = t.alpha * t.alpha;
-    t.tx = (y.w + m - 1) / m;
-    t.ty = (y.h + m - 1) / m;
+    t.tx = (y.w + t.m - 1) / t.m;
+    t.ty = (y.h + t.m - 1) / t.m;
     t.batch = y.n;
+    t.block_rows = p.winograd_block_rows;
     return t;
 }
 
-// Bytes of V (element `v_elem`), rounded up to 64, then M (4-byte elements).
-size_t v_units(const Tiling &t, int channels, int v_elem) {
-    const size_t bytes = size_t(t.taps) * t.tiles() * channels * v_elem;
-    return (bytes + 63) / 64 * 16;  // in 4-byte units
+// One block: images [img0, img0 + images), tile rows [ty0, ty0 + rows).
+struct Block {
+    int img0 = 0, images = 1, ty0 = 0, rows = 0;
+    int tiles(const Tiling &t) const { return t.tx * rows * images; }
+};
+
+Block block_of(const Tiling &t, int b) {
+    if (!t.block_rows) return {0, t.batch, 0, t.ty};
+    Block k;
+    k.img0 = b / t.blocks_per_image();
+    k.ty0 = (b % t.blocks_per_image()) * t.block_rows;
+    k.rows = std::min(t.block_rows, t.ty - k.ty0);
+    return k;
 }
 
-// The three stages' times of the last run (a clock read per stage: negligible
-// next to a layer), for the profile (LayerInfo::stages).
+// A block's scratch: V (element `v_elem`, rounded up to 64 bytes), then M (4-byte elements).
+struct BlockScratch {
+    size_t v_bytes = 0, bytes = 0;
+};
+BlockScratch block_scratch(const Tiling &t, int channels, int out_channels, int v_elem) {
+    BlockScratch b;
+    b.v_bytes = (size_t(t.taps) * t.block_tiles() * channels * v_elem + 63) / 64 * 64;
+    b.bytes = b.v_bytes + size_t(t.taps) * t.block_tiles() * out_channels * 4;
+    return b;
+}
+
+int v_elem_of(const std::string &variant) { return variant == "fp32" ? 4 : variant == "int16" ? 2 : 1; }
+
+// The three stages' times (a clock read per stage: negligible next to a layer).
 struct StageClock {
     using clock = std::chrono::steady_clock;
     explicit StageClock(double *ms) : ms_(ms), t_(clock::now()) {}
     void lap(int stage) {
         const auto now = clock::now();
-        ms_[stage] = std::chrono::duration<double, std::milli>(now - t_).count();
+        ms_[stage] += std::chrono::duration<double, std::milli>(now - t_).count();
         t_ = now;
     }
 
@@ -71,7 +101,6 @@ private:
 };
 
 struct PreparedWinograd : Prepared {
-    double stage_ms[3] = {0, 0, 0};
     std::string variant;
     int m = 2;
     // Transformed weights, one GEMM operand per tap.
@@ -93,27 +122,124 @@ struct PreparedWinograd : Prepared {
 #endif
     Kernel<op::winograd_output_transform_fp32> output_f32;
     Kernel<op::winograd_output_transform_int> output_int;
+
+    // Set by emit(): what a block needs at run time.
+    Values *vs = nullptr;
+    int xi = -1, yi = -1, si = -1, C = 0, N = 0;
+    Tiling t;
+    BlockScratch bs;
+    int32_t zx = 0, zo = 0, lo = -128, hi = 127;
+    float flo = 0, fhi = 0;
+    std::vector<std::array<double, 3>> block_ms;  // per block, the stages' times of the last run
+    double stage_ms[3] = {0, 0, 0};               // their sums
+
+    int run_block(int b);
+    int run();
 };
 
-// V or M as the transforms see it: (c, tx, ty, n, t).
-void five_d(const Tiling &t, int c, halide_dimension_t d[5]) {
+// V or M of a block as the transforms see it: (c, tx, ty, n, t), starting at its first tile.
+void five_d(const Tiling &t, const Block &k, int c, halide_dimension_t d[5]) {
+    const int tiles = k.tiles(t);
     d[0] = {0, c, 1};
     d[1] = {0, t.tx, c};
-    d[2] = {0, t.ty, c * t.tx};
-    d[3] = {0, t.batch, c * t.tx * t.ty};
-    d[4] = {0, t.taps, c * t.tiles()};
+    d[2] = {k.ty0, k.rows, c * t.tx};
+    d[3] = {k.img0, k.images, c * t.tx * k.rows};
+    d[4] = {0, t.taps, c * tiles};
 }
 
-// Tap `tap` of V or M as a GEMM operand / result: (c, tiles).
+// Tap `tap` of V or M as a GEMM operand / result: (c, tiles), at byte `base` of the scratch.
 template <typename T>
-Buffer<T> tap_matrix(Values &vs, Value &scratch, size_t base, const Tiling &t, int c, int tap) {
-    halide_dimension_t d[2] = {{0, c, 1}, {0, t.tiles(), c}};
-    return vs.host_view<T>(scratch, base + size_t(tap) * t.tiles() * c, 2, d);
+Buffer<T> tap_matrix(Values &vs, Value &scratch, size_t base, int tiles, int c, int tap) {
+    halide_dimension_t d[2] = {{0, c, 1}, {0, tiles, c}};
+    return vs.host_view<T>(scratch, base / sizeof(T) + size_t(tap) * tiles * c, 2, d);
+}
+template <typename T>
+Buffer<T> five_d_view(Values &vs, Value &scratch, size_t base, const Tiling &t, const Block &k, int c) {
+    halide_dimension_t d[5];
+    five_d(t, k, c, d);
+    return vs.host_view<T>(scratch, base / sizeof(T), 5, d);
 }
 
+// One block: input transform, the tap GEMMs, output transform, in the block's own scratch.
+int PreparedWinograd::run_block(int b) {
+    Values &v = *vs;
+    const Block k = block_of(t, b);
+    const int tiles = k.tiles(t);
+    const size_t vb = b * bs.bytes, mb = vb + bs.v_bytes;
+    Value &sc = v[si];
+    double *ms = block_ms[b].data();
+    ms[0] = ms[1] = ms[2] = 0;
+    StageClock clock(ms);
+    const int y0 = t.m * k.ty0, rows = std::min(t.m * k.rows, v[yi].h - y0);
+    if (variant == "fp32") {
+        Buffer<float> in = v.window<float>(v[xi], v[xi].border, v[xi].border, v[xi].w, v[xi].h, C);
+        Buffer<float> vv = five_d_view<float>(v, sc, vb, t, k, C), mm = five_d_view<float>(v, sc, mb, t, k, N);
+        if (const int e = input(in, 0, vv)) return e;
+        clock.lap(0);
+        const float inf = std::numeric_limits<float>::infinity();
+        for (int tap = 0; tap < t.taps; tap++) {
+            Buffer<float> a = tap_matrix<float>(v, sc, vb, tiles, C, tap), r = tap_matrix<float>(v, sc, mb, tiles, N, tap);
+            if (const int e = gemm_f32(a, rhs_f32[tap], zero_f32, -inf, inf, r)) return e;
+        }
+        clock.lap(1);
+        Buffer<float> out = v.interior<float>(v[yi]).cropped(3, k.img0, k.images).cropped(2, y0, rows);
+        const int e = output_f32(mm, bias_f32, flo, fhi, out);
+        clock.lap(2);
+        return e;
+    }
+    Buffer<int8_t> in = v.window<int8_t>(v[xi], v[xi].border, v[xi].border, v[xi].w, v[xi].h, C);
+    Buffer<int32_t> mm = five_d_view<int32_t>(v, sc, mb, t, k, N);
+    if (variant == "int16") {
+        Buffer<int16_t> vv = five_d_view<int16_t>(v, sc, vb, t, k, C);
+        if (const int e = input(in, zx, vv)) return e;
+        clock.lap(0);
+        for (int tap = 0; tap < 16; tap++) {
+            Buffer<int16_t> a = tap_matrix<int16_t>(v, sc, vb, tiles, C, tap);
+            Buffer<int32_t> r = tap_matrix<int32_t>(v, sc, mb, tiles, N, tap);
+            if (const int e = gemm_i16(a, rhs_i16[tap], zero_i32, r)) return e;
+        }
+    } else {
+        Buffer<int8_t> vv = five_d_view<int8_t>(v, sc, vb, t, k, C);
+        if (const int e = input(in, zx, vv)) return e;
+        clock.lap(0);
+        for (int tap = 0; tap < 16; tap++) {
+            Buffer<int8_t> a = tap_matrix<int8_t>(v, sc, vb, tiles, C, tap);
+            Buffer<int32_t> r = tap_matrix<int32_t>(v, sc, mb, tiles, N, tap);
+            const int e = gemm_amx && tiles >= 16 ? gemm_amx(a, 0, rhs_i8[tap], colsum[tap], zero_i32, zero_i32, ch.mult, ch.shift, 0,
+                                              -128, 127, r)
+                                   : gemm_i8(a, 0, rhs_i8[tap], colsum[tap], zero_i32, zero_i32, ch.mult, ch.shift, 0,
+                                             -128, 127, r);
+            if (e) return e;
+        }
+    }
+    clock.lap(1);
+    Buffer<int8_t> out = v.interior<int8_t>(v[yi]).cropped(3, k.img0, k.images).cropped(2, y0, rows);
+    const int e = output_int(mm, bias, ch.mult, ch.shift, zo, lo, hi, out);
+    clock.lap(2);
+    return e;
+}
+
+int block_task(void *, int b, uint8_t *closure) { return reinterpret_cast<PreparedWinograd *>(closure)->run_block(b); }
+
+// The whole layer: one block with parallel kernels, or the blocks in parallel
+// (serial kernels) on Halide's thread pool.
+int PreparedWinograd::run() {
+    const int e = t.block_rows ? halide_do_par_for(nullptr, block_task, 0, t.blocks(), reinterpret_cast<uint8_t *>(this))
+                               : run_block(0);
+    for (int s = 0; s < 3; s++) {
+        stage_ms[s] = 0;
+        for (const auto &b : block_ms) stage_ms[s] += b[s];
+    }
+    return e;
+}
+
+// The profile's stages: with blocks in parallel, the sums over blocks (thread time).
 void report_stages(OpContext &c, PreparedWinograd *k) {
-    c.set_stages([k](std::vector<std::pair<std::string, double>> *out) {
-        *out = {{"input transform", k->stage_ms[0]}, {"tap GEMMs", k->stage_ms[1]}, {"output transform", k->stage_ms[2]}};
+    const std::string sum = k->t.block_rows ? " (sum over " + std::to_string(k->t.blocks()) + " blocks)" : "";
+    c.set_stages([k, sum](std::vector<std::pair<std::string, double>> *out) {
+        *out = {{"input transform" + sum, k->stage_ms[0]},
+                {"tap GEMMs" + sum, k->stage_ms[1]},
+                {"output transform" + sum, k->stage_ms[2]}};
     });
 }
 
@@ -132,9 +258,9 @@ public:
     OpNeeds needs(const OpContext &c, const Node &n, const LayerPlan &p) const override {
         const Value &x = c.values.at_tensor(n.inputs[0]);
         const Value &y = c.values.at_tensor(n.outputs[0]);
-        const Tiling t = tiling_of(y, p.winograd_tile);
-        const int v_elem = p.winograd == "fp32" ? 4 : p.winograd == "int16" ? 2 : 1;
-        return {v_units(t, x.c_alloc, v_elem) + size_t(t.taps) * t.tiles() * y.c, 4};
+        const Tiling t = tiling_of(y, p);
+        const BlockScratch b = block_scratch(t, x.c_alloc, y.c, v_elem_of(p.winograd));
+        return {(b.bytes * t.blocks() + 3) / 4, 4};
     }
 
     Status prepare(const OpContext &c, const Node &n, const LayerPlan &p, std::unique_ptr<Prepared> *out) const override {
@@ -142,6 +268,8 @@ public:
         k->variant = p.winograd;
         k->m = p.winograd_tile;
         const std::string tile = "tile=" + std::to_string(k->m);
+        // Blocks in parallel run the serial variants (one thread per call).
+        const std::string serial = p.winograd_block_rows > 0 ? ",serial=true" : "";
         const Value &x = c.values.at_tensor(n.inputs[0]);
         const int cout = c.values.at_tensor(n.outputs[0]).c, K = x.c_alloc;
         if (k->variant == "fp32") {
@@ -159,9 +287,9 @@ public:
             k->zero_f32 = Buffer<float>(cout);
             k->zero_f32.fill(0.0f);
             for (int o = 0; o < cout; o++) k->bias_f32(o) = n.inputs.size() > 2 ? c.g.tensors[n.inputs[2]].f32[o] : 0.0f;
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=float32," + tile, &k->input));
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "", &k->gemm_f32));
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=float32," + tile, &k->output_f32));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=float32," + tile + serial, &k->input));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, serial.empty() ? "" : "serial=true", &k->gemm_f32));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=float32," + tile + serial, &k->output_f32));
             *out = std::move(k);
             return Status::ok();
         }
@@ -182,8 +310,8 @@ public:
                         b(ch % 2, o, ch / 2) = static_cast<int16_t>(u[(size_t(t) * cout + o) * K + ch]);
                 k->rhs_i16.push_back(b);
             }
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=int16,tile=2", &k->input));
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "", &k->gemm_i16));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=int16,tile=2" + serial, &k->input));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, serial.empty() ? "" : "serial=true", &k->gemm_i16));
         } else if (k->variant == "int6w4") {
             if (!q.winograd_int6w4)
                 return {StatusCode::kInternal, "layer '" + n.name + "': not quantized for winograd-int6w4"};
@@ -210,22 +338,25 @@ public:
                 for (int i = 0; i < 9 * K; i++) s += w[size_t(o) * 9 * K + i];
                 bias[o] -= static_cast<int32_t>(zx * s);
             }
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=int8,tile=2", &k->input));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=int8,tile=2" + serial, &k->input));
             if (p.kernel_variant.find("amx=true") != std::string::npos) {
 #if defined(MOBIQ_CPU_FAMILY_X86)
-                MOBIQ_RETURN_IF_ERROR(c.kernel(n, "amx=true,requantize=false,weight_zero_point=false", &k->gemm_amx));
+                MOBIQ_RETURN_IF_ERROR(
+                    c.kernel(n, "amx=true,requantize=false,weight_zero_point=false" + serial, &k->gemm_amx));
+                // AMX takes 16 rows and more: a block of fewer tiles runs on VNNI.
+                MOBIQ_RETURN_IF_ERROR(c.kernel(n, "requantize=false,weight_zero_point=false" + serial, &k->gemm_i8));
 #else
                 return {StatusCode::kInternal, "layer '" + n.name + "': AMX kernels exist on x86 builds only"};
 #endif
             } else {
-                MOBIQ_RETURN_IF_ERROR(c.kernel(n, "requantize=false,weight_zero_point=false", &k->gemm_i8));
+                MOBIQ_RETURN_IF_ERROR(c.kernel(n, "requantize=false,weight_zero_point=false" + serial, &k->gemm_i8));
             }
         } else {
             return {StatusCode::kUnsupported, "layer '" + n.name + "': Winograd variant '" + k->variant +
                                                   "' has no session path yet"};
         }
         k->bias = int32_constant(bias);
-        std::string out_params = "domain=int,tile=2";
+        std::string out_params = "domain=int,tile=2" + serial;
         if (c.qg->requantization == RequantizationMode::kFp32) out_params += ",requantization=fp32";
         MOBIQ_RETURN_IF_ERROR(c.kernel(n, out_params, &k->output_int));
         *out = std::move(k);
@@ -235,82 +366,34 @@ public:
     Status emit(OpContext &c, const Node &n, const LayerPlan &p, Prepared *prepared) const override {
         PreparedWinograd *k = static_cast<PreparedWinograd *>(prepared);
         Values &vs = c.values;
-        const int xi = c.value(n.inputs[0]), yi = c.value(n.outputs[0]), si = c.scratch;
-        const Tiling t = tiling_of(vs[yi], k->m);
-        const int C = vs[xi].c_alloc, N = vs[yi].c;
+        k->vs = &vs;
+        k->xi = c.value(n.inputs[0]);
+        k->yi = c.value(n.outputs[0]);
+        k->si = c.scratch;
+        k->C = vs[k->xi].c_alloc;
+        k->N = vs[k->yi].c;
+        k->t = tiling_of(vs[k->yi], p);
+        k->bs = block_scratch(k->t, k->C, k->N, v_elem_of(k->variant));
+        k->block_ms.assign(k->t.blocks(), {0, 0, 0});
+        if (k->variant == "fp32") {
+            k->flo = n.clamp_min;
+            k->fhi = n.clamp_max;
+        } else {
+            const QuantizedNode &q = c.quantized(n);
+            k->zx = c.zero_point(n.inputs[0]);
+            k->zo = c.zero_point(n.outputs[0]);
+            k->lo = q.output_min;
+            k->hi = q.output_max;
+        }
         const KernelRow *gemm = k->gemm_f32   ? k->gemm_f32.row
                                 : k->gemm_i16 ? k->gemm_i16.row
                                 : k->gemm_amx ? k->gemm_amx.row
                                               : k->gemm_i8.row;
         const KernelRow *output = k->output_f32 ? k->output_f32.row : k->output_int.row;
-        const std::string name = std::string(k->input.row->name) + "+" + gemm->name + " x" + std::to_string(t.taps) +
-                                 "+" + output->name;
-        const size_t m_base = v_units(t, C, k->variant == "fp32" ? 4 : k->variant == "int16" ? 2 : 1);
-        if (k->variant == "fp32") {
-            const float lo = n.clamp_min, hi = n.clamp_max;
-            c.add_step(name, [&vs, k, t, xi, yi, si, C, N, m_base, lo, hi]() {
-                Buffer<float> in = vs.window<float>(vs[xi], vs[xi].border, vs[xi].border, vs[xi].w, vs[xi].h, C);
-                halide_dimension_t vd[5], md[5];
-                five_d(t, C, vd);
-                five_d(t, N, md);
-                Buffer<float> v = vs.host_view<float>(vs[si], 0, 5, vd), mm = vs.host_view<float>(vs[si], m_base, 5, md);
-                StageClock clock(k->stage_ms);
-                if (const int e = k->input(in, 0, v)) return e;
-                clock.lap(0);
-                const float inf = std::numeric_limits<float>::infinity();
-                for (int tap = 0; tap < t.taps; tap++) {
-                    Buffer<float> a = tap_matrix<float>(vs, vs[si], 0, t, C, tap);
-                    Buffer<float> r = tap_matrix<float>(vs, vs[si], m_base, t, N, tap);
-                    if (const int e = k->gemm_f32(a, k->rhs_f32[tap], k->zero_f32, -inf, inf, r)) return e;
-                }
-                clock.lap(1);
-                Buffer<float> out = vs.interior<float>(vs[yi]);
-                const int e = k->output_f32(mm, k->bias_f32, lo, hi, out);
-                clock.lap(2);
-                return e;
-            });
-            report_stages(c, k);
-            return Status::ok();
-        }
-        const QuantizedNode &q = c.quantized(n);
-        const int32_t zx = c.zero_point(n.inputs[0]), zo = c.zero_point(n.outputs[0]);
-        const int32_t lo = q.output_min, hi = q.output_max;
-        c.add_step(name, [&vs, k, t, xi, yi, si, C, N, m_base, zx, zo, lo, hi]() {
-            Buffer<int8_t> in = vs.window<int8_t>(vs[xi], vs[xi].border, vs[xi].border, vs[xi].w, vs[xi].h, C);
-            halide_dimension_t vd[5], md[5];
-            five_d(t, C, vd);
-            five_d(t, N, md);
-            Buffer<int32_t> mm = vs.host_view<int32_t>(vs[si], m_base, 5, md);
-            StageClock clock(k->stage_ms);
-            if (k->variant == "int16") {
-                Buffer<int16_t> v = vs.host_view<int16_t>(vs[si], 0, 5, vd);
-                if (const int e = k->input(in, zx, v)) return e;
-                clock.lap(0);
-                for (int tap = 0; tap < 16; tap++) {
-                    Buffer<int16_t> a = tap_matrix<int16_t>(vs, vs[si], 0, t, C, tap);
-                    Buffer<int32_t> r = tap_matrix<int32_t>(vs, vs[si], m_base, t, N, tap);
-                    if (const int e = k->gemm_i16(a, k->rhs_i16[tap], k->zero_i32, r)) return e;
-                }
-            } else {
-                Buffer<int8_t> v = vs.host_view<int8_t>(vs[si], 0, 5, vd);
-                if (const int e = k->input(in, zx, v)) return e;
-                clock.lap(0);
-                for (int tap = 0; tap < 16; tap++) {
-                    Buffer<int8_t> a = tap_matrix<int8_t>(vs, vs[si], 0, t, C, tap);
-                    Buffer<int32_t> r = tap_matrix<int32_t>(vs, vs[si], m_base, t, N, tap);
-                    const int e = k->gemm_amx ? k->gemm_amx(a, 0, k->rhs_i8[tap], k->colsum[tap], k->zero_i32,
-                                                            k->zero_i32, k->ch.mult, k->ch.shift, 0, -128, 127, r)
-                                              : k->gemm_i8(a, 0, k->rhs_i8[tap], k->colsum[tap], k->zero_i32,
-                                                           k->zero_i32, k->ch.mult, k->ch.shift, 0, -128, 127, r);
-                    if (e) return e;
-                }
-            }
-            clock.lap(1);
-            Buffer<int8_t> out = vs.interior<int8_t>(vs[yi]);
-            const int e = k->output_int(mm, k->bias, k->ch.mult, k->ch.shift, zo, lo, hi, out);
-            clock.lap(2);
-            return e;
-        });
+        std::string name = std::string(k->input.row->name) + "+" + gemm->name + " x" + std::to_string(k->t.taps) + "+" +
+                           output->name;
+        if (k->t.block_rows) name += " (" + std::to_string(k->t.blocks()) + " blocks)";
+        c.add_step(name, [k]() { return k->run(); });
         report_stages(c, k);
         return Status::ok();
     }

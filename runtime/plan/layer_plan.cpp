@@ -113,6 +113,22 @@ bool winograd_fits(const Graph &g, const Node &n, const std::string &w, bool int
     return true;
 }
 
+// Tile rows per block of a Winograd layer (LayerPlan::winograd_block_rows):
+// as many as keep a block's V and M within kBlockBytes (each core's L2 holds
+// its block while the three stages run over it), where that makes at least 4
+// blocks for the threads; else 0 (the whole layer, parallel kernels).
+int winograd_block_rows(const Graph &g, const Node &n, const LayerPlan &p, bool int8) {
+    constexpr int64_t kBlockBytes = 1 << 20;
+    const Tensor &y = g.tensors[n.outputs[0]];
+    const int64_t m = p.winograd_tile, taps = (m + 2) * (m + 2);
+    const int64_t tx = (y.shape[3] + m - 1) / m, ty = (y.shape[2] + m - 1) / m;
+    const int64_t v_elem = p.winograd == "fp32" ? 4 : p.winograd == "int16" ? 2 : 1;
+    const int64_t row_bytes = taps * tx * (stored_channels(g, n, int8) * v_elem + y.shape[1] * 4);
+    const int64_t rows = std::max<int64_t>(1, kBlockBytes / row_bytes);
+    const int64_t blocks = y.shape[0] * ((ty + rows - 1) / rows);
+    return blocks >= 4 ? static_cast<int>(std::min(rows, ty)) : 0;
+}
+
 // The kernels of a Winograd plan: (op, params) of each, for checking they exist.
 std::vector<std::pair<std::string, std::string>> winograd_kernels(const std::string &w, int m, const std::string &fq,
                                                                    bool amx) {
@@ -145,6 +161,15 @@ void conv_kernel(ConvMethod m, bool int8, bool asym_weights, const std::string &
         *op = m == ConvMethod::kImplicit ? "conv2d_fp32_implicit" : "gemm_fp32";
         *base = "";
     }
+}
+
+// The value of `key` in "k=v,..." params ("" when absent).
+std::string param_of(const std::string &params, const std::string &key) {
+    const std::string c = "," + canonical_params(params) + ",";
+    const size_t at = c.find("," + key + "=");
+    if (at == std::string::npos) return "";
+    const size_t v = at + key.size() + 2;
+    return c.substr(v, c.find(',', v) - v);
 }
 
 // `params` with `param` ("k=v") added unless its key is there already, canonical.
@@ -306,10 +331,26 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             };
             if (e != nullptr) {
                 if (!parse_conv_method(e->method, &p.method))
-                    return bad("unknown method '" + e->method + "' (gemm, im2col_gemm, implicit)");
+                    return bad("unknown method '" + e->method + "' (gemm, im2col_gemm, implicit, winograd)");
                 if (p.method == ConvMethod::kGemm && !is_pointwise(n))
                     return bad("method gemm needs a 1x1, stride-1, unpadded convolution");
                 p.kernel_variant = canonical_params(e->variant);
+                if (p.method == ConvMethod::kWinograd) {
+                    // "winograd=<variant>,tile=<m>": the rest (AMX, blocks) the plan decides as for --conv.
+                    const std::string wv_e = param_of(p.kernel_variant, "winograd");
+                    const std::string tile_e = param_of(p.kernel_variant, "tile");
+                    std::string why;
+                    const bool quantized = int6w4_nodes != nullptr && i < int6w4_nodes->size() && (*int6w4_nodes)[i];
+                    if (wv_e.empty() || (tile_e != "2" && tile_e != "4"))
+                        return bad("method winograd needs a variant winograd=<fp32|int16|int6w4>,tile=<2|4>");
+                    if ((wv_e == "fp32") == t.int8 || wv_e == "tapwise" || (tile_e == "4" && wv_e != "fp32"))
+                        return bad("winograd=" + wv_e + ",tile=" + tile_e + " is not a variant of this session");
+                    if ((t.int8 && asym) || !winograd_applies(n, &why) || !winograd_fits(g, n, wv_e, quantized, &why))
+                        return bad("Winograd does not take it: " + (why.empty() ? std::string("asymmetric weights") : why));
+                    p.winograd = wv_e;
+                    p.winograd_tile = std::stoi(tile_e);
+                    p.kernel_variant.clear();
+                }
                 char ms[32];
                 std::snprintf(ms, sizeof ms, "%.3g", e->ms);
                 p.source = std::string("tuning file (") + ms + " ms on " + tuning->cpu + ")";
@@ -341,21 +382,28 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             }
             if (!fq.empty()) p.kernel_variant = with_param(p.kernel_variant, fq);
             if (p.method == ConvMethod::kWinograd) {
-                if (e != nullptr) return bad("method winograd is chosen by --conv, not by tuning files (yet)");
-                // int6w4's per-tap GEMMs on AMX where usable: K = C % 64, N % 16, tiles >= 16.
+                // int6w4's per-tap GEMMs on AMX where usable (K % 64, N % 16, tiles >= 16) and
+                // faster: K >= 256 (with fewer input channels the AMX kernel, one accumulator
+                // tile and its store per 16 x 16 block, is slower than VNNI: docs/winograd.md).
                 const Tensor &y = g.tensors[n.outputs[0]];
                 const int64_t tiles = y.shape[0] * ((y.shape[2] + 1) / 2) * ((y.shape[3] + 1) / 2);
-                const bool amx = t.amx && p.winograd == "int6w4" && stored_channels(g, n, true) % 64 == 0 &&
+                const int64_t k_in = stored_channels(g, n, true);
+                const bool amx = t.amx && p.winograd == "int6w4" && k_in % 64 == 0 && k_in >= 256 &&
                                  y.shape[1] % 16 == 0 && tiles >= 16;
                 if (amx) {
                     p.kernel_variant = with_param(p.kernel_variant, "amx=true");
                     p.source += "; AMX";
                 }
-                for (const auto &[op, params] : winograd_kernels(p.winograd, p.winograd_tile, fq, amx))
+                const auto kernels = winograd_kernels(p.winograd, p.winograd_tile, fq, amx);
+                for (const auto &[op, params] : kernels)
                     if (find_kernel_row(op, t.family, params) == nullptr)
                         return {StatusCode::kInvalidArgument, "layer '" + n.name + "': no " + op + " kernel with variant '" +
                                                                   canonical_params(params) + "' for family " + t.family +
                                                                   " in this build"};
+                p.winograd_block_rows = winograd_block_rows(g, n, p, t.int8);
+                for (const auto &[op, params] : kernels)  // blocks run the serial variants: where all exist
+                    if (find_kernel_row(op, t.family, with_param(params, "serial=true")) == nullptr)
+                        p.winograd_block_rows = 0;
                 p.op = "conv_winograd";  // reads its input unpadded (the kernel adds the padding)
                 continue;
             }

@@ -28,6 +28,7 @@ namespace {
 struct Candidate {
     std::string label;        // "gemm", "implicit", "implicit[arm_dot=true]", "auto", "tuned", ...
     ConvAlgorithm conv = ConvAlgorithm::kAuto;
+    int winograd_tile = 2;    // with a Winograd conv
     std::string variant;      // kernel variant for every conv layer ("" = base)
     TuningFile file;          // non-empty entries: a per-layer plan
     std::vector<std::vector<double>> layer_ms;  // per step: the samples
@@ -75,6 +76,8 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
         // Autoscheduled variants (docs/autoschedule.md) exist for a few ops only, with
         // no implicit or fused-Add twin: not candidates for every conv (a tuning entry may name one).
         if (!row->param("autoschedule").empty()) continue;
+        // serial variants (one thread per call) serve Winograd's blocks, not a whole layer.
+        if (!row->param("serial").empty()) continue;
         const std::string extra = row->params_beyond(base_params);
         if (int8 && !options.scheme.symmetric_weights && !extra.empty()) continue;  // variants are sym-weight ones
         for (ConvAlgorithm m : {ConvAlgorithm::kGemm, ConvAlgorithm::kImplicit}) {
@@ -85,8 +88,34 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
             cands.push_back(c);
         }
     }
-    const std::string scheme = int8 ? scheme_name(options.scheme) : "";
+    // Winograd where it applies (the other layers: auto), as exact as the other
+    // methods on this session's operands: int16 (INT8), int6w4 where the graph
+    // is quantized for it (INT6 / INT4 operands: every method computes the same
+    // numbers from them), fp32 F(2x2, 3x3) and F(4x4, 3x3) (FP32).
+    bool int6w4 = false;
+    for (const auto &q : qg.nodes) int6w4 = int6w4 || q.winograd_int6w4;
+    if (device == "cpu") {
+        std::vector<std::pair<ConvAlgorithm, int>> w;
+        if (!int8) w = {{ConvAlgorithm::kWinogradFp32, 2}, {ConvAlgorithm::kWinogradFp32, 4}};
+        else if (options.scheme.symmetric_weights) w = {{ConvAlgorithm::kWinogradInt16, 2}};
+        if (int6w4) w.push_back({ConvAlgorithm::kWinogradInt6w4, 2});
+        for (const auto &[conv, tile] : w) {
+            Candidate c;
+            c.conv = conv;
+            c.winograd_tile = tile;
+            c.label = std::string(conv_algorithm_name(conv)) + (conv == ConvAlgorithm::kWinogradFp32 ? " F(" + std::to_string(tile) + "x" + std::to_string(tile) + ",3x3)" : "");
+            cands.push_back(c);
+        }
+    }
+    QuantScheme quantized = options.scheme;  // the scheme of the quantized graph (its tuning keys)
+    quantized.winograd_int6w4 = int6w4;
+    const std::string scheme = int8 ? scheme_name(quantized) : "";
     const std::string family = set->family;
+    // A plan's tuning-file variant: Winograd's variant and tile, or the kernel variant.
+    auto entry_variant = [](const LayerPlan &p) {
+        if (p.method != ConvMethod::kWinograd) return p.kernel_variant;
+        return "tile=" + std::to_string(p.winograd_tile) + ",winograd=" + p.winograd;
+    };
 
     // A per-layer plan as a tuning file: every conv of `plans` as it is.
     auto file_from = [&](const std::vector<LayerPlan> &plans) {
@@ -100,7 +129,7 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
             bool same = true;
             for (size_t i : idx)
                 same = same && plans[i].method == plans[idx[0]].method &&
-                       plans[i].kernel_variant == plans[idx[0]].kernel_variant;
+                       entry_variant(plans[i]) == entry_variant(plans[idx[0]]);
             for (size_t i : idx) {
                 TuningEntry e;
                 e.layer = key;
@@ -109,7 +138,7 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
                 e.device = device;
                 e.family = family;
                 e.method = conv_method_name(plans[i].method);
-                e.variant = plans[i].kernel_variant;
+                e.variant = entry_variant(plans[i]);
                 if (same) {
                     for (size_t j : idx) e.nodes.push_back(plans[j].node);
                     f.entries.push_back(e);
@@ -129,6 +158,7 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
         for (size_t k = 0; k < cs.size(); k++) {
             CompileOptions o = base;
             o.conv = cs[k]->conv;
+            o.winograd_tile = cs[k]->winograd_tile;
             if (!cs[k]->file.entries.empty()) {
                 cs[k]->file.path = "(tuner: " + cs[k]->label + ")";
                 o.tuning = &cs[k]->file;
@@ -198,6 +228,8 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
         const size_t best = std::min_element(c.begin(), c.end(), [](auto &a, auto &b) { return a.second < b.second; })->first;
         p.method = cands[best].plans[i].method;
         p.kernel_variant = cands[best].plans[i].kernel_variant;
+        p.winograd = cands[best].plans[i].winograd;
+        p.winograd_tile = cands[best].plans[i].winograd_tile;
     }
     Candidate tuned;
     tuned.label = "tuned";

@@ -67,7 +67,7 @@ Status read_tuning_file(const std::string &path, TuningFile *out) {
         if (te.device != "cpu" && te.device != "opencl") return bad("device must be cpu or opencl");
         ConvMethod m;
         if (!parse_conv_method(te.method, &m))
-            return bad("unknown method '" + te.method + "' (gemm, im2col_gemm, implicit)");
+            return bad("unknown method '" + te.method + "' (gemm, im2col_gemm, implicit, winograd)");
         if (e.contains("variant") && !e["variant"].is_string()) return bad("'variant' must be a string");
         if (e.contains("node") && !e["node"].is_string()) return bad("'node' must be a string");
         if (e.contains("ms") && !e["ms"].is_number()) return bad("'ms' must be a number");

@@ -33,6 +33,10 @@ void tile_gemm_output(Stages &s, const CpuGemmTile &t) {
     Var block("block"), task("task"), nb("nb"), mb("mb"), ni("ni"), mi("mi");
     Func out = s.output;
     const int cols = t.lanes * t.vectors;
+    // serial variants (the caller runs calls in parallel) leave out the parallel loop.
+    auto par = [&](Stage st, const VarOrRVar &v) {
+        if (!s.serial) st.parallel(v);
+    };
     // Full register blocks; ShiftInwards recomputes a few overlapping outputs
     // at the edges. A task takes a run of row strips (about 16 tasks per call:
     // enough to balance threads, few enough that the task overhead is small
@@ -45,35 +49,34 @@ void tile_gemm_output(Stages &s, const CpuGemmTile &t) {
     // tasks over row strips instead, every task streamed all of B (M = 49:
     // 9 times), which layer benchmarks hide (B stays in L3 between their runs)
     // and whole networks do not.
-    out.specialize(s.N >= cols * 4 && s.M >= t.rows && s.M <= 256)
+    Stage few_rows = out.specialize(s.N >= cols * 4 && s.M >= t.rows && s.M <= 256)
         .tile(s.n, s.m, task, block, ni, mi, cols, t.rows, TailStrategy::ShiftInwards)
         .reorder(ni, mi, block, task)
         .vectorize(ni, t.lanes)
         .unroll(ni)
-        .unroll(mi)
-        .parallel(task);
-    out.specialize(s.N >= cols && s.M >= t.rows)
+        .unroll(mi);
+    par(few_rows, task);
+    Stage strips_block = out.specialize(s.N >= cols && s.M >= t.rows)
         .tile(s.n, s.m, nb, mb, ni, mi, cols, t.rows, TailStrategy::ShiftInwards)
         .split(mb, task, block, max(1, strips / 16), TailStrategy::GuardWithIf)
         .reorder(ni, mi, block, nb, task)
         .vectorize(ni, t.lanes)
         .unroll(ni)
-        .unroll(mi)
-        .parallel(task);
+        .unroll(mi);
+    par(strips_block, task);
     // Matrix-vector (fully connected layers, M < rows): chunks of 256 columns
     // in parallel; each sweeps all of K with 256 / lanes accumulators while
     // streaming its contiguous slice of every packed weight row.
-    out.specialize(s.M < t.rows && s.N >= 256)
-        .tile(s.n, s.m, block, task, ni, mi, 256, 1, TailStrategy::ShiftInwards)
-        .vectorize(ni, t.lanes)
-        .parallel(block);
+    par(out.specialize(s.M < t.rows && s.N >= 256)
+            .tile(s.n, s.m, block, task, ni, mi, 256, 1, TailStrategy::ShiftInwards)
+            .vectorize(ni, t.lanes),
+        block);
     // One vector wide.
-    out.specialize(s.N >= t.lanes)
-        .tile(s.n, s.m, block, task, ni, mi, t.lanes, 1, TailStrategy::ShiftInwards)
-        .vectorize(ni)
-        .parallel(task);
+    par(out.specialize(s.N >= t.lanes).tile(s.n, s.m, block, task, ni, mi, t.lanes, 1, TailStrategy::ShiftInwards).vectorize(ni),
+        task);
     // Narrower than a vector: scalar columns.
-    out.tile(s.n, s.m, block, task, ni, mi, 1, 1).parallel(task);
+    out.tile(s.n, s.m, block, task, ni, mi, 1, 1);
+    if (!s.serial) out.parallel(task);
 
     s.dot.compute_at(out, block).vectorize(s.n, t.lanes, TailStrategy::GuardWithIf).unroll(s.m);
 }

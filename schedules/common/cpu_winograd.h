@@ -14,12 +14,15 @@ inline void schedule_winograd_input_cpu(WinogradInputStages &s, int lanes) {
     using namespace Halide;
     Func out = s.output;
     out.bound(s.t, 0, s.alpha * s.alpha);
-    out.specialize(s.C >= lanes)
-        .reorder(s.c, s.t, s.tx, s.ty, s.n)
-        .vectorize(s.c, lanes, TailStrategy::ShiftInwards)
-        .unroll(s.t)
-        .parallel(s.ty);
-    out.reorder(s.c, s.t, s.tx, s.ty, s.n).unroll(s.t).parallel(s.ty);
+    Stage wide = out.specialize(s.C >= lanes)
+                     .reorder(s.c, s.t, s.tx, s.ty, s.n)
+                     .vectorize(s.c, lanes, TailStrategy::ShiftInwards)
+                     .unroll(s.t);
+    out.reorder(s.c, s.t, s.tx, s.ty, s.n).unroll(s.t);
+    if (!s.serial) {
+        wide.parallel(s.ty);
+        out.parallel(s.ty);
+    }
     s.rows.compute_at(out, s.tx).bound_extent(s.u, s.alpha).bound_extent(s.j, s.alpha).unroll(s.u).unroll(s.j);
     s.rows.specialize(s.C >= lanes).vectorize(s.c, lanes, TailStrategy::ShiftInwards);
 }
@@ -32,8 +35,8 @@ inline void schedule_winograd_output_cpu(WinogradOutputStages &s, int lanes) {
         .split(s.y, yo, yi, s.m, TailStrategy::GuardWithIf)
         .reorder(s.c, xi, yi, xo, yo, s.n)
         .unroll(xi)
-        .unroll(yi)
-        .parallel(yo);
+        .unroll(yi);
+    if (!s.serial) out.parallel(yo);
     out.specialize(s.C >= lanes).vectorize(s.c, lanes, TailStrategy::ShiftInwards);
     s.tile.compute_at(out, xo).unroll(s.i).unroll(s.j);
     s.tile.specialize(s.C >= lanes).vectorize(s.c, lanes, TailStrategy::ShiftInwards);

@@ -18,7 +18,8 @@ void schedule_amx(mobiq::GemmInt8Stages &s) {
     Var mo("mo"), mi("mi"), tn("tn"), tm("tm"), in("in"), im("im");
     RVar ko("ko"), ki("ki");
     Func out = s.output;
-    out.split(s.m, mo, mi, 16, TailStrategy::ShiftInwards).vectorize(s.n, 16).parallel(mo);
+    out.split(s.m, mo, mi, 16, TailStrategy::ShiftInwards).vectorize(s.n, 16);
+    if (!s.serial) out.parallel(mo);
     s.dot_copy.compute_at(out, mo).tile(s.n, s.m, tn, tm, 16, 16).vectorize(tn).vectorize(tm);
     s.dot.compute_at(s.dot_copy, s.n).store_in(MemoryType::AMXTile).tile(s.n, s.m, in, im, 16, 16).vectorize(in).vectorize(im);
     s.dot.update()

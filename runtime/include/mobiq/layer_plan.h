@@ -47,6 +47,10 @@ struct LayerPlan {
     // "tapwise") and m of F(m x m, 3 x 3); it reads its input unpadded.
     std::string winograd;
     int winograd_tile = 0;
+    // > 0: blocks of this many tile rows (of one image) run in parallel, each
+    // through the three stages while its transforms stay in cache (serial
+    // kernels); 0: the whole layer at once, the kernels parallel inside.
+    int winograd_block_rows = 0;
     // A residual Add (+ ReLU) fused into this convolution's epilogue: the Add
     // node's index here, and this node's index in the Add's plan (op "fused",
     // no step of its own).
