@@ -115,18 +115,23 @@ bool winograd_fits(const Graph &g, const Node &n, const std::string &w, bool int
 
 // Tile rows per block of a Winograd layer (LayerPlan::winograd_block_rows):
 // as many as keep a block's V and M within kBlockBytes (each core's L2 holds
-// its block while the three stages run over it), where that makes at least 4
-// blocks for the threads; else 0 (the whole layer, parallel kernels).
+// its block while the three stages run over it), at least 16 tiles (AMX's
+// rows), where that makes at least 4 blocks for the threads and the
+// transformed weights, which every block reads again, are small (kWeightBytes:
+// the large-image, few-channel layers); else 0 (the whole layer, parallel kernels).
 int winograd_block_rows(const Graph &g, const Node &n, const LayerPlan &p, bool int8) {
-    constexpr int64_t kBlockBytes = 1 << 20;
+    constexpr int64_t kBlockBytes = 1 << 20, kWeightBytes = 512 << 10;
     const Tensor &y = g.tensors[n.outputs[0]];
     const int64_t m = p.winograd_tile, taps = (m + 2) * (m + 2);
     const int64_t tx = (y.shape[3] + m - 1) / m, ty = (y.shape[2] + m - 1) / m;
     const int64_t v_elem = p.winograd == "fp32" ? 4 : p.winograd == "int16" ? 2 : 1;
-    const int64_t row_bytes = taps * tx * (stored_channels(g, n, int8) * v_elem + y.shape[1] * 4);
-    const int64_t rows = std::max<int64_t>(1, kBlockBytes / row_bytes);
+    const int64_t k = stored_channels(g, n, int8);
+    if (taps * k * y.shape[1] * v_elem > kWeightBytes) return 0;
+    const int64_t row_bytes = taps * tx * (k * v_elem + y.shape[1] * 4);
+    const int64_t rows = std::max({int64_t(1), kBlockBytes / row_bytes, (16 + tx - 1) / tx});
     const int64_t blocks = y.shape[0] * ((ty + rows - 1) / rows);
-    return blocks >= 4 ? static_cast<int>(std::min(rows, ty)) : 0;
+    const bool last_full = ty % rows == 0 || (ty % rows) * tx >= 16;
+    return blocks >= 4 && last_full ? static_cast<int>(std::min(rows, ty)) : 0;
 }
 
 // The kernels of a Winograd plan: (op, params) of each, for checking they exist.
