@@ -6,9 +6,26 @@
 //   conv: int8_gemm (im2col + gemm_int8; the GEMM alone for 1x1 stride-1),
 //         int8_implicit (conv2d_int8_implicit; Cin padded to a multiple of 4),
 //         fp32_gemm (im2col + gemm_fp32), fp32_direct (conv2d_fp32_implicit);
-//   depthwise: int8_dw, fp32_dw;  fully connected: int8_gemm, fp32_gemm (M = 1).
+//   depthwise: int8_dw, fp32_dw;  fully connected: int8_gemm, fp32_gemm (M = 1);
+//   3x3 stride-1 pad-1 conv (ResNet50, VGG16), Winograd as the runtime runs it
+//   (runtime/ops/conv_winograd.cpp: input transform of the unpadded image ->
+//   one GEMM per tap -> output transform; the variants are the tap GEMM's,
+//   autoscheduled ones left out):
+//         int8_winograd_int16 (F(2,3), winograd_input_transform domain=int16 +
+//           gemm_int16 x16 + winograd_output_transform_int; exact),
+//         int8_winograd_int6w4 (F(2,3), INT6 inputs / INT4 weights: domain=int8 +
+//           gemm_int8 requantize=false x16 + winograd_output_transform_int;
+//           int8_winograd_int6w4[amx=true]: the taps on gemm_int8_amx, where
+//           amx_usable() and the shape fits it: K % 64, N % 16, tiles >= 16),
+//         fp32_winograd_f2, fp32_winograd_f4 (domain=float32 tile=2|4 + gemm_fp32
+//           per tap + winograd_output_transform_fp32).
+//       Their MACs and GOP/s are the direct convolution's (an effective rate:
+//       ratios against the other conv methods read straight off), and counters
+//       input_ms, gemms_ms, output_ms give each stage's mean time per iteration
+//       (timed inside the iteration; on OpenCL each after a device sync).
 // INT8 kernels run the usual deployed scheme: asymmetric activations,
-// symmetric per-channel weights, requantized to int8 with a fused ReLU.
+// symmetric per-channel weights, requantized to int8 with a fused ReLU
+// (int8_winograd_int6w4: the INT6 / INT4 operands its plan quantizes to).
 //
 //   layer_bench [--threads=N] [--family=host_x86|opencl_gpu|...] [--network=NAME] [Google Benchmark flags]
 // (--family names a kernel set).
@@ -19,9 +36,12 @@
 // beside the JSON output (F.json.peak); tools/layer_table.py makes the tables.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <random>
 #include <string>
@@ -36,6 +56,7 @@
 #include "mobiq/im2col_gemm.h"
 #include "mobiq/kernel_registry.h"
 #include "mobiq/opencl_arm_dot.h"
+#include "mobiq/winograd_weights.h"
 #ifdef MOBIQ_HAVE_OPENCL
 #include "HalideRuntimeOpenCL.h"
 #endif
@@ -93,12 +114,32 @@ struct Im2colOperand {
     }
 };
 
-// Times `run` (one layer) until Google Benchmark is satisfied; OpenCL waits for the device.
-void time_layer(benchmark::State &state, const LayerShape &l, const std::function<int()> &run, halide_buffer_t *out) {
+// The stages of a composite method (Winograd: input transform, tap GEMMs,
+// output transform), timed inside each iteration: a clock read after each
+// stage, after a device sync on OpenCL (the way the file times OpenCL).
+struct StageTimes {
+    using clock = std::chrono::steady_clock;
+    static constexpr const char *kNames[3] = {"input_ms", "gemms_ms", "output_ms"};
+    double sum_ms[3] = {0, 0, 0};
+    clock::time_point t;
+    void start() { t = clock::now(); }
+    void lap(int stage, halide_buffer_t *written) {
+        if (g_family->opencl) halide_device_sync(nullptr, written);
+        const auto now = clock::now();
+        sum_ms[stage] += std::chrono::duration<double, std::milli>(now - t).count();
+        t = now;
+    }
+};
+
+// Times `run` (one layer) until Google Benchmark is satisfied; OpenCL waits for
+// the device. With `stages`, also each stage's mean time per iteration (ms).
+void time_layer(benchmark::State &state, const LayerShape &l, const std::function<int()> &run, halide_buffer_t *out,
+                StageTimes *stages = nullptr) {
     if (run() != 0) {  // warm-up; uploads the inputs once
         state.SkipWithError(take_last_kernel_error().c_str());
         return;
     }
+    if (stages) *stages = StageTimes();
     for (auto _ : state) {
         if (run() != 0) {
             state.SkipWithError(take_last_kernel_error().c_str());
@@ -110,6 +151,8 @@ void time_layer(benchmark::State &state, const LayerShape &l, const std::functio
     state.counters["layers"] = l.count;
     state.counters["threads"] = g_threads;
     state.counters["GOP/s"] = benchmark::Counter(2 * l.macs() * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    if (stages && state.iterations() > 0)
+        for (int i = 0; i < 3; i++) state.counters[StageTimes::kNames[i]] = stages->sum_ms[i] / state.iterations();
 }
 
 struct Int8Weights {
@@ -248,13 +291,253 @@ void depthwise_fp32(benchmark::State &state, LayerShape l, const KernelRow *row)
     time_layer(state, l, [&] { return dw(in, w, bias, 0.0f, 6.0f, l.stride, l.stride, out); }, out.raw_buffer());
 }
 
+// ---- Winograd F(m x m, 3 x 3) (3x3 stride-1 pad-1 layers), as the runtime
+// runs it (runtime/ops/conv_winograd.cpp): the input transform reads the
+// unpadded image (it adds the padding itself) into V, one (C, tiles) matrix per
+// tap; one GEMM per tap, V_t against the transformed weights U_t, into M; the
+// output transform (bias, requantization / clamp) into the output.
+
+// V or M: one allocation, seen as the transforms see it, (c, tx, ty, 1, taps),
+// and as each tap's GEMM operand / result, (c, tiles): crops of it (on OpenCL
+// device crops of its cl_mem, whose handle carries the offset), moved to min 0
+// in the raw buffer (Buffer::translate would drop the device crop).
+template <typename T>
+struct TapMatrices {
+    Buffer<T> flat, tiles;
+    std::vector<Buffer<T>> tap;
+    TapMatrices(int c, int tx, int ty, int taps) : flat(c, tx * ty * taps) {
+        flat.fill(0);
+        tiles = Buffer<T>(flat.data(), c, tx, ty, 1, taps);
+#ifdef MOBIQ_HAVE_OPENCL
+        if (g_family->opencl) {
+            flat.set_host_dirty();
+            flat.copy_to_device(halide_opencl_device_interface());
+            halide_opencl_wrap_cl_mem(nullptr, tiles.raw_buffer(), halide_opencl_get_cl_mem(nullptr, flat.raw_buffer()));
+        }
+#endif
+        const int n = tx * ty;
+        for (int t = 0; t < taps; t++) {
+            Buffer<T> b = flat.cropped(1, t * n, n);
+            b.raw_buffer()->dim[1].min = 0;
+            tap.push_back(b);
+        }
+    }
+    ~TapMatrices() {
+        tap.clear();
+#ifdef MOBIQ_HAVE_OPENCL
+        if (g_family->opencl) halide_opencl_detach_cl_mem(nullptr, tiles.raw_buffer());
+#endif
+    }
+};
+
+// The tiles of F(m x m, 3 x 3) over a layer's output.
+struct WinogradTiling {
+    int m, alpha, taps, tx, ty;
+    WinogradTiling(const LayerShape &l, int m_)
+        : m(m_), alpha(m_ + 2), taps((m_ + 2) * (m_ + 2)), tx((l.out_w() + m_ - 1) / m_),
+          ty((l.out_h() + m_ - 1) / m_) {}
+    int tiles() const { return tx * ty; }
+};
+
+bool winograd_layer(const LayerShape &l) {
+    return l.kind == LayerKind::Conv && l.kh == 3 && l.kw == 3 && l.stride == 1 && l.pad == 1;
+}
+
+// Random OHWI (N, 3, 3, C) int8 weights in [lo, hi]; input channels from `cin` on (padding) zero.
+std::vector<int8_t> winograd_int8_weights(const LayerShape &l, int c, int lo, int hi) {
+    std::vector<int8_t> w(static_cast<size_t>(l.cout) * 9 * c, 0);
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> d(lo, hi);
+    for (int o = 0; o < l.cout; o++)
+        for (int k = 0; k < 9; k++)
+            for (int ch = 0; ch < l.cin; ch++) w[(static_cast<size_t>(o) * 9 + k) * c + ch] = static_cast<int8_t>(d(rng));
+    return w;
+}
+
+// The per-channel output stage of the int output transform (the other INT8 methods' values).
+struct Int8OutputStage {
+    Buffer<int32_t> zero, bias, mult, shift;
+    explicit Int8OutputStage(int n) : zero(n), bias(n), mult(n), shift(n) {
+        zero.fill(0);
+        bias.fill(1000);
+        mult.fill(1 << 30);
+        shift.fill(-12);
+        for (auto *b : {&zero, &bias, &mult, &shift}) b->set_host_dirty();
+    }
+};
+
+// int16 F(2,3), exact for any int8 input: B^T (x - z) B in int16, U' = G' g G'^T
+// as (2, N, K/2) int16 per tap, gemm_int16, the int output transform. C is the
+// runtime's stored channel count (a multiple of 4; the extra ones' weights zero).
+void conv_int8_winograd_int16(benchmark::State &state, LayerShape l, const KernelRow *row) {
+    const auto gemm = variant_of<op::gemm_int16>(row);
+    const auto input = base_of<op::winograd_input_transform>("domain=int16,tile=2");
+    const auto output = base_of<op::winograd_output_transform_int>("domain=int,tile=2");
+    const WinogradTiling t(l, 2);
+    const int C = gemm_int8_padded_k(l.cin), N = l.cout;
+    auto in = random_buffer<int8_t>({C, l.w, l.h, 1}, 1);
+    const std::vector<int8_t> w = winograd_int8_weights(l, C, -127, 127);
+    const std::vector<int32_t> u = winograd_f2x3_weights_int(w.data(), N, C);  // (16, N, C)
+    std::vector<Buffer<int16_t>> rhs;
+    for (int tap = 0; tap < t.taps; tap++) {
+        Buffer<int16_t> b(2, N, C / 2);  // (k % 2, n, k / 2)
+        for (int o = 0; o < N; o++)
+            for (int ch = 0; ch < C; ch++)
+                b(ch % 2, o, ch / 2) = static_cast<int16_t>(u[(static_cast<size_t>(tap) * N + o) * C + ch]);
+        b.set_host_dirty();
+        rhs.push_back(b);
+    }
+    Int8OutputStage q(N);
+    TapMatrices<int16_t> v(C, t.tx, t.ty, t.taps);
+    TapMatrices<int32_t> mm(N, t.tx, t.ty, t.taps);
+    Buffer<int8_t> out(N, l.out_w(), l.out_h(), 1);
+    StageTimes st;
+    time_layer(state, l, [&] {
+        st.start();
+        if (const int e = input(in, kZx, v.tiles)) return e;
+        st.lap(0, v.tiles);
+        for (int tap = 0; tap < t.taps; tap++)
+            if (const int e = gemm(v.tap[tap], rhs[tap], q.zero, mm.tap[tap])) return e;
+        st.lap(1, mm.tiles);
+        const int e = output(mm.tiles, q.bias, q.mult, q.shift, kZo, kZo, 127, out);
+        st.lap(2, out);
+        return e;
+    }, out.raw_buffer(), &st);
+}
+
+// int6w4 F(2,3) (INT6 inputs, INT4 weights, as the quantizer makes them for it):
+// B^T x B of the raw int8 values and U' both fit int8, so the tap GEMMs are
+// gemm_int8 with int32 outputs (requantize=false; on x86 with usable AMX also
+// gemm_int8_amx, amx=true), the zero point in the output transform's bias.
+void conv_int8_winograd_int6w4(benchmark::State &state, LayerShape l, const KernelRow *row) {
+    const bool amx = std::strcmp(row->op, "gemm_int8_amx") == 0;
+    const auto gemm = amx ? Kernel<op::gemm_int8>() : variant_of<op::gemm_int8>(row);
+#if defined(MOBIQ_CPU_FAMILY_X86)
+    const auto gemm_amx = amx ? variant_of<op::gemm_int8_amx>(row) : Kernel<op::gemm_int8_amx>();
+#endif
+    const auto input = base_of<op::winograd_input_transform>("domain=int8,tile=2");
+    const auto output = base_of<op::winograd_output_transform_int>("domain=int,tile=2");
+    const WinogradTiling t(l, 2);
+    const int C = gemm_int8_padded_k(l.cin), N = l.cout;
+    constexpr int32_t zx = kZx;  // INT6: inputs and zero point in [-32, 31]
+    Buffer<int8_t> in(C, l.w, l.h, 1);
+    {
+        std::mt19937 rng(1);
+        std::uniform_int_distribution<int> d(-32, 31);
+        in.for_each_value([&](int8_t &x) { x = static_cast<int8_t>(d(rng)); });
+        in.set_host_dirty();
+    }
+    const std::vector<int8_t> w = winograd_int8_weights(l, C, -7, 7);  // INT4 (symmetric)
+    const std::vector<int32_t> u = winograd_f2x3_weights_int(w.data(), N, C);
+    std::vector<PackedGemmInt8Weights> packed(t.taps);
+    std::vector<Buffer<int8_t>> rhs;
+    std::vector<Buffer<int32_t>> colsum;
+    std::vector<int8_t> narrow(static_cast<size_t>(N) * C);
+    for (int tap = 0; tap < t.taps; tap++) {
+        for (size_t i = 0; i < narrow.size(); i++) narrow[i] = static_cast<int8_t>(u[static_cast<size_t>(tap) * N * C + i]);
+        if (!pack_gemm_int8_weights(narrow.data(), C, N, nullptr, 0, &packed[tap]).is_ok()) std::abort();
+        rhs.emplace_back(packed[tap].data.data(), 4, N, C / 4);
+        colsum.emplace_back(packed[tap].column_sum.data(), N);
+        rhs.back().set_host_dirty();
+        colsum.back().set_host_dirty();
+    }
+    Int8OutputStage q(N);
+    for (int o = 0; o < N; o++) {  // the zero point's term: bias - z * sum g
+        int32_t s = 0;
+        for (int i = 0; i < 9 * C; i++) s += w[static_cast<size_t>(o) * 9 * C + i];
+        q.bias(o) -= zx * s;
+    }
+    q.bias.set_host_dirty();
+    TapMatrices<int8_t> v(C, t.tx, t.ty, t.taps);
+    TapMatrices<int32_t> mm(N, t.tx, t.ty, t.taps);
+    Buffer<int8_t> out(N, l.out_w(), l.out_h(), 1);
+    StageTimes st;
+    time_layer(state, l, [&] {
+        st.start();
+        if (const int e = input(in, zx, v.tiles)) return e;
+        st.lap(0, v.tiles);
+        for (int tap = 0; tap < t.taps; tap++) {
+#if defined(MOBIQ_CPU_FAMILY_X86)
+            const int e = amx ? gemm_amx(v.tap[tap], 0, rhs[tap], colsum[tap], q.zero, q.zero, q.mult, q.shift, 0,
+                                         -128, 127, mm.tap[tap])
+                              : gemm(v.tap[tap], 0, rhs[tap], colsum[tap], q.zero, q.zero, q.mult, q.shift, 0, -128,
+                                     127, mm.tap[tap]);
+#else
+            const int e = gemm(v.tap[tap], 0, rhs[tap], colsum[tap], q.zero, q.zero, q.mult, q.shift, 0, -128, 127,
+                               mm.tap[tap]);
+#endif
+            if (e) return e;
+        }
+        st.lap(1, mm.tiles);
+        const int e = output(mm.tiles, q.bias, q.mult, q.shift, kZo, kZo, 127, out);
+        st.lap(2, out);
+        return e;
+    }, out.raw_buffer(), &st);
+}
+
+// fp32 F(m,3), m = 2 or 4: float transforms, gemm_fp32 per tap (bias 0, no
+// clamp), the output transform with the bias and the ReLU of the other FP32 methods.
+void conv_fp32_winograd(benchmark::State &state, const LayerShape &l, const KernelRow *row, int m) {
+    const auto gemm = variant_of<op::gemm_fp32>(row);
+    const std::string params = "domain=float32,tile=" + std::to_string(m);
+    const auto input = base_of<op::winograd_input_transform>(params.c_str());
+    const auto output = base_of<op::winograd_output_transform_fp32>(params.c_str());
+    const WinogradTiling t(l, m);
+    const int C = l.cin, N = l.cout;
+    auto in = random_buffer<float>({C, l.w, l.h, 1}, 1);
+    std::vector<float> w(static_cast<size_t>(N) * 9 * C);  // OHWI
+    {
+        std::mt19937 rng(2);
+        std::normal_distribution<float> d;
+        for (auto &x : w) x = d(rng) * 0.1f;
+    }
+    const std::vector<float> u = winograd_weights_fp32(w.data(), N, C, m);  // (taps, N, C)
+    std::vector<Buffer<float>> rhs;
+    for (int tap = 0; tap < t.taps; tap++) {
+        std::vector<float> packed;
+        if (!pack_gemm_fp32_weights(u.data() + static_cast<size_t>(tap) * N * C, C, N, &packed).is_ok()) std::abort();
+        Buffer<float> b(N, C);
+        std::memcpy(b.data(), packed.data(), packed.size() * sizeof(float));
+        b.set_host_dirty();
+        rhs.push_back(b);
+    }
+    auto bias = random_buffer<float>({N}, 3);
+    Buffer<float> zero(N);
+    zero.fill(0.0f);
+    zero.set_host_dirty();
+    TapMatrices<float> v(C, t.tx, t.ty, t.taps);
+    TapMatrices<float> mm(N, t.tx, t.ty, t.taps);
+    Buffer<float> out(N, l.out_w(), l.out_h(), 1);
+    const float inf = std::numeric_limits<float>::infinity();
+    StageTimes st;
+    time_layer(state, l, [&] {
+        st.start();
+        if (const int e = input(in, 0, v.tiles)) return e;
+        st.lap(0, v.tiles);
+        for (int tap = 0; tap < t.taps; tap++)
+            if (const int e = gemm(v.tap[tap], rhs[tap], zero, -inf, inf, mm.tap[tap])) return e;
+        st.lap(1, mm.tiles);
+        const int e = output(mm.tiles, bias, 0.0f, inf, out);
+        st.lap(2, out);
+        return e;
+    }, out.raw_buffer(), &st);
+}
+
+void conv_fp32_winograd_f2(benchmark::State &state, LayerShape l, const KernelRow *row) {
+    conv_fp32_winograd(state, l, row, 2);
+}
+void conv_fp32_winograd_f4(benchmark::State &state, LayerShape l, const KernelRow *row) {
+    conv_fp32_winograd(state, l, row, 4);
+}
+
 using LayerFn = void (*)(benchmark::State &, LayerShape, const KernelRow *);
 
 // One benchmark per registered variant of `op` whose parameters include
 // `params` (and, where given, `exclude_key` absent): the base variant under
-// the method's name, the others as method[extra params].
+// the method's name, the others as method[extra params] (the parameters beyond
+// `named_beyond` where given, else beyond `params`).
 void add_variants(const LayerShape &l, const char *method, LayerFn fn, const char *op, const char *params,
-                  const char *exclude_key = nullptr) {
+                  const char *exclude_key = nullptr, const char *named_beyond = nullptr) {
     const std::string base = std::string(l.network) + "/" + l.name + "/" + method;
     for (const KernelRow *row : kernel_rows_with(op, g_family->family, params)) {
         if (exclude_key && !row->param(exclude_key).empty()) continue;
@@ -262,7 +545,7 @@ void add_variants(const LayerShape &l, const char *method, LayerFn fn, const cha
         // elsewhere it may run its guarded serial fallback, whose time says nothing.
         const std::string as = row->param("autoschedule");
         if (!as.empty() && as.substr(as.find('_') + 1) != std::string(l.network) + "_" + l.name) continue;
-        const std::string extra = row->params_beyond(params);
+        const std::string extra = row->params_beyond(named_beyond ? named_beyond : params);
         if (row->needs_arm_dot()) prepare_opencl_arm_dot();
         const std::string name = extra.empty() ? base : base + "[" + extra + "]";
         benchmark::RegisterBenchmark(name.c_str(), fn, l, row)->UseRealTime()->Unit(benchmark::kMillisecond);
@@ -281,6 +564,21 @@ void register_layer(const LayerShape &l) {
                      "requantize=true,weight_zero_point=false");
     add_variants(l, "fp32_gemm", conv_fp32_gemm, "gemm_fp32", "");
     if (l.kind == LayerKind::Conv) add_variants(l, "fp32_direct", conv_fp32_direct, "conv2d_fp32_implicit", "");
+    if (!winograd_layer(l)) return;
+    // Winograd: one benchmark per variant of the tap GEMM; not the autoscheduled
+    // ones (made for the layer's im2col GEMM, another shape than the taps').
+    add_variants(l, "int8_winograd_int16", conv_int8_winograd_int16, "gemm_int16", "", "autoschedule");
+    const char *i32 = "requantize=false,weight_zero_point=false";
+    add_variants(l, "int8_winograd_int6w4", conv_int8_winograd_int6w4, "gemm_int8", i32, "autoschedule");
+    // The AMX GEMM (x86, where the CPU and the OS allow it, at full dispatch
+    // level; the shapes it takes: K % 64, N % 16, tiles >= 16) as int8_winograd_int6w4[amx=true].
+    const WinogradTiling t(l, 2);
+    if (!g_family->opencl && g_family->cap == CpuLevel::kBest && amx_usable() && gemm_int8_padded_k(l.cin) % 64 == 0 &&
+        l.cout % 16 == 0 && t.tiles() >= 16)
+        add_variants(l, "int8_winograd_int6w4", conv_int8_winograd_int6w4, "gemm_int8_amx",
+                     "amx=true,requantize=false,weight_zero_point=false", "autoschedule", i32);
+    add_variants(l, "fp32_winograd_f2", conv_fp32_winograd_f2, "gemm_fp32", "", "autoschedule");
+    add_variants(l, "fp32_winograd_f4", conv_fp32_winograd_f4, "gemm_fp32", "", "autoschedule");
 }
 
 }  // namespace

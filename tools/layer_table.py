@@ -5,6 +5,11 @@ median time of each method, the best INT8 and best FP32 method, their ratio
 and (CPU runs) % of the peak measured in the same run; then per network the
 layer-count-weighted totals of the best methods and of the GEMM-only methods
 (the paper's INT8 GEMM vs FP32 GEMM comparison).
+
+Winograd methods (int8_winograd_*, fp32_winograd_*) count the direct
+convolution's MACs, so their % of peak is an effective rate (it can pass
+100%). int8_winograd_int6w4 runs other operands (INT6 inputs, INT4 weights):
+it is listed with the methods but never chosen as the best INT8 one.
 """
 import argparse
 import json
@@ -38,8 +43,13 @@ def load(path):
     return ctx, layers
 
 
+# Methods of another quantization than the INT8 scheme (layer_bench's header).
+NOT_INT8_SCHEME = ("int8_winograd_int6w4",)
+
+
 def best(methods, prefix):
-    cands = [(m, s) for m, s in methods.items() if m.startswith(prefix) and "ms" in s]
+    cands = [(m, s) for m, s in methods.items()
+             if m.startswith(prefix) and "ms" in s and not m.startswith(NOT_INT8_SCHEME)]
     return min(cands, key=lambda ms: ms[1]["ms"]) if cands else (None, None)
 
 
