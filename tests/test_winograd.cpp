@@ -212,6 +212,23 @@ std::string str(const ref::ConvShape &s) {
            " Cout=" + std::to_string(s.cout);
 }
 
+// The per-tap int8 GEMMs (int32 outputs) of V (T, M, ca) against the packed
+// per-tap weights, into M (T, M, N), as the runtime runs them.
+template <typename Gemm>
+void tap_gemms_int8(const Gemm &gemm, std::vector<int8_t> &vd, std::vector<PackedGemmInt8Weights> &packed, int T, int ca,
+                    int N, int M, Buffer<int32_t> &zb, std::vector<int32_t> *md) {
+    md->assign(static_cast<size_t>(T) * N * M, 0);
+    for (int t = 0; t < T; t++) {
+        Buffer<int8_t> lhs(vd.data() + static_cast<size_t>(t) * ca * M, ca, M), r(packed[t].data.data(), 4, N, ca / 4);
+        Buffer<int32_t> colsum(packed[t].column_sum.data(), N), mt(md->data() + static_cast<size_t>(t) * N * M, N, M);
+        host_dirty(lhs);
+        host_dirty(r);
+        host_dirty(colsum);
+        ASSERT_EQ(gemm(lhs, 0, r, colsum, zb, zb, zb, zb, 0, -128, 127, mt), 0);
+        to_host(mt);
+    }
+}
+
 class Winograd : public testing::TestWithParam<KernelSet> {
 protected:
     // ---- the transforms alone ----
@@ -509,17 +526,9 @@ protected:
             Buffer<int8_t> v = tile_buffer(vd.data(), g, ca), vc = v.cropped(0, 0, C);
             ASSERT_EQ(input(in, zx, vc), 0);
             to_host(vc);
-            std::vector<int32_t> md(static_cast<size_t>(T) * N * M);
-            for (int t = 0; t < T; t++) {
-                Buffer<int8_t> lhs(vd.data() + static_cast<size_t>(t) * ca * M, ca, M),
-                    r(packed[t].data.data(), 4, N, ca / 4);
-                Buffer<int32_t> colsum(packed[t].column_sum.data(), N), mt(md.data() + static_cast<size_t>(t) * N * M, N, M);
-                host_dirty(lhs);
-                host_dirty(r);
-                host_dirty(colsum);
-                ASSERT_EQ(gemm(lhs, 0, r, colsum, zb, zb, zb, zb, 0, -128, 127, mt), 0);
-                to_host(mt);
-            }
+            std::vector<int32_t> md;
+            tap_gemms_int8(gemm, vd, packed, T, ca, N, M, zb, &md);
+            if (HasFatalFailure()) return;
             Buffer<int32_t> mb = tile_buffer(md.data(), g, N);
             host_dirty(mb);
             Buffer<int8_t> out(N, OW, OH, 1);
@@ -707,17 +716,9 @@ protected:
             ASSERT_EQ(input(in, zx, isb, vc), 0);
             to_host(vc);
             expect_tiles(vc, vq, g, [](int8_t a, int8_t b, size_t) { return a == b; });
-            std::vector<int32_t> md(static_cast<size_t>(T) * N * M);
-            for (int t = 0; t < T; t++) {
-                Buffer<int8_t> lhs(vd.data() + static_cast<size_t>(t) * ca * M, ca, M),
-                    r(packed[t].data.data(), 4, N, ca / 4);
-                Buffer<int32_t> colsum(packed[t].column_sum.data(), N), mt(md.data() + static_cast<size_t>(t) * N * M, N, M);
-                host_dirty(lhs);
-                host_dirty(r);
-                host_dirty(colsum);
-                ASSERT_EQ(gemm(lhs, 0, r, colsum, zb, zb, zb, zb, 0, -128, 127, mt), 0);
-                to_host(mt);
-            }
+            std::vector<int32_t> md;
+            tap_gemms_int8(gemm, vd, packed, T, ca, N, M, zb, &md);
+            if (HasFatalFailure()) return;
             Buffer<int32_t> mb = tile_buffer(md.data(), g, N);
             host_dirty(mb);
             Buffer<int8_t> out(N, OW, OH, 1);

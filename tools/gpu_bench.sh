@@ -5,7 +5,7 @@
 # Here (build machine):   bash tools/gpu_bench.sh --pack      -> .device/ (binary + the two shared
 #                         libraries it needs that a GPU machine may lack: Google Benchmark, the ICD loader)
 # On the GPU machine, in a copy of the repository holding .device/:
-#                         bash tools/gpu_bench.sh --run OUTDIR [--family=opencl_gpu]
+#                         bash tools/gpu_bench.sh --run OUTDIR [--family=opencl_gpu] [--benchmark_filter=REGEX]
 #                         bash tools/gpu_bench.sh --networks OUTDIR   (whole networks through `mobiq bench
 #                         --device opencl`, FP32 and INT8; the models are generated there by
 #                         networks/make_models.py, too large to carry)
@@ -27,14 +27,15 @@ case "${1:-}" in
     echo "packed into .device/ ($(du -sh .device | cut -f1))"
     ;;
   --run)
-    out="${2:?usage: gpu_bench.sh --run OUTDIR [--family=NAME]}"
+    out="${2:?usage: gpu_bench.sh --run OUTDIR [--family=NAME] [--benchmark_filter=REGEX]}"
     family="${3:---family=opencl_gpu}"
+    filter="${4:---benchmark_filter=.}"
     mkdir -p "$out" /etc/OpenCL/vendors
     ls /etc/OpenCL/vendors | grep -qi nvidia || echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd
     export LD_LIBRARY_PATH="$root/.device/lib:${LD_LIBRARY_PATH:-}" HL_OCL_DEVICE_TYPE=gpu
     (nvidia-smi -L 2>/dev/null || true) | tee "$out/device.txt"
     name="layer_${family#--family=}"
-    .device/layer_bench "$family" --benchmark_min_time=0.2 --benchmark_repetitions=5 \
+    .device/layer_bench "$family" "$filter" --benchmark_min_time=0.2 --benchmark_repetitions=5 \
       --benchmark_report_aggregates_only=true --benchmark_out="$out/$name.json" --benchmark_out_format=json \
       >"$out/$name.log" 2>&1
     tail -2 "$out/$name.log"

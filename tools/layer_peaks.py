@@ -8,7 +8,11 @@ before a change and after it):
         --config "before|/tmp/old/mobiq|" --config "after|build/host/bin/mobiq|--requantization fp32"
         [--rounds 5] [--md out.md] [--png out.png] [--json out.json]
 
-A config is "label|binary|extra flags". Rounds interleave the configurations
+A config is "label|binary|extra flags"; its flags may set its own --precision
+(INT8 and FP32 configurations in one run). --winograd-layers keeps the rows
+of the layers some configuration ran with Winograd, adds each one's ratio to
+the first configuration and the Winograd stages (input transform, tap GEMMs,
+output transform). Rounds interleave the configurations
 (c1, c2, ..., c1, c2, ...); each round is one `mobiq bench --profile` (its
 per-layer times are medians over the round's runs); a layer's time is the
 median over rounds. The peaks (tools: bench/machine_peak) are measured before
@@ -61,6 +65,8 @@ def main():
     ap.add_argument("--png")
     ap.add_argument("--json")
     ap.add_argument("--replot", help="only redraw --png from this earlier --json")
+    ap.add_argument("--winograd-layers", action="store_true",
+                    help="only the layers some configuration ran with Winograd, with ratios and stages")
     a = ap.parse_args()
     if not a.replot and (not a.models or not a.peak or not a.config):
         ap.error("--models, --peak and --config are required (unless --replot)")
@@ -78,13 +84,18 @@ def main():
     print("measuring the peaks ...", file=sys.stderr, flush=True)
     p0 = peak(a.peak, a.threads)
 
+    def precision_of(flags):
+        return flags[flags.index("--precision") + 1] if "--precision" in flags else a.precision
+
     per = {label: [] for label, _, _ in configs}  # label -> [round profile json]
     for r in range(a.rounds):
         for label, binary, flags in configs:
             out = os.path.join(tmp, "b.json")
-            cmd = [binary, "bench", "--model", model, "--precision", a.precision, "--threads", str(a.threads),
+            cmd = [binary, "bench", "--model", model, "--threads", str(a.threads),
                    "--runs", str(RUNS.get(a.network, 5)), "--warmup", "2", "--profile", "--json", out, *flags]
-            if a.precision == "int8":
+            if "--precision" not in flags:
+                cmd += ["--precision", a.precision]
+            if precision_of(flags) == "int8":
                 cmd += ["--calib-data", calib]
             res = subprocess.run(cmd, capture_output=True, text=True)
             if res.returncode != 0:
@@ -96,8 +107,8 @@ def main():
     p1 = peak(a.peak, a.threads)
     pk = {k: max(p0[k], p1[k]) for k in ("peak_int8_GMACps", "peak_fp32_GMACps", "peak_amx_int8_GMACps")}
 
-    def layer_peak(variant):
-        if a.precision == "fp32":
+    def layer_peak(variant, precision):
+        if precision == "fp32":
             return pk["peak_fp32_GMACps"], "fma"
         if "amx" in variant and pk["peak_amx_int8_GMACps"] > 0:
             return pk["peak_amx_int8_GMACps"], "amx"
@@ -113,15 +124,18 @@ def main():
             ms = float(np.median([rd["layers"][i]["ms"] for rd in rounds]))
             macs = rounds[0]["layers"][i]["MACs"]
             variant = rounds[0]["layers"][i]["variant"]
-            pv, which = layer_peak(variant)
+            pv, which = layer_peak(variant, precision_of(flags))
             share = (macs / (ms * 1e-3)) / (pv * 1e9) * 100 if ms > 0 and macs > 0 else 0.0
+            stages = {k: float(np.median([rd["layers"][i].get("stages", {}).get(k, 0) for rd in rounds]))
+                      for k in rounds[0]["layers"][i].get("stages", {})}
             layers.append({"name": name, "op": rounds[0]["layers"][i]["op"], "variant": variant, "ms": ms,
-                           "MACs": macs, "peak": which, "pct_of_peak": share})
+                           "MACs": macs, "peak": which, "pct_of_peak": share,
+                           "method": rounds[0]["layers"][i]["method"], "stages": stages})
         total = float(np.median([t for rd in rounds for t in rd["times_ms"]]))
         macs = rounds[0]["macs"]
         rate = macs / (total * 1e-3) / 1e9
         results["configs"][label] = {
-            "command": " ".join([binary, *flags]), "median_ms": total, "layers": layers,
+            "command": " ".join([binary, *flags]), "precision": precision_of(flags), "median_ms": total, "layers": layers,
             "whole_pct_vnni": rate / pk["peak_int8_GMACps"] * 100 if pk["peak_int8_GMACps"] else 0,
             "whole_pct_amx": rate / pk["peak_amx_int8_GMACps"] * 100 if pk["peak_amx_int8_GMACps"] else 0,
             "whole_pct_fma": rate / pk["peak_fp32_GMACps"] * 100 if pk["peak_fp32_GMACps"] else 0}
@@ -139,6 +153,10 @@ def main():
               "|---|---:|" + "---:|---:|" * len(labels)]
     first = results["configs"][labels[0]]["layers"]
     by_label = {l: {x["name"]: x for x in results["configs"][l]["layers"]} for l in labels}
+    if a.winograd_layers:
+        wl = {n for l in labels for n, x in by_label[l].items() if x["method"] == "winograd"}
+        first = [x for x in first if x["name"] in wl]
+        lines[-2] = "| layer | MMACs | " + " | ".join(f"{l} ms (x vs {labels[0]}) | % of peak" for l in labels) + " |"
     for x in first:
         cells = []
         for l in labels:
@@ -147,9 +165,24 @@ def main():
                 cells.append("- | -")
             elif y["MACs"] == 0:
                 cells.append(f"{y['ms']:.3f} | -")
+            elif a.winograd_layers:
+                ratio = x["ms"] / y["ms"] if y["ms"] > 0 else 0
+                cells.append(f"{y['ms']:.3f} ({ratio:.2f}x) | {y['pct_of_peak']:.0f} ({y['peak']})")
             else:
                 cells.append(f"{y['ms']:.3f} | {y['pct_of_peak']:.0f} ({y['peak']})")
         lines.append(f"| {x['name']} | {x['MACs'] / 1e6:.1f} | " + " | ".join(cells) + " |")
+    if a.winograd_layers:  # where the Winograd layers' time goes
+        wlab = [l for l in labels if any(v["method"] == "winograd" for v in by_label[l].values())]
+        lines += ["", "Winograd stages (ms; with blocks in parallel, summed over the blocks' threads):", "",
+                  "| layer | " + " | ".join(f"{l}: input / tap GEMMs / output" for l in wlab) + " |",
+                  "|---|" + "---|" * len(wlab)]
+        for x in first:
+            cells = []
+            for l in wlab:
+                st = by_label[l][x["name"]].get("stages", {})
+                vals = [next((v for k, v in st.items() if k.startswith(p)), None) for p in ("input", "tap", "output")]
+                cells.append(" / ".join("-" if v is None else f"{v:.3f}" for v in vals))
+            lines.append(f"| {x['name']} | " + " | ".join(cells) + " |")
     text = "\n".join(lines) + "\n"
     print(text)
     if a.md:

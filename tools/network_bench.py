@@ -86,6 +86,11 @@ INT8_SCHEMES = [  # (label, flags)
     # the same without Intel AMX (AVX-512 VNNI only: against OpenVINO capped to VNNI; on CPUs without AMX = the row above)
     ("int8 asym/per-channel/fp32-rq/no-amx", ["--scheme", "asym", "--weights", "per-channel", "--weight-scheme", "sym",
                                               "--requantization", "fp32", "--no-amx"]),
+    # Winograd F(2x2, 3x3) on the 3x3 stride-1 layers (docs/winograd.md): exact int16, and the paper's INT6 / INT4
+    ("int8 asym/per-channel/fp32-rq/winograd-int16", ["--scheme", "asym", "--weights", "per-channel", "--weight-scheme",
+                                                      "sym", "--requantization", "fp32", "--conv", "winograd-int16"]),
+    ("int8 asym/per-channel/fp32-rq/winograd-int6w4", ["--scheme", "asym", "--weights", "per-channel", "--weight-scheme",
+                                                       "sym", "--requantization", "fp32", "--conv", "winograd-int6w4"]),
 ]  # every scheme: activations sym / asym x weights per-channel / per-layer x sym / asym; fp32 requantization
 SCHEME_NAMES = [label.removeprefix("int8 ") for label, _ in INT8_SCHEMES]
 RUNS = {"resnet50": 30, "mobilenet_v1": 60, "vgg16": 12}  # timed runs, over all rounds
@@ -639,6 +644,8 @@ def main():
         configs = [("mobiq fp32", "mobiq", [])]  # (label, engine, its parameters)
         if unfolded:
             configs.append(("mobiq fp32 no-bn-fold", "mobiq", ["--no-bn-fold"]))
+        if net != "mobilenet_v1":  # MobileNet-v1 has no 3x3 stride-1 convolution
+            configs.append(("mobiq fp32 winograd F(4x4,3x3)", "mobiq", ["--conv", "winograd-fp32", "--winograd-tile", "4"]))
         configs += [("mobiq " + label, "mobiq", ["--precision", "int8", "--calib-data", calib_path, *flags])
                     for label, flags in schemes]
         if unfolded:

@@ -32,7 +32,8 @@ Values::Buffer<T> Values::device_view(Value &v, size_t offset, int rank, halide_
                              halide_opencl_get_cl_mem(nullptr, m.storage.raw_buffer()));
     if (offset == 0) return whole.cropped(0, 0, extent0);
     Buffer<T> cropped = whole.cropped(0, static_cast<int>(offset), extent0);
-    cropped.translate(0, -static_cast<int>(offset));
+    // Back to min 0 by hand: Buffer::translate() releases a device crop (Halide 21).
+    cropped.raw_buffer()->dim[0].min -= static_cast<int>(offset);
     return cropped;
 }
 

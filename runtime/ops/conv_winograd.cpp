@@ -247,7 +247,7 @@ class WinogradConvOperator final : public Operator {
 public:
     Status validate(const OpContext &c, const Node &n, const LayerPlan &p) const override {
         std::string why;
-        if (p.method != ConvMethod::kWinograd || !winograd_applies(n, &why))
+        if (p.method != ConvMethod::kWinograd || !winograd_applies(c.g, n, &why))
             return {StatusCode::kInternal, "layer '" + n.name + "': planned Winograd, but " +
                                                (why.empty() ? std::string("the method is not winograd") : why)};
         if (c.values.opencl())

@@ -245,12 +245,13 @@ bool parse_conv_method(std::string_view name, ConvMethod *m) {
     return false;
 }
 
-bool winograd_applies(const Node &n, std::string *why) {
+bool winograd_applies(const Graph &g, const Node &n, std::string *why) {
     std::string w;
     if (n.op != OpType::kConv || n.group != 1) w = "not a (group 1) convolution";
     else if (n.kernel_h != 3 || n.kernel_w != 3) w = "not 3x3";
     else if (n.stride_h != 1 || n.stride_w != 1) w = "not stride 1";
     else if (n.pad_top != 1 || n.pad_left != 1 || n.pad_bottom != 1 || n.pad_right != 1) w = "not padded by 1";
+    else if (g.tensors[n.inputs[0]].shape[1] < 16) w = "fewer than 16 input channels";
     if (why) *why = w;
     return w.empty();
 }
@@ -350,7 +351,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                         return bad("method winograd needs a variant winograd=<fp32|int16|int6w4>,tile=<2|4>");
                     if ((wv_e == "fp32") == t.int8 || wv_e == "tapwise" || (tile_e == "4" && wv_e != "fp32"))
                         return bad("winograd=" + wv_e + ",tile=" + tile_e + " is not a variant of this session");
-                    if ((t.int8 && asym) || !winograd_applies(n, &why) || !winograd_fits(g, n, wv_e, quantized, &why))
+                    if ((t.int8 && asym) || !winograd_applies(g, n, &why) || !winograd_fits(g, n, wv_e, quantized, &why))
                         return bad("Winograd does not take it: " + (why.empty() ? std::string("asymmetric weights") : why));
                     p.winograd = wv_e;
                     p.winograd_tile = std::stoi(tile_e);
@@ -365,7 +366,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 const bool quantized = int6w4_nodes != nullptr && i < int6w4_nodes->size() && (*int6w4_nodes)[i];
                 const bool symmetric = !(t.int8 && asym);
                 if (!symmetric) why = "asymmetric weights (Winograd takes symmetric ones)";
-                if (symmetric && winograd_applies(n, &why) && winograd_fits(g, n, wv, quantized, &why)) {
+                if (symmetric && winograd_applies(g, n, &why) && winograd_fits(g, n, wv, quantized, &why)) {
                     p.method = ConvMethod::kWinograd;
                     p.winograd = wv;
                     p.winograd_tile = o.winograd_tile;

@@ -213,7 +213,7 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
             return {StatusCode::kInvalidArgument, "winograd-int6w4 quantizes weights to symmetric INT4: use symmetric "
                                                   "weights (--weight-scheme sym)"};
         for (size_t i = 0; i < g.nodes.size(); i++) {
-            if (!winograd_applies(g.nodes[i])) continue;
+            if (!winograd_applies(g, g.nodes[i])) continue;
             std::vector<int> chain{g.nodes[i].inputs[0]};
             while (true) {
                 const int p = g.producer(chain.back());

@@ -70,9 +70,11 @@ struct PlanTarget {
 };
 
 // Whether Winograd F(m x m, 3 x 3) computes convolution `n`: group 1, 3 x 3,
-// stride 1, padding 1 on every side (ResNet50's and VGG16's 3 x 3 layers);
+// stride 1, padding 1 on every side, at least 16 input channels (ResNet50's
+// and VGG16's 3 x 3 layers but VGG16's first: with 3 channels the transforms
+// cost more than the multiplications saved, 10x slower, docs/winograd.md);
 // if not, `why` says what it lacks.
-bool winograd_applies(const Node &n, std::string *why = nullptr);
+bool winograd_applies(const Graph &g, const Node &n, std::string *why = nullptr);
 
 // The plan of every node of `g` (parallel to g.nodes); `asym_weights` (INT8,
 // per node) says which nodes' weights have zero points, `int6w4_nodes` which
