@@ -71,10 +71,14 @@ public:
         const bool integer = domain == Domain::kInt;
 
         // The work type: uint32 (wrapping, exact mod 2^32) or float.
+        // tapwise: every float operation rounded on its own, in this order
+        // (strict_float: no fused multiply-add, no reassociation), so that its
+        // scalar reference (tests/reference) gets the same bits on every target.
+        const bool strict = domain == Domain::kTapwise;
         auto in = [&](Expr t) {
             Expr e = M(c, tx, ty, n, t);
             if (integer) return cast<uint32_t>(e);
-            if (domain == Domain::kTapwise) return cast<float>(e) * (*tap_scale_)(c, t);
+            if (strict) return strict_float(cast<float>(e) * (*tap_scale_)(c, t));
             return e;
         };
         // cols(i, v) = sum_u AT[i][u] M(alpha * u + v).
@@ -86,7 +90,7 @@ public:
         }
         Expr cols_e = by_i.back();
         for (int ii = m - 2; ii >= 0; ii--) cols_e = select(i == ii, by_i[ii], cols_e);
-        s.cols(c, i, v, tx, ty, n) = cols_e;
+        s.cols(c, i, v, tx, ty, n) = strict ? strict_float(cols_e) : cols_e;
         // tile(i, j) = sum_v AT[j][v] cols(i, v).
         std::vector<Expr> by_j;
         for (int jj = 0; jj < m; jj++) {
@@ -96,7 +100,7 @@ public:
         }
         Expr tile_e = by_j.back();
         for (int jj = m - 2; jj >= 0; jj--) tile_e = select(j == jj, by_j[jj], tile_e);
-        s.tile(c, i, j, tx, ty, n) = tile_e;
+        s.tile(c, i, j, tx, ty, n) = strict ? strict_float(tile_e) : tile_e;
 
         Expr yv = s.tile(c, y % m, x % m, x / m, y / m, n);
         auto &bias = *bias_;
@@ -115,7 +119,7 @@ public:
             case Domain::kFloat32: out(c, x, y, n) = clamp(yv + bias(c), *fmin_, *fmax_); break;
             case Domain::kTapwise: {
                 Expr z = *zero_point_;
-                Expr f = clamp(yv + bias(c), cast<float>(*imin_ - z), cast<float>(*imax_ - z));
+                Expr f = strict_float(clamp(yv + bias(c), cast<float>(*imin_ - z), cast<float>(*imax_ - z)));
                 out(c, x, y, n) = cast<int8_t>(cast<int32_t>(round(f)) + z);
                 break;
             }

@@ -30,6 +30,7 @@ struct Case {
     const char *opencl = nullptr;  // OpenCL kernel family, or the CPU
     bool fp32_requantization = false;
     bool amx = true;  // where usable (x86); false: AVX-512 VNNI
+    int winograd_tile = 2;  // with ConvAlgorithm::kWinogradTapwise
 };
 
 std::string case_name(const testing::TestParamInfo<Case> &i) {
@@ -40,6 +41,7 @@ std::string case_name(const testing::TestParamInfo<Case> &i) {
         std::string conv = mobiq::conv_algorithm_name(c.conv);
         std::replace(conv.begin(), conv.end(), '-', '_');
         s += "_" + conv;
+        if (c.conv == ConvAlgorithm::kWinogradTapwise) s += "_f" + std::to_string(c.winograd_tile);
     }
     if (c.calibration == Calibration::kPercentile) s += "_percentile";
     if (c.calibration == Calibration::kEntropy) s += "_entropy";
@@ -73,6 +75,7 @@ TEST_P(Int8MatchesReference, Network) {
     CompileOptions opt;
     opt.precision = mobiq::Precision::kInt8;
     opt.conv = c.conv;
+    opt.winograd_tile = c.winograd_tile;
     opt.fold_batch_norm = c.fold;
     if (c.opencl) {
         opt.device = mobiq::Device::kOpenCL;
@@ -180,7 +183,13 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"resnet50", false, true, true, ConvAlgorithm::kWinogradInt16},
         Case{"resnet50", true, false, true, ConvAlgorithm::kWinogradInt16, Calibration::kMinMax, true, nullptr, true},
         Case{"resnet50", false, true, true, ConvAlgorithm::kWinogradInt6w4, Calibration::kMinMax, true, nullptr, true},
-        Case{"vgg16", false, true, true, ConvAlgorithm::kWinogradInt6w4}),
+        Case{"vgg16", false, true, true, ConvAlgorithm::kWinogradInt6w4},
+        // Quantized per Winograd tap: bit-exact against the reference's own tapwise arithmetic.
+        Case{"resnet50", false, true, true, ConvAlgorithm::kWinogradTapwise},
+        Case{"resnet50", true, false, true, ConvAlgorithm::kWinogradTapwise, Calibration::kMinMax, true, nullptr, true,
+             true, 4},
+        Case{"vgg16", false, true, true, ConvAlgorithm::kWinogradTapwise, Calibration::kMinMax, true, nullptr, true,
+             true, 4}),
     case_name);
 
 // fp32 requantization where it has no kernels is a clear error, not a fallback.
@@ -227,7 +236,7 @@ TEST(Winograd, WrongCombinationsAreClearErrors) {
         {mobiq::Precision::kInt8, ConvAlgorithm::kWinogradInt16, 4, false, "--winograd-tile 2"},
         {mobiq::Precision::kFp32, ConvAlgorithm::kWinogradFp32, 3, false, "must be 2 or 4"},
         {mobiq::Precision::kInt8, ConvAlgorithm::kWinogradInt6w4, 2, true, "symmetric"},
-        {mobiq::Precision::kInt8, ConvAlgorithm::kWinogradTapwise, 2, false, "not built yet"},
+        {mobiq::Precision::kInt8, ConvAlgorithm::kWinogradTapwise, 2, true, "symmetric"},
     };
     for (const Bad &b : cases) {
         CompileOptions opt;

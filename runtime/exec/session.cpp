@@ -5,7 +5,9 @@
 
 #include "executor.h"
 #include "mobiq/kernel_errors.h"
+#include "mobiq/layer_plan.h"
 #include "mobiq/passes.h"
+#include "mobiq/winograd_weights.h"
 
 namespace mobiq {
 namespace {
@@ -20,6 +22,11 @@ Status calibrate(Executor &fp32, const CompileOptions &o, std::vector<TensorStat
     std::vector<bool> seen(g.tensors.size(), false);
     const bool histograms = o.scheme.calibration != Calibration::kMinMax;
     const int passes = histograms ? 2 : 1;
+    // winograd-tapwise: the tensors some Winograd convolution reads, and their shapes (NHWC as observed).
+    std::vector<bool> tapwise(g.tensors.size(), false);
+    if (o.scheme.winograd_tapwise)
+        for (const Node &n : g.nodes)
+            if (winograd_applies(g, n)) tapwise[n.inputs[0]] = true;
     for (int pass = 0; pass < passes; pass++) {
         for (size_t s = 0; s < o.calibration_count; s++) {
             if (progress)
@@ -37,6 +44,12 @@ Status calibrate(Executor &fp32, const CompileOptions &o, std::vector<TensorStat
                     } else {
                         st.min = std::min(st.min, *mm.first);
                         st.max = std::max(st.max, *mm.second);
+                    }
+                    if (tapwise[t]) {
+                        const auto &sh = g.tensors[t].shape;  // (N, C, H, W); the values are NHWC
+                        winograd_tap_absmax(v.data(), static_cast<int>(sh[0]), static_cast<int>(sh[2]),
+                                            static_cast<int>(sh[3]), static_cast<int>(sh[1]), o.scheme.winograd_tapwise,
+                                            &st.winograd_absmax);
                     }
                     return;
                 }
@@ -68,6 +81,8 @@ Status build_quantized_graph(const Graph &graph, const CompileOptions &options, 
     CompileOptions fp32_options = options;
     fp32_options.precision = Precision::kFp32;
     fp32_options.conv = ConvAlgorithm::kAuto;  // the INT8 session's method may be an INT8 Winograd variant
+    CompileOptions calib_options = options;
+    if (options.conv == ConvAlgorithm::kWinogradTapwise) calib_options.scheme.winograd_tapwise = options.winograd_tile;
     fp32_options.device = Device::kCpu;  // calibration statistics are device-independent
     fp32_options.tuning_path.clear();    // the tuning file is for the INT8 session
     fp32_options.tuning = nullptr;
@@ -75,8 +90,8 @@ Status build_quantized_graph(const Graph &graph, const CompileOptions &options, 
     Executor fp32;
     MOBIQ_RETURN_IF_ERROR(fp32.compile(graph, fp32_options));
     std::vector<TensorStats> stats;
-    MOBIQ_RETURN_IF_ERROR(calibrate(fp32, options, &stats, progress));
-    QuantScheme scheme = options.scheme;
+    MOBIQ_RETURN_IF_ERROR(calibrate(fp32, calib_options, &stats, progress));
+    QuantScheme scheme = calib_options.scheme;
     scheme.winograd_int6w4 = scheme.winograd_int6w4 || options.conv == ConvAlgorithm::kWinogradInt6w4;
     return quantize_graph(fp32.graph(), stats, scheme, out);
 }

@@ -122,6 +122,10 @@ struct PreparedWinograd : Prepared {
 #endif
     Kernel<op::winograd_output_transform_fp32> output_f32;
     Kernel<op::winograd_output_transform_int> output_int;
+    // tapwise: its transforms and their per-tap scales (docs/arithmetic.md "Winograd").
+    Kernel<op::winograd_input_transform_tapwise> input_tw;
+    Kernel<op::winograd_output_transform_tapwise> output_tw;
+    Buffer<float> tap_in, tap_out;  // (taps); (N, taps)
 
     // Set by emit(): what a block needs at run time.
     Values *vs = nullptr;
@@ -189,6 +193,26 @@ int PreparedWinograd::run_block(int b) {
     }
     Buffer<int8_t> in = v.window<int8_t>(v[xi], v[xi].border, v[xi].border, v[xi].w, v[xi].h, C);
     Buffer<int32_t> mm = five_d_view<int32_t>(v, sc, mb, t, k, N);
+    auto gemm8 = [&](int tap, Buffer<int8_t> &a, Buffer<int32_t> &r) {
+        return gemm_amx && tiles >= 16
+                   ? gemm_amx(a, 0, rhs_i8[tap], colsum[tap], zero_i32, zero_i32, ch.mult, ch.shift, 0, -128, 127, r)
+                   : gemm_i8(a, 0, rhs_i8[tap], colsum[tap], zero_i32, zero_i32, ch.mult, ch.shift, 0, -128, 127, r);
+    };
+    if (variant == "tapwise") {
+        Buffer<int8_t> vv = five_d_view<int8_t>(v, sc, vb, t, k, C);
+        if (const int e = input_tw(in, zx, tap_in, vv)) return e;
+        clock.lap(0);
+        for (int tap = 0; tap < t.taps; tap++) {
+            Buffer<int8_t> a = tap_matrix<int8_t>(v, sc, vb, tiles, C, tap);
+            Buffer<int32_t> r = tap_matrix<int32_t>(v, sc, mb, tiles, N, tap);
+            if (const int e = gemm8(tap, a, r)) return e;
+        }
+        clock.lap(1);
+        Buffer<int8_t> out = v.interior<int8_t>(v[yi]).cropped(3, k.img0, k.images).cropped(2, y0, rows);
+        const int e = output_tw(mm, tap_out, bias_f32, zo, lo, hi, out);
+        clock.lap(2);
+        return e;
+    }
     if (variant == "int16") {
         Buffer<int16_t> vv = five_d_view<int16_t>(v, sc, vb, t, k, C);
         if (const int e = input(in, zx, vv)) return e;
@@ -205,11 +229,7 @@ int PreparedWinograd::run_block(int b) {
         for (int tap = 0; tap < 16; tap++) {
             Buffer<int8_t> a = tap_matrix<int8_t>(v, sc, vb, tiles, C, tap);
             Buffer<int32_t> r = tap_matrix<int32_t>(v, sc, mb, tiles, N, tap);
-            const int e = gemm_amx && tiles >= 16 ? gemm_amx(a, 0, rhs_i8[tap], colsum[tap], zero_i32, zero_i32, ch.mult, ch.shift, 0,
-                                              -128, 127, r)
-                                   : gemm_i8(a, 0, rhs_i8[tap], colsum[tap], zero_i32, zero_i32, ch.mult, ch.shift, 0,
-                                             -128, 127, r);
-            if (e) return e;
+            if (const int e = gemm8(tap, a, r)) return e;
         }
     }
     clock.lap(1);
@@ -351,9 +371,44 @@ public:
             } else {
                 MOBIQ_RETURN_IF_ERROR(c.kernel(n, "requantize=false,weight_zero_point=false" + serial, &k->gemm_i8));
             }
+        } else if (k->variant == "tapwise") {
+            const int taps = (k->m + 2) * (k->m + 2);
+            if (q.winograd_tapwise != k->m || q.tap_weights.size() != size_t(taps) * cout * x.c)
+                return {StatusCode::kInternal, "layer '" + n.name + "': not quantized for winograd-tapwise F(" +
+                                                   std::to_string(k->m) + "x" + std::to_string(k->m) + ",3x3)"};
+            std::vector<int8_t> narrow(size_t(cout) * K);
+            for (int t = 0; t < taps; t++) {
+                for (int o = 0; o < cout; o++)  // the stored channels beyond C get weight 0
+                    for (int ch = 0; ch < K; ch++)
+                        narrow[size_t(o) * K + ch] = ch < x.c ? q.tap_weights[(size_t(t) * cout + o) * x.c + ch] : 0;
+                PackedGemmInt8Weights packed;
+                MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_weights(narrow.data(), K, cout, nullptr, 0, &packed));
+                Buffer<int8_t> b(4, cout, K / 4);
+                std::memcpy(b.data(), packed.data.data(), packed.data.size());
+                k->rhs_i8.push_back(b);
+                k->colsum.push_back(int32_constant(packed.column_sum));
+            }
+            k->tap_in = Buffer<float>(taps);
+            std::copy(q.tap_input_scale.begin(), q.tap_input_scale.end(), k->tap_in.data());
+            k->tap_out = Buffer<float>(cout, taps);  // (c, t): tap_output_scale is (t, N)
+            std::copy(q.tap_output_scale.begin(), q.tap_output_scale.end(), k->tap_out.data());
+            k->bias_f32 = Buffer<float>(cout);
+            std::copy(q.tap_bias.begin(), q.tap_bias.end(), k->bias_f32.data());
+            for (auto *b : {&k->tap_in, &k->tap_out, &k->bias_f32}) b->set_host_dirty();
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=tapwise," + tile + serial, &k->input_tw));
+            if (p.kernel_variant.find("amx=true") != std::string::npos) {
+#if defined(MOBIQ_CPU_FAMILY_X86)
+                MOBIQ_RETURN_IF_ERROR(
+                    c.kernel(n, "amx=true,requantize=false,weight_zero_point=false" + serial, &k->gemm_amx));
+#endif
+            }
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "requantize=false,weight_zero_point=false" + serial, &k->gemm_i8));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=tapwise," + tile + serial, &k->output_tw));
+            *out = std::move(k);
+            return Status::ok();
         } else {
             return {StatusCode::kUnsupported, "layer '" + n.name + "': Winograd variant '" + k->variant +
-                                                  "' has no session path yet"};
+                                                  "' has no session path"};
         }
         k->bias = int32_constant(bias);
         std::string out_params = "domain=int,tile=2" + serial;
@@ -389,8 +444,9 @@ public:
                                 : k->gemm_i16 ? k->gemm_i16.row
                                 : k->gemm_amx ? k->gemm_amx.row
                                               : k->gemm_i8.row;
-        const KernelRow *output = k->output_f32 ? k->output_f32.row : k->output_int.row;
-        std::string name = std::string(k->input.row->name) + "+" + gemm->name + " x" + std::to_string(k->t.taps) + "+" +
+        const KernelRow *output = k->output_f32 ? k->output_f32.row : k->output_tw ? k->output_tw.row : k->output_int.row;
+        const KernelRow *input = k->input_tw ? k->input_tw.row : k->input.row;
+        std::string name = std::string(input->name) + "+" + gemm->name + " x" + std::to_string(k->t.taps) + "+" +
                            output->name;
         if (k->t.block_rows) name += " (" + std::to_string(k->t.blocks()) + " blocks)";
         c.add_step(name, [k]() { return k->run(); });

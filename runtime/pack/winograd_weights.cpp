@@ -1,5 +1,7 @@
 #include "mobiq/winograd_weights.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 
 namespace mobiq {
@@ -15,6 +17,45 @@ const std::vector<std::vector<double>> &winograd_g(int m) {
                                                      {1.0 / 24, -1.0 / 12, 1.0 / 6},
                                                      {0, 0, 1}};
     return m == 4 ? g4 : g2;
+}
+
+const std::vector<std::vector<double>> &winograd_bt(int m) {
+    static const std::vector<std::vector<double>> b2{{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+    static const std::vector<std::vector<double>> b4{{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+                                                     {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+    return m == 4 ? b4 : b2;
+}
+
+void winograd_tap_absmax(const float *x, int n, int h, int w, int c, int m, std::vector<float> *absmax) {
+    const auto &bt = winograd_bt(m);
+    const int alpha = m + 2, tx = (w + m - 1) / m, ty = (h + m - 1) / m;
+    absmax->resize(size_t(alpha) * alpha, 0.0f);
+    std::vector<double> d(size_t(alpha) * alpha), r(size_t(alpha) * alpha);
+    for (int b = 0; b < n; b++)
+        for (int y0 = 0; y0 < ty; y0++)
+            for (int x0 = 0; x0 < tx; x0++)
+                for (int ch = 0; ch < c; ch++) {
+                    for (int i = 0; i < alpha; i++)
+                        for (int j = 0; j < alpha; j++) {
+                            const int yy = m * y0 + i - 1, xx = m * x0 + j - 1;
+                            d[i * alpha + j] = yy < 0 || yy >= h || xx < 0 || xx >= w
+                                                   ? 0.0
+                                                   : x[((size_t(b) * h + yy) * w + xx) * c + ch];
+                        }
+                    for (int u = 0; u < alpha; u++)  // r = B^T d
+                        for (int j = 0; j < alpha; j++) {
+                            double s = 0;
+                            for (int i = 0; i < alpha; i++) s += bt[u][i] * d[i * alpha + j];
+                            r[u * alpha + j] = s;
+                        }
+                    for (int u = 0; u < alpha; u++)  // V = r B
+                        for (int v = 0; v < alpha; v++) {
+                            double s = 0;
+                            for (int j = 0; j < alpha; j++) s += r[u * alpha + j] * bt[v][j];
+                            float &mx = (*absmax)[u * alpha + v];
+                            mx = std::max(mx, static_cast<float>(std::fabs(s)));
+                        }
+                }
 }
 
 namespace {

@@ -141,18 +141,17 @@ std::vector<std::pair<std::string, std::string>> winograd_kernels(const std::str
     if (w == "fp32")
         return {{"winograd_input_transform", "domain=float32," + tile}, {"gemm_fp32", ""},
                 {"winograd_output_transform_fp32", "domain=float32," + tile}};
+    const std::pair<std::string, std::string> gemm8 =
+        amx ? std::pair<std::string, std::string>{"gemm_int8_amx", "amx=true,requantize=false,weight_zero_point=false"}
+            : std::pair<std::string, std::string>{"gemm_int8", "requantize=false,weight_zero_point=false"};
     if (w == "tapwise")
-        return {{"winograd_input_transform_tapwise", "domain=tapwise," + tile},
-                {"gemm_int8", "requantize=false,weight_zero_point=false"},
+        return {{"winograd_input_transform_tapwise", "domain=tapwise," + tile}, gemm8,
                 {"winograd_output_transform_tapwise", "domain=tapwise," + tile}};
     const std::string out = canonical_params("domain=int," + tile + (fq.empty() ? "" : "," + fq));
     if (w == "int16")
         return {{"winograd_input_transform", "domain=int16," + tile}, {"gemm_int16", ""},
                 {"winograd_output_transform_int", out}};
-    return {{"winograd_input_transform", "domain=int8," + tile},
-            {amx ? "gemm_int8_amx" : "gemm_int8",
-             amx ? "amx=true,requantize=false,weight_zero_point=false" : "requantize=false,weight_zero_point=false"},
-            {"winograd_output_transform_int", out}};
+    return {{"winograd_input_transform", "domain=int8," + tile}, gemm8, {"winograd_output_transform_int", out}};
 }
 
 // The registry op and base variant a conv method runs on.
@@ -282,7 +281,7 @@ bool parse_conv_algorithm(const std::string &name, ConvAlgorithm *a) {
 
 Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t, const TuningFile *tuning,
                    std::vector<LayerPlan> *plans, const std::vector<bool> *asym_weights,
-                   const std::vector<bool> *int6w4_nodes) {
+                   const std::vector<bool> *int6w4_nodes, const std::vector<int> *tapwise_nodes) {
     plans->assign(g.nodes.size(), LayerPlan{});
     const bool cpu = t.device == "cpu";
     const std::string wv = winograd_variant(o.conv);
@@ -302,9 +301,6 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
         if (!cpu)
             return {StatusCode::kUnsupported, flag + ": Winograd runs on the CPU in this build (the OpenCL families "
                                                      "have its kernels, not yet its sessions)"};
-        if (wv == "tapwise")
-            return {StatusCode::kUnsupported, flag + ": its calibration of the transformed activations is not built "
-                                                     "yet (docs/status.md)"};
     }
     // fp32 requantization: every INT8 kernel that requantizes takes the variant.
     const std::string fq = t.fp32_requantization ? "requantization=fp32" : "";
@@ -335,7 +331,18 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 return Status{StatusCode::kInvalidArgument, "tuning file " + tuning->path + ": layer '" + n.name +
                                                                 "' (" + p.key + "): " + why};
             };
-            if (e != nullptr) {
+            // Quantized per Winograd tap: only winograd-tapwise computes this layer's numbers.
+            const int tapwise_m = tapwise_nodes != nullptr && i < tapwise_nodes->size() ? (*tapwise_nodes)[i] : 0;
+            if (tapwise_m) {
+                if (e != nullptr && (e->method != "winograd" || param_of(e->variant, "winograd") != "tapwise"))
+                    return bad("the layer is quantized per Winograd tap: only winograd-tapwise runs it");
+                p.method = ConvMethod::kWinograd;
+                p.winograd = "tapwise";
+                p.winograd_tile = tapwise_m;
+                p.source = "quantized per Winograd tap F(" + std::to_string(tapwise_m) + "x" +
+                           std::to_string(tapwise_m) + ",3x3), so winograd-tapwise";
+                if (e != nullptr) tuned++;
+            } else if (e != nullptr) {
                 if (!parse_conv_method(e->method, &p.method))
                     return bad("unknown method '" + e->method + "' (gemm, im2col_gemm, implicit, winograd)");
                 if (p.method == ConvMethod::kGemm && !is_pointwise(n))
@@ -349,7 +356,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                     const bool quantized = int6w4_nodes != nullptr && i < int6w4_nodes->size() && (*int6w4_nodes)[i];
                     if (wv_e.empty() || (tile_e != "2" && tile_e != "4"))
                         return bad("method winograd needs a variant winograd=<fp32|int16|int6w4>,tile=<2|4>");
-                    if ((wv_e == "fp32") == t.int8 || wv_e == "tapwise" || (tile_e == "4" && wv_e != "fp32"))
+                    if ((wv_e == "fp32") == t.int8 || wv_e == "tapwise" || (tile_e == "4" && wv_e != "fp32"))  // tapwise: above
                         return bad("winograd=" + wv_e + ",tile=" + tile_e + " is not a variant of this session");
                     if ((t.int8 && asym) || !winograd_applies(g, n, &why) || !winograd_fits(g, n, wv_e, quantized, &why))
                         return bad("Winograd does not take it: " + (why.empty() ? std::string("asymmetric weights") : why));
@@ -366,7 +373,8 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 const bool quantized = int6w4_nodes != nullptr && i < int6w4_nodes->size() && (*int6w4_nodes)[i];
                 const bool symmetric = !(t.int8 && asym);
                 if (!symmetric) why = "asymmetric weights (Winograd takes symmetric ones)";
-                if (symmetric && winograd_applies(g, n, &why) && winograd_fits(g, n, wv, quantized, &why)) {
+                if (wv == "tapwise") why = "not quantized per tap (" + (why.empty() ? std::string("Winograd does not apply") : why) + ")";
+                if (symmetric && wv != "tapwise" && winograd_applies(g, n, &why) && winograd_fits(g, n, wv, quantized, &why)) {
                     p.method = ConvMethod::kWinograd;
                     p.winograd = wv;
                     p.winograd_tile = o.winograd_tile;
@@ -388,14 +396,15 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             }
             if (!fq.empty()) p.kernel_variant = with_param(p.kernel_variant, fq);
             if (p.method == ConvMethod::kWinograd) {
-                // int6w4's per-tap GEMMs on AMX where usable (K % 64, N % 16, tiles >= 16) and
+                // The int8 tap GEMMs (int6w4, tapwise) on AMX where usable (K % 64, N % 16, tiles >= 16) and
                 // faster: K >= 256 (with fewer input channels the AMX kernel, one accumulator
                 // tile and its store per 16 x 16 block, is slower than VNNI: docs/winograd.md).
                 const Tensor &y = g.tensors[n.outputs[0]];
-                const int64_t tiles = y.shape[0] * ((y.shape[2] + 1) / 2) * ((y.shape[3] + 1) / 2);
+                const int64_t wm = p.winograd_tile;
+                const int64_t tiles = y.shape[0] * ((y.shape[2] + wm - 1) / wm) * ((y.shape[3] + wm - 1) / wm);
                 const int64_t k_in = stored_channels(g, n, true);
-                const bool amx = t.amx && p.winograd == "int6w4" && k_in % 64 == 0 && k_in >= 256 &&
-                                 y.shape[1] % 16 == 0 && tiles >= 16;
+                const bool amx = t.amx && (p.winograd == "int6w4" || p.winograd == "tapwise") && k_in % 64 == 0 &&
+                                 k_in >= 256 && y.shape[1] % 16 == 0 && tiles >= 16;
                 if (amx) {
                     p.kernel_variant = with_param(p.kernel_variant, "amx=true");
                     p.source += "; AMX";

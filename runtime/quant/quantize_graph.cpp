@@ -9,13 +9,15 @@
 #include "mobiq/layer_params.h"
 #include "mobiq/layer_plan.h"
 #include "mobiq/quantize.h"
+#include "mobiq/winograd_weights.h"
 
 namespace mobiq {
 
 std::string scheme_name(const QuantScheme &s) {
     return std::string(s.symmetric_activations ? "sym" : "asym") + (s.per_channel_weights ? "/per-channel" : "/per-layer") +
            (s.symmetric_weights ? "/sym-w" : "/asym-w") +
-           (s.requantization == RequantizationMode::kFp32 ? "/fp32-rq" : "") + (s.winograd_int6w4 ? "/int6w4" : "");
+           (s.requantization == RequantizationMode::kFp32 ? "/fp32-rq" : "") + (s.winograd_int6w4 ? "/int6w4" : "") +
+           (s.winograd_tapwise ? "/tapwise-f" + std::to_string(s.winograd_tapwise) : "");
 }
 namespace {
 
@@ -100,6 +102,41 @@ void finish_accumulating(const std::vector<float> &bias, const ActivationQuant &
     }
     q->output_min = n.clamp_min > -3.4e38f ? clamp_q(out.zero_point + std::nearbyint(n.clamp_min / out.scale), out) : out.qmin;
     q->output_max = n.clamp_max < 3.4e38f ? clamp_q(out.zero_point + std::nearbyint(n.clamp_max / out.scale), out) : out.qmax;
+}
+
+// winograd-tapwise (docs/arithmetic.md "Winograd"): the transformed weights
+// U = G g G^T in float, quantized per (tap, output channel); the transformed
+// input quantized per tap at max |V_t| / 127 from calibration; the scales the
+// input and output transforms apply.
+Status quantize_tapwise(const Graph &g, const Node &n, const TensorStats &xs, const std::vector<float> &bias,
+                        const ActivationQuant &in, const ActivationQuant &out, int m, QuantizedNode *q) {
+    const int taps = (m + 2) * (m + 2);
+    const Tensor &w = g.tensors[n.inputs[1]];
+    const int cout = static_cast<int>(w.shape[0]), cin = static_cast<int>(w.shape[1]);
+    if (xs.winograd_absmax.size() != static_cast<size_t>(taps))
+        return {StatusCode::kInternal, "quantize_graph: no per-tap statistics for the input of '" + n.name + "'"};
+    const std::vector<float> u = winograd_weights_fp32(conv_weights_ohwi(w).data(), cout, cin, m);  // (taps, N, C)
+    q->winograd_tapwise = m;
+    q->tap_input_scale.assign(taps, 1.0f);
+    q->tap_weights.assign(u.size(), 0);
+    q->tap_output_scale.assign(size_t(taps) * cout, 0.0f);
+    q->tap_bias.assign(cout, 0.0f);
+    for (int t = 0; t < taps; t++) {
+        const double s_t = xs.winograd_absmax[t] > 0 ? xs.winograd_absmax[t] / 127.0 : 1.0;
+        q->tap_input_scale[t] = static_cast<float>(in.scale / s_t);
+        for (int oc = 0; oc < cout; oc++) {
+            const float *ut = u.data() + (size_t(t) * cout + oc) * cin;
+            double mx = 0;
+            for (int c = 0; c < cin; c++) mx = std::max(mx, static_cast<double>(std::fabs(ut[c])));
+            const double s_w = mx > 0 ? mx / 127.0 : 1.0;
+            for (int c = 0; c < cin; c++)
+                q->tap_weights[(size_t(t) * cout + oc) * cin + c] =
+                    static_cast<int8_t>(std::min(127.0, std::max(-127.0, std::nearbyint(ut[c] / s_w))));
+            q->tap_output_scale[size_t(t) * cout + oc] = static_cast<float>(s_t * s_w / out.scale);
+        }
+    }
+    for (int oc = 0; oc < cout; oc++) q->tap_bias[oc] = bias.empty() ? 0.0f : static_cast<float>(bias[oc] / out.scale);
+    return Status::ok();
 }
 
 }  // namespace
@@ -208,6 +245,9 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
     // and through ops that keep their input's scale (pooling, Flatten) the
     // tensor its producer writes, which must be a node's, not a graph input).
     std::vector<bool> int6(g.tensors.size(), false), int6w4(g.nodes.size(), false);
+    if (scheme.winograd_tapwise && !scheme.symmetric_weights)
+        return {StatusCode::kInvalidArgument, "winograd-tapwise quantizes the transformed weights symmetrically: use "
+                                              "symmetric weights (--weight-scheme sym)"};
     if (scheme.winograd_int6w4) {
         if (!scheme.symmetric_weights)
             return {StatusCode::kInvalidArgument, "winograd-int6w4 quantizes weights to symmetric INT4: use symmetric "
@@ -274,6 +314,8 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
                     q.winograd_int6w4 = int6w4[i];
                 }
                 finish_accumulating(bias, in, o, n, &q);
+                if (scheme.winograd_tapwise && n.group <= 1 && winograd_applies(g, n))
+                    MOBIQ_RETURN_IF_ERROR(quantize_tapwise(g, n, stats[x], bias, in, o, scheme.winograd_tapwise, &q));
                 break;
             }
             case OpType::kGemm: {

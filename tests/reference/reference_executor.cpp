@@ -75,6 +75,12 @@ std::vector<float> run_quantized_graph(const QuantizedGraph &qg, const std::vect
             case OpType::kConv: {
                 if (!symmetric_geometry(n, error)) return {};
                 const ConvShape s{x.h, x.w, x.c, y.c, n.kernel_h, n.kernel_w, n.stride_h, n.pad_top};
+                if (q.winograd_tapwise) {  // quantized per Winograd tap: its own arithmetic (docs/arithmetic.md)
+                    y.q = winograd_conv_tapwise(x.q, zx, x.h, x.w, x.c, y.c, q.winograd_tapwise, q.tap_input_scale,
+                                                q.tap_weights, q.tap_output_scale, q.tap_bias, zo, q.output_min,
+                                                q.output_max);
+                    break;
+                }
                 const auto acc = n.group > 1 ? depthwise_int8_acc(x.q, zx, q.weights, q.weight_zero_point, q.bias, s)
                                              : conv2d_int8_acc(x.q, zx, q.weights, q.weight_zero_point, q.bias, s);
                 y.q = requantize(acc, y.c, requantization(q, zo, fp32));

@@ -510,3 +510,86 @@ std::vector<int32_t> gemm_int16_acc(const std::vector<int16_t> &a, const std::ve
 }
 
 }  // namespace mobiq::ref
+
+namespace mobiq::ref {
+
+namespace {
+
+// sum_j coef[j] * x[j] over the non-zero coefficients, left to right, as the
+// kernels' linear_combination: the first term (negated if its coefficient
+// is), then each added or subtracted; a coefficient other than +-1 multiplies.
+float combine_like_kernels(const std::vector<int> &coef, const std::vector<float> &x) {
+    float sum = 0;
+    bool first = true;
+    for (size_t j = 0; j < coef.size(); j++) {
+        if (coef[j] == 0) continue;
+        const float term = std::abs(coef[j]) == 1 ? x[j] : x[j] * static_cast<float>(std::abs(coef[j]));
+        if (first) sum = coef[j] < 0 ? -term : term;
+        else sum = coef[j] < 0 ? sum - term : sum + term;
+        first = false;
+    }
+    return sum;
+}
+
+}  // namespace
+
+std::vector<int8_t> winograd_conv_tapwise(const std::vector<int8_t> &x, int32_t zx, int h, int w, int c, int n, int m,
+                                          const std::vector<float> &in_scale, const std::vector<int8_t> &weights,
+                                          const std::vector<float> &out_scale, const std::vector<float> &bias,
+                                          int32_t zo, int32_t lo, int32_t hi) {
+    const WinogradMatrices &wm = winograd_matrices(m);
+    const int a = m + 2, taps = a * a, tx = (w + m - 1) / m, ty = (h + m - 1) / m;
+    std::vector<int8_t> y(size_t(h) * w * n);
+    std::vector<int8_t> vq(size_t(taps) * c);
+    std::vector<int32_t> d(taps), r(taps);
+    std::vector<float> mf(taps), col(a), cols(size_t(m) * a), row(a);
+    for (int t0 = 0; t0 < ty; t0++)
+        for (int s0 = 0; s0 < tx; s0++) {
+            for (int ch = 0; ch < c; ch++) {  // Vq of the tile, per channel
+                for (int i = 0; i < a; i++)
+                    for (int j = 0; j < a; j++) {
+                        const int yy = m * t0 + i - 1, xx = m * s0 + j - 1;
+                        d[i * a + j] = (yy < 0 || yy >= h || xx < 0 || xx >= w ? zx : x[(size_t(yy) * w + xx) * c + ch]) - zx;
+                    }
+                for (int u = 0; u < a; u++)
+                    for (int j = 0; j < a; j++) {
+                        int32_t s = 0;
+                        for (int i = 0; i < a; i++) s += wm.bt[u][i] * d[i * a + j];
+                        r[u * a + j] = s;
+                    }
+                for (int u = 0; u < a; u++)
+                    for (int v = 0; v < a; v++) {
+                        int32_t s = 0;
+                        for (int j = 0; j < a; j++) s += wm.bt[v][j] * r[u * a + j];
+                        const float q = std::nearbyint(static_cast<float>(s) * in_scale[u * a + v]);
+                        vq[size_t(u * a + v) * c + ch] = static_cast<int8_t>(std::min(127.0f, std::max(-127.0f, q)));
+                    }
+            }
+            for (int o = 0; o < n; o++) {
+                for (int t = 0; t < taps; t++) {
+                    int32_t acc = 0;
+                    for (int ch = 0; ch < c; ch++)
+                        acc += int32_t(vq[size_t(t) * c + ch]) * weights[(size_t(t) * n + o) * c + ch];
+                    mf[t] = static_cast<float>(acc) * out_scale[size_t(t) * n + o];
+                }
+                for (int i = 0; i < m; i++)  // cols(i, v) = sum_u AT[i][u] M(u, v)
+                    for (int v = 0; v < a; v++) {
+                        for (int u = 0; u < a; u++) col[u] = mf[u * a + v];
+                        cols[size_t(i) * a + v] = combine_like_kernels(wm.at[i], col);
+                    }
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < m; j++) {
+                        const int yy = m * t0 + i, xx = m * s0 + j;
+                        if (yy >= h || xx >= w) continue;
+                        for (int v = 0; v < a; v++) row[v] = cols[size_t(i) * a + v];
+                        const float f = std::min(static_cast<float>(hi - zo),
+                                                 std::max(static_cast<float>(lo - zo),
+                                                          combine_like_kernels(wm.at[j], row) + bias[o]));
+                        y[(size_t(yy) * w + xx) * n + o] = static_cast<int8_t>(static_cast<int32_t>(std::nearbyint(f)) + zo);
+                    }
+            }
+        }
+    return y;
+}
+
+}  // namespace mobiq::ref

@@ -173,6 +173,19 @@ std::vector<double> winograd_output_tapwise(const std::vector<int32_t> &m, const
 // The tapwise epilogue of one value f: clamp(rne(f), lo - z, hi - z) + z.
 int8_t winograd_tapwise_output_value(double f, int32_t z, int32_t lo, int32_t hi);
 
+// A whole winograd-tapwise convolution (3x3, stride 1, pad 1; F(m x m, 3 x 3))
+// in the order of operations the kernels run, every float operation rounded
+// on its own, so the result is bit-identical (the reference executor's
+// tapwise layers): V = B^T (x - z) B exact; Vq = clamp(rne(fl(V) * in_scale[t]),
+// -127, 127); M = sum_c Vq * W (t, N, C); then per output, in float,
+// AT (fl(M) * out_scale[t * N + n]) AT^T (each sum left to right over the
+// non-zero coefficients) + bias[n], clamped to [lo - zo, hi - zo], rne, + zo.
+// x is (H, W, C), the result (H, W, N).
+std::vector<int8_t> winograd_conv_tapwise(const std::vector<int8_t> &x, int32_t zx, int h, int w, int c, int n, int m,
+                                          const std::vector<float> &in_scale, const std::vector<int8_t> &weights,
+                                          const std::vector<float> &out_scale, const std::vector<float> &bias,
+                                          int32_t zo, int32_t lo, int32_t hi);
+
 // gemm_int16: C(m, n) = sum_k A(m, k) * W(n, k) + bias(n), wrapping in 32 bits;
 // A is (M, K), W is (N, K). Returns int32 (M, N).
 std::vector<int32_t> gemm_int16_acc(const std::vector<int16_t> &a, const std::vector<int16_t> &w,

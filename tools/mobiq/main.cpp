@@ -74,7 +74,8 @@ void SessionFlags::add_to(CLI::App *app) {
                     "(FP32), winograd-int16, winograd-int6w4, winograd-tapwise (INT8) (layers the tuning file does not name)")
         ->check(CLI::IsMember({"gemm", "implicit", "auto", "winograd-fp32", "winograd-int16", "winograd-int6w4",
                                "winograd-tapwise"}));
-    app->add_option("--winograd-tile", winograd_tile, "m of Winograd F(m x m, 3 x 3): 2 or 4 (winograd-fp32)")
+    app->add_option("--winograd-tile", winograd_tile,
+                    "m of Winograd F(m x m, 3 x 3): 2 or 4 (winograd-fp32, winograd-tapwise)")
         ->check(CLI::IsMember({2, 4}));
     app->add_option("--tuning", tuning, "per-layer methods measured by `mobiq tune` (JSON)")
         ->check(CLI::ExistingFile);

@@ -78,12 +78,15 @@ bool winograd_applies(const Graph &g, const Node &n, std::string *why = nullptr)
 
 // The plan of every node of `g` (parallel to g.nodes); `asym_weights` (INT8,
 // per node) says which nodes' weights have zero points, `int6w4_nodes` which
-// convolutions the quantizer gave INT6 inputs and INT4 weights (winograd-int6w4). A tuning entry that
+// convolutions the quantizer gave INT6 inputs and INT4 weights (winograd-int6w4),
+// `tapwise_nodes` which it quantized per Winograd tap (m of F(m x m, 3 x 3), or 0):
+// those run winograd-tapwise whatever the options say (nothing else computes them). A tuning entry that
 // names a method or kernel variant the layer cannot run is an error naming
 // the layer, and so is a tuning file with no entry for this model.
 Status plan_layers(const Graph &g, const CompileOptions &options, const PlanTarget &target,
                    const TuningFile *tuning, std::vector<LayerPlan> *plans,
                    const std::vector<bool> *asym_weights = nullptr,
-                   const std::vector<bool> *int6w4_nodes = nullptr);
+                   const std::vector<bool> *int6w4_nodes = nullptr,
+                   const std::vector<int> *tapwise_nodes = nullptr);
 
 }  // namespace mobiq

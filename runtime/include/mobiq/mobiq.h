@@ -74,7 +74,8 @@ typedef enum mobiq_conv_algorithm {
     MOBIQ_CONV_WINOGRAD_INT16 = 4,  /* INT8: int16 Winograd domain, exact (= the direct convolution) */
     MOBIQ_CONV_WINOGRAD_INT6W4 = 5, /* INT8: the paper's INT6 activations / INT4 weights on int8 dot
                                        products; exact on those operands, lossy against INT8 */
-    MOBIQ_CONV_WINOGRAD_TAPWISE = 6 /* INT8: quantized per Winograd tap (not built yet: an error) */
+    MOBIQ_CONV_WINOGRAD_TAPWISE = 6 /* INT8: quantized in the Winograd domain, per tap (calibrated), F(2,3)
+                                       or F(4,3): lossy, its own reference (docs/arithmetic.md) */
 } mobiq_conv_algorithm;
 
 typedef struct mobiq_options {
@@ -109,7 +110,7 @@ typedef struct mobiq_options {
     /* INT8: how accumulators become int8 (mobiq_requantization). */
     mobiq_requantization requantization;
     /* m of Winograd F(m x m, 3 x 3) for the MOBIQ_CONV_WINOGRAD_* methods: 2
-     * (default) or 4 (winograd-fp32 only). */
+     * (default) or 4 (winograd-fp32 and winograd-tapwise). */
     int winograd_tile;
 } mobiq_options;
 

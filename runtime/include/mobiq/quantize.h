@@ -26,6 +26,12 @@ struct QuantScheme {
     // (mobiq/layer_plan.h) gets INT4 weights and an INT6 input, where the
     // input's producer can requantize to INT6 (not a graph input).
     bool winograd_int6w4 = false;
+    // Winograd quantized per tap (winograd-tapwise): m of F(m x m, 3 x 3), 0
+    // for none. Every convolution Winograd applies to gets its weights
+    // transformed in float and quantized per (tap, output channel), and its
+    // transformed input quantized per tap with scales from calibration
+    // (TensorStats::winograd_absmax).
+    int winograd_tapwise = 0;
 };
 
 // "asym/per-channel/sym-w" (+ "/fp32-rq" with fp32 requantization, "/int6w4"): what
@@ -38,6 +44,9 @@ struct TensorStats {
     float min = 0, max = 0;
     std::vector<double> histogram;  // kBins bins over [min, max] (second pass)
     static constexpr int kBins = 2048;
+    // winograd-tapwise: per tap, max |B^T d B| over every tile of the tensor (as
+    // the input of a 3x3, stride-1, pad-1 convolution) and every sample.
+    std::vector<float> winograd_absmax;
 };
 
 // The range [lo, hi] the tensor is quantized to, per the scheme's method

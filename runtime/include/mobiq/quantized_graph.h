@@ -47,6 +47,15 @@ struct QuantizedNode {
     // Conv: INT4 weights (in [-7, 7]) and an INT6 input, for Winograd
     // F(2x2, 3x3) on int8 dot products (winograd-int6w4, docs/winograd.md).
     bool winograd_int6w4 = false;
+    // Conv, winograd-tapwise (docs/arithmetic.md "Winograd"): m of F(m x m,
+    // 3 x 3) (0: not tapwise) and, with alpha^2 taps t, N output channels, C
+    // input channels: the input transform's per-tap scales s_in / s_t, the
+    // transformed weights quantized per (tap, channel) (t, N, C), the output
+    // transform's scales s_t * s_w(t, n) / s_out (t, N) and bias / s_out (N).
+    int winograd_tapwise = 0;
+    std::vector<float> tap_input_scale;
+    std::vector<int8_t> tap_weights;
+    std::vector<float> tap_output_scale, tap_bias;
     // Add.
     QuantizedAdd add;
     // Every op that writes int8: the output clamp (a fused ReLU / ReLU6, or [-128, 127]).
