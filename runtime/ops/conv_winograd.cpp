@@ -139,6 +139,17 @@ struct PreparedWinograd : Prepared {
 
     int run_block(int b);
     int run();
+
+    // One tap's int8 weights (N, K) packed for the int8 GEMMs, with their column sums.
+    Status add_tap_int8(const std::vector<int8_t> &w, int K, int cout) {
+        PackedGemmInt8Weights packed;
+        MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_weights(w.data(), K, cout, nullptr, 0, &packed));
+        Buffer<int8_t> b(4, cout, K / 4);
+        std::memcpy(b.data(), packed.data.data(), packed.data.size());
+        rhs_i8.push_back(b);
+        colsum.push_back(int32_constant(packed.column_sum));
+        return Status::ok();
+    }
 };
 
 // V or M of a block as the transforms see it: (c, tx, ty, n, t), starting at its first tile.
@@ -345,12 +356,7 @@ public:
                                                            std::to_string(v) + ") does not fit int8"};
                     narrow[i] = static_cast<int8_t>(v);
                 }
-                PackedGemmInt8Weights packed;
-                MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_weights(narrow.data(), K, cout, nullptr, 0, &packed));
-                Buffer<int8_t> b(4, cout, K / 4);
-                std::memcpy(b.data(), packed.data.data(), packed.data.size());
-                k->rhs_i8.push_back(b);
-                k->colsum.push_back(int32_constant(packed.column_sum));
+                MOBIQ_RETURN_IF_ERROR(k->add_tap_int8(narrow, K, cout));
             }
             // The input transform keeps the zero point (V of raw x): the bias takes z * sum g.
             for (int o = 0; o < cout; o++) {
@@ -381,12 +387,7 @@ public:
                 for (int o = 0; o < cout; o++)  // the stored channels beyond C get weight 0
                     for (int ch = 0; ch < K; ch++)
                         narrow[size_t(o) * K + ch] = ch < x.c ? q.tap_weights[(size_t(t) * cout + o) * x.c + ch] : 0;
-                PackedGemmInt8Weights packed;
-                MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_weights(narrow.data(), K, cout, nullptr, 0, &packed));
-                Buffer<int8_t> b(4, cout, K / 4);
-                std::memcpy(b.data(), packed.data.data(), packed.data.size());
-                k->rhs_i8.push_back(b);
-                k->colsum.push_back(int32_constant(packed.column_sum));
+                MOBIQ_RETURN_IF_ERROR(k->add_tap_int8(narrow, K, cout));
             }
             k->tap_in = Buffer<float>(taps);
             std::copy(q.tap_input_scale.begin(), q.tap_input_scale.end(), k->tap_in.data());
