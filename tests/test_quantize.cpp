@@ -97,4 +97,29 @@ TEST(CalibratedRange, AlwaysContainsZero) {
     EXPECT_EQ(hi, 5.0f);
 }
 
+// INT4 weights (winograd-int6w4): the clipped scale's squared error is at most
+// min-max's (the search includes min-max), strictly less on Gaussian weights with
+// an outlier, and min-max itself where every weight sits on a level of it.
+TEST(MseClippedWeightScale, NoWorseThanMinMax) {
+    auto sq_err = [](const std::vector<float> &w, float scale) {
+        double e = 0;
+        for (float v : w) {
+            const double q = std::min(7.0, std::max(-7.0, std::nearbyint(v / static_cast<double>(scale))));
+            e += (q * scale - v) * (q * scale - v);
+        }
+        return e;
+    };
+    std::mt19937 rng(32);
+    std::normal_distribution<float> normal(0.0f, 0.1f);
+    std::vector<float> w(576);
+    for (float &v : w) v = normal(rng);
+    w[17] = 0.9f;  // an outlier: min-max spends the 7 levels on it
+    const float minmax = 0.9f / 7, clipped = mobiq::mse_clipped_weight_scale(w, 0, w.size(), 0.9, 7);
+    EXPECT_LT(clipped, minmax);
+    EXPECT_LT(sq_err(w, clipped), 0.7 * sq_err(w, minmax));
+    std::vector<float> levels;
+    for (int q = -7; q <= 7; q++) levels.push_back(0.25f * q);
+    EXPECT_FLOAT_EQ(mobiq::mse_clipped_weight_scale(levels, 0, levels.size(), 1.75, 7), 0.25f);
+}
+
 }  // namespace

@@ -12,6 +12,7 @@ with FP32 and output SQNR. The same calibration samples for every row:
     accuracy_table.py --mobiq build/host/bin/mobiq --model M.onnx [--model M2.onnx ...]
                       --images DIR|IDX --labels L [--calib-data F] [--calib 100] [--threads 2]
                       [--extra "--mean 0.498 --std 0.502"] [--out DIR] [--plot F.png] [--summary F.json]
+                      [--peers [--peer-args "--mean 0.498 --std 0.502"]]
     accuracy_table.py --mobiq build/host/bin/mobiq --fashion-mnist /usr/share/datasets/fashion-mnist
                       [--calib 500] [--plot F.png] [--summary F.json] [--reuse]
 
@@ -22,6 +23,10 @@ per model: its recorded torch and onnxruntime top-1 (networks/fashion_mnist/
 <model>.json) against mobiq's, and mobiq's per-image top-1 against
 onnxruntime's now (tools/eval_onnxruntime.py). --plot: one PNG, every
 model's top-1 delta against FP32 per configuration.
+
+--peers (held-out photos): in the same run, tools/eval_peers.py on the same
+split and calibration photos (onnxruntime INT8, OpenVINO INT8 with nncf, each
+against its own FP32); their rows follow mobiq's in the tables and the plot.
 """
 import argparse
 import json
@@ -92,6 +97,22 @@ def evaluate(a, model, out):
     return res
 
 
+def peers(a, model, out):
+    """onnxruntime / OpenVINO INT8 on the same held-out split: [(label, {top1, top5, agreement, sqnr_db,
+    fp32_top1})], each against its own engine's FP32."""
+    j = os.path.join(out, "peers.json")
+    run([sys.executable, os.path.join(HERE, "eval_peers.py"), "--model", model, "--images", a.images, "--labels",
+         a.labels, "--calib", str(a.calib), "--threads", str(a.threads), "--json", j, *shlex.split(a.peer_args)],
+        a.reuse and j)
+    res = load(j)["results"]
+    fp32 = {k.split()[0]: v for k, v in res.items() if " FP32" in k}
+    rows = []
+    for k, v in res.items():
+        if " INT8" in k:
+            rows.append((k, dict(v, fp32_top1=fp32[k.split()[0]]["top1"])))
+    return rows
+
+
 def fp32_check(a, model, res, out):
     """Recorded torch / onnxruntime top-1 against mobiq's; mobiq's predictions against onnxruntime's now."""
     rec = load(os.path.splitext(model)[0] + ".json")
@@ -115,6 +136,10 @@ def table(name, res):
         sq = "exact" if r["sqnr_db"] is None else f"{r['sqnr_db']:.2f}"
         lines.append(f"| INT8 {label} | {r['top1']:.2f} | {r['top5']:.2f} | {r['top1'] - fp['top1']:+.2f} | "
                      f"{r['agreement']:.2f} | {sq} |")
+    for label, r in res.get("peers", []):  # against their own FP32 (the same top-1 as mobiq's here)
+        lines.append(f"| peer: {label} (own FP32 top-1 {r['fp32_top1']:.2f} %) | {r['top1']:.2f} | "
+                     f"{r['top5']:.2f} | {r['top1'] - r['fp32_top1']:+.2f} | {r['agreement']:.2f} | "
+                     f"{r['sqnr_db']:.2f} |")
     return "\n".join(lines)
 
 
@@ -125,9 +150,17 @@ def plot(path, results):
     import numpy as np
 
     names = list(results)
-    labels = [label for label, _ in CONFIGS]
-    deltas = np.array([[r["top1"] - results[n]["fp32"]["top1"] for _, r in results[n]["rows"]] for n in names])
-    lo = min(-1.0, float(deltas.min()))
+    labels = [f"INT8 {label}" for label, _ in CONFIGS]
+    peer_labels = list(dict.fromkeys(p for n in names for p, _ in results[n].get("peers", [])))
+    labels += [f"peer: {p}" for p in peer_labels]
+
+    def peer_delta(n, p):
+        r = dict(results[n].get("peers", [])).get(p)
+        return np.nan if r is None else r["top1"] - r["fp32_top1"]
+
+    deltas = np.array([[r["top1"] - results[n]["fp32"]["top1"] for _, r in results[n]["rows"]] +
+                       [peer_delta(n, p) for p in peer_labels] for n in names])
+    lo = min(-1.0, float(np.nanmin(deltas)))
     # A scale that shows tenths of a point and a collapse of tens of points at once.
     fig, ax = plt.subplots(figsize=(11, 6))
     width = 0.8 / len(names)
@@ -136,6 +169,8 @@ def plot(path, results):
         ax.barh(y + (i - (len(names) - 1) / 2) * width, deltas[i], width,
                 label=f"{n} (FP32 top-1 {results[n]['fp32']['top1']:.2f} %)")
         for yy, d in zip(y + (i - (len(names) - 1) / 2) * width, deltas[i]):
+            if np.isnan(d):
+                continue
             if d < -1:  # a long bar: the value inside it, clear of the axis labels
                 ax.text(d * 0.95, yy, f"{d:+.2f}", va="center", ha="left", fontsize=7, color="white")
             else:
@@ -151,11 +186,11 @@ def plot(path, results):
     ax.axvline(-0.31, color="grey", linestyle=":", linewidth=0.8,
                label="-0.31 %p: the paper's total loss (issue 11's Winograd goal)")
     ax.set_yticks(y)
-    ax.set_yticklabels([f"INT8 {lab}" for lab in labels], fontsize=8)
+    ax.set_yticklabels(labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("top-1 delta against FP32, %p (symmetric log scale, linear within +-1)")
     first = results[names[0]]["fp32"]
-    ax.set_title(f"mobiq INT8 against FP32, top-1 on {first['images']} images ({first['cpu']})", fontsize=9)
+    ax.set_title(f"INT8 against FP32, top-1 on {first['images']} images ({first['cpu']})", fontsize=9)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)  # below: clear of the bars
     ax.grid(axis="x", linewidth=0.3)
     fig.tight_layout()
@@ -176,6 +211,9 @@ def main():
     ap.add_argument("--out", default=".", help="where the JSON of each run goes (a folder per model)")
     ap.add_argument("--plot", help="PNG of every model's top-1 delta per configuration")
     ap.add_argument("--summary", help="JSON of every number in the tables")
+    ap.add_argument("--peers", action="store_true", help="also onnxruntime and OpenVINO INT8 on the same split "
+                    "(tools/eval_peers.py; held-out photos only)")
+    ap.add_argument("--peer-args", default="", help="more eval_peers.py flags (its preprocessing: --mean a,b,c ...)")
     ap.add_argument("--reuse", action="store_true", help="read the run JSON files an earlier run of the same "
                     "command left in --out instead of running again (e.g. to redraw the plot)")
     a = ap.parse_args()
@@ -186,6 +224,8 @@ def main():
         a.calib_data = a.calib_data or os.path.join(d, "train-images-idx3-ubyte.gz")
         a.model = a.model or [os.path.join(HERE, "..", "networks", "fashion_mnist", f"{m}.onnx")
                               for m in FASHION_MODELS]
+    if a.peers and a.calib_data:
+        ap.error("--peers evaluates the held-out split (no --calib-data / --fashion-mnist)")
     if not a.model or not a.images or not a.labels:
         ap.error("--model, --images and --labels are needed (or --fashion-mnist DIR)")
     results, checks = {}, {}
@@ -193,6 +233,8 @@ def main():
         name = os.path.splitext(os.path.basename(model))[0]
         out = os.path.join(a.out, name)
         results[name] = evaluate(a, model, out)
+        if a.peers:
+            results[name]["peers"] = peers(a, model, out)
         if a.fashion_mnist:
             checks[name] = fp32_check(a, model, results[name], out)
     first = next(iter(results.values()))["fp32"]
@@ -228,6 +270,7 @@ def main():
                         int8=[dict(configuration=label, flags=flags, top1=x["top1"], top5=x["top5"],
                                    delta_top1=x["top1"] - r["fp32"]["top1"], agreement=x["agreement"],
                                    sqnr_db=x["sqnr_db"]) for (label, x), (_, flags) in zip(r["rows"], CONFIGS)],
+                        peers=[dict(engine=label, **x) for label, x in r.get("peers", [])],
                         fp32_check=checks.get(n)) for n, r in results.items()}
         summ["_run"] = dict(cpu=first["cpu"], images=a.images, calib_data=a.calib_data or a.images, calib=a.calib,
                             threads=a.threads, reused_earlier_runs=a.reuse,

@@ -19,6 +19,25 @@ std::string scheme_name(const QuantScheme &s) {
            (s.requantization == RequantizationMode::kFp32 ? "/fp32-rq" : "") + (s.winograd_int6w4 ? "/int6w4" : "") +
            (s.winograd_tapwise ? "/tapwise-f" + std::to_string(s.winograd_tapwise) : "");
 }
+
+// With 4 bits min-max leaves most weights in 2-3 levels; clipping a few
+// outliers buys resolution for the rest (decision 32).
+float mse_clipped_weight_scale(const std::vector<float> &w, size_t begin, size_t end, double max_abs, double qmax) {
+    double best_err = -1;
+    float best = static_cast<float>(max_abs / qmax);
+    for (int step = 100; step >= 30; step--) {
+        const float scale = static_cast<float>(max_abs * step / 100.0 / qmax);
+        double err = 0;
+        for (size_t i = begin; i < end; i++) {
+            const double q = std::min(qmax, std::max(-qmax, std::nearbyint(w[i] / static_cast<double>(scale))));
+            const double d = q * scale - w[i];
+            err += d * d;
+        }
+        if (best_err < 0 || err < best_err) best_err = err, best = scale;
+    }
+    return best;
+}
+
 namespace {
 
 int32_t clamp_i8(double v) { return static_cast<int32_t>(std::min(127.0, std::max(-128.0, v))); }
@@ -72,6 +91,10 @@ void quantize_weights(const std::vector<float> &w, int groups, const QuantScheme
         if (s.symmetric_weights) {
             const double m = std::max(-lo, hi);
             scale = m > 0 ? static_cast<float>(m / qmax) : 1.0f;
+            if (bits < 8 && m > 0) {
+                const size_t b = s.per_channel_weights ? o * count : 0, e = s.per_channel_weights ? (o + 1) * count : w.size();
+                scale = mse_clipped_weight_scale(w, b, e, m, qmax);
+            }
             zp = 0;
         } else {
             scale = hi > lo ? static_cast<float>((hi - lo) / 255.0) : 1.0f;

@@ -58,6 +58,12 @@ void calibrated_range(const TensorStats &s, const QuantScheme &scheme, float *lo
 // [-31, 30]; reals too small for that range give multiplier 0 (output = zero point).
 void quantize_multiplier(double real, int32_t *multiplier, int32_t *shift);
 
+// The symmetric scale of w[begin, end) (max |w| = max_abs > 0) onto [-qmax, qmax]
+// that minimizes the squared rounding + clipping error, searched over clipping
+// thresholds 0.30..1.00 x max_abs in steps of 0.01: the INT4 weights of
+// winograd-int6w4 (8-bit weights keep min-max).
+float mse_clipped_weight_scale(const std::vector<float> &w, size_t begin, size_t end, double max_abs, double qmax);
+
 // Quantizes `graph` (already through the passes: BN folded or not, activations
 // fused) with the per-tensor stats (indexed by tensor id; graph inputs and
 // every node output must have them).
