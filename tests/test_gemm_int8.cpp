@@ -205,7 +205,8 @@ void check_amx(const K &gemm) {
     std::mt19937 rng(5);
     auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     for (const GemmShape &sh : {GemmShape{784, 128, 1152}, GemmShape{49, 512, 4608}, GemmShape{196, 256, 2304},
-                                GemmShape{3136, 64, 64}, GemmShape{17, 16, 64}, GemmShape{50, 2048, 512}}) {
+                                GemmShape{3136, 64, 64}, GemmShape{17, 16, 64}, GemmShape{50, 2048, 512},
+                                GemmShape{33, 80, 128}}) {  // N = 80: the last 64-column block overlaps
         SCOPED_TRACE(sh.str());
         const int m = sh.m, n = sh.n, k = sh.k;
         std::vector<int8_t> a(size_t(m) * k), w(size_t(n) * k);
@@ -262,7 +263,7 @@ TEST(GemmInt8Amx, Int32OutputsBitExact) {
                                         [&](const auto &gemm) {
         ran++;
         for (const GemmShape &sh : {GemmShape{3136, 64, 64}, GemmShape{196, 512, 512}, GemmShape{17, 16, 64},
-                                    GemmShape{224, 128, 128}}) {
+                                    GemmShape{224, 128, 128}, GemmShape{33, 80, 128}}) {
             SCOPED_TRACE(sh.str());
             const int m = sh.m, n = sh.n, k = sh.k;
             std::vector<int8_t> a(size_t(m) * k), w(size_t(n) * k);

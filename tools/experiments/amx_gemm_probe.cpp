@@ -6,7 +6,8 @@
 //   HL=.venv/lib/python3.11/site-packages/halide
 //   g++ -O2 -std=c++17 tools/experiments/amx_gemm_probe.cpp -I$HL/include -L$HL/lib64 -lHalide \
 //       -Wl,-rpath,$PWD/$HL/lib64 -lpthread -ldl -o /tmp/amx_gemm_probe
-//   /tmp/amx_gemm_probe M N K [tile_rows] [p] [k_step]   (p: rows of tiles in parallel; k_step: K per tile op)
+//   /tmp/amx_gemm_probe M N K [tile_rows] [p] [k_step] [n_block]   (p: rows of tiles in parallel; k_step: K per
+//   tile op; n_block: column blocks of that many 16-column tiles outer, in parallel)
 //
 // Writes the assembly to /tmp/amx_gemm_probe.s (grep tdpbusd). Results:
 // docs/status.md (issue 9). Linux needs arch_prctl(ARCH_REQ_XCOMP_PERM) first.
@@ -30,12 +31,22 @@ int main(int argc, char **argv) {
     Func out = mm.in();
     Var rxi("rxi"), ryi("ryi"), ixi("ixi"), iyi("iyi"), yi("yi"), xi("xi"), yo("yo"), xo("xo");
     RVar rri("rri"), rro("rro");
-    mm.compute_at(out, y).store_in(MemoryType::AMXTile).update()
+    // n_block (argument 7, tiles of 16 columns; 0: off): column blocks outer, every row tile inside, so that
+    // a block of B stays in L2 while all of A streams past it (B re-read M / 16 times otherwise).
+    const int nb = argc > 7 ? atoi(argv[7]) : 0;
+    Var yt("yt");
+    LoopLevel at = nb ? LoopLevel(out, yt) : LoopLevel(out, y);
+    mm.compute_at(at).store_in(MemoryType::AMXTile).update()
         .tile(y, x, ryi, rxi, ty, tx, TailStrategy::GuardWithIf).split(r.x, rro, rri, tr)
         .reorder(rri, ryi, rxi, rro, y, x).atomic().vectorize(rri).vectorize(ryi).vectorize(rxi);
-    mm.compute_at(out, y).tile(y, x, iyi, ixi, ty, tx).vectorize(iyi).vectorize(ixi);
+    mm.compute_at(at).tile(y, x, iyi, ixi, ty, tx).vectorize(iyi).vectorize(ixi);
     out.tile(y, x, yi, xi, ty, tx).vectorize(yi).vectorize(xi);
-    if (argc > 5) out.parallel(x);
+    if (nb) {
+        out.split(y, yo, yt, nb).reorder(yi, xi, yt, x, yo);
+        if (argc > 5) out.parallel(yo);
+    } else if (argc > 5) {
+        out.parallel(x);
+    }
     Target t = get_host_target().with_feature(Target::AVX512_SapphireRapids);
     out.compile_to_assembly("/tmp/amx_gemm_probe.s", {A, B}, "amx_mm", t);
     Buffer<uint8_t> a(K, M);
