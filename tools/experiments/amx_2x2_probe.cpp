@@ -49,42 +49,11 @@ void configure() {
 }
 
 // Rows [m_begin, m_end) (multiples of 32), all N (multiple of 32), columns in blocks of n_block.
+// Operands as mobiq's (a: lhs (K, M), b: (4, N, K/4)) or packed tile by tile (each 16 x 64-byte
+// tile contiguous, 1 KiB): a: [M/16][K/64][16][64], b: [N/16][K/64][16][64] (16 rows of K/4, 16
+// columns x 4 bytes).
 void gemm_rows(const int8_t *a, const int8_t *b, int32_t *c, int M, int N, int K, int m_begin, int m_end,
-               int n_block) {
-    configure();
-    for (int nb = 0; nb < N; nb += n_block) {
-        const int ne = std::min(N, nb + n_block);
-        for (int m = m_begin; m < m_end; m += 32) {
-            for (int n = nb; n < ne; n += 32) {
-                _tile_zero(0);
-                _tile_zero(1);
-                _tile_zero(2);
-                _tile_zero(3);
-                for (int k = 0; k < K; k += 64) {
-                    _tile_loadd(4, a + size_t(m) * K + k, K);
-                    _tile_loadd(5, a + size_t(m + 16) * K + k, K);
-                    _tile_loadd(6, b + size_t(k / 4) * N * 4 + n * 4, N * 4);
-                    _tile_loadd(7, b + size_t(k / 4) * N * 4 + (n + 16) * 4, N * 4);
-                    _tile_dpbssd(0, 4, 6);
-                    _tile_dpbssd(1, 4, 7);
-                    _tile_dpbssd(2, 5, 6);
-                    _tile_dpbssd(3, 5, 7);
-                }
-                _tile_stored(0, c + size_t(m) * N + n, N * 4);
-                _tile_stored(1, c + size_t(m) * N + n + 16, N * 4);
-                _tile_stored(2, c + size_t(m + 16) * N + n, N * 4);
-                _tile_stored(3, c + size_t(m + 16) * N + n + 16, N * 4);
-            }
-        }
-    }
-    _tile_release();
-}
-
-// The same with both operands packed tile by tile (each 16 x 64-byte tile contiguous, 1 KiB):
-// a: [M/16][K/64][16][64], b: [N/16][K/64][16][64] (16 rows of K/4, 16 columns x 4 bytes).
-// a_packed false: a as in gemm_rows (lhs (K, M)), only b tile-packed.
-void gemm_rows_packed(const int8_t *a, const int8_t *b, int32_t *c, int M, int N, int K, int m_begin, int m_end,
-                      int n_block, bool a_packed) {
+               int n_block, bool a_packed, bool b_packed) {
     configure();
     const size_t kt = K / 64;
     for (int nb = 0; nb < N; nb += n_block) {
@@ -94,7 +63,9 @@ void gemm_rows_packed(const int8_t *a, const int8_t *b, int32_t *c, int M, int N
             const int8_t *a1 = a_packed ? a0 + kt * 1024 : a0 + size_t(16) * K;
             const size_t as = a_packed ? 1024 : 64, astride = a_packed ? 64 : K;
             for (int n = nb; n < ne; n += 32) {
-                const int8_t *b0 = b + size_t(n / 16) * kt * 1024, *b1 = b0 + kt * 1024;
+                const int8_t *b0 = b_packed ? b + size_t(n / 16) * kt * 1024 : b + size_t(n) * 4;
+                const int8_t *b1 = b_packed ? b0 + kt * 1024 : b0 + 64;
+                const size_t bs = b_packed ? 1024 : size_t(16) * N * 4, bstride = b_packed ? 64 : N * 4;
                 _tile_zero(0);
                 _tile_zero(1);
                 _tile_zero(2);
@@ -102,8 +73,8 @@ void gemm_rows_packed(const int8_t *a, const int8_t *b, int32_t *c, int M, int N
                 for (size_t k = 0; k < kt; k++) {
                     _tile_loadd(4, a0 + k * as, astride);
                     _tile_loadd(5, a1 + k * as, astride);
-                    _tile_loadd(6, b0 + k * 1024, 64);
-                    _tile_loadd(7, b1 + k * 1024, 64);
+                    _tile_loadd(6, b0 + k * bs, bstride);
+                    _tile_loadd(7, b1 + k * bs, bstride);
                     _tile_dpbssd(0, 4, 6);
                     _tile_dpbssd(1, 4, 7);
                     _tile_dpbssd(2, 5, 6);
@@ -140,8 +111,8 @@ int main(int argc, char **argv) {
             for (int q = 0; q < 4; q++)
                 bp[((size_t(n / 16) * (K / 64) + r / 16) * 16 + r % 16) * 64 + (n % 16) * 4 + q] = b[(size_t(r) * N + n) * 4 + q];
     auto rows = [&](int m0, int m1) {
-        if (packed) gemm_rows_packed(packed == 1 ? ap.data() : a.data(), bp.data(), c.data(), M, N, K, m0, m1, n_block, packed == 1);
-        else gemm_rows(a.data(), b.data(), c.data(), M, N, K, m0, m1, n_block);
+        gemm_rows(packed == 1 ? ap.data() : a.data(), packed ? bp.data() : b.data(), c.data(), M, N, K, m0, m1, n_block,
+                  packed == 1, packed != 0);
     };
     auto run = [&] {
         if (threads == 1) return rows(0, M);
