@@ -11,6 +11,7 @@
 #include "mobiq/npy.h"
 #include "mobiq/onnx_import.h"
 #include "mobiq/session.h"
+#include "mobiq/tuner.h"
 #include "mobiq/tuning.h"
 
 namespace {
@@ -132,6 +133,46 @@ TEST(Tuning, Int8TunedPlanIsBitExact) {
     ASSERT_TRUE(base->run(calib.data(), calib.size(), y0.data(), y0.size()).is_ok());
     ASSERT_TRUE(tuned->run(calib.data(), calib.size(), y1.data(), y1.size()).is_ok());
     EXPECT_EQ(y0, y1) << "every conv method is exact: the plan must not change a bit";
+}
+
+// The tuner keeps the session's requantization: a gemmlowp session's tuned plan
+// has no fp32-requantization kernel (it used to take them as candidates and mix
+// them in: faster, and no longer the session's numbers), is bit-exact with the
+// untuned session, and the plan refuses such an entry from a file.
+TEST(Tuning, TunerKeepsTheSessionsRequantization) {
+    const mobiq::Graph g = load("mobilenet_v1");
+    std::vector<float> calib(3 * 224 * 224);
+    std::mt19937 rng(5);
+    std::normal_distribution<float> d;
+    for (auto &x : calib) x = d(rng);
+    CompileOptions o;
+    o.precision = mobiq::Precision::kInt8;
+    o.calibration_data = calib.data();
+    o.calibration_count = 1;
+    mobiq::TuneOptions t;
+    t.runs = 2;
+    t.rounds = 1;
+    t.warmup = 1;
+    mobiq::TuningFile file;
+    ASSERT_TRUE(mobiq::tune_model(g, o, t, &file).is_ok());
+    ASSERT_FALSE(file.entries.empty());
+    for (const auto &e : file.entries) EXPECT_EQ(e.variant.find("requantization"), std::string::npos) << e.variant;
+    mobiq::QuantizedGraph qg;
+    ASSERT_TRUE(mobiq::build_quantized_graph(g, o, &qg).is_ok());
+    std::unique_ptr<mobiq::Session> base, tuned;
+    ASSERT_TRUE(mobiq::Session::create_quantized(qg, o, &base).is_ok());
+    file.path = "(test)";
+    CompileOptions ot = o;
+    ot.tuning = &file;
+    ASSERT_TRUE(mobiq::Session::create_quantized(qg, ot, &tuned).is_ok());
+    std::vector<float> y0(1000), y1(1000);
+    ASSERT_TRUE(base->run(calib.data(), calib.size(), y0.data(), y0.size()).is_ok());
+    ASSERT_TRUE(tuned->run(calib.data(), calib.size(), y1.data(), y1.size()).is_ok());
+    EXPECT_EQ(y0, y1);
+    file.entries[0].variant = "requantization=fp32";
+    const mobiq::Status st = mobiq::Session::create_quantized(qg, ot, &tuned);
+    EXPECT_FALSE(st.is_ok());
+    EXPECT_NE(st.message().find("requantizes otherwise"), std::string::npos) << st.message();
 }
 
 TEST(Tuning, FileRoundTrip) {

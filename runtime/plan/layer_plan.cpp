@@ -348,6 +348,9 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 if (p.method == ConvMethod::kGemm && !is_pointwise(n))
                     return bad("method gemm needs a 1x1, stride-1, unpadded convolution");
                 p.kernel_variant = canonical_params(e->variant);
+                if (param_of(p.kernel_variant, "requantization") != (fq.empty() ? "" : "fp32"))
+                    return bad("its kernel variant '" + p.kernel_variant + "' requantizes otherwise than this session (--requantization " +
+                               (fq.empty() ? "gemmlowp" : "fp32") + "): a different result, not only a different speed");
                 if (p.method == ConvMethod::kWinograd) {
                     // "winograd=<variant>,tile=<m>": the rest (AMX, blocks) the plan decides as for --conv.
                     const std::string wv_e = param_of(p.kernel_variant, "winograd");

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <map>
 
+#include "mobiq/cpu_level.h"
 #include "mobiq/kernel_registry.h"
 #include "mobiq/session.h"
 #include "mobiq/tuning.h"
@@ -30,6 +31,7 @@ struct Candidate {
     ConvAlgorithm conv = ConvAlgorithm::kAuto;
     int winograd_tile = 2;    // with a Winograd conv
     std::string variant;      // kernel variant for every conv layer ("" = base)
+    bool use_amx = true;      // false: the AMX-capable layers on the VNNI kernels (CompileOptions::use_amx)
     TuningFile file;          // non-empty entries: a per-layer plan
     std::vector<std::vector<double>> layer_ms;  // per step: the samples
     std::vector<double> total_ms;
@@ -78,6 +80,9 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
         if (!row->param("autoschedule").empty()) continue;
         // serial variants (one thread per call) serve Winograd's blocks, not a whole layer.
         if (!row->param("serial").empty()) continue;
+        // The requantization is the session's (the plan gives every kernel its variant): a
+        // candidate of the other would change the numbers, not only the speed.
+        if (!row->param("requantization").empty()) continue;
         const std::string extra = row->params_beyond(base_params);
         if (int8 && !options.scheme.symmetric_weights && !extra.empty()) continue;  // variants are sym-weight ones
         for (ConvAlgorithm m : {ConvAlgorithm::kGemm, ConvAlgorithm::kImplicit}) {
@@ -87,6 +92,16 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
             c.label = std::string(m == ConvAlgorithm::kGemm ? "gemm" : "implicit") + (extra.empty() ? "" : "[" + extra + "]");
             cands.push_back(c);
         }
+    }
+    // On AMX machines the gemm candidates run AMX wherever its kernel takes the
+    // shape; the same on VNNI lets each layer choose between the two (AMX's
+    // one-tile kernel is slower than VNNI on some shapes: docs/winograd.md).
+    if (int8 && device == "cpu" && base.use_amx && amx_usable() && set->family == "x86") {
+        Candidate c;
+        c.conv = ConvAlgorithm::kGemm;
+        c.use_amx = false;
+        c.label = "gemm, no AMX";
+        cands.push_back(c);
     }
     // Winograd where it applies (the other layers: auto), as exact as the other
     // methods on this session's operands: int16 (INT8), int6w4 where the graph
@@ -159,6 +174,7 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
             CompileOptions o = base;
             o.conv = cs[k]->conv;
             o.winograd_tile = cs[k]->winograd_tile;
+            o.use_amx = base.use_amx && cs[k]->use_amx;
             if (!cs[k]->file.entries.empty()) {
                 cs[k]->file.path = "(tuner: " + cs[k]->label + ")";
                 o.tuning = &cs[k]->file;
@@ -166,6 +182,7 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
                 // A uniform plan with a kernel variant: as a per-layer file over the plain plan.
                 CompileOptions plain = base;
                 plain.conv = cs[k]->conv;
+                plain.use_amx = o.use_amx;
                 std::unique_ptr<Session> s;
                 MOBIQ_RETURN_IF_ERROR(compile(plain, &s));
                 std::vector<LayerPlan> plans = s->plans();
