@@ -99,16 +99,23 @@ TEST(Tuning, EntryMovesOneLayerAndNothingElse) {
     }
 }
 
-TEST(Tuning, Int8TunedPlanIsBitExact) {
-    const mobiq::Graph g = load("mobilenet_v1");
-    std::vector<float> calib(3 * 224 * 224);
-    std::mt19937 rng(3);
+// INT8 options calibrated on one seeded normal sample (kept in `calib`).
+CompileOptions int8_options(std::vector<float> *calib, unsigned seed) {
+    calib->resize(3 * 224 * 224);
+    std::mt19937 rng(seed);
     std::normal_distribution<float> d;
-    for (auto &x : calib) x = d(rng);
+    for (auto &x : *calib) x = d(rng);
     CompileOptions o;
     o.precision = mobiq::Precision::kInt8;
-    o.calibration_data = calib.data();
+    o.calibration_data = calib->data();
     o.calibration_count = 1;
+    return o;
+}
+
+TEST(Tuning, Int8TunedPlanIsBitExact) {
+    const mobiq::Graph g = load("mobilenet_v1");
+    std::vector<float> calib;
+    CompileOptions o = int8_options(&calib, 3);
     mobiq::QuantizedGraph qg;
     ASSERT_TRUE(mobiq::build_quantized_graph(g, o, &qg).is_ok());
     std::unique_ptr<mobiq::Session> base, tuned;
@@ -141,14 +148,8 @@ TEST(Tuning, Int8TunedPlanIsBitExact) {
 // untuned session, and the plan refuses such an entry from a file.
 TEST(Tuning, TunerKeepsTheSessionsRequantization) {
     const mobiq::Graph g = load("mobilenet_v1");
-    std::vector<float> calib(3 * 224 * 224);
-    std::mt19937 rng(5);
-    std::normal_distribution<float> d;
-    for (auto &x : calib) x = d(rng);
-    CompileOptions o;
-    o.precision = mobiq::Precision::kInt8;
-    o.calibration_data = calib.data();
-    o.calibration_count = 1;
+    std::vector<float> calib;
+    const CompileOptions o = int8_options(&calib, 5);
     mobiq::TuneOptions t;
     t.runs = 2;
     t.rounds = 1;
