@@ -24,3 +24,15 @@ def seeded_calibration(path):
     calib = np.random.default_rng(2021).standard_normal((4, 3, 224, 224)).astype(np.float32)
     np.save(path, calib)
     return calib
+
+
+def print_and_write(text, md=None, json_path=None, data=None):
+    """Prints a result table; writes it to `md` and `data` as JSON to `json_path` where given."""
+    import json
+    print(text)
+    if md:
+        with open(md, "w") as f:
+            f.write(text)
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(data, f, indent=1)

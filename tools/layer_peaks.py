@@ -30,7 +30,7 @@ import tempfile
 
 import numpy as np
 
-from bench_common import parse_configs, seeded_calibration
+from bench_common import print_and_write, parse_configs, seeded_calibration
 
 RUNS = {"resnet50": 10, "mobilenet_v1": 30, "vgg16": 4}
 
@@ -184,13 +184,7 @@ def main():
                 cells.append(" / ".join("-" if v is None else f"{v:.3f}" for v in vals))
             lines.append(f"| {x['name']} | " + " | ".join(cells) + " |")
     text = "\n".join(lines) + "\n"
-    print(text)
-    if a.md:
-        with open(a.md, "w") as f:
-            f.write(text)
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(results, f, indent=1)
+    print_and_write(text, a.md, a.json, results)
     if a.png:
         plot(results, labels, a.png)
 

@@ -19,7 +19,7 @@ import tempfile
 
 import numpy as np
 
-from bench_common import seeded_calibration
+from bench_common import print_and_write, seeded_calibration
 
 
 def main():
@@ -60,13 +60,7 @@ def main():
         lines.append(f"| {r['network']} | {r['config']} | `{r['flags']}` | {r['sqnr_db']:.2f} | "
                      f"{'yes' if r['top1_same'] else 'no'} |")
     text = "\n".join(lines) + "\n"
-    print(text)
-    if a.md:
-        with open(a.md, "w") as f:
-            f.write(text)
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(rows, f, indent=1)
+    print_and_write(text, a.md, a.json, rows)
 
 
 if __name__ == "__main__":
