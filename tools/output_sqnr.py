@@ -11,7 +11,6 @@ A config is "label|flags". SQNR = 10 log10(sum y_ref^2 / sum (y - y_ref)^2)
 over the logits; also whether the top-1 class is the reference's.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
