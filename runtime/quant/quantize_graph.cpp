@@ -92,8 +92,9 @@ void quantize_weights(const std::vector<float> &w, int groups, const QuantScheme
             const double m = std::max(-lo, hi);
             scale = m > 0 ? static_cast<float>(m / qmax) : 1.0f;
             if (bits < 8 && m > 0) {
-                const size_t b = s.per_channel_weights ? o * count : 0, e = s.per_channel_weights ? (o + 1) * count : w.size();
-                scale = mse_clipped_weight_scale(w, b, e, m, qmax);
+                // Per layer: one search over the whole tensor, for the first channel only.
+                if (s.per_channel_weights) scale = mse_clipped_weight_scale(w, o * count, (o + 1) * count, m, qmax);
+                else scale = o == 0 ? mse_clipped_weight_scale(w, 0, w.size(), m, qmax) : q->weight_scale[0];
             }
             zp = 0;
         } else {
