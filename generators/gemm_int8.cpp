@@ -37,6 +37,9 @@ public:
     // accumulator an AMX tile copied to memory before the epilogue. Needs K % 64
     // == 0, N % 16 == 0, M >= 16 (the plan chooses it only then).
     GeneratorParam<bool> use_amx{"amx", false};
+    // With amx: rhs tile-packed (1024, K/64, N/16) and the multiply the extern
+    // 2 x 2-tile core (generators/extern/amx_tile_gemm.h, decision 33); M >= 32.
+    GeneratorParam<bool> amx_tiles{"amx_tiles", false};
     // One thread per call (CPU): the runtime runs calls on blocks of the problem in parallel.
     GeneratorParam<bool> serial{"serial", false};
     // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
@@ -74,26 +77,31 @@ public:
         if (use_amx) s.k = RDom(0, K, "k");
         else s.k = RDom(0, use_arm_dot ? 1 : 4, 0, groups, "k");
         RVar kk = s.k.x, kg = use_amx ? s.k.x : s.k.y;
-        s.dot(n, m) = 0;
-        if (use_amx) {
-            s.dot(n, m) += cast<int32_t>(lhs(s.k.x, m)) * cast<int32_t>(rhs(s.k.x % 4, n, s.k.x / 4));
-        } else if (use_arm_dot) {
-            std::vector<Expr> a4, b4;
-            for (int i = 0; i < 4; i++) {
-                a4.push_back(lhs(4 * kg + i, m));
-                b4.push_back(rhs(i, n, kg));
-            }
-            s.dot(n, m) += mobiq::arm_dot(a4, b4);
+        if (amx_tiles) {
+            s.dot.define_extern("mobiq_amx_tile_gemm_s8", {lhs, rhs}, Int(32), {n, m}, NameMangling::C);
         } else {
-            Expr a = lhs(4 * kg + kk, m);
-            s.dot(n, m) += mobiq::int8_dot_operand(a, unsigned_lhs) * cast<int32_t>(rhs(kk, n, kg));
+            s.dot(n, m) = 0;
+            if (use_amx) {
+                s.dot(n, m) += cast<int32_t>(lhs(s.k.x, m)) * cast<int32_t>(rhs(s.k.x % 4, n, s.k.x / 4));
+            } else if (use_arm_dot) {
+                std::vector<Expr> a4, b4;
+                for (int i = 0; i < 4; i++) {
+                    a4.push_back(lhs(4 * kg + i, m));
+                    b4.push_back(rhs(i, n, kg));
+                }
+                s.dot(n, m) += mobiq::arm_dot(a4, b4);
+            } else {
+                Expr a = lhs(4 * kg + kk, m);
+                s.dot(n, m) += mobiq::int8_dot_operand(a, unsigned_lhs) * cast<int32_t>(rhs(kk, n, kg));
+            }
         }
         s.column_term(n) = mobiq::int8_column_term(bias(n), rhs_column_sum(n), rhs_zero_point(n), lhs_zero_point, K,
                                                    weight_zero_point, unsigned_lhs);
 
         s.amx = use_amx;
-        if (use_amx) s.dot_copy = s.dot.in();
-        Expr acc = (use_amx ? s.dot_copy(n, m) : s.dot(n, m)) + s.column_term(n);
+        s.amx_tiles = amx_tiles;
+        if (use_amx && !amx_tiles) s.dot_copy = s.dot.in();
+        Expr acc = (use_amx && !amx_tiles ? s.dot_copy(n, m) : s.dot(n, m)) + s.column_term(n);
         if (weight_zero_point) {
             s.row_k = RDom(0, K, "row_k");
             s.row_sum(m) = 0;
@@ -112,8 +120,16 @@ public:
             out(n, m) = acc;
         }
 
-        add_requirement(rhs.dim(0).extent() == 4, "gemm_int8: rhs must be packed as (4, N, K/4)");
-        add_requirement(K == 4 * groups, "gemm_int8: lhs K (", K, ") != 4 * rhs groups (", groups, "); pad K to a multiple of 4");
+        if (amx_tiles) {
+            _halide_user_assert(use_amx) << "gemm_int8: amx_tiles is a form of the amx variant";
+            add_requirement(rhs.dim(0).extent() == 1024, "gemm_int8 (amx_tiles): rhs must be tile-packed (1024, K/64, N/16)");
+            add_requirement(K == 64 * rhs.dim(1).extent(), "gemm_int8 (amx_tiles): lhs K (", K, ") != 64 * rhs K tiles");
+            add_requirement(out.dim(0).extent() == 16 * rhs.dim(2).extent(), "gemm_int8 (amx_tiles): N != 16 * rhs column tiles");
+            add_requirement(out.dim(1).extent() >= 32, "gemm_int8 (amx_tiles): M must be at least 32");
+        } else {
+            add_requirement(rhs.dim(0).extent() == 4, "gemm_int8: rhs must be packed as (4, N, K/4)");
+            add_requirement(K == 4 * groups, "gemm_int8: lhs K (", K, ") != 4 * rhs groups (", groups, "); pad K to a multiple of 4");
+        }
         add_requirement(output_min <= output_max, "gemm_int8: output_min > output_max");
         _halide_user_assert(!residual_add || requantize) << "gemm_int8: a fused residual add needs requantize=true";
         _halide_user_assert(!use_amx || (!unsigned_lhs && !use_arm_dot && !weight_zero_point &&
@@ -133,14 +149,21 @@ public:
 
         // Dense layouts: vector loads of 4 k for a row and of 4 k x n for the packed rhs.
         lhs.dim(0).set_min(0).set_stride(1);
-        rhs.dim(0).set_min(0).set_extent(4).set_stride(1);
-        rhs.dim(1).set_min(0).set_stride(4);
-        rhs.dim(2).set_min(0);
+        if (amx_tiles) {
+            rhs.dim(0).set_min(0).set_extent(1024).set_stride(1);
+            rhs.dim(1).set_min(0).set_stride(1024);
+            rhs.dim(2).set_min(0);
+        } else {
+            rhs.dim(0).set_min(0).set_extent(4).set_stride(1);
+            rhs.dim(1).set_min(0).set_stride(4);
+            rhs.dim(2).set_min(0);
+        }
         out.dim(0).set_min(0).set_stride(1);
         out.dim(1).set_min(0);
 
         lhs.set_estimates({{0, est_k}, {0, est_m}});
-        rhs.set_estimates({{0, 4}, {0, est_n}, {0, est_k / 4}});
+        if (amx_tiles) rhs.set_estimates({{0, 1024}, {0, est_k / 64}, {0, est_n / 16}});
+        else rhs.set_estimates({{0, 4}, {0, est_n}, {0, est_k / 4}});
         for (auto *b : {&rhs_column_sum, &rhs_zero_point, &bias, &multiplier, &shift}) b->set_estimates({{0, est_n}});
         out.set_estimates({{0, est_n}, {0, est_m}});
         for (auto *p : {&lhs_zero_point, &output_zero_point}) p->set_estimate(0);

@@ -19,6 +19,9 @@ struct GemmInt8Stages {
     // k = 0..K-1 (k.x), copied to memory by dot_copy, which the epilogue reads.
     bool amx = false;
     Halide::Func dot_copy;
+    // amx_tiles: dot is the extern 2 x 2-tile core (generators/extern/amx_tile_gemm.h),
+    // computed per block of 32 rows; dot_copy is undefined.
+    bool amx_tiles = false;
     bool serial = false;  // generator parameter serial: no parallel loop (the caller runs calls in parallel)
 };
 

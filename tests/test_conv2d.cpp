@@ -9,6 +9,7 @@
 #include <limits>
 #include <random>
 
+#include "amx_rhs.h"
 #include "gtest/gtest.h"
 #include "kernel_sets.h"
 #include "mobiq/cpu_level.h"
@@ -295,7 +296,9 @@ TEST_P(Conv2d, FusedResidualAdd) {
                 for_each_variant<op::gemm_int8_amx_add>(GetParam(), variant, [&](const auto &amx) {
                     use(fp32_requantization(amx));
                     out.fill(0);
-                    ASSERT_EQ(amx(lhs, zx, rhs, cb, zb, bb, mb, sb, zo, -128, 127, res, add.a_multiplier, add.a_shift,
+                    std::vector<int8_t> rhs_bytes;
+                    Buffer<int8_t> amx_w = amx_rhs(amx, packed, &rhs_bytes);
+                    ASSERT_EQ(amx(lhs, zx, amx_w, cb, zb, bb, mb, sb, zo, -128, 127, res, add.a_multiplier, add.a_shift,
                                   add.b_zero_point, add.b_multiplier, add.b_shift, add.left_shift,
                                   add.output_multiplier, add.output_shift, add.output_zero_point, add.output_min,
                                   add.output_max, out),

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <random>
 
+#include "amx_rhs.h"
 #include "gemm_shapes.h"
 #include "gtest/gtest.h"
 #include "kernel_sets.h"
@@ -184,6 +185,31 @@ TEST_P(GemmInt8, RejectsMismatchedK) {
 
 INSTANTIATE_TEST_SUITE_P(Kernels, GemmInt8, testing::ValuesIn(kernel_sets()), set_name);
 
+// The tile packing of the amx_tiles variants against its stated formula
+// (mobiq/gemm_weights.h), and its errors; runs everywhere (plain C++).
+TEST(PackGemmInt8AmxTiles, LayoutAndErrors) {
+    const int k = 128, n = 48;
+    std::vector<int8_t> w(size_t(n) * k);
+    for (size_t i = 0; i < w.size(); i++) w[i] = static_cast<int8_t>(i * 37 + 11);
+    PackedGemmInt8Weights packed;
+    ASSERT_TRUE(pack_gemm_int8_weights(w.data(), k, n, nullptr, 0, &packed).is_ok());
+    std::vector<int8_t> tiles;
+    ASSERT_TRUE(pack_gemm_int8_amx_tiles(packed.data.data(), k, n, &tiles).is_ok());
+    ASSERT_EQ(tiles.size(), w.size());
+    int bad = 0;
+    for (int t = 0; t < n / 16; t++)
+        for (int j = 0; j < k / 64; j++)
+            for (int r = 0; r < 16; r++)
+                for (int c = 0; c < 16; c++)
+                    for (int i = 0; i < 4; i++)
+                        bad += tiles[((size_t(t) * (k / 64) + j) * 16 + r) * 64 + c * 4 + i] !=
+                               w[size_t(16 * t + c) * k + 64 * j + 4 * r + i];
+    EXPECT_EQ(bad, 0);
+    EXPECT_FALSE(pack_gemm_int8_amx_tiles(packed.data.data(), 96, n, &tiles).is_ok()) << "K % 64 != 0";
+    EXPECT_FALSE(pack_gemm_int8_amx_tiles(packed.data.data(), k, 40, &tiles).is_ok()) << "N % 16 != 0";
+    EXPECT_FALSE(pack_gemm_int8_amx_tiles(nullptr, k, n, &tiles).is_ok());
+}
+
 #if defined(MOBIQ_CPU_FAMILY_X86)
 // The AMX op (x86, Sapphire Rapids and later): its shapes (K % 64 == 0,
 // N % 16 == 0, M >= 16), every scheme it serves (symmetric weights),
@@ -229,9 +255,14 @@ void check_amx(const K &gemm) {
         rq.fp32 = fp32_requantization(gemm);
         PackedGemmInt8Weights packed;
         ASSERT_TRUE(pack_gemm_int8_weights(w.data(), k, n, zw.data(), n, &packed).is_ok());
-        Buffer<int8_t> lhs(a.data(), k, m), rhs(packed.data.data(), 4, n, k / 4), out(n, m);
+        std::vector<int8_t> rhs_bytes;
+        Buffer<int8_t> lhs(a.data(), k, m), rhs = amx_rhs(gemm, packed, &rhs_bytes), out(n, m);
         std::vector<int32_t> colsum = packed.column_sum, mult = rq.multiplier, shift = rq.shift;
         Buffer<int32_t> cb(colsum.data(), n), zb(zw.data(), n), bb(bias.data(), n), mb(mult.data(), n), sb(shift.data(), n);
+        if (amx_tiles(gemm) && m < 32) {  // the 2 x 2-tile core needs 32 rows: an error, not a result
+            EXPECT_NE(gemm(lhs, za, rhs, cb, zb, bb, mb, sb, rq.output_zero_point, rq.output_min, rq.output_max, out), 0);
+            continue;
+        }
         ASSERT_EQ(gemm(lhs, za, rhs, cb, zb, bb, mb, sb, rq.output_zero_point, rq.output_min, rq.output_max, out), 0);
         const auto want = ref::gemm_int8_acc(a, za, w, zw, bias, m, n, k);
         int bad = 0;
@@ -243,7 +274,7 @@ void check_amx(const K &gemm) {
         EXPECT_EQ(bad, 0);
     }
     // Shapes it does not take are errors, not results.
-    Buffer<int8_t> lhs(60, 16), rhs(4, 16, 15), out(16, 16);
+    Buffer<int8_t> lhs(60, 32), rhs = amx_tiles(gemm) ? Buffer<int8_t>(1024, 1, 1) : Buffer<int8_t>(4, 16, 15), out(16, 32);
     Buffer<int32_t> v(16);
     lhs.fill(1);
     rhs.fill(1);
@@ -274,9 +305,14 @@ TEST(GemmInt8Amx, Int32OutputsBitExact) {
             for (auto &b : bias) b = uni(-60000, 60000);
             PackedGemmInt8Weights packed;
             ASSERT_TRUE(pack_gemm_int8_weights(w.data(), k, n, zw.data(), n, &packed).is_ok());
-            Buffer<int8_t> lhs(a.data(), k, m), rhs(packed.data.data(), 4, n, k / 4);
+            std::vector<int8_t> rhs_bytes;
+            Buffer<int8_t> lhs(a.data(), k, m), rhs = amx_rhs(gemm, packed, &rhs_bytes);
             Buffer<int32_t> out(n, m), cb(packed.column_sum.data(), n), zb(zw.data(), n), bb(bias.data(), n),
                 unused(ones.data(), n);
+            if (amx_tiles(gemm) && m < 32) {
+                EXPECT_NE(gemm(lhs, za, rhs, cb, zb, bb, unused, unused, 0, -128, 127, out), 0) << "M < 32";
+                continue;
+            }
             ASSERT_EQ(gemm(lhs, za, rhs, cb, zb, bb, unused, unused, 0, -128, 127, out), 0);
             const auto want = ref::gemm_int8_acc(a, za, w, zw, bias, m, n, k);
             int bad = 0;
@@ -288,7 +324,7 @@ TEST(GemmInt8Amx, Int32OutputsBitExact) {
             EXPECT_EQ(bad, 0);
         }
     });
-    EXPECT_GE(ran, 2) << "the int32 AMX variants (plain and serial)";
+    EXPECT_GE(ran, 4) << "the int32 AMX variants (plain and serial, one-tile and 2 x 2 tiles)";
 }
 #endif
 

@@ -213,6 +213,7 @@ private:
             const std::string params = with(base, p.kernel_variant);
             MOBIQ_RETURN_IF_ERROR(k->fused.on ? c.kernel(n, with(params, "residual_add=true"), &k->gemm_amx_add)
                                               : c.kernel(n, params, &k->gemm_amx));
+            if (p.kernel_variant.find("amx_tiles=true") != std::string::npos) MOBIQ_RETURN_IF_ERROR(to_amx_tiles(&k->w));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "element_type=int8", &k->im2col));
 #else
             return {StatusCode::kInternal, "layer '" + n.name + "': AMX kernels exist on x86 builds only"};

@@ -117,9 +117,12 @@ struct PreparedWinograd : Prepared {
     Kernel<op::gemm_int8> gemm_i8;
 #if defined(MOBIQ_CPU_FAMILY_X86)
     Kernel<op::gemm_int8_amx> gemm_amx;  // int6w4 where the plan chose AMX (kernel variant amx=true)
+    // amx_tiles=true: the 2 x 2-tile core for tap GEMMs of >= 32 rows, on tile-packed taps.
+    Kernel<op::gemm_int8_amx> gemm_amx_tiles;
 #else
-    Kernel<op::gemm_int8> gemm_amx;  // never found: AMX exists on x86 builds only
+    Kernel<op::gemm_int8> gemm_amx, gemm_amx_tiles;  // never found: AMX exists on x86 builds only
 #endif
+    std::vector<Buffer<int8_t>> rhs_amx_tiles;
     Kernel<op::winograd_output_transform_fp32> output_f32;
     Kernel<op::winograd_output_transform_int> output_int;
     // tapwise: its transforms and their per-tap scales (docs/arithmetic.md "Winograd").
@@ -141,6 +144,26 @@ struct PreparedWinograd : Prepared {
     int run();
 
     // One tap's int8 weights (N, K) packed for the int8 GEMMs, with their column sums.
+    // Where the plan's variant has amx_tiles=true: the tiles kernel and the taps for it.
+    Status amx_tiles_if_planned(const OpContext &c, const Node &n, const LayerPlan &p, const std::string &serial) {
+        if (p.kernel_variant.find("amx_tiles=true") == std::string::npos) return Status::ok();
+        MOBIQ_RETURN_IF_ERROR(
+            c.kernel(n, "amx=true,amx_tiles=true,requantize=false,weight_zero_point=false" + serial, &gemm_amx_tiles));
+        return pack_taps_for_amx_tiles();
+    }
+
+    // The taps again, tile-packed for gemm_amx_tiles (mobiq/gemm_weights.h).
+    Status pack_taps_for_amx_tiles() {
+        for (const Buffer<int8_t> &b : rhs_i8) {
+            std::vector<int8_t> tiles;
+            MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_amx_tiles(b.data(), 4 * b.dim(2).extent(), b.dim(1).extent(), &tiles));
+            Buffer<int8_t> t(1024, b.dim(2).extent() / 16, b.dim(1).extent() / 16);
+            std::memcpy(t.data(), tiles.data(), tiles.size());
+            rhs_amx_tiles.push_back(t);
+        }
+        return Status::ok();
+    }
+
     Status add_tap_int8(const std::vector<int8_t> &w, int K, int cout) {
         PackedGemmInt8Weights packed;
         MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_weights(w.data(), K, cout, nullptr, 0, &packed));
@@ -205,6 +228,9 @@ int PreparedWinograd::run_block(int b) {
     Buffer<int8_t> in = v.window<int8_t>(v[xi], v[xi].border, v[xi].border, v[xi].w, v[xi].h, C);
     Buffer<int32_t> mm = five_d_view<int32_t>(v, sc, mb, t, k, N);
     auto gemm8 = [&](int tap, Buffer<int8_t> &a, Buffer<int32_t> &r) {
+        if (gemm_amx_tiles && tiles >= 32)
+            return gemm_amx_tiles(a, 0, rhs_amx_tiles[tap], colsum[tap], zero_i32, zero_i32, ch.mult, ch.shift, 0,
+                                  -128, 127, r);
         return gemm_amx && tiles >= 16
                    ? gemm_amx(a, 0, rhs_i8[tap], colsum[tap], zero_i32, zero_i32, ch.mult, ch.shift, 0, -128, 127, r)
                    : gemm_i8(a, 0, rhs_i8[tap], colsum[tap], zero_i32, zero_i32, ch.mult, ch.shift, 0, -128, 127, r);
@@ -369,6 +395,7 @@ public:
 #if defined(MOBIQ_CPU_FAMILY_X86)
                 MOBIQ_RETURN_IF_ERROR(
                     c.kernel(n, "amx=true,requantize=false,weight_zero_point=false" + serial, &k->gemm_amx));
+                MOBIQ_RETURN_IF_ERROR(k->amx_tiles_if_planned(c, n, p, serial));
                 // AMX takes 16 rows and more: a block of fewer tiles runs on VNNI.
                 MOBIQ_RETURN_IF_ERROR(c.kernel(n, "requantize=false,weight_zero_point=false" + serial, &k->gemm_i8));
 #else
@@ -401,6 +428,7 @@ public:
 #if defined(MOBIQ_CPU_FAMILY_X86)
                 MOBIQ_RETURN_IF_ERROR(
                     c.kernel(n, "amx=true,requantize=false,weight_zero_point=false" + serial, &k->gemm_amx));
+                MOBIQ_RETURN_IF_ERROR(k->amx_tiles_if_planned(c, n, p, serial));
 #endif
             }
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "requantize=false,weight_zero_point=false" + serial, &k->gemm_i8));
@@ -443,6 +471,7 @@ public:
         }
         const KernelRow *gemm = k->gemm_f32   ? k->gemm_f32.row
                                 : k->gemm_i16 ? k->gemm_i16.row
+                                : k->gemm_amx_tiles ? k->gemm_amx_tiles.row
                                 : k->gemm_amx ? k->gemm_amx.row
                                               : k->gemm_i8.row;
         const KernelRow *output = k->output_f32 ? k->output_f32.row : k->output_tw ? k->output_tw.row : k->output_int.row;

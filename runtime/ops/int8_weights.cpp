@@ -47,4 +47,13 @@ Status prepare_gemm_int8(const std::vector<int8_t> &w, int k, int n, const Quant
     return Status::ok();
 }
 
+Status to_amx_tiles(PreparedGemmInt8 *w) {
+    const int n = w->rhs.dim(1).extent(), k_padded = 4 * w->rhs.dim(2).extent();
+    std::vector<int8_t> tiles;
+    MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_amx_tiles(w->rhs.data(), k_padded, n, &tiles));
+    w->rhs = Halide::Runtime::Buffer<int8_t>(1024, k_padded / 64, n / 16);
+    std::memcpy(w->rhs.data(), tiles.data(), tiles.size());
+    return Status::ok();
+}
+
 }  // namespace mobiq

@@ -18,7 +18,7 @@ struct Int8ChannelParams {
 Status prepare_channel_params(const QuantizedNode &q, int channels, Int8ChannelParams *out);
 
 struct PreparedGemmInt8 : Int8ChannelParams {
-    Halide::Runtime::Buffer<int8_t> rhs;  // (4, N, K_padded / 4)
+    Halide::Runtime::Buffer<int8_t> rhs;  // (4, N, K_padded / 4); (1024, K_padded / 64, N / 16) after to_amx_tiles
     Halide::Runtime::Buffer<int32_t> colsum;
 };
 
@@ -34,5 +34,9 @@ Halide::Runtime::Buffer<int32_t> int32_constant(const std::vector<int32_t> &v);
 
 // `w` is (N, K) row-major (K already widened to the stored channels).
 Status prepare_gemm_int8(const std::vector<int8_t> &w, int k, int n, const QuantizedNode &q, PreparedGemmInt8 *out);
+
+// Re-packs `w->rhs` tile by tile for gemm_int8's amx_tiles variant
+// (mobiq/gemm_weights.h, pack_gemm_int8_amx_tiles).
+Status to_amx_tiles(PreparedGemmInt8 *w);
 
 }  // namespace mobiq

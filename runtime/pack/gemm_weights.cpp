@@ -1,5 +1,7 @@
 #include "mobiq/gemm_weights.h"
 
+#include <string>
+
 
 namespace mobiq {
 
@@ -30,6 +32,21 @@ Status pack_gemm_int8_weights(const int8_t *w, int k, int n, const int32_t *zero
         }
         p.column_sum[j] = sum;
     }
+    return Status::ok();
+}
+
+Status pack_gemm_int8_amx_tiles(const int8_t *rhs, int k_padded, int n, std::vector<int8_t> *out) {
+    if (!rhs || !out || k_padded <= 0 || n <= 0 || k_padded % 64 || n % 16)
+        return {StatusCode::kInvalidArgument, "pack_gemm_int8_amx_tiles: K (" + std::to_string(k_padded) +
+                                                  ") must be a multiple of 64 and N (" + std::to_string(n) +
+                                                  ") of 16"};
+    const int k_tiles = k_padded / 64;
+    out->assign(static_cast<size_t>(k_padded) * n, 0);
+    for (int g = 0; g < k_padded / 4; g++)  // rhs group g = k / 4: tile j = g / 16, row g % 16
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < 4; i++)
+                (*out)[((static_cast<size_t>(j / 16) * k_tiles + g / 16) * 16 + g % 16) * 64 + (j % 16) * 4 + i] =
+                    rhs[(static_cast<size_t>(g) * n + j) * 4 + i];
     return Status::ok();
 }
 

@@ -44,6 +44,12 @@ bool amx_shape(const Graph &g, const Node &n) {
     return k % 64 == 0 && y.shape[1] % 16 == 0 && y.shape[0] * y.shape[2] * y.shape[3] >= 16;
 }
 
+// Whether the GEMM has the >= 32 rows of the 2 x 2-tile AMX core (amx_tiles).
+bool amx_tiles_shape(const Graph &g, const Node &n) {
+    const Tensor &y = g.tensors[n.outputs[0]];
+    return y.shape[0] * y.shape[2] * y.shape[3] >= 32;
+}
+
 // The default rule of --conv auto (docs/runtime.md, "Conv methods").
 ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, bool asym, std::string *why) {
     if (is_pointwise(n) && !(t.device == "opencl" && !t.int8)) {
@@ -136,13 +142,14 @@ int winograd_block_rows(const Graph &g, const Node &n, const LayerPlan &p, bool 
 
 // The kernels of a Winograd plan: (op, params) of each, for checking they exist.
 std::vector<std::pair<std::string, std::string>> winograd_kernels(const std::string &w, int m, const std::string &fq,
-                                                                   bool amx) {
+                                                                   bool amx, bool amx_tiles) {
     const std::string tile = "tile=" + std::to_string(m);
     if (w == "fp32")
         return {{"winograd_input_transform", "domain=float32," + tile}, {"gemm_fp32", ""},
                 {"winograd_output_transform_fp32", "domain=float32," + tile}};
     const std::pair<std::string, std::string> gemm8 =
-        amx ? std::pair<std::string, std::string>{"gemm_int8_amx", "amx=true,requantize=false,weight_zero_point=false"}
+        amx ? std::pair<std::string, std::string>{"gemm_int8_amx", std::string(amx_tiles ? "amx_tiles=true," : "") +
+                                                                       "amx=true,requantize=false,weight_zero_point=false"}
             : std::pair<std::string, std::string>{"gemm_int8", "requantize=false,weight_zero_point=false"};
     if (w == "tapwise")
         return {{"winograd_input_transform_tapwise", "domain=tapwise," + tile}, gemm8,
@@ -409,10 +416,10 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 const bool amx = t.amx && (p.winograd == "int6w4" || p.winograd == "tapwise") && k_in % 64 == 0 &&
                                  k_in >= 256 && y.shape[1] % 16 == 0 && tiles >= 16;
                 if (amx) {
-                    p.kernel_variant = with_param(p.kernel_variant, "amx=true");
-                    p.source += "; AMX";
+                    p.kernel_variant = with_param(p.kernel_variant, t.amx_tiles ? "amx=true,amx_tiles=true" : "amx=true");
+                    p.source += t.amx_tiles ? "; AMX (2 x 2 tiles where a tap GEMM has >= 32 rows)" : "; AMX";
                 }
-                const auto kernels = winograd_kernels(p.winograd, p.winograd_tile, fq, amx);
+                const auto kernels = winograd_kernels(p.winograd, p.winograd_tile, fq, amx, amx && t.amx_tiles);
                 for (const auto &[op, params] : kernels)
                     if (find_kernel_row(op, t.family, params) == nullptr)
                         return {StatusCode::kInvalidArgument, "layer '" + n.name + "': no " + op + " kernel with variant '" +
@@ -485,8 +492,9 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 continue;
             const bool bordered = border.count(n.outputs[0]) && border[n.outputs[0]] > 0;
             if (!amx_shape(g, n) || bordered) continue;
-            p.kernel_variant = with_param(fq, "amx=true");
-            p.source += "; AMX";
+            const bool tiles = t.amx_tiles && amx_tiles_shape(g, n);
+            p.kernel_variant = with_param(fq, tiles ? "amx=true,amx_tiles=true" : "amx=true");
+            p.source += tiles ? "; AMX (2 x 2 tiles)" : "; AMX";
         }
     // Residual Adds into the convolution producing one of their inputs: the
     // later-computed of the two when both are convolutions (the other input

@@ -34,7 +34,24 @@ void schedule_amx(mobiq::GemmInt8Stages &s) {
     if (s.channel_scale.defined()) s.channel_scale.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
 }
 
+// amx_tiles: the extern core computes a block of 32 rows x N (int32, L2-sized
+// for N <= 1024: 128 KiB); the epilogue reads it back with 16 lanes.
+void schedule_amx_tiles(mobiq::GemmInt8Stages &s) {
+    using namespace Halide;
+    Var mo("mo"), mi("mi");
+    Func out = s.output;
+    out.split(s.m, mo, mi, 32, TailStrategy::ShiftInwards).vectorize(s.n, 16);
+    if (!s.serial) out.parallel(mo);
+    s.dot.compute_at(out, mo);
+    s.column_term.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
+    if (s.channel_scale.defined()) s.channel_scale.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
+}
+
 void schedule(mobiq::GemmInt8Stages &s, const Halide::Target &t) {
+    if (s.amx_tiles) {
+        schedule_amx_tiles(s);
+        return;
+    }
     if (s.amx) {
         schedule_amx(s);
         return;

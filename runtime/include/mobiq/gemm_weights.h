@@ -25,6 +25,14 @@ struct PackedGemmInt8Weights {
 Status pack_gemm_int8_weights(const int8_t *w, int k, int n, const int32_t *zero_point, int zero_point_count,
                               PackedGemmInt8Weights *out);
 
+// The same weights tile-packed for gemm_int8's amx_tiles variant (x86 AMX):
+// (1024, K_padded / 64, N / 16), tile (t, j) = columns 16 t .. 16 t + 15 and
+// k = 64 j .. 64 j + 63 as 16 rows (k / 4) of 16 columns x 4 consecutive k:
+//   out[((t * K_padded / 64 + j) * 16 + r) * 64 + c * 4 + i] = w(16 t + c, 64 j + 4 r + i).
+// `rhs` is the gemm_int8 packing above ((4, N, K_padded / 4)); K_padded % 64
+// and N % 16 must be 0 (an invalid-argument Status otherwise).
+Status pack_gemm_int8_amx_tiles(const int8_t *rhs, int k_padded, int n, std::vector<int8_t> *out);
+
 // fp32 weights for gemm_fp32: (N, K) row-major in, (N innermost, K) out.
 Status pack_gemm_fp32_weights(const float *w, int k, int n, std::vector<float> *out);
 

@@ -66,6 +66,7 @@ struct PlanTarget {
     std::string scheme;  // INT8: the quantization scheme's name (tuning keys), "" for FP32
     bool arm_dot = false;  // the device has a native int8 dot product (Mali G52 / G76)
     bool amx = false;      // x86 AMX-INT8 is usable (mobiq/cpu_level.h) and the options allow it
+    bool amx_tiles = false;  // with amx: the 2 x 2-tile core (amx_tiles=true) where the GEMM has >= 32 rows
     bool fp32_requantization = false;  // INT8 with RequantizationMode::kFp32: kernels with requantization=fp32
 };
 

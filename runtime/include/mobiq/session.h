@@ -52,6 +52,9 @@ struct CompileOptions {
     bool fuse_residual_add = true;
     // x86: INT8 GEMMs on Intel AMX where the CPU and the OS allow it.
     bool use_amx = true;
+    // With use_amx: the 2 x 2-tile AMX core (tile-packed weights, decision 33)
+    // where a GEMM has >= 32 rows; false: Halide's one-tile AMX kernel everywhere.
+    bool use_amx_tiles = true;
     // INT8: the scheme, and calibration samples (calibration_count inputs of
     // the model's input shape, NCHW, back to back).
     QuantScheme scheme;

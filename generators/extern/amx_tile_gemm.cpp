@@ -1,0 +1,117 @@
+// 2 x 2 accumulator tiles (32 rows x 32 columns of int32) per pass over K:
+// each A and B tile loaded from memory serves two tdpbssd, where Halide's
+// one-tile schedule loads two tiles per tdpbssd. B comes tile-packed (each
+// tile 1 KiB contiguous), A straight from the im2col / activation rows.
+// Measured against the one-tile kernel: tools/experiments/amx_2x2_probe.cpp,
+// docs/results/amx_tiles_x86.md.
+#include "amx_tile_gemm.h"
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+namespace {
+
+struct TileConfig {
+    uint8_t palette = 1, start_row = 0, reserved[14] = {};
+    uint16_t colsb[16] = {};
+    uint8_t rows[16] = {};
+};
+
+// Tiles 0-3: accumulators (16 rows x 16 int32); 4-5: A (16 rows x 64 int8);
+// 6-7: B (16 rows of 16 columns x 4 int8).
+void configure_tiles() {
+    TileConfig c;
+    for (int t = 0; t < 8; t++) c.colsb[t] = 64, c.rows[t] = 16;
+    _tile_loadconfig(&c);
+}
+
+// One block of 32 rows (m, m + 16) x 32 columns (n, n + 16); two_n false: 16 columns.
+template <bool two_n>
+inline void block_2x2(const int8_t *a0, size_t a_stride, const int8_t *b0, size_t b_next_tile, int k_tiles,
+                      int32_t *c, size_t c_stride) {
+    const int8_t *a1 = a0 + 16 * a_stride, *b1 = b0 + b_next_tile;
+    _tile_zero(0);
+    _tile_zero(2);
+    if (two_n) {
+        _tile_zero(1);
+        _tile_zero(3);
+    }
+    for (int j = 0; j < k_tiles; j++) {
+        _tile_loadd(4, a0 + 64 * j, a_stride);
+        _tile_loadd(6, b0 + 1024 * j, 64);
+        _tile_dpbssd(0, 4, 6);
+        _tile_loadd(5, a1 + 64 * j, a_stride);
+        _tile_dpbssd(2, 5, 6);
+        if (two_n) {
+            _tile_loadd(7, b1 + 1024 * j, 64);
+            _tile_dpbssd(1, 4, 7);
+            _tile_dpbssd(3, 5, 7);
+        }
+    }
+    _tile_stored(0, c, c_stride);
+    _tile_stored(2, c + 16 * c_stride / 4, c_stride);
+    if (two_n) {
+        _tile_stored(1, c + 16, c_stride);
+        _tile_stored(3, c + 16 * c_stride / 4 + 16, c_stride);
+    }
+}
+
+// 16 rows x 16 columns (the row tail when the region has 16 rows mod 32).
+inline void block_1x1(const int8_t *a0, size_t a_stride, const int8_t *b0, int k_tiles, int32_t *c, size_t c_stride) {
+    _tile_zero(0);
+    for (int j = 0; j < k_tiles; j++) {
+        _tile_loadd(4, a0 + 64 * j, a_stride);
+        _tile_loadd(6, b0 + 1024 * j, 64);
+        _tile_dpbssd(0, 4, 6);
+    }
+    _tile_stored(0, c, c_stride);
+}
+
+}  // namespace
+
+extern "C" int mobiq_amx_tile_gemm_s8(halide_buffer_t *lhs, halide_buffer_t *rhs, halide_buffer_t *out) {
+    const int k_tiles = rhs->dim[1].extent, K = 64 * k_tiles;
+    const int n0 = out->dim[0].min, n_extent = out->dim[0].extent;
+    const int m0 = out->dim[1].min, m_extent = out->dim[1].extent;
+    if (out->host == nullptr) {  // bounds query (inputs are copies of their buffers): the region's rows, all of K
+        lhs->dim[0].min = 0;
+        lhs->dim[0].extent = K;
+        lhs->dim[1].min = m0;
+        lhs->dim[1].extent = m_extent;
+        rhs->dim[0].min = 0;
+        rhs->dim[0].extent = 1024;
+        rhs->dim[1].min = 0;
+        rhs->dim[1].extent = k_tiles;
+        rhs->dim[2].min = n0 / 16;
+        rhs->dim[2].extent = n_extent / 16;
+        return 0;
+    }
+    if (n0 % 16 || n_extent % 16 || m_extent % 16 || lhs->dim[0].extent < K || lhs->dim[0].stride != 1 ||
+        out->dim[0].stride != 1 || rhs->dim[0].extent != 1024 || rhs->dim[0].stride != 1 || rhs->dim[1].stride != 1024)
+        return -1;  // the generator's requirements keep every call inside this
+    const size_t a_stride = size_t(lhs->dim[1].stride), c_stride = size_t(out->dim[1].stride) * 4;
+    const size_t b_next_tile = size_t(rhs->dim[2].stride);
+    const int8_t *a = reinterpret_cast<const int8_t *>(lhs->host) - size_t(lhs->dim[0].min) +
+                      (ptrdiff_t(m0) - lhs->dim[1].min) * ptrdiff_t(a_stride);
+    const int8_t *b = reinterpret_cast<const int8_t *>(rhs->host) + (ptrdiff_t(n0 / 16) - rhs->dim[2].min) * ptrdiff_t(b_next_tile);
+    int32_t *c = reinterpret_cast<int32_t *>(out->host);
+    configure_tiles();
+    for (int m = 0; m < m_extent; m += 32) {
+        const int8_t *am = a + size_t(m) * a_stride;
+        int32_t *cm = c + size_t(m) * (c_stride / 4);
+        if (m + 32 <= m_extent) {
+            int n = 0;
+            for (; n + 32 <= n_extent; n += 32)
+                block_2x2<true>(am, a_stride, b + size_t(n / 16) * b_next_tile, b_next_tile, k_tiles, cm + n, c_stride);
+            if (n < n_extent)
+                block_2x2<false>(am, a_stride, b + size_t(n / 16) * b_next_tile, b_next_tile, k_tiles, cm + n, c_stride);
+        } else {
+            for (int n = 0; n < n_extent; n += 16)
+                block_1x1(am, a_stride, b + size_t(n / 16) * b_next_tile, k_tiles, cm + n, c_stride);
+        }
+    }
+    _tile_release();
+    return 0;
+}
