@@ -8,6 +8,7 @@
 #pragma once
 
 #include "Halide.h"
+#include "int8_output_stage.h"
 #include "quantized_multiplier.h"
 
 namespace mobiq {
@@ -50,7 +51,7 @@ inline Halide::Expr quantized_add_fp32(const Halide::Expr &a, const Halide::Expr
     Expr ra = add_input_scale(ma, sa, left_shift, mo, so), rb = add_input_scale(mb, sb, left_shift, mo, so);
     Expr t = strict_float(cast<float>(cast<int32_t>(a) - za) * ra + cast<float>(cast<int32_t>(b) - zb) * rb);
     t = clamp(t, cast<float>(lo - zo), cast<float>(hi - zo));
-    return cast<int8_t>(cast<int32_t>(round(t)) + zo);
+    return cast<int8_t>(rne_small_float_to_int32(t) + zo);
 }
 
 // The inputs an int8 kernel with a fused residual Add takes after its own:
@@ -84,7 +85,8 @@ struct ResidualAddInt8 {
         add_max = scalar("add_max");
     }
 
-    // The fused output from the kernel's own int8 output `y` (zero point zy) at `coords`.
+    // The fused output from the kernel's own int8 output `y` (zero point zy) at
+    // `coords`; `y` may be the int32 of that int8 value (no wrap-around to redo).
     Halide::Expr apply(const Halide::Expr &y, const Halide::Expr &zy, const std::vector<Halide::Expr> &coords,
                        bool fp32_requantization) const {
         return (fp32_requantization ? quantized_add_fp32 : quantized_add)(y, zy, *self_multiplier, *self_shift, (*residual)(coords), *residual_zero_point,

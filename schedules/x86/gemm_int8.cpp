@@ -34,15 +34,19 @@ void schedule_amx(mobiq::GemmInt8Stages &s) {
     if (s.channel_scale.defined()) s.channel_scale.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
 }
 
-// amx_tiles: the extern core computes a block of 32 rows x N (int32, L2-sized
-// for N <= 1024: 128 KiB); the epilogue reads it back with 16 lanes.
+// amx_tiles: the extern core computes blocks of 32 rows x up to 256 columns
+// (32 KiB of int32, in L1 when the epilogue reads it back with 16 lanes);
+// strips of 32 rows in parallel.
 void schedule_amx_tiles(mobiq::GemmInt8Stages &s) {
     using namespace Halide;
-    Var mo("mo"), mi("mi");
+    Var mo("mo"), mi("mi"), no("no"), ni("ni");
     Func out = s.output;
-    out.split(s.m, mo, mi, 32, TailStrategy::ShiftInwards).vectorize(s.n, 16);
+    out.split(s.m, mo, mi, 32, TailStrategy::ShiftInwards)
+        .split(s.n, no, ni, min(s.N, 256), TailStrategy::ShiftInwards)
+        .reorder(ni, mi, no, mo)
+        .vectorize(ni, 16);
     if (!s.serial) out.parallel(mo);
-    s.dot.compute_at(out, mo);
+    s.dot.compute_at(out, no);
     s.column_term.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
     if (s.channel_scale.defined()) s.channel_scale.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
 }
