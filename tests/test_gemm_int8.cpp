@@ -210,6 +210,26 @@ TEST(PackGemmInt8AmxTiles, LayoutAndErrors) {
     EXPECT_FALSE(pack_gemm_int8_amx_tiles(nullptr, k, n, &tiles).is_ok());
 }
 
+// The 256-column chunks of fully connected layers against their formula.
+TEST(PackGemmInt8Chunks, LayoutAndErrors) {
+    const int k = 12, n = 512;
+    std::vector<int8_t> w(size_t(n) * k);
+    for (size_t i = 0; i < w.size(); i++) w[i] = static_cast<int8_t>(i * 29 + 3);
+    PackedGemmInt8Weights packed;
+    ASSERT_TRUE(pack_gemm_int8_weights(w.data(), k, n, nullptr, 0, &packed).is_ok());
+    std::vector<int8_t> chunks;
+    ASSERT_TRUE(pack_gemm_int8_chunks(packed.data.data(), k, n, &chunks).is_ok());
+    int bad = 0;
+    for (int t = 0; t < n / 256; t++)
+        for (int g = 0; g < k / 4; g++)
+            for (int c = 0; c < 256; c++)
+                for (int i = 0; i < 4; i++)
+                    bad += chunks[((size_t(t) * (k / 4) + g) * 256 + c) * 4 + i] != w[size_t(256 * t + c) * k + 4 * g + i];
+    EXPECT_EQ(bad, 0);
+    EXPECT_FALSE(pack_gemm_int8_chunks(packed.data.data(), k, 384, &chunks).is_ok()) << "N % 256 != 0";
+    EXPECT_FALSE(pack_gemm_int8_chunks(packed.data.data(), 10, n, &chunks).is_ok()) << "K % 4 != 0";
+}
+
 #if defined(MOBIQ_CPU_FAMILY_X86)
 // The AMX op (x86, Sapphire Rapids and later): its shapes (K % 64 == 0,
 // N % 16 == 0, M >= 16), every scheme it serves (symmetric weights),

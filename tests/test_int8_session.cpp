@@ -8,6 +8,7 @@
 #include <random>
 
 #include "gtest/gtest.h"
+#include "mobiq/cpu_level.h"
 #include "mobiq/npy.h"
 #include "mobiq/onnx_import.h"
 #include "mobiq/session.h"
@@ -276,4 +277,36 @@ TEST(Winograd, PlanSaysWhereItDoesNotApply) {
     }
     EXPECT_EQ(winograd, 13) << "ResNet50 has 16 3x3 layers, 3 of them stride 2";
     EXPECT_GT(not_3x3, 0);
+}
+
+// On AMX machines the 2 x 2-tile core takes the GEMMs of >= 32 rows, and
+// MobileNet-v1's pointwise layers (outputs padded for the depthwise layers)
+// run it through a dense scratch; Schemes/Int8MatchesReference holds those
+// sessions bit-exact, this test that they take the paths (the plan says so).
+TEST(Amx, PlanTakesTheTileCoreAndPaddedOutputs) {
+    if (!mobiq::amx_usable()) GTEST_SKIP() << "this CPU or OS has no usable AMX-INT8: the plan never chooses AMX";
+    mobiq::Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("mobilenet_v1.onnx"), &g).is_ok());
+    const std::vector<float> calib = calibration_samples(1);
+    for (const bool one_tile : {false, true}) {
+        CompileOptions opt;
+        opt.precision = mobiq::Precision::kInt8;
+        opt.calibration_data = calib.data();
+        opt.calibration_count = 1;
+        opt.use_amx_tiles = !one_tile;
+        std::unique_ptr<mobiq::Session> session;
+        ASSERT_TRUE(mobiq::Session::create(g, opt, &session).is_ok());
+        int tiles = 0, dense_scratch = 0;
+        for (const auto &l : session->layers()) {
+            tiles += l.variant.find("amx_tiles") != std::string::npos;
+            dense_scratch += l.variant.find("(dense scratch, copied)") != std::string::npos;
+        }
+        if (one_tile) {
+            EXPECT_EQ(tiles, 0);
+            EXPECT_EQ(dense_scratch, 0) << "padded outputs go to AMX with the 2 x 2-tile core only";
+        } else {
+            EXPECT_EQ(tiles, 12) << "the 13 pointwise layers but block1's (K = 32, not a multiple of 64)";
+            EXPECT_EQ(dense_scratch, 11) << "those but the last, whose reader (average pool) does not pad";
+        }
+    }
 }

@@ -130,6 +130,20 @@ int gemm_into(Values &vs, Value &y, Value *residual, Buffer<T> &lhs, const Gemm 
     return 0;
 }
 
+// The GEMM into a dense (C_out, M) matrix at `offset` of the scratch, then
+// its rows copied into the interior of `y` (whose border its reader pads).
+template <typename Gemm>
+int gemm_through_scratch(Values &vs, Value &y, int scratch, size_t offset, Buffer<int8_t> &lhs, const Gemm &gemm) {
+    halide_dimension_t d[2] = {{0, y.c, 1}, {0, y.w * y.h * y.n, y.c_alloc}};
+    Buffer<int8_t> dense = vs.view<int8_t>(vs[scratch], offset, 2, d);
+    if (const int e = gemm(lhs, dense, nullptr)) return e;
+    const size_t row_bytes = size_t(y.w) * y.c_alloc;
+    for (int img = 0; img < y.n; img++)
+        for (int r = 0; r < y.h; r++)
+            std::memcpy(vs.row<int8_t>(y, img, r).data(), dense.data() + (size_t(img) * y.h + r) * row_bytes, row_bytes);
+    return 0;
+}
+
 // The step's name: its kernels.
 std::string step_name(const KernelRow *im2col, const KernelRow *main, bool rows) {
     return (im2col ? std::string(im2col->name) + "+" : std::string()) + main->name + (rows ? " (row by row)" : "");
@@ -144,12 +158,15 @@ public:
     }
 
     OpNeeds needs(const OpContext &c, const Node &n, const LayerPlan &p) const override {
-        if (p.method != ConvMethod::kIm2colGemm && !p.row_by_row) return {};
         const Tensor &x = c.g.tensors[n.inputs[0]];
         const Tensor &y = c.g.tensors[n.outputs[0]];
         const int64_t ca = c.int8() ? (x.shape[1] + 3) / 4 * 4 : x.shape[1];
         const int64_t m = y.shape[0] * y.shape[2] * y.shape[3];
-        return {static_cast<size_t>(ca * n.kernel_h * n.kernel_w * m), c.int8() ? 1 : 4};
+        const int64_t cols = p.method == ConvMethod::kIm2colGemm || p.row_by_row ? ca * n.kernel_h * n.kernel_w * m : 0;
+        // dense_scratch_output (INT8, AMX): the GEMM's dense output after the im2col columns.
+        const int64_t dense = p.dense_scratch_output ? (y.shape[1] + 3) / 4 * 4 * m : 0;
+        if (cols + dense == 0) return {};
+        return {static_cast<size_t>(cols + dense), c.int8() ? 1 : 4};
     }
 
     Status prepare(const OpContext &c, const Node &n, const LayerPlan &p, std::unique_ptr<Prepared> *out) const override {
@@ -318,6 +335,25 @@ private:
                                 : k.gemm_amx_add ? k.gemm_amx_add.row
                                 : f.on           ? k.gemm_add.row
                                                  : k.gemm.row;
+        if (p.dense_scratch_output) {
+            const bool cols = p.method == ConvMethod::kIm2colGemm;
+            const Im2colGeometry geo = geometry(n, vs[xi].c_alloc, vs[yi]);
+            c.add_step(step_name(cols ? k.im2col.row : nullptr, main, false) + " (dense scratch, copied)",
+                       [&vs, kp, gemm, geo, cols, xi, yi, scratch, zx]() {
+                Buffer<int8_t> lhs, cbuf;
+                size_t offset = 0;
+                if (cols) {
+                    scratch_operands<int8_t>(vs, scratch, geo, geo.k(), &lhs, &cbuf);
+                    Buffer<int8_t> in = vs.image_rows<int8_t>(vs[xi]);
+                    if (const int e = run_im2col(kp->im2col, geo, zx, in, cbuf)) return e;
+                    offset = size_t(geo.k()) * geo.m();
+                } else {
+                    lhs = vs.matrix<int8_t>(vs[xi]);
+                }
+                return gemm_through_scratch(vs, vs[yi], scratch, offset, lhs, gemm);
+            });
+            return Status::ok();
+        }
         if (p.method == ConvMethod::kGemm && !p.row_by_row) {
             c.add_step(main->name, [&vs, gemm, xi, yi, ri]() {
                 Buffer<int8_t> lhs = vs.matrix<int8_t>(vs[xi]);

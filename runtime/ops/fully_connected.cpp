@@ -1,6 +1,10 @@
 // Fully connected (Gemm with constant weights): one GEMM over the (K, N)
-// input matrix, FP32 and INT8 (M = the batch).
+// input matrix, FP32 and INT8 (M = the batch). INT8 at batch < 4 on the CPU
+// (LayerPlan::column_chunks): one serial matrix-vector call per 256-column
+// chunk of the weights, the calls in parallel on Halide's thread pool.
 #include <cstring>
+
+#include "HalideRuntime.h"
 
 #include "int8_weights.h"
 #include "mobiq/gemm_weights.h"
@@ -17,7 +21,37 @@ struct PreparedFullyConnected : Prepared {
     PreparedGemmInt8 w;
     Kernel<kernel_op::gemm_fp32> fp32;
     Kernel<kernel_op::gemm_int8> int8;
+    // column_chunks: the weights as 256-column chunks (mobiq/gemm_weights.h), K_padded.
+    std::vector<int8_t> chunks;
+    int k_padded = 0;
 };
+
+constexpr int kChunk = 256;
+
+// One call's operands: chunk c's columns of every per-column vector and of the output.
+struct ChunkCall {
+    PreparedFullyConnected *k;
+    Buffer<int8_t> lhs, out;
+    int32_t zx, zo, lo, hi;
+};
+
+Buffer<int32_t> columns(Buffer<int32_t> &v, int c) {
+    halide_dimension_t d{0, kChunk, 1};
+    return Buffer<int32_t>(v.data() + size_t(c) * kChunk, 1, &d);
+}
+
+int chunk_task(void *, int c, uint8_t *closure) {
+    ChunkCall &a = *reinterpret_cast<ChunkCall *>(closure);
+    PreparedGemmInt8 &w = a.k->w;
+    const int groups = a.k->k_padded / 4;
+    halide_dimension_t rd[3] = {{0, 4, 1}, {0, kChunk, 4}, {0, groups, 4 * kChunk}};
+    Buffer<int8_t> rhs(a.k->chunks.data() + size_t(c) * kChunk * a.k->k_padded, 3, rd);
+    Buffer<int8_t> out = a.out.cropped(0, c * kChunk, kChunk);
+    out.translate(0, -c * kChunk);
+    Buffer<int32_t> colsum = columns(w.colsum, c), zw = columns(w.zw, c), bias = columns(w.bias, c),
+                    mult = columns(w.mult, c), shift = columns(w.shift, c);
+    return a.k->int8(a.lhs, a.zx, rhs, colsum, zw, bias, mult, shift, a.zo, a.lo, a.hi, out);
+}
 
 class FullyConnectedOperator final : public Operator {
 public:
@@ -33,6 +67,11 @@ public:
             const std::string base = q.asymmetric_weights ? "requantize=true,weight_zero_point=true"
                                                           : "requantize=true,weight_zero_point=false";
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, base + (variant.empty() ? "" : "," + variant), &k->int8));
+            if (p.column_chunks) {
+                k->k_padded = 4 * k->w.rhs.dim(2).extent();
+                MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_chunks(k->w.rhs.data(), k->k_padded, N, &k->chunks));
+                k->w.rhs = Buffer<int8_t>();  // the chunks replace it
+            }
         } else {
             const std::vector<float> w = gemm_weights_nk(c.g, n), b = gemm_bias(c.g, n);
             const int N = static_cast<int>(b.size()), K = static_cast<int>(w.size() / b.size());
@@ -50,7 +89,7 @@ public:
         return Status::ok();
     }
 
-    Status emit(OpContext &c, const Node &n, const LayerPlan &, Prepared *prepared) const override {
+    Status emit(OpContext &c, const Node &n, const LayerPlan &p, Prepared *prepared) const override {
         PreparedFullyConnected *k = static_cast<PreparedFullyConnected *>(prepared);
         Values &vs = c.values;
         const int xi = c.value(n.inputs[0]), yi = c.value(n.outputs[0]);
@@ -66,6 +105,15 @@ public:
         const int32_t zx = c.zero_point(n.inputs[0]), zo = c.zero_point(n.outputs[0]);
         const int32_t lo = q.output_min, hi = q.output_max;
         PreparedGemmInt8 *w = &k->w;
+        if (p.column_chunks) {
+            const int chunks = vs[yi].c / kChunk;
+            c.add_step(std::string(k->int8.row->name) + " x" + std::to_string(chunks) + " (256-column chunks)",
+                       [&vs, k, xi, yi, zx, zo, lo, hi, chunks]() {
+                ChunkCall a{k, vs.matrix<int8_t>(vs[xi]), vs.output_matrix<int8_t>(vs[yi]), zx, zo, lo, hi};
+                return halide_do_par_for(nullptr, chunk_task, 0, chunks, reinterpret_cast<uint8_t *>(&a));
+            });
+            return Status::ok();
+        }
         c.add_step(k->int8.row->name, [&vs, k, w, xi, yi, zx, zo, lo, hi]() {
             Buffer<int8_t> lhs = vs.matrix<int8_t>(vs[xi]), out = vs.output_matrix<int8_t>(vs[yi]);
             return k->int8(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi, out);

@@ -453,6 +453,14 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             p.dense_input = p.method == ConvMethod::kGemm;
         } else if (n.op == OpType::kGemm || n.op == OpType::kSoftmax || n.op == OpType::kFlatten) {
             p.dense_input = true;
+            const Tensor &y = g.tensors[n.outputs[0]];
+            if (n.op == OpType::kGemm && cpu && t.int8 && !asym && y.shape[0] < 4 && y.shape[1] % 256 == 0 &&
+                find_kernel_row("gemm_int8", t.family,
+                                with_param("requantize=true,serial=true,weight_zero_point=false", fq)) != nullptr) {
+                p.column_chunks = true;
+                p.kernel_variant = with_param(p.kernel_variant, "serial=true");
+                p.source = "batch < 4: weights in 256-column chunks, one matrix-vector call per chunk in parallel";
+            }
         }
     }
     if (tuning != nullptr && tuned == 0)
@@ -491,10 +499,17 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 p.source.rfind("tuning", 0) == 0)
                 continue;
             const bool bordered = border.count(n.outputs[0]) && border[n.outputs[0]] > 0;
-            if (!amx_shape(g, n) || bordered) continue;
+            if (!amx_shape(g, n)) continue;
             const bool tiles = t.amx_tiles && amx_tiles_shape(g, n);
+            // A padded output (its reader pads, e.g. a depthwise layer after a pointwise one) costs
+            // one copy of the output from a dense scratch: the 2 x 2-tile core only.
+            if (bordered && !tiles) continue;
             p.kernel_variant = with_param(fq, tiles ? "amx=true,amx_tiles=true" : "amx=true");
             p.source += tiles ? "; AMX (2 x 2 tiles)" : "; AMX";
+            if (bordered) {
+                p.dense_scratch_output = true;
+                p.source += " into a dense scratch, copied into the padded output";
+            }
         }
     // Residual Adds into the convolution producing one of their inputs: the
     // later-computed of the two when both are convolutions (the other input
@@ -507,7 +522,8 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             for (int k = 0; k < 2; k++) {
                 const int t = add.inputs[k], other = add.inputs[1 - k];
                 const int i = g.producer(t);
-                if (i < 0 || (*plans)[i].op != "conv" || (*plans)[i].fused_add >= 0) continue;
+                if (i < 0 || (*plans)[i].op != "conv" || (*plans)[i].fused_add >= 0 || (*plans)[i].dense_scratch_output)
+                    continue;
                 // The AMX GEMM needs 16 rows per call: not one per row of a bordered tensor.
                 if ((*plans)[i].kernel_variant.find("amx=true") != std::string::npos &&
                     ((border.count(add.outputs[0]) && border[add.outputs[0]] > 0) ||
@@ -531,7 +547,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
     for (size_t i = 0; i < g.nodes.size(); i++) {
         const Node &n = g.nodes[i];
         LayerPlan &p = (*plans)[i];
-        if (p.method != ConvMethod::kGemm) continue;
+        if (p.method != ConvMethod::kGemm || p.dense_scratch_output) continue;
         const int y = static_cast<int>(written(i));
         bool bordered = border.count(y) && border[y] > 0;
         if (p.fused_add >= 0) {  // the residual is read as the output is written: as a matrix too

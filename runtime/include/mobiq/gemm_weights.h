@@ -33,6 +33,14 @@ Status pack_gemm_int8_weights(const int8_t *w, int k, int n, const int32_t *zero
 // and N % 16 must be 0 (an invalid-argument Status otherwise).
 Status pack_gemm_int8_amx_tiles(const int8_t *rhs, int k_padded, int n, std::vector<int8_t> *out);
 
+// The same weights per 256-column chunk, each chunk gemm_int8's packing of
+// its 256 columns ((4, 256, K_padded / 4), contiguous): fully connected layers
+// at batch 1 run one matrix-vector call per chunk, each streaming its own
+// chunk (runtime/ops/fully_connected.cpp):
+//   out[((t * K_padded / 4 + g) * 256 + c) * 4 + i] = w(256 t + c, 4 g + i).
+// N % 256 must be 0 (an invalid-argument Status otherwise).
+Status pack_gemm_int8_chunks(const int8_t *rhs, int k_padded, int n, std::vector<int8_t> *out);
+
 // fp32 weights for gemm_fp32: (N, K) row-major in, (N innermost, K) out.
 Status pack_gemm_fp32_weights(const float *w, int k, int n, std::vector<float> *out);
 

@@ -43,6 +43,13 @@ struct LayerPlan {
     int input_border = 0;       // the border (pixels) it reads around input 0 (CPU: the value keeps one)
     bool dense_input = false;   // reads input 0 as one (K, M) matrix
     bool row_by_row = false;    // a GEMM writing an output with a border: one GEMM per output row
+    // An AMX GEMM whose output has a border (for its reader): it writes a dense
+    // scratch, copied row by row into the output's interior.
+    bool dense_scratch_output = false;
+    // Fully connected, INT8 on the CPU, batch < 4, N % 256 == 0: weights in
+    // 256-column chunks, one serial matrix-vector call per chunk, the calls in
+    // parallel (each streams contiguous weights; kernel variant serial=true).
+    bool column_chunks = false;
     // Winograd (method kWinograd): the variant ("fp32", "int16", "int6w4",
     // "tapwise") and m of F(m x m, 3 x 3); it reads its input unpadded.
     std::string winograd;
