@@ -9,7 +9,10 @@
 // input and writes the Add's output. INT8 reads every integer from the
 // QuantizedGraph (the reference executor reads the same numbers, unfused:
 // bit-exact); weights are packed once, in prepare().
+#include <algorithm>
 #include <cstring>
+
+#include "HalideRuntime.h"
 
 #include "int8_weights.h"
 #include "mobiq/gemm_weights.h"
@@ -63,6 +66,9 @@ FusedAdd fused_add_of(const OpContext &c, const Node &n, const LayerPlan &p) {
 
 struct PreparedConvFp32 : Prepared {
     Buffer<float> rhs, bias;
+    // column_panels: the weights as panels of kPanel columns, each (kPanel, K) contiguous.
+    std::vector<float> panels;
+    int k = 0;
     FusedAdd fused;
     Kernel<op::gemm_fp32> gemm;
     Kernel<op::gemm_fp32_add> gemm_add;
@@ -92,6 +98,54 @@ struct PreparedConvInt8 : Prepared {
     Kernel<op::conv2d_int8_implicit> implicit;
     Kernel<op::conv2d_int8_implicit_add> implicit_add;
 };
+
+constexpr int kPanel = 64;
+
+// One FP32 GEMM call per panel of kPanel columns and block of rows (at least
+// kPanelTasks tasks: a layer of 64 columns still uses every thread), in
+// parallel on Halide's pool.
+constexpr int kPanelTasks = 8;
+struct PanelCall {
+    PreparedConvFp32 *k;
+    Buffer<float> *lhs, *out, *res;
+    float lo, hi, add_lo, add_hi;
+    int panels, row_blocks;
+};
+
+// Rows [m0, m1) of a (K or N, M) matrix, starting at row 0.
+Buffer<float> rows_of(Buffer<float> b, int m0, int m1) {
+    b.crop(1, m0, m1 - m0);
+    b.translate(1, -m0);
+    return b;
+}
+
+Buffer<float> panel_columns(Buffer<float> &b, int p) {
+    Buffer<float> v = b.cropped(0, p * kPanel, kPanel);
+    v.translate(0, -p * kPanel);
+    return v;
+}
+
+int panel_task(void *, int task, uint8_t *closure) {
+    PanelCall &c = *reinterpret_cast<PanelCall *>(closure);
+    const int p = task % c.panels, r = task / c.panels, M = c.out->dim(1).extent();
+    const int m0 = int(int64_t(M) * r / c.row_blocks), m1 = int(int64_t(M) * (r + 1) / c.row_blocks);
+    halide_dimension_t d[2] = {{0, kPanel, 1}, {0, c.k->k, kPanel}};
+    Buffer<float> rhs(c.k->panels.data() + size_t(p) * kPanel * c.k->k, 2, d);
+    Buffer<float> bias = panel_columns(c.k->bias, p), out = rows_of(panel_columns(*c.out, p), m0, m1);
+    Buffer<float> lhs = rows_of(*c.lhs, m0, m1);
+    if (c.res == nullptr) return c.k->gemm(lhs, rhs, bias, c.lo, c.hi, out);
+    Buffer<float> res = rows_of(panel_columns(*c.res, p), m0, m1);
+    return c.k->gemm_add(lhs, rhs, bias, c.lo, c.hi, res, c.add_lo, c.add_hi, out);
+}
+
+int run_panels(PreparedConvFp32 *k, Buffer<float> &lhs, Buffer<float> &out, Buffer<float> *res, float lo, float hi,
+               float add_lo, float add_hi) {
+    const int panels = out.dim(0).extent() / kPanel, M = out.dim(1).extent();
+    // Row blocks of at least 64 rows (the GEMM's register blocks are 6 rows).
+    const int row_blocks = std::max(1, std::min((kPanelTasks + panels - 1) / panels, M / 64));
+    PanelCall call{k, &lhs, &out, res, lo, hi, add_lo, add_hi, panels, row_blocks};
+    return halide_do_par_for(nullptr, panel_task, 0, panels * row_blocks, reinterpret_cast<uint8_t *>(&call));
+}
 
 Im2colGeometry geometry(const Node &n, int channels, const Value &y) {
     return {channels, n.kernel_h, n.kernel_w, n.stride_h, n.stride_w, n.pad_top, n.pad_left, y.w, y.h, y.n};
@@ -208,6 +262,15 @@ private:
         for (int o = 0; o < cout; o++) k->bias(o) = n.inputs.size() > 2 ? c.g.tensors[n.inputs[2]].f32[o] : 0.0f;
         k->rhs.set_host_dirty();
         k->bias.set_host_dirty();
+        if (p.column_panels) {  // (N, K), N innermost -> panels of (kPanel, K)
+            k->k = K;
+            k->panels.resize(packed.size());
+            for (int q = 0; q < cout / kPanel; q++)
+                for (int kk = 0; kk < K; kk++)
+                    std::memcpy(&k->panels[(size_t(q) * K + kk) * kPanel], &packed[size_t(kk) * cout + q * kPanel],
+                                kPanel * sizeof(float));
+            k->rhs = Buffer<float>();
+        }
         k->fused = fused_add_of(c, n, p);
         MOBIQ_RETURN_IF_ERROR(find_kernels(c, n, p, "", "element_type=float32", k->fused.on, &k->gemm, &k->gemm_add,
                                            &k->implicit, &k->implicit_add, &k->im2col));
@@ -266,6 +329,7 @@ private:
             return Status::ok();
         }
         auto gemm = [kp, lo, hi](Buffer<float> &lhs, Buffer<float> &out, Buffer<float> *res) {
+            if (!kp->panels.empty()) return run_panels(kp, lhs, out, res, lo, hi, kp->fused.lo, kp->fused.hi);
             if (res == nullptr) return kp->gemm(lhs, kp->rhs, kp->bias, lo, hi, out);
             return kp->gemm_add(lhs, kp->rhs, kp->bias, lo, hi, *res, kp->fused.lo, kp->fused.hi, out);
         };

@@ -50,6 +50,10 @@ struct LayerPlan {
     // 256-column chunks, one serial matrix-vector call per chunk, the calls in
     // parallel (each streams contiguous weights; kernel variant serial=true).
     bool column_chunks = false;
+    // FP32 convolution GEMMs on the CPU with N % 64 == 0: the weights packed in
+    // panels of 64 columns (each contiguous over K), one serial GEMM call per
+    // panel, the calls in parallel (kernel variant serial=true).
+    bool column_panels = false;
     // Winograd (method kWinograd): the variant ("fp32", "int16", "int6w4",
     // "tapwise") and m of F(m x m, 3 x 3); it reads its input unpadded.
     std::string winograd;
