@@ -185,14 +185,20 @@ TEST_P(GemmInt8, RejectsMismatchedK) {
 
 INSTANTIATE_TEST_SUITE_P(Kernels, GemmInt8, testing::ValuesIn(kernel_sets()), set_name);
 
+// (N, K) weights with distinct-looking values and their gemm_int8 packing.
+std::vector<int8_t> patterned_weights(int k, int n, PackedGemmInt8Weights *packed) {
+    std::vector<int8_t> w(size_t(n) * k);
+    for (size_t i = 0; i < w.size(); i++) w[i] = static_cast<int8_t>(i * 37 + 11);
+    EXPECT_TRUE(pack_gemm_int8_weights(w.data(), k, n, nullptr, 0, packed).is_ok());
+    return w;
+}
+
 // The tile packing of the amx_tiles variants against its stated formula
 // (mobiq/gemm_weights.h), and its errors; runs everywhere (plain C++).
 TEST(PackGemmInt8AmxTiles, LayoutAndErrors) {
     const int k = 128, n = 48;
-    std::vector<int8_t> w(size_t(n) * k);
-    for (size_t i = 0; i < w.size(); i++) w[i] = static_cast<int8_t>(i * 37 + 11);
     PackedGemmInt8Weights packed;
-    ASSERT_TRUE(pack_gemm_int8_weights(w.data(), k, n, nullptr, 0, &packed).is_ok());
+    const std::vector<int8_t> w = patterned_weights(k, n, &packed);
     std::vector<int8_t> tiles;
     ASSERT_TRUE(pack_gemm_int8_amx_tiles(packed.data.data(), k, n, &tiles).is_ok());
     ASSERT_EQ(tiles.size(), w.size());
@@ -213,10 +219,8 @@ TEST(PackGemmInt8AmxTiles, LayoutAndErrors) {
 // The 256-column chunks of fully connected layers against their formula.
 TEST(PackGemmInt8Chunks, LayoutAndErrors) {
     const int k = 12, n = 512;
-    std::vector<int8_t> w(size_t(n) * k);
-    for (size_t i = 0; i < w.size(); i++) w[i] = static_cast<int8_t>(i * 29 + 3);
     PackedGemmInt8Weights packed;
-    ASSERT_TRUE(pack_gemm_int8_weights(w.data(), k, n, nullptr, 0, &packed).is_ok());
+    const std::vector<int8_t> w = patterned_weights(k, n, &packed);
     std::vector<int8_t> chunks;
     ASSERT_TRUE(pack_gemm_int8_chunks(packed.data.data(), k, n, &chunks).is_ok());
     int bad = 0;

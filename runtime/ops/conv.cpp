@@ -186,15 +186,15 @@ int gemm_into(Values &vs, Value &y, Value *residual, Buffer<T> &lhs, const Gemm 
 
 // The GEMM into a dense (C_out, M) matrix at `offset` of the scratch, then
 // its rows copied into the interior of `y` (whose border its reader pads).
-template <typename Gemm>
-int gemm_through_scratch(Values &vs, Value &y, int scratch, size_t offset, Buffer<int8_t> &lhs, const Gemm &gemm) {
+template <typename T, typename Gemm>
+int gemm_through_scratch(Values &vs, Value &y, int scratch, size_t offset, Buffer<T> &lhs, const Gemm &gemm) {
     halide_dimension_t d[2] = {{0, y.c, 1}, {0, y.w * y.h * y.n, y.c_alloc}};
-    Buffer<int8_t> dense = vs.view<int8_t>(vs[scratch], offset, 2, d);
+    Buffer<T> dense = vs.view<T>(vs[scratch], offset, 2, d);
     if (const int e = gemm(lhs, dense, nullptr)) return e;
-    const size_t row_bytes = size_t(y.w) * y.c_alloc;
+    const size_t row = size_t(y.w) * y.c_alloc;
     for (int img = 0; img < y.n; img++)
         for (int r = 0; r < y.h; r++)
-            std::memcpy(vs.row<int8_t>(y, img, r).data(), dense.data() + (size_t(img) * y.h + r) * row_bytes, row_bytes);
+            std::memcpy(vs.row<T>(y, img, r).data(), dense.data() + (size_t(img) * y.h + r) * row, row * sizeof(T));
     return 0;
 }
 
@@ -414,7 +414,7 @@ private:
                 } else {
                     lhs = vs.matrix<int8_t>(vs[xi]);
                 }
-                return gemm_through_scratch(vs, vs[yi], scratch, offset, lhs, gemm);
+                return gemm_through_scratch<int8_t>(vs, vs[yi], scratch, offset, lhs, gemm);
             });
             return Status::ok();
         }
