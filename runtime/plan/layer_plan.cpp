@@ -44,6 +44,9 @@ bool amx_shape(const Graph &g, const Node &n) {
     return k % 64 == 0 && y.shape[1] % 16 == 0 && y.shape[0] * y.shape[2] * y.shape[3] >= 16;
 }
 
+// The kernel variant parameters of an AMX GEMM: the 2 x 2-tile core or Halide's one-tile kernel.
+const char *amx_params(bool tiles) { return tiles ? "amx=true,amx_tiles=true" : "amx=true"; }
+
 // Whether the GEMM has the >= 32 rows of the 2 x 2-tile AMX core (amx_tiles).
 bool amx_tiles_shape(const Graph &g, const Node &n) {
     const Tensor &y = g.tensors[n.outputs[0]];
@@ -423,7 +426,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 const bool amx = t.amx && (p.winograd == "int6w4" || p.winograd == "tapwise") && k_in % 64 == 0 &&
                                  k_in >= 256 && y.shape[1] % 16 == 0 && tiles >= 16;
                 if (amx) {
-                    p.kernel_variant = with_param(p.kernel_variant, t.amx_tiles ? "amx=true,amx_tiles=true" : "amx=true");
+                    p.kernel_variant = with_param(p.kernel_variant, amx_params(t.amx_tiles));
                     p.source += t.amx_tiles ? "; AMX (2 x 2 tiles where a tap GEMM has >= 32 rows)" : "; AMX";
                 }
                 const auto kernels = winograd_kernels(p.winograd, p.winograd_tile, fq, amx, amx && t.amx_tiles);
@@ -511,7 +514,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             // A padded output (its reader pads, e.g. a depthwise layer after a pointwise one) costs
             // one copy of the output from a dense scratch: the 2 x 2-tile core only.
             if (bordered && !tiles) continue;
-            p.kernel_variant = with_param(fq, tiles ? "amx=true,amx_tiles=true" : "amx=true");
+            p.kernel_variant = with_param(fq, amx_params(tiles));
             p.source += tiles ? "; AMX (2 x 2 tiles)" : "; AMX";
             if (bordered) {
                 p.dense_scratch_output = true;
