@@ -33,9 +33,15 @@ public:
     void generate() {
         mobiq::ElementwiseStages s;
         Var c = s.c, p = s.p;
-        output(c, p) = (requantization == mobiq::Requantization::kFp32 ? mobiq::quantized_add_fp32 : mobiq::quantized_add)(a(c, p), a_zero_point, a_multiplier, a_shift, b(c, p), b_zero_point,
-                                            b_multiplier, b_shift, left_shift, output_multiplier, output_shift,
-                                            output_zero_point, output_min, output_max);
+        if (requantization == mobiq::Requantization::kFp32)
+            output(c, p) = mobiq::quantized_add_fp32(a(c, p), a_zero_point, a_multiplier, a_shift, b(c, p), b_zero_point,
+                                                     b_multiplier, b_shift, left_shift, output_multiplier, output_shift,
+                                                     output_zero_point, output_min, output_max);
+        else
+            output(c, p) = mobiq::quantized_add(a(c, p), a_zero_point, a_multiplier, a_shift, b(c, p), b_zero_point,
+                                                b_multiplier, b_shift, left_shift, output_multiplier, output_shift,
+                                                output_zero_point, output_min, output_max,
+                                                get_target().arch == Target::X86);
 
         add_requirement(left_shift >= 9 && left_shift <= 22, "add_int8: left_shift must be in [9, 22] (TFLite: 20)");
         add_requirement(a_shift <= 0 && b_shift <= 0 && output_shift <= 0 && a_shift >= -31 && b_shift >= -31 &&

@@ -11,7 +11,7 @@ struct Conv2dImplicitStages {
     Halide::Func dot;          // (co, ox, oy, n): the receptive-field dot product
     Halide::Func row_sum;      // (ox, oy, n): int8 with asymmetric weights only
     Halide::Func column_term;  // (co): int8 only
-    Halide::Func channel_scale;  // (co): int8 with fp32 requantization only
+    Halide::Func channel_requant;  // (co): int8: per-channel requantization constants (requantize_epilogue_i32), or undefined
     Halide::Var co, ox, oy, n;
     Halide::RDom r;            // int8: (ci in 0..3, cg, kx, ky); fp32: (c, kx, ky)
     Halide::RDom row_r;        // reduction of row_sum

@@ -92,13 +92,10 @@ public:
         auto &out = *output_;
         if (requantize) {
             const bool fp32 = requantization == mobiq::Requantization::kFp32;
-            if (fp32) s.channel_scale(co) = mobiq::fp32_scale(multiplier(co), shift(co));
-            Expr y = fp32 ? mobiq::int8_requantize_fp32_i32(acc, s.channel_scale(co), output_zero_point, output_min,
-                                                            output_max)
-                          : mobiq::int8_requantize_i32(acc, multiplier(co), shift(co), output_zero_point, output_min,
-                                                       output_max);
+            Expr y = mobiq::requantize_epilogue_i32(s.channel_requant, co, requantization, get_target(), acc,
+                                                    multiplier(co), shift(co), output_zero_point, output_min, output_max);
             out(co, ox, oy, n) =
-                residual_add ? fused_.apply(y, output_zero_point, {co, ox, oy, n}, fp32) : cast<int8_t>(y);
+                residual_add ? fused_.apply(y, output_zero_point, {co, ox, oy, n}, fp32, get_target()) : cast<int8_t>(y);
         } else {
             out(co, ox, oy, n) = acc;
         }

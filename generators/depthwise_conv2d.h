@@ -10,7 +10,7 @@ struct DepthwiseStages {
     Halide::Func output;        // (c, ox, oy, n)
     Halide::Func weights;       // (c, kx, ky): int32 w - zw (int8) or the float weights
     Halide::Func column_term;   // (c): int8 only: bias - zx * sum (w - zw)
-    Halide::Func channel_scale; // (c): int8 with fp32 requantization only
+    Halide::Func channel_requant; // (c): int8: per-channel requantization constants (requantize_epilogue_i32), or undefined
     Halide::Var c, ox, oy, n;
     Halide::Expr channels, OW;  // output extents of c and ox (for specialize)
     int kernel_size = 3;

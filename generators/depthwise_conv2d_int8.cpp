@@ -56,14 +56,9 @@ public:
         for (int y = 0; y < k; y++)
             for (int x = 0; x < k; x++)
                 acc += cast<int32_t>(input(c, ox * stride_x + x, oy * stride_y + y, n)) * s.weights(c, x, y);
-        if (requantization == mobiq::Requantization::kFp32) {
-            s.channel_scale(c) = mobiq::fp32_scale(multiplier(c), shift(c));
-            output(c, ox, oy, n) =
-                mobiq::int8_requantize_fp32(acc, s.channel_scale(c), output_zero_point, output_min, output_max);
-        } else {
-            output(c, ox, oy, n) =
-                mobiq::int8_requantize(acc, multiplier(c), shift(c), output_zero_point, output_min, output_max);
-        }
+        output(c, ox, oy, n) = cast<int8_t>(mobiq::requantize_epilogue_i32(s.channel_requant, c, requantization, get_target(),
+                                                                           acc, multiplier(c), shift(c), output_zero_point,
+                                                                           output_min, output_max));
 
         add_requirement(weights.dim(1).extent() == k && weights.dim(2).extent() == k,
                         "depthwise_conv2d_int8: weights must be (C, ", k, ", ", k, ")");

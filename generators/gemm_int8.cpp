@@ -112,10 +112,9 @@ public:
         auto &out = *output_;
         if (requantize) {
             const bool fp32 = requantization == mobiq::Requantization::kFp32;
-            if (fp32) s.channel_scale(n) = mobiq::fp32_scale(multiplier(n), shift(n));
-            Expr y = fp32 ? mobiq::int8_requantize_fp32_i32(acc, s.channel_scale(n), output_zero_point, output_min, output_max)
-                          : mobiq::int8_requantize_i32(acc, multiplier(n), shift(n), output_zero_point, output_min, output_max);
-            out(n, m) = residual_add ? fused_.apply(y, output_zero_point, {n, m}, fp32) : cast<int8_t>(y);
+            Expr y = mobiq::requantize_epilogue_i32(s.channel_requant, n, requantization, get_target(), acc, multiplier(n),
+                                                    shift(n), output_zero_point, output_min, output_max);
+            out(n, m) = residual_add ? fused_.apply(y, output_zero_point, {n, m}, fp32, get_target()) : cast<int8_t>(y);
         } else {
             out(n, m) = acc;
         }

@@ -10,7 +10,7 @@ struct GemmInt8Stages {
     Halide::Func dot;          // int32 (n, m): sum_k lhs'(k, m) * rhs(k, n)
     Halide::Func row_sum;      // int32 (m): sum_k lhs(k, m); undefined when weights are symmetric
     Halide::Func column_term;  // int32 (n): bias and the offline zero-point terms
-    Halide::Func channel_scale;  // float (n): fp32 requantization only (generators/int8_output_stage.h)
+    Halide::Func channel_requant;  // (n): per-channel requantization constants (requantize_epilogue_i32 in generators/int8_output_stage.h), or undefined
     Halide::Var n, m;
     Halide::RDom k;            // k.x: 0..3 inside a packed group of 4, k.y: group
     Halide::RDom row_k;        // reduction of row_sum (k)

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "Halide.h"
 #include "quantized_multiplier.h"
@@ -71,6 +72,33 @@ inline Halide::Expr int8_requantize_fp32(const Halide::Expr &acc, const Halide::
     return Halide::cast<int8_t>(int8_requantize_fp32_i32(acc, scale, zero_point, lo, hi));
 }
 
+// gemmlowp's requantization (multiply_by_quantized_multiplier, then the zero
+// point and the clamp) from per-channel constants computed once per channel:
+// the shift amounts as unsigned (x86 shifts by a vector then need no sign
+// test), the saturation bounds of the left shift, RDBP's mask and half mask,
+// and SRDHM's rounding term (opaque_srdhm_rounding). The same integers as
+// int8_requantize_i32; for x86 (arm64 and the GPUs lower the plain form to
+// their rounding multiplies).
+inline Halide::Tuple gemmlowp_channel_constants(const Halide::Expr &multiplier, const Halide::Expr &shift) {
+    using namespace Halide;
+    Expr left = cast<uint32_t>(max(shift, 0)), right = cast<uint32_t>(max(-shift, 0));
+    Expr mask = (Expr(1) << right) - 1;
+    return Tuple(std::vector<Expr>{left, right, Int(32).min() >> left, Int(32).max() >> left, mask, mask >> 1,
+                                   multiplier, opaque_srdhm_rounding(multiplier)});
+}
+
+// The requantized value (int32, in [lo, hi]) from gemmlowp_channel_constants' tuple.
+inline Halide::Expr int8_requantize_i32(const Halide::Expr &acc, const Halide::FuncRef &channel,
+                                        const Halide::Expr &zero_point, const Halide::Expr &lo,
+                                        const Halide::Expr &hi) {
+    using namespace Halide;
+    Expr left = channel[0], right = channel[1], shifted = clamp(acc, channel[2], channel[3]) << left;
+    Expr h = cast<int32_t>((widening_mul(shifted, channel[6]) + channel[7]) >> 31);
+    Expr threshold = channel[5] + select(h < 0, 1, 0);
+    Expr y = (h >> right) + select((h & channel[4]) > threshold, 1, 0);
+    return clamp(y + zero_point, lo, hi);
+}
+
 // int32 accumulator -> int8 with the per-column multiplier / shift.
 inline Halide::Expr int8_requantize_i32(const Halide::Expr &acc, const Halide::Expr &multiplier,
                                         const Halide::Expr &shift, const Halide::Expr &zero_point,
@@ -82,6 +110,26 @@ inline Halide::Expr int8_requantize_i32(const Halide::Expr &acc, const Halide::E
 inline Halide::Expr int8_requantize(const Halide::Expr &acc, const Halide::Expr &multiplier, const Halide::Expr &shift,
                                     const Halide::Expr &zero_point, const Halide::Expr &lo, const Halide::Expr &hi) {
     return Halide::cast<int8_t>(int8_requantize_i32(acc, multiplier, shift, zero_point, lo, hi));
+}
+
+// The requantizing epilogue of a kernel, as int32 in [lo, hi]: defines the
+// per-channel Func `channel` at channel `c` where the form has per-channel
+// constants (fp32: the float scale; gemmlowp on x86: the constants above;
+// otherwise `channel` stays undefined) and returns the requantized value.
+inline Halide::Expr requantize_epilogue_i32(Halide::Func &channel, const Halide::Var &c, Requantization form,
+                                            const Halide::Target &target, const Halide::Expr &acc,
+                                            const Halide::Expr &multiplier, const Halide::Expr &shift,
+                                            const Halide::Expr &zero_point, const Halide::Expr &lo,
+                                            const Halide::Expr &hi) {
+    if (form == Requantization::kFp32) {
+        channel(c) = fp32_scale(multiplier, shift);
+        return int8_requantize_fp32_i32(acc, channel(c), zero_point, lo, hi);
+    }
+    if (target.arch == Halide::Target::X86) {
+        channel(c) = gemmlowp_channel_constants(multiplier, shift);
+        return int8_requantize_i32(acc, channel(c), zero_point, lo, hi);
+    }
+    return int8_requantize_i32(acc, multiplier, shift, zero_point, lo, hi);
 }
 
 }  // namespace mobiq

@@ -15,9 +15,23 @@ namespace mobiq {
 // one 32x32->64 widening multiply (vpmuldq / smull), a rounding add and a
 // shift, which the backends lower better than the generic saturating
 // rounding_mul_shift_right(a, b, 31).
-inline Halide::Expr saturating_rounding_doubling_high_mul(const Halide::Expr &a, const Halide::Expr &b) {
+//
+// `rounding` is the 2^30 of round half up; opaque_srdhm_rounding gives it for
+// x86 (below).
+inline Halide::Expr saturating_rounding_doubling_high_mul(const Halide::Expr &a, const Halide::Expr &b,
+                                                          const Halide::Expr &rounding = Halide::Expr(int64_t(1) << 30)) {
     using namespace Halide;
-    return cast<int32_t>((widening_mul(a, b) + Expr(int64_t(1) << 30)) >> 31);
+    return cast<int32_t>((widening_mul(a, b) + rounding) >> 31);
+}
+
+// 2^30, for every m, in a form that Halide's simplifier and pattern matcher
+// leave alone: as a constant, Halide turns (p + 2^30) >> 31 into an
+// overflow-safe rounding shift (8 instructions per 8 lanes on x86 instead of
+// 2), which this product, well inside int64, does not need. For x86 only:
+// arm64 and the GPUs lower the constant form to their rounding multiplies.
+inline Halide::Expr opaque_srdhm_rounding(const Halide::Expr &m) {
+    using namespace Halide;
+    return cast<int64_t>((m | (1 << 30)) & (1 << 30));
 }
 
 // gemmlowp's RoundingDivideByPOT: arithmetic shift right by `exponent`
@@ -63,8 +77,9 @@ inline Halide::Expr multiply_by_quantized_multiplier(const Halide::Expr &x, cons
 // no saturation clamp. TFLite's ADD uses exactly this form for its three
 // rescalings (MultiplyByQuantizedMultiplierSmallerThanOneExp).
 inline Halide::Expr multiply_by_quantized_multiplier_below_one(const Halide::Expr &x, const Halide::Expr &multiplier,
-                                                                const Halide::Expr &shift) {
-    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x, multiplier), -shift);
+                                                                const Halide::Expr &shift, bool x86 = false) {
+    Halide::Expr rounding = x86 ? opaque_srdhm_rounding(multiplier) : Halide::Expr(int64_t(1) << 30);
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x, multiplier, rounding), -shift);
 }
 
 // 2^e as a float, exactly, for e in [-126, 127]: built from the exponent bits

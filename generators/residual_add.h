@@ -16,17 +16,18 @@ namespace mobiq {
 // TFLite's quantized ADD of two int8 values with their own scales:
 //   a' = RDBP(SRDHM((a - za) << ls, ma), -sa), b' likewise,
 //   out = clamp(RDBP(SRDHM(a' + b', mo), -so) + zo, lo, hi),
-// the input rescalings in 32-bit arithmetic (quantized_multiplier.h).
+// the input rescalings in 32-bit arithmetic (quantized_multiplier.h); x86:
+// the output rescaling's rounding term as opaque_srdhm_rounding.
 inline Halide::Expr quantized_add(const Halide::Expr &a, const Halide::Expr &za, const Halide::Expr &ma,
                                   const Halide::Expr &sa, const Halide::Expr &b, const Halide::Expr &zb,
                                   const Halide::Expr &mb, const Halide::Expr &sb, const Halide::Expr &left_shift,
                                   const Halide::Expr &mo, const Halide::Expr &so, const Halide::Expr &zo,
-                                  const Halide::Expr &lo, const Halide::Expr &hi) {
+                                  const Halide::Expr &lo, const Halide::Expr &hi, bool x86) {
     using namespace Halide;
     Expr ax = cast<int32_t>(a) - za, bx = cast<int32_t>(b) - zb;
     Expr sum = rounding_divide_by_pot(srdhm_of_shifted_small(ax, ma, left_shift), -sa) +
                rounding_divide_by_pot(srdhm_of_shifted_small(bx, mb, left_shift), -sb);
-    Expr v = multiply_by_quantized_multiplier_below_one(sum, mo, so) + zo;
+    Expr v = multiply_by_quantized_multiplier_below_one(sum, mo, so, x86) + zo;
     return cast<int8_t>(clamp(v, lo, hi));
 }
 
@@ -88,10 +89,14 @@ struct ResidualAddInt8 {
     // The fused output from the kernel's own int8 output `y` (zero point zy) at
     // `coords`; `y` may be the int32 of that int8 value (no wrap-around to redo).
     Halide::Expr apply(const Halide::Expr &y, const Halide::Expr &zy, const std::vector<Halide::Expr> &coords,
-                       bool fp32_requantization) const {
-        return (fp32_requantization ? quantized_add_fp32 : quantized_add)(y, zy, *self_multiplier, *self_shift, (*residual)(coords), *residual_zero_point,
+                       bool fp32_requantization, const Halide::Target &target) const {
+        if (fp32_requantization)
+            return quantized_add_fp32(y, zy, *self_multiplier, *self_shift, (*residual)(coords), *residual_zero_point,
+                                      *residual_multiplier, *residual_shift, *left_shift, *add_multiplier, *add_shift,
+                                      *add_zero_point, *add_min, *add_max);
+        return quantized_add(y, zy, *self_multiplier, *self_shift, (*residual)(coords), *residual_zero_point,
                              *residual_multiplier, *residual_shift, *left_shift, *add_multiplier, *add_shift,
-                             *add_zero_point, *add_min, *add_max);
+                             *add_zero_point, *add_min, *add_max, target.arch == Halide::Target::X86);
     }
 
     // The ADD's requirements (as add_int8's) and the residual's layout.

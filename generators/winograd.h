@@ -69,7 +69,7 @@ struct WinogradOutputStages {
     Halide::Func output;  // (c, x, y, n)
     Halide::Func tile;    // (c, i, j, tx, ty, n): AT M AT^T, before the epilogue
     Halide::Func cols;    // (c, i, v, tx, ty, n): AT applied down the columns of M
-    Halide::Func channel_scale;  // float (c): fp32 requantization only
+    Halide::Func channel_requant;  // (c): per-channel requantization constants (requantize_epilogue_i32), or undefined
     Halide::Var c, x, y, n, i, j, v, tx, ty;
     Halide::Expr C;  // channels (for specialize)
     int m = 2, alpha = 4;

@@ -109,11 +109,9 @@ public:
             case Domain::kInt: {
                 // 4 * the convolution, exactly: back to int32, then / 4.
                 Expr acc = (reinterpret<int32_t>(yv) >> 2) + bias(c);
-                const bool fp32 = requantization == mobiq::Requantization::kFp32;
-                if (fp32) s.channel_scale(c) = mobiq::fp32_scale((*multiplier_)(c), (*shift_)(c));
-                out(c, x, y, n) = fp32 ? mobiq::int8_requantize_fp32(acc, s.channel_scale(c), *zero_point_, *imin_, *imax_)
-                                       : mobiq::int8_requantize(acc, (*multiplier_)(c), (*shift_)(c), *zero_point_,
-                                                                *imin_, *imax_);
+                out(c, x, y, n) = cast<int8_t>(mobiq::requantize_epilogue_i32(
+                    s.channel_requant, c, requantization, get_target(), acc, (*multiplier_)(c), (*shift_)(c),
+                    *zero_point_, *imin_, *imax_));
                 break;
             }
             case Domain::kFloat32: out(c, x, y, n) = clamp(yv + bias(c), *fmin_, *fmax_); break;

@@ -40,7 +40,7 @@ inline void schedule_conv2d_implicit_cpu(Conv2dImplicitStages &s, const CpuGemmT
     }
     update.vectorize(cv).unroll(s.co).unroll(s.ox);
     if (s.column_term.defined()) s.column_term.compute_root().vectorize(s.co, t.lanes, TailStrategy::GuardWithIf);
-    if (s.channel_scale.defined()) s.channel_scale.compute_root().vectorize(s.co, t.lanes, TailStrategy::GuardWithIf);
+    if (s.channel_requant.defined()) s.channel_requant.compute_root().vectorize(s.co, t.lanes, TailStrategy::GuardWithIf);
     if (s.row_sum.defined()) {
         // Asymmetric weights: the per-pixel sum of the receptive field, 16
         // channels at a time (a vector reduction) where C allows, per output row.

@@ -25,7 +25,7 @@ inline void schedule_depthwise_cpu(DepthwiseStages &s, int lanes, int vectors, i
     s.output.parallel(s.oy);
     s.weights.compute_root();
     if (s.column_term.defined()) s.column_term.compute_root();
-    if (s.channel_scale.defined()) s.channel_scale.compute_root();
+    if (s.channel_requant.defined()) s.channel_requant.compute_root();
 }
 
 }  // namespace mobiq

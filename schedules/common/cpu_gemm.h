@@ -99,7 +99,7 @@ inline void schedule_gemm_int8_cpu(GemmInt8Stages &s, const CpuGemmTile &t) {
         .unroll(s.n)
         .unroll(s.m);
     s.column_term.compute_root().vectorize(s.n, t.lanes, TailStrategy::GuardWithIf);
-    if (s.channel_scale.defined()) s.channel_scale.compute_root().vectorize(s.n, t.lanes, TailStrategy::GuardWithIf);
+    if (s.channel_requant.defined()) s.channel_requant.compute_root().vectorize(s.n, t.lanes, TailStrategy::GuardWithIf);
     if (s.row_sum.defined()) {
         // Asymmetric weights: row sums of A, 16 k at a time where K allows.
         s.row_sum.compute_at(s.output, Halide::Var("task"));

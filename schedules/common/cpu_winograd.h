@@ -42,7 +42,7 @@ inline void schedule_winograd_output_cpu(WinogradOutputStages &s, int lanes) {
     s.tile.specialize(s.C >= lanes).vectorize(s.c, lanes, TailStrategy::ShiftInwards);
     s.cols.compute_at(out, xo).unroll(s.i).unroll(s.v);
     s.cols.specialize(s.C >= lanes).vectorize(s.c, lanes, TailStrategy::ShiftInwards);
-    if (s.channel_scale.defined()) s.channel_scale.compute_root();
+    if (s.channel_requant.defined()) s.channel_requant.compute_root();
 }
 
 }  // namespace mobiq

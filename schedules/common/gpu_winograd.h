@@ -42,7 +42,7 @@ inline void schedule_winograd_output_gpu(WinogradOutputStages &s, int vector, in
     out.unroll(xi).unroll(yi).gpu_tile(s.c, xo, bx, by, tx, ty, 8, 8, TailStrategy::GuardWithIf).gpu_blocks(yo);
     s.tile.compute_at(out, tx).unroll(s.i).unroll(s.j);
     s.cols.compute_at(out, tx).unroll(s.i).unroll(s.v);
-    if (s.channel_scale.defined()) s.channel_scale.compute_root().gpu_tile(s.c, co, ci, 64, TailStrategy::GuardWithIf);
+    if (s.channel_requant.defined()) s.channel_requant.compute_root().gpu_tile(s.c, co, ci, 64, TailStrategy::GuardWithIf);
 }
 
 }  // namespace mobiq

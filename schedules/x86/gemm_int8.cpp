@@ -31,7 +31,7 @@ void schedule_amx(mobiq::GemmInt8Stages &s) {
         .vectorize(in)
         .vectorize(im);
     s.column_term.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
-    if (s.channel_scale.defined()) s.channel_scale.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
+    if (s.channel_requant.defined()) s.channel_requant.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
 }
 
 // amx_tiles: the extern core computes blocks of 32 rows x up to 256 columns
@@ -48,7 +48,7 @@ void schedule_amx_tiles(mobiq::GemmInt8Stages &s) {
     if (!s.serial) out.parallel(mo);
     s.dot.compute_at(out, no);
     s.column_term.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
-    if (s.channel_scale.defined()) s.channel_scale.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
+    if (s.channel_requant.defined()) s.channel_requant.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
 }
 
 void schedule(mobiq::GemmInt8Stages &s, const Halide::Target &t) {

@@ -18,7 +18,8 @@ inline void apply_schedule_conv2d_int8_implicit_adams2019_vgg16_conv3_2(
     using ::Halide::RVar;
     using ::Halide::TailStrategy;
     using ::Halide::Var;
-    Func output = pipeline.get_func(8);
+    Func output = pipeline.get_func(9);
+    Func f4 = pipeline.get_func(8);
     Func f3 = pipeline.get_func(5);
     Func f1 = pipeline.get_func(2);
     Var v0(output.get_schedule().dims()[0].var);
@@ -48,17 +49,7 @@ inline void apply_schedule_conv2d_int8_implicit_adams2019_vgg16_conv3_2(
         .fuse(v1, v2, v1)
         .fuse(v0, v1, v0)
         .parallel(v0);
-    f1.update(0)
-        .split(v0, v0, v0i, 64, TailStrategy::GuardWithIf)
-        .vectorize(v0i)
-        .reorder({v0i, r_x, r_y, r_z, r_w, v0, v1, v2, v3});
-    f1
-        .store_in(MemoryType::Stack)
-        .split(v0, v0, v0i, 16, TailStrategy::RoundUp)
-        .vectorize(v0i)
-        .compute_at(output, v0i)
-        .reorder({v0i, v0, v1, v2, v3});
-    f3
+    f4
         .split(v0, v0, v0i, 128, TailStrategy::ShiftInwards)
         .split(v0i, v0i, v0ii, 16, TailStrategy::ShiftInwards)
         .unroll(v0i)
@@ -66,6 +57,22 @@ inline void apply_schedule_conv2d_int8_implicit_adams2019_vgg16_conv3_2(
         .compute_root()
         .reorder({v0ii, v0i, v0})
         .parallel(v0);
+    f3
+        .split(v0, v0, v0i, 16, TailStrategy::ShiftInwards)
+        .unroll(v0)
+        .vectorize(v0i)
+        .compute_at(output, v0)
+        .reorder({v0i, v0});
+    f1
+        .store_in(MemoryType::Stack)
+        .split(v0, v0, v0i, 16, TailStrategy::RoundUp)
+        .vectorize(v0i)
+        .compute_at(output, v0i)
+        .reorder({v0i, v0, v1, v2, v3});
+    f1.update(0)
+        .split(v0, v0, v0i, 64, TailStrategy::GuardWithIf)
+        .vectorize(v0i)
+        .reorder({v0i, r_x, r_y, r_z, r_w, v0, v1, v2, v3});
 
 }
 

@@ -27,7 +27,7 @@ inline void apply_schedule_conv2d_int8_implicit_mullapudi2016_resnet50_l2_3x3_12
 
     Func f1 = pipeline.get_func(2);
     Func f3 = pipeline.get_func(5);
-    Func output = pipeline.get_func(8);
+    Func output = pipeline.get_func(9);
 
     {
         Var v0 = f1.args()[0];

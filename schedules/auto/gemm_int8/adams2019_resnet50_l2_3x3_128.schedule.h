@@ -18,7 +18,8 @@ inline void apply_schedule_gemm_int8_adams2019_resnet50_l2_3x3_128(
     using ::Halide::RVar;
     using ::Halide::TailStrategy;
     using ::Halide::Var;
-    Func output = pipeline.get_func(8);
+    Func output = pipeline.get_func(9);
+    Func f4 = pipeline.get_func(8);
     Func f3 = pipeline.get_func(5);
     Func f1 = pipeline.get_func(2);
     Var v0(output.get_schedule().dims()[0].var);
@@ -39,17 +40,14 @@ inline void apply_schedule_gemm_int8_adams2019_resnet50_l2_3x3_128(
         .reorder({v0i, v1ii, v1i, v0, v1})
         .fuse(v0, v1, v0)
         .parallel(v0);
-    f1.update(0)
-        .split(v0, v0, v0i, 64, TailStrategy::GuardWithIf)
-        .unroll(v1)
-        .vectorize(v0i)
-        .reorder({v0i, v0, v1, k_x, k_y});
-    f1
-        .store_in(MemoryType::Stack)
-        .split(v0, v0, v0i, 16, TailStrategy::RoundUp)
-        .vectorize(v0i)
-        .compute_at(output, v1i)
-        .reorder({v0i, v0, v1});
+    f4
+        .split(v0, v0, v0i, 64, TailStrategy::ShiftInwards)
+        .split(v0i, v0i, v0ii, 16, TailStrategy::ShiftInwards)
+        .unroll(v0i)
+        .vectorize(v0ii)
+        .compute_root()
+        .reorder({v0ii, v0i, v0})
+        .parallel(v0);
     f3
         .split(v0, v0, v0i, 64, TailStrategy::ShiftInwards)
         .split(v0i, v0i, v0ii, 16, TailStrategy::ShiftInwards)
@@ -58,6 +56,17 @@ inline void apply_schedule_gemm_int8_adams2019_resnet50_l2_3x3_128(
         .compute_root()
         .reorder({v0ii, v0i, v0})
         .parallel(v0);
+    f1
+        .store_in(MemoryType::Stack)
+        .split(v0, v0, v0i, 16, TailStrategy::RoundUp)
+        .vectorize(v0i)
+        .compute_at(output, v1i)
+        .reorder({v0i, v0, v1});
+    f1.update(0)
+        .split(v0, v0, v0i, 64, TailStrategy::GuardWithIf)
+        .unroll(v1)
+        .vectorize(v0i)
+        .reorder({v0i, v0, v1, k_x, k_y});
 
 }
 

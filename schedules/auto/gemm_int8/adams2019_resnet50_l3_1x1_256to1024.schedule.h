@@ -18,7 +18,8 @@ inline void apply_schedule_gemm_int8_adams2019_resnet50_l3_1x1_256to1024(
     using ::Halide::RVar;
     using ::Halide::TailStrategy;
     using ::Halide::Var;
-    Func output = pipeline.get_func(8);
+    Func output = pipeline.get_func(9);
+    Func f4 = pipeline.get_func(8);
     Func f3 = pipeline.get_func(5);
     Func f1 = pipeline.get_func(2);
     Var v0(output.get_schedule().dims()[0].var);
@@ -29,7 +30,7 @@ inline void apply_schedule_gemm_int8_adams2019_resnet50_l3_1x1_256to1024(
     RVar k_x(f1.update(0).get_schedule().dims()[0].var);
     RVar k_y(f1.update(0).get_schedule().dims()[1].var);
     output
-        .split(v0, v0, v0i, 256, TailStrategy::ShiftInwards)
+        .split(v0, v0, v0i, 512, TailStrategy::ShiftInwards)
         .split(v0i, v0i, v0ii, 64, TailStrategy::ShiftInwards)
         .split(v1, v1, v1i, 8, TailStrategy::ShiftInwards)
         .unroll(v1i)
@@ -37,17 +38,13 @@ inline void apply_schedule_gemm_int8_adams2019_resnet50_l3_1x1_256to1024(
         .compute_root()
         .reorder({v0ii, v1i, v0i, v1, v0})
         .parallel(v0);
-    f1.update(0)
-        .split(v0, v0, v0i, 64, TailStrategy::GuardWithIf)
-        .unroll(v1)
-        .vectorize(v0i)
-        .reorder({v0i, v0, v1, k_x, k_y});
-    f1
-        .store_in(MemoryType::Stack)
-        .split(v0, v0, v0i, 16, TailStrategy::RoundUp)
-        .vectorize(v0i)
-        .compute_at(output, v0i)
-        .reorder({v0i, v0, v1});
+    f4
+        .split(v0, v0, v0i, 512, TailStrategy::ShiftInwards)
+        .split(v0i, v0i, v0ii, 16, TailStrategy::ShiftInwards)
+        .vectorize(v0ii)
+        .compute_root()
+        .reorder({v0ii, v0i, v0})
+        .parallel(v0);
     f3
         .split(v0, v0, v0i, 512, TailStrategy::ShiftInwards)
         .split(v0i, v0i, v0ii, 16, TailStrategy::ShiftInwards)
@@ -55,6 +52,17 @@ inline void apply_schedule_gemm_int8_adams2019_resnet50_l3_1x1_256to1024(
         .compute_root()
         .reorder({v0ii, v0i, v0})
         .parallel(v0);
+    f1
+        .store_in(MemoryType::Stack)
+        .split(v0, v0, v0i, 16, TailStrategy::RoundUp)
+        .vectorize(v0i)
+        .compute_at(output, v0i)
+        .reorder({v0i, v0, v1});
+    f1.update(0)
+        .split(v0, v0, v0i, 64, TailStrategy::GuardWithIf)
+        .unroll(v1)
+        .vectorize(v0i)
+        .reorder({v0i, v0, v1, k_x, k_y});
 
 }
 

@@ -25,37 +25,31 @@ inline void apply_schedule_gemm_int8_li2018_resnet50_l3_1x1_256to1024(
         .parallel(v4,404,ShiftInwards)
         .vectorize(v5)
     ;
-    shift_im.compute_root()
-        .split(_0,v7,v8,8,ShiftInwards)
+    f4.compute_root()
+        .split(v0,v7,v8,8,ShiftInwards)
         .reorder(v8,v7)
         .parallel(v7,8,ShiftInwards)
         .vectorize(v8)
     ;
-    multiplier_im.compute_root()
-        .split(_0,v10,v11,8,ShiftInwards)
+    f3.compute_root()
+        .split(v0,v10,v11,8,ShiftInwards)
         .reorder(v11,v10)
         .parallel(v10,8,ShiftInwards)
         .vectorize(v11)
     ;
-    f3.compute_root()
+    f1.compute_root()
         .split(v0,v13,v14,8,ShiftInwards)
+        .fuse(v13,v1,v13)
         .reorder(v14,v13)
-        .parallel(v13,8,ShiftInwards)
+        .parallel(v13,1580,ShiftInwards)
         .vectorize(v14)
     ;
-    f1.compute_root()
-        .split(v0,v16,v17,8,ShiftInwards)
+    f1.update(0)
+        .split(v0,v16,v17,8,GuardWithIf)
         .fuse(v16,v1,v16)
         .reorder(v17,v16)
-        .parallel(v16,1580,ShiftInwards)
+        .parallel(v16,1580,GuardWithIf)
         .vectorize(v17)
-    ;
-    f1.update(0)
-        .split(v0,v19,v20,8,GuardWithIf)
-        .fuse(v19,v1,v19)
-        .reorder(v20,v19)
-        .parallel(v19,1580,GuardWithIf)
-        .vectorize(v20)
     ;
 
 }

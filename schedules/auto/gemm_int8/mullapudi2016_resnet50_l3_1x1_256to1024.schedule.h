@@ -27,7 +27,7 @@ inline void apply_schedule_gemm_int8_mullapudi2016_resnet50_l3_1x1_256to1024(
 
     Func f1 = pipeline.get_func(2);
     Func f3 = pipeline.get_func(5);
-    Func output = pipeline.get_func(8);
+    Func output = pipeline.get_func(9);
 
     {
         Var v0 = f1.args()[0];
