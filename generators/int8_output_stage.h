@@ -66,12 +66,6 @@ inline Halide::Expr int8_requantize_fp32_i32(const Halide::Expr &acc, const Hali
     return rne_small_float_to_int32(f) + zero_point;
 }
 
-inline Halide::Expr int8_requantize_fp32(const Halide::Expr &acc, const Halide::Expr &scale,
-                                         const Halide::Expr &zero_point, const Halide::Expr &lo,
-                                         const Halide::Expr &hi) {
-    return Halide::cast<int8_t>(int8_requantize_fp32_i32(acc, scale, zero_point, lo, hi));
-}
-
 // gemmlowp's requantization (multiply_by_quantized_multiplier, then the zero
 // point and the clamp) from per-channel constants computed once per channel:
 // the shift amounts as unsigned (x86 shifts by a vector then need no sign
@@ -99,17 +93,12 @@ inline Halide::Expr int8_requantize_i32(const Halide::Expr &acc, const Halide::F
     return clamp(y + zero_point, lo, hi);
 }
 
-// int32 accumulator -> int8 with the per-column multiplier / shift.
+// int32 accumulator -> the requantized value (int32 in [lo, hi]) with the per-column multiplier / shift.
 inline Halide::Expr int8_requantize_i32(const Halide::Expr &acc, const Halide::Expr &multiplier,
                                         const Halide::Expr &shift, const Halide::Expr &zero_point,
                                         const Halide::Expr &lo, const Halide::Expr &hi) {
     using namespace Halide;
     return clamp(multiply_by_quantized_multiplier(acc, multiplier, shift) + zero_point, lo, hi);
-}
-
-inline Halide::Expr int8_requantize(const Halide::Expr &acc, const Halide::Expr &multiplier, const Halide::Expr &shift,
-                                    const Halide::Expr &zero_point, const Halide::Expr &lo, const Halide::Expr &hi) {
-    return Halide::cast<int8_t>(int8_requantize_i32(acc, multiplier, shift, zero_point, lo, hi));
 }
 
 // The requantizing epilogue of a kernel, as int32 in [lo, hi]: defines the
