@@ -8,7 +8,7 @@ namespace mobiq {
 
 struct DepthwiseStages {
     Halide::Func output;        // (c, ox, oy, n)
-    Halide::Func weights;       // (c, kx, ky): int32 w - zw (int8) or the float weights
+    Halide::Func weights;       // (c, kx, ky): int32 w - zw, int16 w (symmetric_weights=true) or the float weights
     Halide::Func column_term;   // (c): int8 only: bias - zx * sum (w - zw)
     Halide::Func channel_requant; // (c): int8: per-channel requantization constants (requantize_epilogue_i32), or undefined
     Halide::Var c, ox, oy, n;

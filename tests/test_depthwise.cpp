@@ -47,15 +47,18 @@ protected:
         EXPECT_GT(ran, 0) << "no " << Op::name << " kernel for " << k << "x" << k << " on " << GetParam().name;
     }
 
-    void run_int8(const ref::ConvShape &s, bool asym_weights, uint32_t seed) {
+    // extremes: inputs only -128 / 127 and weights only -127 / 127, so that two taps' int16 products
+    // reach the symmetric_weights=true variant's bound (|x w + x' w'| = 32512).
+    void run_int8(const ref::ConvShape &s, bool asym_weights, uint32_t seed, bool extremes = false) {
         SCOPED_TRACE("H=" + std::to_string(s.h) + " C=" + std::to_string(s.cin) + " k=" + std::to_string(s.kh) +
                      " s=" + std::to_string(s.stride) + " p=" + std::to_string(s.pad));
         std::mt19937 rng(seed);
         auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
         const int C = s.cin, k = s.kh, OH = s.out_h(), OW = s.out_w();
         std::vector<int8_t> x(static_cast<size_t>(s.h) * s.w * C), w(static_cast<size_t>(k) * k * C);
-        for (auto &v : x) v = static_cast<int8_t>(uni(-128, 127));
-        for (auto &v : w) v = static_cast<int8_t>(asym_weights ? uni(-128, 127) : uni(-127, 127));
+        for (auto &v : x) v = static_cast<int8_t>(extremes ? (uni(0, 3) ? -128 : 127) : uni(-128, 127));
+        for (auto &v : w)
+            v = static_cast<int8_t>(extremes ? (uni(0, 3) ? -127 : 127) : asym_weights ? uni(-128, 127) : uni(-127, 127));
         const int32_t zx = uni(-128, 127);
         std::vector<int32_t> zw(C), bias(C);
         for (auto &z : zw) z = asym_weights ? uni(-128, 127) : 0;
@@ -78,6 +81,9 @@ protected:
         host_dirty(in);
         host_dirty(wb);
         for_each_kernel_size<op::depthwise_conv2d_int8>(k, [&](const auto &fn) {
+            // The symmetric_weights=true variants take symmetric weights in [-127, 127] only (their
+            // contract; the runtime chooses them by the weights' values): not these.
+            if (asym_weights && fn.row->param("symmetric_weights") == "true") return;
             rq.fp32 = fp32_requantization(fn);
             ASSERT_EQ(fn(in, zx, wb, zwb, bb, mb, sb, rq.output_zero_point, rq.output_min, rq.output_max, s.stride,
                          s.stride, out),
@@ -141,6 +147,13 @@ TEST_P(Depthwise, Fp32MobileNetLayersAndEdges) {
     uint32_t seed = 100;
     for (const auto &s : mobilenet_depthwise_layers()) run_fp32(depthwise_test_sized(s), seed++);
     for (const auto &s : edge_depthwise_shapes()) run_fp32(s, seed++);
+}
+// Symmetric weights at the int16-pair bound (every variant; the pair variants' worst case).
+TEST_P(Depthwise, Int8SymmetricExtremes) {
+    uint32_t seed = 400;
+    for (const auto &s : std::vector<ref::ConvShape>{{10, 10, 64, 64, 3, 3, 1, 1}, {9, 11, 40, 40, 3, 3, 2, 1},
+                                                     {8, 8, 48, 48, 5, 5, 1, 2}})
+        run_int8(s, false, seed++, true);
 }
 // 5 x 5 windows (EfficientNet-Lite0: stride 1 and 2, padding 2), test-sized spatially.
 TEST_P(Depthwise, FiveByFiveLayers) {

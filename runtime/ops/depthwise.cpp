@@ -1,5 +1,6 @@
 // Depthwise 3x3 / 5x5 convolution (group = channels), FP32 and INT8, on the padded
 // input (CPU: the value's border; OpenCL: a padded shadow copy).
+#include <algorithm>
 #include <cstring>
 
 #include "int8_weights.h"
@@ -41,6 +42,12 @@ public:
             std::memcpy(k->w_i8.data(), q.weights.data(), q.weights.size());
             k->w_i8.set_host_dirty();
             MOBIQ_RETURN_IF_ERROR(prepare_channel_params(q, ch, &k->q));
+            // Symmetric weights in [-127, 127] (what the quantizer makes of symmetric schemes) take the
+            // int16-pair variant: the same integers, twice the lanes per multiply.
+            const bool symmetric = std::all_of(q.weight_zero_point.begin(), q.weight_zero_point.end(),
+                                               [](int32_t z) { return z == 0; }) &&
+                                   std::none_of(q.weights.begin(), q.weights.end(), [](int8_t w) { return w == -128; });
+            if (symmetric) params += std::string(params.empty() ? "" : ",") + "symmetric_weights=true";
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, params, &k->int8));
         } else {
             k->w_f32 = Buffer<float>(ch, ks, ks);
