@@ -184,7 +184,7 @@ std::vector<std::pair<std::string, std::string>> winograd_kernels(const std::str
                 {"winograd_output_transform_int", out}};
     if (w == "int6w8")
         return {{"winograd_input_transform", "domain=int8," + tile}, gemm8,
-                {"winograd_output_transform_int", with_param(out, "weight_transform=float")}};
+                {"winograd_output_transform_int", canonical_params(out + ",weight_transform=float")}};
     return {{"winograd_input_transform", "domain=int8," + tile}, gemm8, {"winograd_output_transform_int", out}};
 }
 
