@@ -9,7 +9,10 @@
 //            convolution exactly; it is summed in wrapping 32-bit arithmetic
 //            (exact whenever the final value fits, docs/arithmetic.md), shifted
 //            right by 2, plus bias (the GEMM's column term: bias - z * sum g),
-//            then requantized (gemmlowp or fp32) to int8.
+//            then requantized (gemmlowp or fp32) to int8. With
+//            weight_transform=float (winograd-int6w8: U transformed in float,
+//            then quantized to int8) A^T M A is the convolution's accumulator
+//            itself: no shift, the bias added mod 2^32 as well.
 //   float32  fp32: Y + bias, clamped.
 //   tapwise  int32 M, each tap's accumulators rescaled in float by scale(c, t),
 //            Y + bias in float, then rounded to int8 around the output zero
@@ -25,6 +28,10 @@ namespace {
 using namespace Halide;
 
 enum class Domain { kInt, kFloat32, kTapwise };
+// How the weights the int domain's M was computed with were transformed:
+// integer U' = G' g G'^T = 4U (int16, int6w4), or float U quantized per
+// output channel (int6w8), whose M carries no factor 4.
+enum class WeightTransform { kInteger, kFloat };
 
 class WinogradOutputTransform : public Generator<WinogradOutputTransform> {
 public:
@@ -34,6 +41,8 @@ public:
     GeneratorParam<bool> serial{"serial", false};
     GeneratorParam<Domain> domain{"domain", Domain::kInt,
                                   {{"int", Domain::kInt}, {"float32", Domain::kFloat32}, {"tapwise", Domain::kTapwise}}};
+    GeneratorParam<WeightTransform> weight_transform{
+        "weight_transform", WeightTransform::kInteger, {{"integer", WeightTransform::kInteger}, {"float", WeightTransform::kFloat}}};
     GeneratorParam<mobiq::Requantization> requantization{"requantization", mobiq::Requantization::kGemmlowp,
                                                          mobiq::requantization_names()};
 
@@ -61,6 +70,8 @@ public:
         const int m = tile;
         _halide_user_assert(m == 2 || m == 4) << "winograd_output_transform: tile must be 2 or 4";
         _halide_user_assert(m == 2 || domain != Domain::kInt) << "winograd_output_transform: int is F(2x2, 3x3) only";
+        _halide_user_assert(weight_transform == WeightTransform::kInteger || domain == Domain::kInt)
+            << "winograd_output_transform: weight_transform=float is a variant of the int domain";
         const mobiq::WinogradMatrices &W = mobiq::winograd_matrices(m);
         const int alpha = W.alpha;
         mobiq::WinogradOutputStages s;
@@ -107,8 +118,13 @@ public:
         auto &out = *output_;
         switch (static_cast<Domain>(domain)) {
             case Domain::kInt: {
-                // 4 * the convolution, exactly: back to int32, then / 4.
-                Expr acc = (reinterpret<int32_t>(yv) >> 2) + bias(c);
+                // integer: 4 * the convolution, exactly: back to int32, then / 4.
+                // float: the accumulator itself; the bias (which holds the zero
+                // point's correction) added in uint32 too, so that the whole sum is
+                // one ring operation mod 2^32 (docs/arithmetic.md, "int6w8").
+                Expr acc = weight_transform == WeightTransform::kFloat
+                               ? reinterpret<int32_t>(yv + reinterpret<uint32_t>(bias(c)))
+                               : (reinterpret<int32_t>(yv) >> 2) + bias(c);
                 out(c, x, y, n) = cast<int8_t>(mobiq::requantize_epilogue_i32(
                     s.channel_requant, c, requantization, get_target(), acc, (*multiplier_)(c), (*shift_)(c),
                     *zero_point_, *imin_, *imax_));

@@ -2,10 +2,13 @@
 // known distributions, activation parameters.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <random>
 
 #include "gtest/gtest.h"
+#include "mobiq/layer_params.h"
 #include "mobiq/quantize.h"
+#include "mobiq/winograd_weights.h"
 
 namespace {
 
@@ -120,6 +123,90 @@ TEST(MseClippedWeightScale, NoWorseThanMinMax) {
     std::vector<float> levels;
     for (int q = -7; q <= 7; q++) levels.push_back(0.25f * q);
     EXPECT_FLOAT_EQ(mobiq::mse_clipped_weight_scale(levels, 0, levels.size(), 1.75, 7), 0.25f);
+}
+
+// winograd-int6w8: the 3x3 layer's FP32 weights transformed in float (U = G g G^T)
+// and rounded to int8 with one min-max scale per output channel over its 16
+// taps and input channels; its input (written by a node) quantized to INT6;
+// the multipliers those of the accumulator's scale s_in * s_U.
+TEST(QuantizeGraph, Int6w8TransformsThenQuantizesPerChannel) {
+    std::mt19937 rng(8);
+    std::normal_distribution<float> d;
+    mobiq::Graph g;
+    auto tensor = [&](const char *name, std::vector<int64_t> shape, bool constant) {
+        mobiq::Tensor t;
+        t.name = name;
+        t.shape = shape;
+        t.constant = constant;
+        if (constant) {
+            int64_t n = 1;
+            for (int64_t e : shape) n *= e;
+            t.f32.resize(static_cast<size_t>(n));
+            for (auto &v : t.f32) v = 0.2f * d(rng);
+        }
+        return g.add_tensor(t);
+    };
+    const int x = tensor("x", {1, 4, 4, 4}, false), a = tensor("a", {1, 20, 4, 4}, false),
+              y = tensor("y", {1, 6, 4, 4}, false);
+    const int w0 = tensor("w0", {20, 4, 1, 1}, true), w1 = tensor("w1", {6, 20, 3, 3}, true), b1 = tensor("b1", {6}, true);
+    mobiq::Node n0;
+    n0.op = mobiq::OpType::kConv;
+    n0.name = "pointwise";
+    n0.inputs = {x, w0};
+    n0.outputs = {a};
+    mobiq::Node n1 = n0;
+    n1.name = "three";
+    n1.inputs = {a, w1, b1};
+    n1.outputs = {y};
+    n1.kernel_h = n1.kernel_w = 3;
+    n1.pad_top = n1.pad_left = n1.pad_bottom = n1.pad_right = 1;
+    g.nodes = {n0, n1};
+    g.inputs = {x};
+    g.outputs = {y};
+    std::vector<TensorStats> stats(g.tensors.size());
+    for (auto &st : stats) st.min = -1.5f, st.max = 2.0f;
+    QuantScheme scheme;
+    scheme.winograd_int6w8 = true;
+    EXPECT_EQ(mobiq::scheme_name(scheme), "asym/per-channel/sym-w/int6w8");
+    mobiq::QuantizedGraph qg;
+    ASSERT_TRUE(mobiq::quantize_graph(g, stats, scheme, &qg).is_ok());
+    EXPECT_FALSE(qg.nodes[0].winograd_int6w8);
+    const mobiq::QuantizedNode &q = qg.nodes[1];
+    ASSERT_TRUE(q.winograd_int6w8);
+    EXPECT_EQ(qg.tensors[a].qmin, -32);
+    EXPECT_EQ(qg.tensors[a].qmax, 31);
+    const int N = 6, C = 20;
+    const std::vector<float> u = mobiq::winograd_weights_fp32(mobiq::conv_weights_ohwi(g.tensors[w1]).data(), N, C, 2);
+    ASSERT_EQ(q.tap_weights.size(), u.size());
+    for (int o = 0; o < N; o++) {
+        double mx = 0;
+        int qmax = 0;
+        for (int t = 0; t < 16; t++)
+            for (int c = 0; c < C; c++) {
+                const size_t i = (static_cast<size_t>(t) * N + o) * C + c;
+                mx = std::max(mx, std::fabs(static_cast<double>(u[i])));
+                qmax = std::max(qmax, std::abs(static_cast<int>(q.tap_weights[i])));
+            }
+        EXPECT_FLOAT_EQ(q.weight_scale[o], static_cast<float>(mx / 127));
+        EXPECT_EQ(qmax, 127) << "min-max: the channel's largest |U| takes the top level";
+        for (int t = 0; t < 16; t++)
+            for (int c = 0; c < C; c++) {
+                const size_t i = (static_cast<size_t>(t) * N + o) * C + c;
+                EXPECT_LE(std::fabs(q.tap_weights[i] * static_cast<double>(q.weight_scale[o]) - u[i]),
+                          0.5 * q.weight_scale[o] * (1 + 1e-6));
+            }
+        int32_t mult, shift;
+        mobiq::quantize_multiplier(static_cast<double>(qg.tensors[a].scale) * q.weight_scale[o] / qg.tensors[y].scale,
+                                   &mult, &shift);
+        EXPECT_EQ(q.multiplier[o], mult);
+        EXPECT_EQ(q.shift[o], shift);
+    }
+    // int6w4 and int6w8 together, or asymmetric weights, are errors.
+    scheme.winograd_int6w4 = true;
+    EXPECT_FALSE(mobiq::quantize_graph(g, stats, scheme, &qg).is_ok());
+    scheme.winograd_int6w4 = false;
+    scheme.symmetric_weights = false;
+    EXPECT_FALSE(mobiq::quantize_graph(g, stats, scheme, &qg).is_ok());
 }
 
 }  // namespace

@@ -7,9 +7,10 @@
 //  - whole convolutions composed from the kernels (input transform, one GEMM
 //    per tap, output transform) on the 3x3 stride-1 layers of ResNet50 and
 //    VGG16 (test-sized) and edge shapes: int16 and int6w4 bit-exact against
-//    the direct convolution, fp32 within a stated bound, tapwise against the
-//    same quantized arithmetic and by its SQNR against the real convolution;
-//  - the int6w4 range argument, exhaustively (host only, no kernels).
+//    the direct convolution, int6w8 bit-exact against its own scalar
+//    reference, fp32 within a stated bound, tapwise against the same quantized
+//    arithmetic and by its SQNR against the real convolution;
+//  - the int6w4 and int6w8 range arguments, exhaustively (host only, no kernels).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "kernel_sets.h"
 #include "mobiq/gemm_weights.h"
+#include "mobiq/layer_plan.h"
 #include "mobiq/winograd_weights.h"
 #include "network_layers.h"
 #include "reference/reference_kernels.h"
@@ -92,6 +94,17 @@ std::vector<Kernel<Op>> variants(const KernelSet &set, const char *params) {
     for (const auto &k : kernels_with<Op>(set, params))
         if (skip == nullptr || *skip == '\0' || k.row->param(skip).empty()) v.push_back(k);
     if (v.empty()) ADD_FAILURE() << "no " << Op::name << " kernel with '" << params << "' on " << set.name;
+    return v;
+}
+
+// The int output transforms of one weight transform: integer (U' = 4U; the
+// rows without the parameter) or float (int6w8's, weight_transform=float).
+template <typename Op>
+std::vector<Kernel<Op>> int_output_variants(const KernelSet &set, bool float_weights) {
+    std::vector<Kernel<Op>> v;
+    for (const auto &k : variants<Op>(set, "domain=int,tile=2"))
+        if ((k.row->param("weight_transform") == "float") == float_weights) v.push_back(k);
+    if (v.empty()) ADD_FAILURE() << "no int output transform with weight_transform=" << (float_weights ? "float" : "integer");
     return v;
 }
 
@@ -323,13 +336,21 @@ protected:
         std::vector<int32_t> mv(g.tile_values()), bias(g.channels);
         for (auto &v : mv) v = std::uniform_int_distribution<int32_t>(full_range ? -lim - 1 : -lim, lim)(rng);
         for (auto &b : bias) b = std::uniform_int_distribution<int32_t>(-(1 << 20), 1 << 20)(rng);
-        const auto acc = ref::winograd_output_int_acc(mv, bias, g, sh.oh, sh.ow);
-        ref::Requantization rq = requantization_for(acc, g.channels, rng);
-        Buffer<int32_t> mb = tile_buffer(mv.data(), g, g.channels), bb(bias.data(), g.channels),
-                        mult(rq.multiplier.data(), g.channels), shift(rq.shift.data(), g.channels);
-        for (auto *b : {&mb, &bb, &mult, &shift}) host_dirty(*b);
+        // Both weight transforms: integer (>> 2, then the bias) and float (int6w8: no shift, the bias mod 2^32).
+        const std::vector<int32_t> accs[2] = {ref::winograd_output_int_acc(mv, bias, g, sh.oh, sh.ow, false),
+                                              ref::winograd_output_int_acc(mv, bias, g, sh.oh, sh.ow, true)};
+        ref::Requantization rqs[2] = {requantization_for(accs[0], g.channels, rng),
+                                      requantization_for(accs[1], g.channels, rng)};
+        Buffer<int32_t> mb = tile_buffer(mv.data(), g, g.channels), bb(bias.data(), g.channels);
+        for (auto *b : {&mb, &bb}) host_dirty(*b);
         Buffer<int8_t> out(g.channels, sh.ow, sh.oh, 1);
         for_each_variant<op::winograd_output_transform_int>(GetParam(), "domain=int,tile=2", [&](const auto &fn) {
+            const int wf = fn.row->param("weight_transform") == "float";
+            const std::vector<int32_t> &acc = accs[wf];
+            ref::Requantization &rq = rqs[wf];
+            Buffer<int32_t> mult(rq.multiplier.data(), g.channels), shift(rq.shift.data(), g.channels);
+            host_dirty(mult);
+            host_dirty(shift);
             rq.fp32 = fp32_requantization(fn);
             ASSERT_EQ(fn(mb, bb, mult, shift, rq.output_zero_point, rq.output_min, rq.output_max, out), 0);
             to_host(out);
@@ -445,7 +466,7 @@ protected:
         host_dirty(in);
         const KernelSet &set = GetParam();
         for_each_chain(variants<op::winograd_input_transform>(set, "domain=int16,tile=2"), variants<op::gemm_int16>(set, ""),
-                       variants<op::winograd_output_transform_int>(set, "domain=int,tile=2"),
+                       int_output_variants<op::winograd_output_transform_int>(set, false),
                        [&](const auto &input, const auto &gemm, const auto &output) {
             std::vector<int16_t> vd(static_cast<size_t>(T) * ca * M);
             for (auto &v : vd) v = static_cast<int16_t>(uni(-32768, 32767));  // the padding channels hold anything
@@ -519,10 +540,71 @@ protected:
         const KernelSet &set = GetParam();
         for_each_chain(variants<op::winograd_input_transform>(set, "domain=int8,tile=2"),
                        variants<op::gemm_int8>(set, "requantize=false,weight_zero_point=false"),
-                       variants<op::winograd_output_transform_int>(set, "domain=int,tile=2"),
+                       int_output_variants<op::winograd_output_transform_int>(set, false),
                        [&](const auto &input, const auto &gemm, const auto &output) {
             std::vector<int8_t> vd(static_cast<size_t>(T) * ca * M);
             for (auto &v : vd) v = static_cast<int8_t>(uni(-128, 127));
+            Buffer<int8_t> v = tile_buffer(vd.data(), g, ca), vc = v.cropped(0, 0, C);
+            ASSERT_EQ(input(in, zx, vc), 0);
+            to_host(vc);
+            std::vector<int32_t> md;
+            tap_gemms_int8(gemm, vd, packed, T, ca, N, M, zb, &md);
+            if (HasFatalFailure()) return;
+            Buffer<int32_t> mb = tile_buffer(md.data(), g, N);
+            host_dirty(mb);
+            Buffer<int8_t> out(N, OW, OH, 1);
+            rq.fp32 = fp32_requantization(output);
+            ASSERT_EQ(output(mb, bb, mult, shift, rq.output_zero_point, rq.output_min, rq.output_max, out), 0);
+            to_host(out);
+            expect_output(out, acc, OH, OW, N, [&](int8_t a, int32_t b, size_t i) { return a == rq.apply(b, i % N); });
+        });
+    }
+
+    // int6w8 (INT6 inputs, weights transformed in float then int8 per output
+    // channel): inputs and zero point in [-32, 31], the transformed weights any
+    // int8 in [-127, 127] (what the quantizer's rounding can give), the bias in
+    // the accumulator's scale. The kernels' way (V of raw x, the tap GEMMs, the
+    // output transform with weight_transform=float and bias - 4 zx sum_c U_5)
+    // against ref::winograd_conv_int6w8_acc (the zero point subtracted before
+    // the transform), then the requantization: bit for bit.
+    void run_int6w8_conv(const ref::ConvShape &s, uint32_t seed) {
+        SCOPED_TRACE(str(s));
+        std::mt19937 rng(seed);
+        auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+        const int C = s.cin, N = s.cout, OH = s.out_h(), OW = s.out_w();
+        std::vector<int8_t> x(static_cast<size_t>(s.h) * s.w * C), u(static_cast<size_t>(16) * N * C);
+        for (auto &v : x) v = static_cast<int8_t>(uni(-32, 31));
+        for (auto &v : u) v = static_cast<int8_t>(uni(-127, 127));
+        const int32_t zx = uni(-32, 31);
+        std::vector<int32_t> bias(N), out_bias(N);
+        for (auto &b : bias) b = uni(-20000, 20000);
+        for (int n = 0; n < N; n++) {
+            int32_t sum = 0;
+            for (int c = 0; c < C; c++) sum += u[(static_cast<size_t>(5) * N + n) * C + c];
+            out_bias[n] = bias[n] - 4 * zx * sum;
+        }
+        const auto acc = ref::winograd_conv_int6w8_acc(x, zx, s.h, s.w, C, N, u, bias);
+        ref::Requantization rq = requantization_for(acc, N, rng);
+
+        const auto g = geometry(2, C, OH, OW);
+        const int T = g.taps(), M = tiles(g), ca = gemm_int8_padded_k(C);
+        std::vector<int8_t> xp = padded_tiles_input(x, s, g, static_cast<int8_t>(zx));
+        std::vector<PackedGemmInt8Weights> packed(T);
+        for (int t = 0; t < T; t++)
+            ASSERT_TRUE(pack_gemm_int8_weights(u.data() + static_cast<size_t>(t) * N * C, C, N, nullptr, 0, &packed[t]).is_ok());
+        std::vector<int32_t> zeros(N, 0);
+        Buffer<int8_t> in = image_view(xp, g, OH, OW);
+        Buffer<int32_t> zb(zeros.data(), N), bb(out_bias.data(), N), mult(rq.multiplier.data(), N),
+            shift(rq.shift.data(), N);
+        for (auto *b : {&zb, &bb, &mult, &shift}) host_dirty(*b);
+        host_dirty(in);
+        const KernelSet &set = GetParam();
+        for_each_chain(variants<op::winograd_input_transform>(set, "domain=int8,tile=2"),
+                       variants<op::gemm_int8>(set, "requantize=false,weight_zero_point=false"),
+                       int_output_variants<op::winograd_output_transform_int>(set, true),
+                       [&](const auto &input, const auto &gemm, const auto &output) {
+            std::vector<int8_t> vd(static_cast<size_t>(T) * ca * M);
+            for (auto &v : vd) v = static_cast<int8_t>(uni(-128, 127));  // the padding channels hold anything
             Buffer<int8_t> v = tile_buffer(vd.data(), g, ca), vc = v.cropped(0, 0, C);
             ASSERT_EQ(input(in, zx, vc), 0);
             to_host(vc);
@@ -847,6 +929,14 @@ TEST_P(Winograd, Int6w4ConvEdgeShapes) {
     uint32_t seed = 350;
     for (const auto &s : edge_winograd_shapes()) run_int6w4_conv(s, seed++);
 }
+TEST_P(Winograd, Int6w8ConvNetworkLayers) {
+    uint32_t seed = 600;
+    for (const auto &s : winograd_network_layers()) run_int6w8_conv(s, seed++);
+}
+TEST_P(Winograd, Int6w8ConvEdgeShapes) {
+    uint32_t seed = 650;
+    for (const auto &s : edge_winograd_shapes()) run_int6w8_conv(s, seed++);
+}
 TEST_P(Winograd, Fp32ConvNetworkLayersAndEdges) {
     uint32_t seed = 400;
     for (int m : {2, 4}) {
@@ -977,6 +1067,48 @@ TEST(WinogradRange, Int4WeightsFitInt8) {
         EXPECT_LE(hi, 127);
         EXPECT_EQ(lo, 9 * wlo);  // attained: the centre tap sums all nine entries
     }
+}
+
+// The int6w8 bound (docs/arithmetic.md "int6w8"). Per input channel an output
+// is sum_t a_t U_t V'_t over its 9 taps (a_t = +-1 from A^T . A, V' = B^T (x - z) B,
+// |U_t| <= 127), so |acc - bias| <= 127 K max sum_t |V'_t|. That sum is convex
+// in (x, z), so its maximum over x in [-32, 31]^16, z in [-32, 31] is at a
+// corner: every corner is tried, for each of the 4 outputs of a tile.
+TEST(WinogradRange, Int6w8AccumulatorBound) {
+    const auto &w = ref::winograd_matrices(2);
+    int64_t worst = 0;
+    int64_t d[16], r[16], v[16];
+    for (const int z : {-32, 31})
+        for (int bits = 0; bits < (1 << 16); bits++) {
+            for (int i = 0; i < 16; i++) d[i] = ((bits >> i) & 1 ? 31 : -32) - z;
+            for (int u = 0; u < 4; u++)
+                for (int j = 0; j < 4; j++) {
+                    r[u * 4 + j] = 0;
+                    for (int i = 0; i < 4; i++) r[u * 4 + j] += w.bt[u][i] * d[i * 4 + j];
+                }
+            for (int u = 0; u < 4; u++)
+                for (int k = 0; k < 4; k++) {
+                    v[u * 4 + k] = 0;
+                    for (int j = 0; j < 4; j++) v[u * 4 + k] += w.bt[k][j] * r[u * 4 + j];
+                }
+            for (int i = 0; i < 2; i++)
+                for (int j = 0; j < 2; j++) {
+                    int64_t s = 0;
+                    for (int u = 0; u < 4; u++)
+                        for (int k = 0; k < 4; k++) s += std::llabs(w.at[i][u] * w.at[j][k]) * std::llabs(v[u * 4 + k]);
+                    worst = std::max(worst, s);
+                }
+        }
+    std::printf("[ winograd ] int6w8: max over an output's taps of sum |B^T (x - z) B| = %lld\n",
+                static_cast<long long>(worst));
+    EXPECT_EQ(worst, 756);  // the constant of kWinogradInt6w8MaxChannels
+    // The plan's bound: the largest multiple of 4 with 756 * 127 * K < 2^31.
+    const int64_t k = kWinogradInt6w8MaxChannels;
+    EXPECT_EQ(k % 4, 0);
+    EXPECT_LT(worst * 127 * k, int64_t{1} << 31);
+    EXPECT_GE(worst * 127 * (k + 4), int64_t{1} << 31);
+    EXPECT_TRUE(winograd_int6w8_bias_fits(k, 0));
+    EXPECT_FALSE(winograd_int6w8_bias_fits(k + 4, 0));
 }
 
 }  // namespace

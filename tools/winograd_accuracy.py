@@ -36,6 +36,9 @@ ROWS = [
     ("INT8 Winograd tapwise F(4x4,3x3)", "int8", ["--conv", "winograd-tapwise", "--winograd-tile", "4"]),
     ("FP32 Winograd F(2x2,3x3)", "fp32", ["--conv", "winograd-fp32", "--winograd-tile", "2"]),
     ("FP32 Winograd F(4x4,3x3)", "fp32", ["--conv", "winograd-fp32", "--winograd-tile", "4"]),
+    # Last, so that --reuse keeps the earlier rows' files (winogradNN.json by position).
+    ("INT8 Winograd int6w8 F(2x2,3x3) (INT6 inputs, weights transformed in float then int8)", "int8",
+     ["--conv", "winograd-int6w8"]),
 ]
 PLAIN = 0  # the row the others are compared with as "plain INT8"
 

@@ -156,15 +156,17 @@ Status Executor::prepare(const Graph &g) {
         MOBIQ_RETURN_IF_ERROR(read_tuning_file(opt_.tuning_path, &file));
         tuning = &file;
     }
-    std::vector<bool> asym, int6w4;
+    std::vector<bool> asym, int6w4, int6w8;
     std::vector<int> tapwise;
     for (const auto &q : qg_.nodes) {
         asym.push_back(q.asymmetric_weights);
         int6w4.push_back(q.winograd_int6w4);
+        int6w8.push_back(q.winograd_int6w8);
         tapwise.push_back(q.winograd_tapwise);
     }
     MOBIQ_RETURN_IF_ERROR(plan_layers(g, opt_, target, tuning, &plans_, int8_ ? &asym : nullptr,
-                                      int8_ ? &int6w4 : nullptr, int8_ ? &tapwise : nullptr));
+                                      int8_ ? &int6w4 : nullptr, int8_ ? &tapwise : nullptr,
+                                      int8_ ? &int6w8 : nullptr));
     MOBIQ_RETURN_IF_ERROR(lower(g));
     input_value_ = values_.of(g.inputs[0]);
     output_value_ = values_.of(g.outputs[0]);
@@ -190,9 +192,11 @@ Status Executor::compile_int8(const QuantizedGraph &qg, const CompileOptions &op
     int8_ = true;
     opt_.scheme.requantization = qg.requantization;  // the numbers decide how they are applied
     opt_.scheme.winograd_int6w4 = false;
+    opt_.scheme.winograd_int6w8 = false;
     opt_.scheme.winograd_tapwise = 0;
     for (const auto &q : qg.nodes) {
         opt_.scheme.winograd_int6w4 = opt_.scheme.winograd_int6w4 || q.winograd_int6w4;
+        opt_.scheme.winograd_int6w8 = opt_.scheme.winograd_int6w8 || q.winograd_int6w8;
         if (q.winograd_tapwise) opt_.scheme.winograd_tapwise = q.winograd_tapwise;
     }
     if (qg.nodes.size() != g_.nodes.size() || qg.tensors.size() != g_.tensors.size())

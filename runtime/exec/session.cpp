@@ -93,6 +93,7 @@ Status build_quantized_graph(const Graph &graph, const CompileOptions &options, 
     MOBIQ_RETURN_IF_ERROR(calibrate(fp32, calib_options, &stats, progress));
     QuantScheme scheme = calib_options.scheme;
     scheme.winograd_int6w4 = scheme.winograd_int6w4 || options.conv == ConvAlgorithm::kWinogradInt6w4;
+    scheme.winograd_int6w8 = scheme.winograd_int6w8 || options.conv == ConvAlgorithm::kWinogradInt6w8;
     return quantize_graph(fp32.graph(), stats, scheme, out);
 }
 

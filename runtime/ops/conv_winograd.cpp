@@ -15,6 +15,12 @@
 //   int6w4  F(2,3): INT6 inputs and INT4 weights (the quantizer's), so that V
 //           (raw x) and U' fit int8: the int8 GEMM (vpdpbusd / sdot); z * sum g
 //           goes in the bias. Exact on those operands.
+//   int6w8  F(2,3): INT6 inputs as int6w4 (the same input transform and
+//           correction), the weights transformed in float and quantized to
+//           int8 per output channel (the quantizer's tap_weights); the same tap
+//           GEMMs; the output transform without int6w4's >> 2
+//           (weight_transform=float). Lossy by design, exact against its own
+//           reference (docs/arithmetic.md "int6w8").
 #include <cstring>
 #include <algorithm>
 #include <array>
@@ -354,11 +360,31 @@ public:
         if (q.asymmetric_weights)
             return {StatusCode::kInternal, "layer '" + n.name + "': Winograd takes symmetric weights only"};
         MOBIQ_RETURN_IF_ERROR(prepare_channel_params(q, cout, &k->ch));
-        const std::vector<int8_t> w = widen_channels(q.weights, q.weight_zero_point, cout, 9, x.c, K);
-        const std::vector<int32_t> u = winograd_f2x3_weights_int(w.data(), cout, K);
         k->zero_i32 = Buffer<int32_t>(cout);
         k->zero_i32.fill(0);
         std::vector<int32_t> bias = q.bias;
+        // The direct weights, transformed in integers (int16, int6w4; int6w8 has its own).
+        std::vector<int8_t> w;
+        std::vector<int32_t> u;
+        if (k->variant != "int6w8") {
+            w = widen_channels(q.weights, q.weight_zero_point, cout, 9, x.c, K);
+            u = winograd_f2x3_weights_int(w.data(), cout, K);
+        }
+        // The int8 tap GEMMs of int6w4 / int6w8: VNNI / sdot, or AMX where the plan chose it.
+        auto int8_gemms = [&]() -> Status {
+            if (p.kernel_variant.find("amx=true") != std::string::npos) {
+#if defined(MOBIQ_CPU_FAMILY_X86)
+                MOBIQ_RETURN_IF_ERROR(
+                    c.kernel(n, "amx=true,requantize=false,weight_zero_point=false" + serial, &k->gemm_amx));
+                MOBIQ_RETURN_IF_ERROR(k->amx_tiles_if_planned(c, n, p, serial));
+                // AMX takes 16 rows and more: a block of fewer tiles runs on VNNI.
+                return c.kernel(n, "requantize=false,weight_zero_point=false" + serial, &k->gemm_i8);
+#else
+                return {StatusCode::kInternal, "layer '" + n.name + "': AMX kernels exist on x86 builds only"};
+#endif
+            }
+            return c.kernel(n, "requantize=false,weight_zero_point=false" + serial, &k->gemm_i8);
+        };
         if (k->variant == "int16") {
             for (int t = 0; t < 16; t++) {
                 Buffer<int16_t> b(2, cout, K / 2);  // (k % 2, n, k / 2)
@@ -391,19 +417,29 @@ public:
                 bias[o] -= static_cast<int32_t>(zx * s);
             }
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=int8,tile=2" + serial, &k->input));
-            if (p.kernel_variant.find("amx=true") != std::string::npos) {
-#if defined(MOBIQ_CPU_FAMILY_X86)
-                MOBIQ_RETURN_IF_ERROR(
-                    c.kernel(n, "amx=true,requantize=false,weight_zero_point=false" + serial, &k->gemm_amx));
-                MOBIQ_RETURN_IF_ERROR(k->amx_tiles_if_planned(c, n, p, serial));
-                // AMX takes 16 rows and more: a block of fewer tiles runs on VNNI.
-                MOBIQ_RETURN_IF_ERROR(c.kernel(n, "requantize=false,weight_zero_point=false" + serial, &k->gemm_i8));
-#else
-                return {StatusCode::kInternal, "layer '" + n.name + "': AMX kernels exist on x86 builds only"};
-#endif
-            } else {
-                MOBIQ_RETURN_IF_ERROR(c.kernel(n, "requantize=false,weight_zero_point=false" + serial, &k->gemm_i8));
+            MOBIQ_RETURN_IF_ERROR(int8_gemms());
+        } else if (k->variant == "int6w8") {
+            if (!q.winograd_int6w8 || q.tap_weights.size() != size_t(16) * cout * x.c)
+                return {StatusCode::kInternal, "layer '" + n.name + "': not quantized for winograd-int6w8"};
+            const int32_t zx = c.zero_point(n.inputs[0]);
+            std::vector<int8_t> narrow(size_t(cout) * K);
+            for (int t = 0; t < 16; t++) {
+                for (int o = 0; o < cout; o++)  // the stored channels beyond C get weight 0
+                    for (int ch = 0; ch < K; ch++)
+                        narrow[size_t(o) * K + ch] = ch < x.c ? q.tap_weights[(size_t(t) * cout + o) * x.c + ch] : 0;
+                MOBIQ_RETURN_IF_ERROR(k->add_tap_int8(narrow, K, cout));
             }
+            // V of raw x: its zero point adds 4z at tap 5 only (B^T 1 = (0, 2, 0, 0)), which
+            // A^T . A spreads to every output: the bias takes 4z * sum_c U_5.
+            for (int o = 0; o < cout; o++) {
+                int64_t s = 0;
+                for (int ch = 0; ch < x.c; ch++) s += q.tap_weights[(size_t(5) * cout + o) * x.c + ch];
+                if (!winograd_int6w8_bias_fits(K, q.bias[o]))
+                    return {StatusCode::kInternal, "layer '" + n.name + "': a bias too large for int6w8's int32 sums"};
+                bias[o] = static_cast<int32_t>(static_cast<uint32_t>(q.bias[o]) - static_cast<uint32_t>(4 * zx * s));
+            }
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=int8,tile=2" + serial, &k->input));
+            MOBIQ_RETURN_IF_ERROR(int8_gemms());
         } else if (k->variant == "tapwise") {
             const int taps = (k->m + 2) * (k->m + 2);
             if (q.winograd_tapwise != k->m || q.tap_weights.size() != size_t(taps) * cout * x.c)
@@ -441,6 +477,7 @@ public:
         }
         k->bias = int32_constant(bias);
         std::string out_params = "domain=int,tile=2" + serial;
+        if (k->variant == "int6w8") out_params += ",weight_transform=float";
         if (c.qg->requantization == RequantizationMode::kFp32) out_params += ",requantization=fp32";
         MOBIQ_RETURN_IF_ERROR(c.kernel(n, out_params, &k->output_int));
         *out = std::move(k);

@@ -100,6 +100,7 @@ std::string winograd_variant(ConvAlgorithm a) {
         case ConvAlgorithm::kWinogradFp32: return "fp32";
         case ConvAlgorithm::kWinogradInt16: return "int16";
         case ConvAlgorithm::kWinogradInt6w4: return "int6w4";
+        case ConvAlgorithm::kWinogradInt6w8: return "int6w8";
         case ConvAlgorithm::kWinogradTapwise: return "tapwise";
         default: return "";
     }
@@ -113,7 +114,7 @@ int64_t stored_channels(const Graph &g, const Node &n, bool int8) {
 
 // Whether Winograd variant `w` takes layer `n` (beyond winograd_applies): the
 // overflow bounds of docs/arithmetic.md ("Winograd") and what the quantizer did.
-bool winograd_fits(const Graph &g, const Node &n, const std::string &w, bool int6w4_quantized, std::string *why) {
+bool winograd_fits(const Graph &g, const Node &n, const std::string &w, bool quantized, std::string *why) {
     if (w == "int16") {
         // 4 * sum (x - z) * g must fit int32: 4 * 9 * K * 255 * 127 < 2^31.
         const int64_t k = stored_channels(g, n, true);
@@ -122,9 +123,22 @@ bool winograd_fits(const Graph &g, const Node &n, const std::string &w, bool int
             return false;
         }
     }
-    if (w == "int6w4" && !int6w4_quantized) {
+    if (w == "int6w4" && !quantized) {
         *why = "its operands are not quantized to INT6 / INT4 (an input the quantizer cannot hold in INT6)";
         return false;
+    }
+    if (w == "int6w8") {
+        // The accumulator A^T M A + bias must fit int32: 756 * 127 * K < 2^31.
+        const int64_t k = stored_channels(g, n, true);
+        if (k > kWinogradInt6w8MaxChannels) {
+            *why = std::to_string(k) + " input channels overflow the int6w8 variant's int32 sums (at most " +
+                   std::to_string(kWinogradInt6w8MaxChannels) + ")";
+            return false;
+        }
+        if (!quantized) {
+            *why = "its operands are not quantized for int6w8 (an input the quantizer cannot hold in INT6)";
+            return false;
+        }
     }
     return true;
 }
@@ -168,6 +182,9 @@ std::vector<std::pair<std::string, std::string>> winograd_kernels(const std::str
     if (w == "int16")
         return {{"winograd_input_transform", "domain=int16," + tile}, {"gemm_int16", ""},
                 {"winograd_output_transform_int", out}};
+    if (w == "int6w8")
+        return {{"winograd_input_transform", "domain=int8," + tile}, gemm8,
+                {"winograd_output_transform_int", canonical_params(out + ",weight_transform=float")}};
     return {{"winograd_input_transform", "domain=int8," + tile}, gemm8, {"winograd_output_transform_int", out}};
 }
 
@@ -241,6 +258,10 @@ const TuningEntry *find_entry(const TuningFile &f, const Node &n, const LayerPla
 
 }  // namespace
 
+bool winograd_int6w8_bias_fits(int64_t stored_channels, int64_t bias) {
+    return int64_t{756} * 127 * stored_channels + (bias < 0 ? -bias : bias) < (int64_t{1} << 31);
+}
+
 const char *conv_method_name(ConvMethod m) {
     switch (m) {
         case ConvMethod::kGemm: return "gemm";
@@ -280,6 +301,7 @@ const char *conv_algorithm_name(ConvAlgorithm a) {
         case ConvAlgorithm::kWinogradFp32: return "winograd-fp32";
         case ConvAlgorithm::kWinogradInt16: return "winograd-int16";
         case ConvAlgorithm::kWinogradInt6w4: return "winograd-int6w4";
+        case ConvAlgorithm::kWinogradInt6w8: return "winograd-int6w8";
         case ConvAlgorithm::kWinogradTapwise: return "winograd-tapwise";
     }
     return "?";
@@ -288,7 +310,7 @@ const char *conv_algorithm_name(ConvAlgorithm a) {
 bool parse_conv_algorithm(const std::string &name, ConvAlgorithm *a) {
     for (ConvAlgorithm c : {ConvAlgorithm::kAuto, ConvAlgorithm::kGemm, ConvAlgorithm::kImplicit,
                             ConvAlgorithm::kWinogradFp32, ConvAlgorithm::kWinogradInt16, ConvAlgorithm::kWinogradInt6w4,
-                            ConvAlgorithm::kWinogradTapwise})
+                            ConvAlgorithm::kWinogradInt6w8, ConvAlgorithm::kWinogradTapwise})
         if (name == conv_algorithm_name(c)) {
             *a = c;
             return true;
@@ -298,7 +320,8 @@ bool parse_conv_algorithm(const std::string &name, ConvAlgorithm *a) {
 
 Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t, const TuningFile *tuning,
                    std::vector<LayerPlan> *plans, const std::vector<bool> *asym_weights,
-                   const std::vector<bool> *int6w4_nodes, const std::vector<int> *tapwise_nodes) {
+                   const std::vector<bool> *int6w4_nodes, const std::vector<int> *tapwise_nodes,
+                   const std::vector<bool> *int6w8_nodes) {
     plans->assign(g.nodes.size(), LayerPlan{});
     const bool cpu = t.device == "cpu";
     const std::string wv = winograd_variant(o.conv);
@@ -307,12 +330,12 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
         if ((wv == "fp32") == t.int8)
             return {StatusCode::kInvalidArgument,
                     flag + (wv == "fp32" ? " is FP32 Winograd: use it with --precision fp32 (INT8: winograd-int16, "
-                                           "winograd-int6w4 or winograd-tapwise)"
+                                           "winograd-int6w4, winograd-int6w8 or winograd-tapwise)"
                                          : " is an INT8 Winograd variant: use it with --precision int8 (FP32: "
                                            "winograd-fp32)")};
         if (o.winograd_tile != 2 && o.winograd_tile != 4)
             return {StatusCode::kInvalidArgument, "--winograd-tile must be 2 or 4"};
-        if (o.winograd_tile == 4 && (wv == "int16" || wv == "int6w4"))
+        if (o.winograd_tile == 4 && (wv == "int16" || wv == "int6w4" || wv == "int6w8"))
             return {StatusCode::kInvalidArgument,
                     flag + " is F(2x2, 3x3) only (its integer transforms are exact for m = 2); use --winograd-tile 2"};
         if (!cpu)
@@ -350,7 +373,17 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             };
             // Quantized per Winograd tap: only winograd-tapwise computes this layer's numbers.
             const int tapwise_m = tapwise_nodes != nullptr && i < tapwise_nodes->size() ? (*tapwise_nodes)[i] : 0;
-            if (tapwise_m) {
+            // Weights transformed in float (int6w8): likewise only winograd-int6w8.
+            const bool int6w8 = int6w8_nodes != nullptr && i < int6w8_nodes->size() && (*int6w8_nodes)[i];
+            if (int6w8) {
+                if (e != nullptr && (e->method != "winograd" || param_of(e->variant, "winograd") != "int6w8"))
+                    return bad("the layer's weights are transformed and quantized for winograd-int6w8: only it runs the layer");
+                p.method = ConvMethod::kWinograd;
+                p.winograd = "int6w8";
+                p.winograd_tile = 2;
+                p.source = "weights quantized after the Winograd transform, so winograd-int6w8";
+                if (e != nullptr) tuned++;
+            } else if (tapwise_m) {
                 if (e != nullptr && (e->method != "winograd" || param_of(e->variant, "winograd") != "tapwise"))
                     return bad("the layer is quantized per Winograd tap: only winograd-tapwise runs it");
                 p.method = ConvMethod::kWinograd;
@@ -376,7 +409,8 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                     const bool quantized = int6w4_nodes != nullptr && i < int6w4_nodes->size() && (*int6w4_nodes)[i];
                     if (wv_e.empty() || (tile_e != "2" && tile_e != "4"))
                         return bad("method winograd needs a variant winograd=<fp32|int16|int6w4>,tile=<2|4>");
-                    if ((wv_e == "fp32") == t.int8 || wv_e == "tapwise" || (tile_e == "4" && wv_e != "fp32"))  // tapwise: above
+                    // tapwise and int6w8: above (their layers only)
+                    if ((wv_e == "fp32") == t.int8 || wv_e == "tapwise" || wv_e == "int6w8" || (tile_e == "4" && wv_e != "fp32"))
                         return bad("winograd=" + wv_e + ",tile=" + tile_e + " is not a variant of this session");
                     if ((t.int8 && asym) || !winograd_applies(g, n, &why) || !winograd_fits(g, n, wv_e, quantized, &why))
                         return bad("Winograd does not take it: " + (why.empty() ? std::string("asymmetric weights") : why));
@@ -394,7 +428,11 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 const bool symmetric = !(t.int8 && asym);
                 if (!symmetric) why = "asymmetric weights (Winograd takes symmetric ones)";
                 if (wv == "tapwise") why = "not quantized per tap (" + (why.empty() ? std::string("Winograd does not apply") : why) + ")";
-                if (symmetric && wv != "tapwise" && winograd_applies(g, n, &why) && winograd_fits(g, n, wv, quantized, &why)) {
+                // int6w8's own layers are planned above: here the others, and why not
+                // (Winograd does not apply, past the int32 bound, or an input not INT6).
+                if (wv == "int6w8" && symmetric && winograd_applies(g, n, &why)) winograd_fits(g, n, wv, false, &why);
+                if (symmetric && wv != "tapwise" && wv != "int6w8" && winograd_applies(g, n, &why) &&
+                    winograd_fits(g, n, wv, quantized, &why)) {
                     p.method = ConvMethod::kWinograd;
                     p.winograd = wv;
                     p.winograd_tile = o.winograd_tile;
@@ -423,7 +461,8 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 const int64_t wm = p.winograd_tile;
                 const int64_t tiles = y.shape[0] * ((y.shape[2] + wm - 1) / wm) * ((y.shape[3] + wm - 1) / wm);
                 const int64_t k_in = stored_channels(g, n, true);
-                const bool amx = t.amx && (p.winograd == "int6w4" || p.winograd == "tapwise") && k_in % 64 == 0 &&
+                const bool amx = t.amx && (p.winograd == "int6w4" || p.winograd == "int6w8" || p.winograd == "tapwise") &&
+                                 k_in % 64 == 0 &&
                                  k_in >= 256 && y.shape[1] % 16 == 0 && tiles >= 16;
                 if (amx) {
                     p.kernel_variant = with_param(p.kernel_variant, amx_params(t.amx_tiles));

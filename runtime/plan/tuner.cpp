@@ -122,8 +122,13 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
             cands.push_back(c);
         }
     }
+    // int6w8's layers run int6w8 whatever the candidate (the plan: nothing else
+    // computes them); the others are tuned as usual, under its scheme's keys.
+    bool int6w8 = false;
+    for (const auto &q : qg.nodes) int6w8 = int6w8 || q.winograd_int6w8;
     QuantScheme quantized = options.scheme;  // the scheme of the quantized graph (its tuning keys)
     quantized.winograd_int6w4 = int6w4;
+    quantized.winograd_int6w8 = int6w8;
     const std::string scheme = int8 ? scheme_name(quantized) : "";
     const std::string family = set->family;
     // A plan's tuning-file variant: Winograd's variant and tile, or the kernel variant.

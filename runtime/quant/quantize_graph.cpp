@@ -17,6 +17,7 @@ std::string scheme_name(const QuantScheme &s) {
     return std::string(s.symmetric_activations ? "sym" : "asym") + (s.per_channel_weights ? "/per-channel" : "/per-layer") +
            (s.symmetric_weights ? "/sym-w" : "/asym-w") +
            (s.requantization == RequantizationMode::kFp32 ? "/fp32-rq" : "") + (s.winograd_int6w4 ? "/int6w4" : "") +
+           (s.winograd_int6w8 ? "/int6w8" : "") +
            (s.winograd_tapwise ? "/tapwise-f" + std::to_string(s.winograd_tapwise) : "");
 }
 
@@ -163,6 +164,41 @@ Status quantize_tapwise(const Graph &g, const Node &n, const TensorStats &xs, co
     return Status::ok();
 }
 
+// winograd-int6w8 (docs/arithmetic.md "int6w8"): the FP32 weights transformed
+// in float, U = G g G^T (16 taps per (oc, ic)), quantized to int8 symmetric
+// with one scale per output channel (min-max over its 16 taps and every input
+// channel; per layer: over the whole tensor), as tap_weights (16, N, C). The
+// accumulator A^T M A then has scale s_in * weight_scale(oc), so
+// finish_accumulating's bias and multipliers are its own.
+void quantize_int6w8(const Graph &g, const Node &n, const QuantScheme &scheme, QuantizedNode *q) {
+    const Tensor &w = g.tensors[n.inputs[1]];
+    const int cout = static_cast<int>(w.shape[0]), cin = static_cast<int>(w.shape[1]);
+    const std::vector<float> u = winograd_weights_fp32(conv_weights_ohwi(w).data(), cout, cin, 2);  // (16, N, C)
+    std::vector<double> mx(cout, 0.0);
+    for (int t = 0; t < 16; t++)
+        for (int oc = 0; oc < cout; oc++)
+            for (int c = 0; c < cin; c++)
+                mx[oc] = std::max(mx[oc], static_cast<double>(std::fabs(u[(size_t(t) * cout + oc) * cin + c])));
+    if (!scheme.per_channel_weights) {
+        const double all = *std::max_element(mx.begin(), mx.end());
+        std::fill(mx.begin(), mx.end(), all);
+    }
+    q->winograd_int6w8 = true;
+    q->weights.clear();
+    q->weight_zero_point.assign(cout, 0);
+    q->weight_scale.assign(cout, 1.0f);
+    for (int oc = 0; oc < cout; oc++) q->weight_scale[oc] = mx[oc] > 0 ? static_cast<float>(mx[oc] / 127.0) : 1.0f;
+    q->tap_weights.assign(u.size(), 0);
+    for (int t = 0; t < 16; t++)
+        for (int oc = 0; oc < cout; oc++) {
+            const double s_w = q->weight_scale[oc];
+            for (int c = 0; c < cin; c++) {
+                const size_t i = (size_t(t) * cout + oc) * cin + c;
+                q->tap_weights[i] = static_cast<int8_t>(std::min(127.0, std::max(-127.0, std::nearbyint(u[i] / s_w))));
+            }
+        }
+}
+
 }  // namespace
 
 void quantize_multiplier(double real, int32_t *multiplier, int32_t *shift) {
@@ -268,16 +304,27 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
     // winograd-int6w4: the convolutions whose input can be INT6 (the tensor,
     // and through ops that keep their input's scale (pooling, Flatten) the
     // tensor its producer writes, which must be a node's, not a graph input).
-    std::vector<bool> int6(g.tensors.size(), false), int6w4(g.nodes.size(), false);
+    // winograd-int6w8: the same inputs, within its int32 bound (the wider
+    // layers keep INT8 and run another method; the plan says why).
+    std::vector<bool> int6(g.tensors.size(), false), int6_conv(g.nodes.size(), false);
     if (scheme.winograd_tapwise && !scheme.symmetric_weights)
         return {StatusCode::kInvalidArgument, "winograd-tapwise quantizes the transformed weights symmetrically: use "
                                               "symmetric weights (--weight-scheme sym)"};
-    if (scheme.winograd_int6w4) {
-        if (!scheme.symmetric_weights)
+    if (scheme.winograd_int6w4 && scheme.winograd_int6w8)
+        return {StatusCode::kInvalidArgument, "winograd-int6w4 and winograd-int6w8 quantize the same layers otherwise: "
+                                              "choose one"};
+    if (scheme.winograd_int6w8 && !scheme.symmetric_weights)
+        return {StatusCode::kInvalidArgument, "winograd-int6w8 quantizes the transformed weights symmetrically: use "
+                                              "symmetric weights (--weight-scheme sym)"};
+    if (scheme.winograd_int6w4 || scheme.winograd_int6w8) {
+        if (scheme.winograd_int6w4 && !scheme.symmetric_weights)
             return {StatusCode::kInvalidArgument, "winograd-int6w4 quantizes weights to symmetric INT4: use symmetric "
                                                   "weights (--weight-scheme sym)"};
         for (size_t i = 0; i < g.nodes.size(); i++) {
             if (!winograd_applies(g, g.nodes[i])) continue;
+            if (scheme.winograd_int6w8 &&
+                (g.tensors[g.nodes[i].inputs[0]].shape[1] + 3) / 4 * 4 > kWinogradInt6w8MaxChannels)
+                continue;
             std::vector<int> chain{g.nodes[i].inputs[0]};
             while (true) {
                 const int p = g.producer(chain.back());
@@ -290,7 +337,7 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
             }
             if (g.producer(chain.back()) < 0) continue;  // a graph input: quantized to INT8 by the caller's data
             for (int t : chain) int6[t] = true;
-            int6w4[i] = true;
+            int6_conv[i] = true;
         }
     }
     auto from_stats = [&](int t) {
@@ -334,10 +381,21 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
                     q.weights = std::move(hwc);
                 } else {
                     // per channel: same values, OHWI
-                    quantize_weights(conv_weights_ohwi(w), cout, scheme, &q, int6w4[i] ? 4 : 8);
-                    q.winograd_int6w4 = int6w4[i];
+                    const bool int4 = int6_conv[i] && scheme.winograd_int6w4;
+                    quantize_weights(conv_weights_ohwi(w), cout, scheme, &q, int4 ? 4 : 8);
+                    q.winograd_int6w4 = int4;
                 }
                 finish_accumulating(bias, in, o, n, &q);
+                if (int6_conv[i] && scheme.winograd_int6w8) {
+                    QuantizedNode w8 = q;
+                    quantize_int6w8(g, n, scheme, &w8);
+                    finish_accumulating(bias, in, o, n, &w8);
+                    // A bias too large for the bound (never seen): this layer stays INT8.
+                    bool fits = true;
+                    const int64_t k = (static_cast<int64_t>(w.shape[1]) + 3) / 4 * 4;
+                    for (int32_t b : w8.bias) fits = fits && winograd_int6w8_bias_fits(k, b);
+                    if (fits) q = std::move(w8);
+                }
                 if (scheme.winograd_tapwise && n.group <= 1 && winograd_applies(g, n))
                     MOBIQ_RETURN_IF_ERROR(quantize_tapwise(g, n, stats[x], bias, in, o, scheme.winograd_tapwise, &q));
                 break;

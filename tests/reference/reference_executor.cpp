@@ -81,6 +81,11 @@ std::vector<float> run_quantized_graph(const QuantizedGraph &qg, const std::vect
                                                 q.output_max);
                     break;
                 }
+                if (q.winograd_int6w8) {  // weights transformed in float: its own arithmetic
+                    y.q = requantize(winograd_conv_int6w8_acc(x.q, zx, x.h, x.w, x.c, y.c, q.tap_weights, q.bias), y.c,
+                                     requantization(q, zo, fp32));
+                    break;
+                }
                 const auto acc = n.group > 1 ? depthwise_int8_acc(x.q, zx, q.weights, q.weight_zero_point, q.bias, s)
                                              : conv2d_int8_acc(x.q, zx, q.weights, q.weight_zero_point, q.bias, s);
                 y.q = requantize(acc, y.c, requantization(q, zo, fp32));

@@ -439,13 +439,17 @@ std::vector<double> winograd_input_fp32(const std::vector<float> &x, const Winog
 }
 
 std::vector<int32_t> winograd_output_int_acc(const std::vector<int32_t> &m, const std::vector<int32_t> &bias,
-                                             const WinogradGeometry &g, int oh, int ow) {
+                                             const WinogradGeometry &g, int oh, int ow, bool float_weights) {
     const auto &w = winograd_matrices(g.m);
     const size_t per_tap = static_cast<size_t>(g.tiles_y) * g.tiles_x * g.channels;
     std::vector<int32_t> out(static_cast<size_t>(oh) * ow * g.channels);
     winograd_output_loop(g, oh, ow, [&](size_t at, int i, int j, size_t tile, int c) {
         const int64_t y = winograd_output_pixel<int64_t>(
             w, g.alpha(), i, j, [&](int t) { return static_cast<int64_t>(m[t * per_tap + tile]); }, nullptr);
+        if (float_weights) {  // the accumulator itself, bias included, mod 2^32
+            out[at] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(y + bias[c])));
+            return;
+        }
         // The low 32 bits as a signed value (exact whenever 4 * the convolution fits), then / 4 rounded down.
         const int32_t low = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(y)));
         out[at] = (low >> 2) + bias[c];
@@ -532,6 +536,53 @@ float combine_like_kernels(const std::vector<int> &coef, const std::vector<float
 }
 
 }  // namespace
+
+std::vector<int32_t> winograd_conv_int6w8_acc(const std::vector<int8_t> &x, int32_t zx, int h, int w, int c, int n,
+                                              const std::vector<int8_t> &weights, const std::vector<int32_t> &bias) {
+    const WinogradMatrices &wm = winograd_matrices(2);
+    const int a = 4, taps = 16, tx = (w + 1) / 2, ty = (h + 1) / 2;
+    std::vector<int32_t> y(size_t(h) * w * n);
+    std::vector<int64_t> v(size_t(taps) * c), d(taps), r(taps), mt(taps);
+    for (int t0 = 0; t0 < ty; t0++)
+        for (int s0 = 0; s0 < tx; s0++) {
+            for (int ch = 0; ch < c; ch++) {  // V of (x - zx): the padding and the overhang are 0
+                for (int i = 0; i < a; i++)
+                    for (int j = 0; j < a; j++) {
+                        const int yy = 2 * t0 + i - 1, xx = 2 * s0 + j - 1;
+                        d[i * a + j] = yy < 0 || yy >= h || xx < 0 || xx >= w ? 0 : x[(size_t(yy) * w + xx) * c + ch] - zx;
+                    }
+                for (int u = 0; u < a; u++)
+                    for (int j = 0; j < a; j++) {
+                        int64_t s = 0;
+                        for (int i = 0; i < a; i++) s += wm.bt[u][i] * d[i * a + j];
+                        r[u * a + j] = s;
+                    }
+                for (int u = 0; u < a; u++)
+                    for (int vv = 0; vv < a; vv++) {
+                        int64_t s = 0;
+                        for (int j = 0; j < a; j++) s += wm.bt[vv][j] * r[u * a + j];
+                        v[size_t(u * a + vv) * c + ch] = s;
+                    }
+            }
+            for (int o = 0; o < n; o++) {
+                for (int t = 0; t < taps; t++) {
+                    int64_t s = 0;
+                    for (int ch = 0; ch < c; ch++) s += v[size_t(t) * c + ch] * weights[(size_t(t) * n + o) * c + ch];
+                    mt[t] = s;
+                }
+                for (int i = 0; i < 2; i++)
+                    for (int j = 0; j < 2; j++) {
+                        const int yy = 2 * t0 + i, xx = 2 * s0 + j;
+                        if (yy >= h || xx >= w) continue;
+                        int64_t s = bias[o];
+                        for (int u = 0; u < a; u++)
+                            for (int vv = 0; vv < a; vv++) s += int64_t(wm.at[i][u]) * wm.at[j][vv] * mt[u * a + vv];
+                        y[(size_t(yy) * w + xx) * n + o] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(s)));
+                    }
+            }
+        }
+    return y;
+}
 
 std::vector<int8_t> winograd_conv_tapwise(const std::vector<int8_t> &x, int32_t zx, int h, int w, int c, int n, int m,
                                           const std::vector<float> &in_scale, const std::vector<int8_t> &weights,

@@ -157,8 +157,10 @@ std::vector<double> winograd_input_fp32(const std::vector<float> &x, const Winog
 
 // Domain int (F(2,3), U' = 4U): acc = int32(AT M AT^T mod 2^32) >> 2 (arithmetic) + bias(c),
 // (oh, ow, C); the kernel then requantizes it (Requantization::apply).
+// float_weights (weight_transform=float, int6w8: M of int8 U = G g G^T, no factor 4):
+// acc = int32((AT M AT^T + bias(c)) mod 2^32), no shift.
 std::vector<int32_t> winograd_output_int_acc(const std::vector<int32_t> &m, const std::vector<int32_t> &bias,
-                                             const WinogradGeometry &g, int oh, int ow);
+                                             const WinogradGeometry &g, int oh, int ow, bool float_weights = false);
 // Domain float32, in double: AT M AT^T + bias(c), before the clamp; `magnitude`:
 // sum |AT| |M| |AT^T| + |bias|.
 std::vector<double> winograd_output_fp32(const std::vector<float> &m, const std::vector<float> &bias,
@@ -172,6 +174,16 @@ std::vector<double> winograd_output_tapwise(const std::vector<int32_t> &m, const
                                             std::vector<double> *magnitude = nullptr);
 // The tapwise epilogue of one value f: clamp(rne(f), lo - z, hi - z) + z.
 int8_t winograd_tapwise_output_value(double f, int32_t z, int32_t lo, int32_t hi);
+
+// A whole winograd-int6w8 convolution (3x3, stride 1, pad 1, F(2x2, 3x3);
+// docs/arithmetic.md "int6w8"), x (h, w, c) INT6 values with zero point zx,
+// weights (16, n, c) int8 (U = G g G^T quantized per output channel), bias in
+// the accumulator's scale: the accumulators (h, w, n) before requantization,
+// int32(AT (sum_c U . BT (x - zx) BT^T) AT^T + bias mod 2^32). Written from the
+// definition (the zero point subtracted before the transform, 64-bit sums),
+// not as the kernels order it (raw x, the zero point in the bias, 32-bit).
+std::vector<int32_t> winograd_conv_int6w8_acc(const std::vector<int8_t> &x, int32_t zx, int h, int w, int c, int n,
+                                              const std::vector<int8_t> &weights, const std::vector<int32_t> &bias);
 
 // A whole winograd-tapwise convolution (3x3, stride 1, pad 1; F(m x m, 3 x 3))
 // in the order of operations the kernels run, every float operation rounded

@@ -71,9 +71,10 @@ void SessionFlags::add_to(CLI::App *app) {
                     "IDX image file (images: preprocessed as for eval)");
     app->add_option("--conv", conv,
                     "convolution method: gemm, implicit, auto, or Winograd on the 3x3 stride-1 layers: winograd-fp32 "
-                    "(FP32), winograd-int16, winograd-int6w4, winograd-tapwise (INT8) (layers the tuning file does not name)")
+                    "(FP32), winograd-int16, winograd-int6w4, winograd-int6w8, winograd-tapwise (INT8) (layers the tuning file does "
+                    "not name)")
         ->check(CLI::IsMember({"gemm", "implicit", "auto", "winograd-fp32", "winograd-int16", "winograd-int6w4",
-                               "winograd-tapwise"}));
+                               "winograd-int6w8", "winograd-tapwise"}));
     app->add_option("--winograd-tile", winograd_tile,
                     "m of Winograd F(m x m, 3 x 3): 2 or 4 (winograd-fp32, winograd-tapwise)")
         ->check(CLI::IsMember({2, 4}));
@@ -162,6 +163,7 @@ void fill_options(const SessionFlags &f, Loaded *l, mobiq_options *out) {
              : f.conv == "winograd-fp32"    ? MOBIQ_CONV_WINOGRAD_FP32
              : f.conv == "winograd-int16"   ? MOBIQ_CONV_WINOGRAD_INT16
              : f.conv == "winograd-int6w4"  ? MOBIQ_CONV_WINOGRAD_INT6W4
+             : f.conv == "winograd-int6w8"  ? MOBIQ_CONV_WINOGRAD_INT6W8
                                             : MOBIQ_CONV_WINOGRAD_TAPWISE;
     o.winograd_tile = f.winograd_tile;
     o.fold_batch_norm = f.no_bn_fold ? 0 : 1;

@@ -55,7 +55,7 @@ struct LayerPlan {
     // panel, the calls in parallel (kernel variant serial=true).
     bool column_panels = false;
     // Winograd (method kWinograd): the variant ("fp32", "int16", "int6w4",
-    // "tapwise") and m of F(m x m, 3 x 3); it reads its input unpadded.
+    // "int6w8", "tapwise") and m of F(m x m, 3 x 3); it reads its input unpadded.
     std::string winograd;
     int winograd_tile = 0;
     // > 0: blocks of this many tile rows (of one image) run in parallel, each
@@ -88,17 +88,28 @@ struct PlanTarget {
 // if not, `why` says what it lacks.
 bool winograd_applies(const Graph &g, const Node &n, std::string *why = nullptr);
 
+// winograd-int6w8's int32 bound (docs/arithmetic.md, "int6w8"): its
+// accumulator A^T M A + bias, at most 756 * 127 per input channel (756: the
+// largest sum of |B^T (x - z) B| over an output's 9 taps, INT6 x and z), fits
+// int32 for at most this many stored input channels (a multiple of 4); the
+// quantizer leaves wider layers INT8 and the plan says why.
+constexpr int64_t kWinogradInt6w8MaxChannels = 22364;
+// Per output channel, with its bias: 756 * 127 * K + |bias| < 2^31.
+bool winograd_int6w8_bias_fits(int64_t stored_channels, int64_t bias);
+
 // The plan of every node of `g` (parallel to g.nodes); `asym_weights` (INT8,
 // per node) says which nodes' weights have zero points, `int6w4_nodes` which
 // convolutions the quantizer gave INT6 inputs and INT4 weights (winograd-int6w4),
 // `tapwise_nodes` which it quantized per Winograd tap (m of F(m x m, 3 x 3), or 0):
-// those run winograd-tapwise whatever the options say (nothing else computes them). A tuning entry that
+// those run winograd-tapwise whatever the options say (nothing else computes them);
+// likewise `int6w8_nodes` (weights transformed in float, winograd-int6w8). A tuning entry that
 // names a method or kernel variant the layer cannot run is an error naming
 // the layer, and so is a tuning file with no entry for this model.
 Status plan_layers(const Graph &g, const CompileOptions &options, const PlanTarget &target,
                    const TuningFile *tuning, std::vector<LayerPlan> *plans,
                    const std::vector<bool> *asym_weights = nullptr,
                    const std::vector<bool> *int6w4_nodes = nullptr,
-                   const std::vector<int> *tapwise_nodes = nullptr);
+                   const std::vector<int> *tapwise_nodes = nullptr,
+                   const std::vector<bool> *int6w8_nodes = nullptr);
 
 }  // namespace mobiq

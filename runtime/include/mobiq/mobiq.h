@@ -74,8 +74,10 @@ typedef enum mobiq_conv_algorithm {
     MOBIQ_CONV_WINOGRAD_INT16 = 4,  /* INT8: int16 Winograd domain, exact (= the direct convolution) */
     MOBIQ_CONV_WINOGRAD_INT6W4 = 5, /* INT8: the paper's INT6 activations / INT4 weights on int8 dot
                                        products; exact on those operands, lossy against INT8 */
-    MOBIQ_CONV_WINOGRAD_TAPWISE = 6 /* INT8: quantized in the Winograd domain, per tap (calibrated), F(2,3)
-                                       or F(4,3): lossy, its own reference (docs/arithmetic.md) */
+    MOBIQ_CONV_WINOGRAD_TAPWISE = 6, /* INT8: quantized in the Winograd domain, per tap (calibrated), F(2,3)
+                                        or F(4,3): lossy, its own reference (docs/arithmetic.md) */
+    MOBIQ_CONV_WINOGRAD_INT6W8 = 7   /* INT8: INT6 activations, weights transformed in float then int8 per
+                                        output channel, F(2,3): lossy, its own reference */
 } mobiq_conv_algorithm;
 
 typedef struct mobiq_options {

@@ -26,6 +26,11 @@ struct QuantScheme {
     // (mobiq/layer_plan.h) gets INT4 weights and an INT6 input, where the
     // input's producer can requantize to INT6 (not a graph input).
     bool winograd_int6w4 = false;
+    // winograd-int6w8 (the middle ground): INT6 inputs as for int6w4, the FP32
+    // weights transformed in float (U = G g G^T) and quantized to int8 per
+    // output channel, for every such convolution within its int32 bound
+    // (kWinogradInt6w8MaxChannels).
+    bool winograd_int6w8 = false;
     // Winograd quantized per tap (winograd-tapwise): m of F(m x m, 3 x 3), 0
     // for none. Every convolution Winograd applies to gets its weights
     // transformed in float and quantized per (tap, output channel), and its
@@ -34,7 +39,7 @@ struct QuantScheme {
     int winograd_tapwise = 0;
 };
 
-// "asym/per-channel/sym-w" (+ "/fp32-rq" with fp32 requantization, "/int6w4"): what
+// "asym/per-channel/sym-w" (+ "/fp32-rq" with fp32 requantization, "/int6w4", "/int6w8"): what
 // decides the kernels (tuning keys); the calibration method does not.
 std::string scheme_name(const QuantScheme &s);
 

@@ -53,6 +53,12 @@ struct QuantizedNode {
     // transformed weights quantized per (tap, channel) (t, N, C), the output
     // transform's scales s_t * s_w(t, n) / s_out (t, N) and bias / s_out (N).
     int winograd_tapwise = 0;
+    // Conv, winograd-int6w8 (docs/arithmetic.md "int6w8"): an INT6 input and
+    // the weights transformed in float, U = G g G^T, quantized to int8 per output
+    // channel into tap_weights (16, N, C); weight_scale is U's scale (max |U| /
+    // 127), so bias and multiplier are those of the accumulator A^T M A. Its
+    // `weights` stay empty: no other method computes this layer.
+    bool winograd_int6w8 = false;
     std::vector<float> tap_input_scale;
     std::vector<int8_t> tap_weights;
     std::vector<float> tap_output_scale, tap_bias;

@@ -24,9 +24,13 @@ enum class Precision { kFp32, kInt8 };
 // kWinograd*: Winograd F(m x m, 3 x 3) on every convolution it applies to
 // (winograd_applies, mobiq/layer_plan.h), auto elsewhere (docs/winograd.md):
 // fp32 with FP32 sessions, the others INT8: int16 (exact), int6w4 (the
-// paper's INT6 activations / INT4 weights, exact on those operands) and
-// tapwise (quantized per Winograd tap; lossy).
-enum class ConvAlgorithm { kAuto, kGemm, kImplicit, kWinogradFp32, kWinogradInt16, kWinogradInt6w4, kWinogradTapwise };
+// paper's INT6 activations / INT4 weights, exact on those operands),
+// tapwise (quantized per Winograd tap; lossy) and int6w8 (INT6 activations,
+// weights transformed in float then int8 per output channel; lossy, its own
+// reference).
+enum class ConvAlgorithm {
+    kAuto, kGemm, kImplicit, kWinogradFp32, kWinogradInt16, kWinogradInt6w4, kWinogradTapwise, kWinogradInt6w8
+};
 // "auto", "gemm", "implicit", "winograd-fp32", ...; and back (false if unknown).
 const char *conv_algorithm_name(ConvAlgorithm a);
 bool parse_conv_algorithm(const std::string &name, ConvAlgorithm *a);
