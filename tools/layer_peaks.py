@@ -105,7 +105,12 @@ def main():
             print(f"[{a.network} {a.precision} round {r + 1}/{a.rounds}] {label} "
                   f"{per[label][-1]['median_ms']:.2f} ms", file=sys.stderr, flush=True)
     p1 = peak(a.peak, a.threads)
-    pk = {k: max(p0[k], p1[k]) for k in ("peak_int8_GMACps", "peak_fp32_GMACps", "peak_amx_int8_GMACps")}
+    pk = {k: max(p0.get(k, 0), p1.get(k, 0)) for k in
+          ("peak_int8_GMACps", "peak_fp32_GMACps", "peak_amx_int8_GMACps", "peak_int8_saturating_GMACps")}
+    # The instruction each peak was measured with: AVX-512 VNNI / FMA zmm, or
+    # on CPUs without AVX-512 (AMD Zen 3) AVX2's vpmaddwd / FMA ymm.
+    pk["int8_instruction"] = p0.get("int8_instruction", "vpdpbusd zmm")
+    pk["fp32_instruction"] = p0.get("fp32_instruction", "vfmadd zmm")
 
     def layer_peak(variant, precision):
         if precision == "fp32":
@@ -142,12 +147,14 @@ def main():
 
     labels = [c[0] for c in configs]
     lines = [f"CPU: {results['cpu']}; {a.threads} thread(s); {a.network} {a.precision}; {a.rounds} interleaved rounds; "
-             f"peaks (machine_peak, best of before/after): AVX-512 VNNI int8 {pk['peak_int8_GMACps']:.0f} GMAC/s, "
-             f"AMX int8 {pk['peak_amx_int8_GMACps']:.0f} GMAC/s, fp32 FMA {pk['peak_fp32_GMACps']:.0f} GMAC/s.", ""]
+             f"peaks (machine_peak, best of before/after): int8 ({pk['int8_instruction']}) {pk['peak_int8_GMACps']:.0f} GMAC/s, "
+             f"AMX int8 {pk['peak_amx_int8_GMACps']:.0f} GMAC/s, fp32 ({pk['fp32_instruction']}) {pk['peak_fp32_GMACps']:.0f} GMAC/s"
+             + (f", int8 saturating vpmaddubsw (the peers' AVX2 path) {pk['peak_int8_saturating_GMACps']:.0f} GMAC/s"
+                if pk["peak_int8_saturating_GMACps"] else "") + ".", ""]
     for label in labels:
         c = results["configs"][label]
         lines.append(f"- {label}: `{c['command']}`: whole network {c['median_ms']:.2f} ms = "
-                     f"{c['whole_pct_vnni']:.0f}% of the VNNI peak, {c['whole_pct_amx']:.1f}% of the AMX peak"
+                     f"{c['whole_pct_vnni']:.0f}% of the int8 ({pk['int8_instruction']}) peak, {c['whole_pct_amx']:.1f}% of the AMX peak"
                      + (f", {c['whole_pct_fma']:.0f}% of the FMA peak" if a.precision == "fp32" else ""))
     lines += ["", "| layer | MMACs | " + " | ".join(f"{l} ms | {l} % of peak" for l in labels) + " |",
               "|---|---:|" + "---:|---:|" * len(labels)]
@@ -203,8 +210,9 @@ def plot(results, labels, path):
         vals = [by_label[l][n]["MACs"] / (by_label[l][n]["ms"] * 1e-3) / 1e9 if n in by_label[l] else 0 for n in conv]
         ax.bar(np.arange(len(conv)) + k * w, vals, w, label=f"{l} ({results['configs'][l]['median_ms']:.2f} ms)")
     pk = results["peaks"]
-    names = {"peak_int8_GMACps": "AVX-512 VNNI int8 peak", "peak_amx_int8_GMACps": "AMX int8 peak",
-             "peak_fp32_GMACps": "FMA fp32 peak"}
+    names = {"peak_int8_GMACps": f"int8 peak ({pk.get('int8_instruction', 'vpdpbusd zmm')})",
+             "peak_amx_int8_GMACps": "AMX int8 peak",
+             "peak_fp32_GMACps": f"fp32 peak ({pk.get('fp32_instruction', 'vfmadd zmm')})"}
     keys = ["peak_fp32_GMACps"] if results["precision"] == "fp32" else ["peak_int8_GMACps"]
     for key in keys:
         ax.axhline(pk[key], color="k", linestyle="--", linewidth=0.8)

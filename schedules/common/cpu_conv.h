@@ -13,9 +13,12 @@
 
 namespace mobiq {
 
-inline void schedule_conv2d_implicit_cpu(Conv2dImplicitStages &s, const CpuGemmTile &t) {
+namespace detail {
+
+// The register blocks of the output; dot is computed per block (`block`).
+inline void tile_conv2d_implicit_output(Conv2dImplicitStages &s, const CpuGemmTile &t) {
     using namespace Halide;
-    Var block("block"), xb("xb"), ni("ni"), mi("mi"), cv("cv");
+    Var block("block"), xb("xb"), ni("ni"), mi("mi");
     Func out = s.output;
     const int cols = t.lanes * t.vectors;
     out.specialize(s.C_out >= cols && s.OW >= t.rows)
@@ -32,19 +35,16 @@ inline void schedule_conv2d_implicit_cpu(Conv2dImplicitStages &s, const CpuGemmT
     out.tile(s.co, s.ox, block, xb, ni, mi, 1, 1).parallel(s.oy);
 
     s.dot.compute_at(out, block).vectorize(s.co, t.lanes, TailStrategy::GuardWithIf).unroll(s.ox);
-    Stage update = s.dot.update().split(s.co, s.co, cv, t.lanes, TailStrategy::GuardWithIf);
-    if (s.int8) {
-        update.reorder(s.r[0], cv, s.co, s.ox, s.r[1], s.r[2], s.r[3]).atomic().vectorize(s.r[0]);
-    } else {
-        update.reorder(cv, s.co, s.ox, s.r[0], s.r[1], s.r[2]);
-    }
-    update.vectorize(cv).unroll(s.co).unroll(s.ox);
+}
+
+inline void schedule_conv2d_implicit_side_stages(Conv2dImplicitStages &s, const CpuGemmTile &t) {
+    using namespace Halide;
     if (s.column_term.defined()) s.column_term.compute_root().vectorize(s.co, t.lanes, TailStrategy::GuardWithIf);
     if (s.channel_requant.defined()) s.channel_requant.compute_root().vectorize(s.co, t.lanes, TailStrategy::GuardWithIf);
     if (s.row_sum.defined()) {
         // Asymmetric weights: the per-pixel sum of the receptive field, 16
         // channels at a time (a vector reduction) where C allows, per output row.
-        s.row_sum.compute_at(out, s.oy);
+        s.row_sum.compute_at(s.output, s.oy);
         RVar ro("ro"), ri("ri");
         s.row_sum.update()
             .specialize(s.row_r[0].extent() % 16 == 0)
@@ -52,6 +52,31 @@ inline void schedule_conv2d_implicit_cpu(Conv2dImplicitStages &s, const CpuGemmT
             .atomic()
             .vectorize(ri);
     }
+}
+
+}  // namespace detail
+
+inline void schedule_conv2d_implicit_cpu(Conv2dImplicitStages &s, const CpuGemmTile &t) {
+    using namespace Halide;
+    Var cv("cv");
+    detail::tile_conv2d_implicit_output(s, t);
+    Stage update = s.dot.update().split(s.co, s.co, cv, t.lanes, TailStrategy::GuardWithIf);
+    if (s.int8) {
+        update.reorder(s.r[0], cv, s.co, s.ox, s.r[1], s.r[2], s.r[3]).atomic().vectorize(s.r[0]);
+    } else {
+        update.reorder(cv, s.co, s.ox, s.r[0], s.r[1], s.r[2]);
+    }
+    update.vectorize(cv).unroll(s.co).unroll(s.ox);
+    detail::schedule_conv2d_implicit_side_stages(s, t);
+}
+
+// int8 with the 4-deep channel reduction in pairs (x86 without VNNI;
+// common/cpu_gemm.h, schedule_int8_dot_in_pairs).
+inline void schedule_conv2d_int8_implicit_cpu_pairs(Conv2dImplicitStages &s, const CpuGemmTile &t) {
+    detail::tile_conv2d_implicit_output(s, t);
+    schedule_int8_dot_in_pairs(s.dot, s.r[0], s.co, {s.ox}, {s.r[1], s.r[2], s.r[3]}, s.output, Halide::Var("block"),
+                               t.lanes);
+    detail::schedule_conv2d_implicit_side_stages(s, t);
 }
 
 }  // namespace mobiq

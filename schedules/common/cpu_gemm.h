@@ -81,6 +81,19 @@ void tile_gemm_output(Stages &s, const CpuGemmTile &t) {
     s.dot.compute_at(out, block).vectorize(s.n, t.lanes, TailStrategy::GuardWithIf).unroll(s.m);
 }
 
+// The per-column terms, requantization constants and (asymmetric weights)
+// row sums of A, 16 k at a time where K allows.
+inline void schedule_gemm_int8_side_stages(GemmInt8Stages &s, const CpuGemmTile &t) {
+    using namespace Halide;
+    s.column_term.compute_root().vectorize(s.n, t.lanes, TailStrategy::GuardWithIf);
+    if (s.channel_requant.defined()) s.channel_requant.compute_root().vectorize(s.n, t.lanes, TailStrategy::GuardWithIf);
+    if (s.row_sum.defined()) {
+        s.row_sum.compute_at(s.output, Halide::Var("task"));
+        RVar ko("ko"), ki("ki");
+        s.row_sum.update().specialize(s.row_k.x.extent() % 16 == 0).split(s.row_k.x, ko, ki, 16).atomic().vectorize(ki);
+    }
+}
+
 }  // namespace detail
 
 inline void schedule_gemm_int8_cpu(GemmInt8Stages &s, const CpuGemmTile &t) {
@@ -98,14 +111,49 @@ inline void schedule_gemm_int8_cpu(GemmInt8Stages &s, const CpuGemmTile &t) {
         .vectorize(nv)
         .unroll(s.n)
         .unroll(s.m);
-    s.column_term.compute_root().vectorize(s.n, t.lanes, TailStrategy::GuardWithIf);
-    if (s.channel_requant.defined()) s.channel_requant.compute_root().vectorize(s.n, t.lanes, TailStrategy::GuardWithIf);
-    if (s.row_sum.defined()) {
-        // Asymmetric weights: row sums of A, 16 k at a time where K allows.
-        s.row_sum.compute_at(s.output, Halide::Var("task"));
-        RVar ko("ko"), ki("ki");
-        s.row_sum.update().specialize(s.row_k.x.extent() % 16 == 0).split(s.row_k.x, ko, ki, 16).atomic().vectorize(ki);
-    }
+    detail::schedule_gemm_int8_side_stages(s, t);
+}
+
+// The reduction of a 4-deep int8 dot product on a CPU whose exact int8 product
+// is 2-deep (x86 without VNNI: vpmaddwd on int16 pairs). Reduced straight into
+// lanes of `lane_var`, each pair of vpmaddwd needs lane shuffles (vshufps +
+// vpermpd) to add its two pair sums; instead the two pair sums of each lane
+// stay apart (rfactor over the pair: int32 lanes (pair, 4 x lane_var)), every
+// vpmaddwd adds into its accumulator as it is, and the pairs are added once
+// per register block after the reduction (`dot`'s update, vectorized over
+// `lane_var` by `lanes`). `unrolled` are the block's other pure vars (unrolled),
+// `outer` the reduction variables outside the 4-deep one, outermost last.
+// Returns the intermediate, computed at `at`.
+inline Halide::Func schedule_int8_dot_in_pairs(Halide::Func dot, const Halide::RVar &depth4, const Halide::Var &lane_var,
+                                               const std::vector<Halide::Var> &unrolled,
+                                               const std::vector<Halide::RVar> &outer, const Halide::Func &at,
+                                               const Halide::Var &at_var, int lanes) {
+    using namespace Halide;
+    RVar kp("kp"), ki("ki");
+    Var p("p"), no("no"), nv("nv");
+    Func pairs = dot.update().split(depth4, kp, ki, 2).rfactor(kp, p);
+    std::vector<Var> storage{p, lane_var};
+    for (const Var &v : unrolled) storage.push_back(v);
+    std::vector<VarOrRVar> pure_order{p, nv, no}, update_order{ki, p, nv, no};
+    for (const Var &v : unrolled) pure_order.push_back(v), update_order.push_back(v);
+    for (const RVar &r : outer) update_order.push_back(r);
+    pairs.compute_at(at, at_var).reorder_storage(storage);
+    pairs.split(lane_var, no, nv, 4, TailStrategy::GuardWithIf).reorder(pure_order).vectorize(p).vectorize(nv).unroll(no);
+    Stage u = pairs.update().split(lane_var, no, nv, 4, TailStrategy::GuardWithIf).reorder(update_order);
+    u.atomic().vectorize(ki).vectorize(p).vectorize(nv).unroll(no);
+    for (const Var &v : unrolled) pairs.unroll(v), u.unroll(v);
+    Stage d = dot.update().vectorize(lane_var, lanes, TailStrategy::GuardWithIf);
+    for (const Var &v : unrolled) d.unroll(v);
+    return pairs;
+}
+
+// gemm_int8 with the 4-deep reduction in pairs (above): the register block of
+// `t` must hold 2 x its int32 lanes in accumulators.
+inline void schedule_gemm_int8_cpu_pairs(GemmInt8Stages &s, const CpuGemmTile &t) {
+    using namespace Halide;
+    detail::tile_gemm_output(s, t);
+    schedule_int8_dot_in_pairs(s.dot, s.k.x, s.n, {s.m}, {s.k.y}, s.output, Var("block"), t.lanes);
+    detail::schedule_gemm_int8_side_stages(s, t);
 }
 
 inline void schedule_gemm_fp32_cpu(GemmFp32Stages &s, const CpuGemmTile &t) {

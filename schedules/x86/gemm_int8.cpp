@@ -3,6 +3,7 @@
 // built with unsigned_lhs=true (the generator shifts A by 128 and takes the
 // shift back per column). 16 int32 lanes per zmm; a 4-row x 4-vector block
 // keeps 16 accumulators + 4 rhs vectors + broadcasts in the 32 zmm registers.
+// Without VNNI (AVX2, SSE4.1) the product is vpmaddwd on int16 pairs.
 #include "common/cpu_gemm.h"
 #include "schedule_registry.h"
 
@@ -61,6 +62,16 @@ void schedule(mobiq::GemmInt8Stages &s, const Halide::Target &t) {
         return;
     }
     const bool avx512 = t.has_feature(Halide::Target::AVX512);
+    const auto depth = Halide::Internal::as_const_int(s.k.x.extent());
+    if (!avx512 && depth && *depth == 4) {
+        // AVX2 / SSE4.1 (no VNNI): vpmaddwd on int16 pairs with the pair sums
+        // kept apart (common/cpu_gemm.h): 16 columns x 3 rows = 12 ymm
+        // accumulators (AVX2); 8 x 3 in SSE4.1's 16 xmm registers. gemm_int16,
+        // 2-deep, fits vpmaddwd as it is (below).
+        const bool avx2 = t.has_feature(Halide::Target::AVX2);
+        mobiq::schedule_gemm_int8_cpu_pairs(s, {8, avx2 ? 2 : 1, 3});
+        return;
+    }
     mobiq::schedule_gemm_int8_cpu(s, {avx512 ? 16 : 8, 4, avx512 ? 4 : 3});
 }
 
