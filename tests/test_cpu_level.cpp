@@ -45,7 +45,7 @@ TEST_F(CpuLevelCap, Avx2CapRefusesAvx512) {
 }
 
 TEST_F(CpuLevelCap, Sse41CapRefusesAvx) {
-    if (!host_has_avx512_vnni()) GTEST_SKIP() << "this CPU has no AVX-512 VNNI: the test is for a capable CPU";
+    if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "this CPU has no AVX2: its SSE4.1 code runs by default";
     ASSERT_TRUE(mobiq::set_cpu_level_cap(mobiq::CpuLevel::kSse41));
     EXPECT_FALSE(can_use(kAvx512));
     EXPECT_FALSE(can_use(kAvx2));
@@ -55,6 +55,15 @@ TEST_F(CpuLevelCap, Sse41CapRefusesAvx) {
 TEST_F(CpuLevelCap, NoCapAllowsAvx512) {
     if (!host_has_avx512_vnni()) GTEST_SKIP() << "this CPU has no AVX-512 VNNI";
     EXPECT_TRUE(can_use(kAvx512));
+    EXPECT_TRUE(can_use(kAvx2));
+}
+
+// A CPU with AVX2 but no AVX-512 (AMD Zen 3, older Intel): without a cap the
+// AVX2 code runs, and the AVX-512 target is refused.
+TEST_F(CpuLevelCap, NoCapOnAvx2CpuRunsAvx2) {
+    if (__builtin_cpu_supports("avx512f")) GTEST_SKIP() << "this CPU has AVX-512 (NoCapAllowsAvx512 covers it)";
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) GTEST_SKIP() << "this CPU has no AVX2 + FMA";
+    EXPECT_FALSE(can_use(kAvx512));
     EXPECT_TRUE(can_use(kAvx2));
 }
 

@@ -18,7 +18,8 @@ per-layer times are medians over the round's runs); a layer's time is the
 median over rounds. The peaks (tools: bench/machine_peak) are measured before
 and after the runs and the larger kept (interference only lowers them). INT8
 layers on Intel AMX kernels are held to the AMX peak, the other INT8 layers
-to the AVX-512 VNNI peak, FP32 layers to the FMA peak. INT8 calibrates every
+to the int8 peak (AVX-512 VNNI, or vpmaddwd on CPUs without it), FP32 layers
+to the FMA peak. INT8 calibrates every
 configuration on the same 4 seeded samples.
 """
 import argparse
@@ -117,7 +118,7 @@ def main():
             return pk["peak_fp32_GMACps"], "fma"
         if "amx" in variant and pk["peak_amx_int8_GMACps"] > 0:
             return pk["peak_amx_int8_GMACps"], "amx"
-        return pk["peak_int8_GMACps"], "vnni"
+        return pk["peak_int8_GMACps"], "int8"
 
     results = {"cpu": cpu_name(), "threads": a.threads, "network": a.network, "precision": a.precision,
                "rounds": a.rounds, "peaks": pk, "configs": {}}
