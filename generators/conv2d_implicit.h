@@ -17,6 +17,12 @@ struct Conv2dImplicitStages {
     Halide::RDom row_r;        // reduction of row_sum
     Halide::Expr C_out, OW;    // output extents of co and ox (for specialize)
     bool int8 = true;
+    // int8 amx_tiles (x86 AMX): dot reads amx_dot (co, p), the extern 2 x 2-tile
+    // core's accumulators over the input's flat pixel index p = ox + pitch oy
+    // + (pitch H) n (generators/extern/amx_tile_gemm.h); OH: output height.
+    bool amx_tiles = false;
+    Halide::Func amx_dot;
+    Halide::Expr pixel_pitch, OH;
 };
 
 }  // namespace mobiq

@@ -8,6 +8,11 @@
 // bounds checks in the inner loop: output (ox, oy) reads input
 // (ox * stride_x + kx, oy * stride_y + ky). C must be a multiple of 4 (every
 // layer but the first of the three networks; the first uses im2col).
+//
+// amx_tiles (x86 AMX, decision 37): the multiply is the extern 2 x 2-tile core
+// reading the padded input itself (generators/extern/amx_tile_gemm.h), on
+// weights tile-packed as for gemm_int8's amx_tiles; stride 1, C % 64 == 0,
+// symmetric weights; the epilogue is this generator's.
 #include "Halide.h"
 #include "arm_dot.h"
 #include "layouts.h"
@@ -28,6 +33,8 @@ public:
     GeneratorParam<bool> unsigned_lhs{"unsigned_lhs", false};
     GeneratorParam<bool> use_arm_dot{"arm_dot", false};  // OpenCL only (generators/arm_dot.h)
     GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
+    GeneratorParam<bool> use_amx{"amx", false};
+    GeneratorParam<bool> amx_tiles{"amx_tiles", false};  // with amx: rhs (1024, K/64, C_out/16)
     // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
     GeneratorParam<mobiq::Requantization> requantization{"requantization", mobiq::Requantization::kGemmlowp,
                                                          mobiq::requantization_names()};
@@ -39,7 +46,7 @@ public:
 
     Input<Buffer<int8_t, 4>> input{"input"};  // (c, x, y, n), padded
     Input<int32_t> input_zero_point{"input_zero_point"};
-    Input<Buffer<int8_t, 3>> rhs{"rhs"};      // packed (4, C_out, K / 4)
+    Input<Buffer<int8_t, 3>> rhs{"rhs"};      // packed (4, C_out, K / 4); amx_tiles: (1024, K / 64, C_out / 16)
     Input<Buffer<int32_t, 1>> rhs_column_sum{"rhs_column_sum"};
     Input<Buffer<int32_t, 1>> rhs_zero_point{"rhs_zero_point"};
     Input<Buffer<int32_t, 1>> bias{"bias"};
@@ -67,17 +74,28 @@ public:
         s.r = RDom({{0, use_arm_dot ? 1 : 4}, {0, groups_per_tap}, {0, kernel_w}, {0, kernel_h}}, "r");
         RVar ci = s.r[0], cg = s.r[1], kx = s.r[2], ky = s.r[3];
         Expr group = cg + groups_per_tap * (kx + kernel_w * ky);
-        s.dot(co, ox, oy, n) = 0;
-        if (use_arm_dot) {
-            std::vector<Expr> a4, b4;
-            for (int i = 0; i < 4; i++) {
-                a4.push_back(input(4 * cg + i, ox * stride_x + kx, oy * stride_y + ky, n));
-                b4.push_back(rhs(i, co, group));
-            }
-            s.dot(co, ox, oy, n) += mobiq::arm_dot(a4, b4);
+        if (amx_tiles) {
+            Var p("p");
+            Expr sx = input.dim(1).stride();
+            s.pixel_pitch = input.dim(2).stride() / sx;
+            s.amx_dot.define_extern("mobiq_amx_tile_conv_s8",
+                                    {input, rhs, Expr(kernel_w), Expr(kernel_h), input.dim(1).extent(),
+                                     input.dim(2).extent(), input.dim(3).extent()},
+                                    Int(32), {co, p}, NameMangling::C);
+            s.dot(co, ox, oy, n) = s.amx_dot(co, ox + s.pixel_pitch * oy + (input.dim(3).stride() / sx) * n);
         } else {
-            Expr a = input(4 * cg + ci, ox * stride_x + kx, oy * stride_y + ky, n);
-            s.dot(co, ox, oy, n) += mobiq::int8_dot_operand(a, unsigned_lhs) * cast<int32_t>(rhs(ci, co, group));
+            s.dot(co, ox, oy, n) = 0;
+            if (use_arm_dot) {
+                std::vector<Expr> a4, b4;
+                for (int i = 0; i < 4; i++) {
+                    a4.push_back(input(4 * cg + i, ox * stride_x + kx, oy * stride_y + ky, n));
+                    b4.push_back(rhs(i, co, group));
+                }
+                s.dot(co, ox, oy, n) += mobiq::arm_dot(a4, b4);
+            } else {
+                Expr a = input(4 * cg + ci, ox * stride_x + kx, oy * stride_y + ky, n);
+                s.dot(co, ox, oy, n) += mobiq::int8_dot_operand(a, unsigned_lhs) * cast<int32_t>(rhs(ci, co, group));
+            }
         }
         s.column_term(co) = mobiq::int8_column_term(bias(co), rhs_column_sum(co), rhs_zero_point(co), input_zero_point,
                                                     K, weight_zero_point, unsigned_lhs);
@@ -101,9 +119,26 @@ public:
         }
 
         add_requirement(C % 4 == 0, "conv2d_int8_implicit: input channels (", C, ") must be a multiple of 4; use im2col");
-        add_requirement(rhs.dim(2).extent() == groups_per_tap * kernel_w * kernel_h,
-                        "conv2d_int8_implicit: packed weights have ", rhs.dim(2).extent(), " groups, want C/4*KW*KH = ",
-                        groups_per_tap * kernel_w * kernel_h);
+        if (amx_tiles) {
+            _halide_user_assert(use_amx && !unsigned_lhs && !use_arm_dot && !weight_zero_point &&
+                                get_target().has_feature(Target::AVX512_SapphireRapids))
+                << "conv2d_int8_implicit: amx_tiles is the x86 AMX variant (s8 x s8, symmetric weights)";
+            add_requirement(C % 64 == 0, "conv2d_int8_implicit (amx_tiles): input channels (", C,
+                            ") must be a multiple of 64");
+            add_requirement(stride_x == 1 && stride_y == 1, "conv2d_int8_implicit (amx_tiles): stride must be 1");
+            add_requirement(rhs.dim(0).extent() == 1024 && rhs.dim(1).extent() * 64 == K,
+                            "conv2d_int8_implicit (amx_tiles): rhs must be tile-packed (1024, K/64, C_out/16)");
+            add_requirement(out.dim(0).extent() == 16 * rhs.dim(2).extent(),
+                            "conv2d_int8_implicit (amx_tiles): C_out != 16 * rhs column tiles");
+            add_requirement(input.dim(2).stride() % input.dim(1).stride() == 0 &&
+                                input.dim(3).stride() % input.dim(1).stride() == 0,
+                            "conv2d_int8_implicit (amx_tiles): input rows must be whole pixels apart");
+        } else {
+            _halide_user_assert(!use_amx) << "conv2d_int8_implicit: amx needs amx_tiles";
+            add_requirement(rhs.dim(2).extent() == groups_per_tap * kernel_w * kernel_h,
+                            "conv2d_int8_implicit: packed weights have ", rhs.dim(2).extent(),
+                            " groups, want C/4*KW*KH = ", groups_per_tap * kernel_w * kernel_h);
+        }
         add_requirement(kernel_w > 0 && kernel_h > 0 && stride_x > 0 && stride_y > 0,
                         "conv2d_int8_implicit: kernel size and strides must be positive");
         add_requirement(output_min <= output_max, "conv2d_int8_implicit: output_min > output_max");
@@ -117,13 +152,19 @@ public:
             << "conv2d_int8_implicit: arm_dot is an OpenCL int8 x int8 variant";
 
         mobiq::require_dense_from_zero(input, 4);
-        rhs.dim(0).set_min(0).set_extent(4).set_stride(1);
-        rhs.dim(1).set_min(0).set_stride(4);
+        if (amx_tiles) {
+            rhs.dim(0).set_min(0).set_stride(1);
+            rhs.dim(1).set_min(0).set_stride(1024);
+        } else {
+            rhs.dim(0).set_min(0).set_extent(4).set_stride(1);
+            rhs.dim(1).set_min(0).set_stride(4);
+        }
         rhs.dim(2).set_min(0);
         mobiq::require_dense_from_zero(out, 4);
         const int in_extent = (est_out - 1) * est_stride + est_kernel;
         input.set_estimates({{0, est_cin}, {0, in_extent}, {0, in_extent}, {0, 1}});
-        rhs.set_estimates({{0, 4}, {0, est_cout}, {0, est_cin / 4 * est_kernel * est_kernel}});
+        if (amx_tiles) rhs.set_estimates({{0, 1024}, {0, est_cin / 64 * est_kernel * est_kernel}, {0, est_cout / 16}});
+        else rhs.set_estimates({{0, 4}, {0, est_cout}, {0, est_cin / 4 * est_kernel * est_kernel}});
         for (auto *b : {&rhs_column_sum, &rhs_zero_point, &bias, &multiplier, &shift}) b->set_estimates({{0, est_cout}});
         out.set_estimates({{0, est_cout}, {0, est_out}, {0, est_out}, {0, 1}});
         kernel_w.set_estimate(est_kernel);
@@ -137,7 +178,9 @@ public:
         s.output = out;
         s.C_out = out.dim(0).extent();
         s.OW = out.dim(1).extent();
+        s.OH = out.dim(2).extent();
         s.int8 = true;
+        s.amx_tiles = amx_tiles;
         mobiq::ScheduleRegistry<mobiq::Conv2dImplicitStages>::apply(schedule_family, s, get_target());
     }
 

@@ -113,11 +113,13 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
     out->calibration_count = o->calibration_count;
     if (o->tuning_file != nullptr) out->tuning_path = o->tuning_file;
     out->fuse_residual_add = o->fuse_residual_add != 0;
-    if (o->use_amx < 0 || o->use_amx > 2)
-        return fail(MOBIQ_INVALID_ARGUMENT, "use_amx must be 0 (off), 1 (AMX) or 2 (AMX, one-tile kernel only), got " +
-                                                std::to_string(o->use_amx));
+    if (o->use_amx < 0 || o->use_amx > 3)
+        return fail(MOBIQ_INVALID_ARGUMENT,
+                    "use_amx must be 0 (off), 1 (AMX), 2 (AMX, one-tile kernel only) or 3 (AMX, im2col + GEMM "
+                    "for spatial layers), got " + std::to_string(o->use_amx));
     out->use_amx = o->use_amx != 0;
-    out->use_amx_tiles = o->use_amx == 1;
+    out->use_amx_tiles = o->use_amx == 1 || o->use_amx == 3;
+    out->use_amx_implicit = o->use_amx == 1;
     out->scheme.requantization = o->requantization == MOBIQ_REQUANTIZATION_FP32 ? mobiq::RequantizationMode::kFp32
                                                                                  : mobiq::RequantizationMode::kGemmlowp;
     return MOBIQ_OK;

@@ -58,7 +58,7 @@ TEST_F(CApiSession, BadOptions) {
     EXPECT_EQ(mobiq_session_create(m_, &o, &s), MOBIQ_INVALID_ARGUMENT);
     EXPECT_NE(std::string(mobiq_last_error()).find("calibration"), std::string::npos) << mobiq_last_error();
     mobiq_options_init(&o);
-    o.use_amx = 3;
+    o.use_amx = 4;
     EXPECT_EQ(mobiq_session_create(m_, &o, &s), MOBIQ_INVALID_ARGUMENT);
     EXPECT_NE(std::string(mobiq_last_error()).find("use_amx"), std::string::npos) << mobiq_last_error();
     mobiq_options_init(&o);

@@ -365,6 +365,124 @@ TEST_P(Conv2d, ImplicitRejectsChannelsNotMultipleOf4) {
     });
 }
 
+
+#if defined(MOBIQ_CPU_FAMILY_X86)
+// The AMX implicit conv (conv2d_int8_implicit amx_tiles=true: A read from the
+// padded input by the tile core, decision 37), with and without the fused
+// Add, both requantizations: bit-exact against the reference convolution on
+// ResNet50 / VGG16 3x3 shapes and on the core's edges: pixel counts under 16
+// and not a multiple of 32 (tiles of fewer rows, blocks shifted back), 48 and
+// 160 output channels (a 16-column block, a shifted 128-channel block), an
+// input inside a wider border (row pitch > W + 2), 1x1 and unpadded 3x3.
+TEST(Conv2dAmxImplicit, BitExact) {
+    if (!mobiq::amx_usable())
+        GTEST_SKIP() << "this CPU or OS has no usable AMX-INT8 (amx_int8 in /proc/cpuinfo and arch_prctl "
+                        "ARCH_REQ_XCOMP_PERM): the AMX kernels are built (tdpbssd) but not run";
+    std::mt19937 rng(41);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    struct Case {
+        ref::ConvShape s;
+        int extra_border;
+    };
+    int ran = 0;
+    for (const Case &cs : {Case{{12, 12, 64, 64, 3, 3, 1, 1}, 0}, Case{{7, 7, 512, 512, 3, 3, 1, 1}, 0},
+                           Case{{14, 14, 256, 256, 3, 3, 1, 1}, 2}, Case{{5, 3, 64, 48, 3, 3, 1, 1}, 0},
+                           Case{{2, 3, 128, 16, 3, 3, 1, 1}, 1}, Case{{9, 20, 64, 160, 3, 3, 1, 1}, 0},
+                           Case{{6, 6, 64, 32, 1, 1, 1, 0}, 0}, Case{{8, 8, 64, 32, 3, 3, 1, 0}, 3}}) {
+        const ref::ConvShape &s = cs.s;
+        SCOPED_TRACE("H=" + std::to_string(s.h) + " W=" + std::to_string(s.w) + " Cin=" + std::to_string(s.cin) +
+                     " Cout=" + std::to_string(s.cout) + " k=" + std::to_string(s.kh) + " border+" +
+                     std::to_string(cs.extra_border));
+        const int K = s.k(), N = s.cout, OH = s.out_h(), OW = s.out_w(), M = OH * OW;
+        std::vector<int8_t> x(size_t(s.h) * s.w * s.cin), w(size_t(N) * K), r(size_t(M) * N);
+        for (auto &v : x) v = static_cast<int8_t>(uni(-128, 127));
+        for (auto &v : w) v = static_cast<int8_t>(uni(-127, 127));
+        for (auto &v : r) v = static_cast<int8_t>(uni(-128, 127));
+        const int32_t zx = uni(-128, 127);
+        std::vector<int32_t> zw(N, 0), bias(N), mult(N), shift(N);
+        for (auto &b : bias) b = uni(-60000, 60000);
+        for (int j = 0; j < N; j++) {
+            int32_t m;
+            int sh;
+            ref::quantize_multiplier(std::exp(std::uniform_real_distribution<double>(std::log(1e-5), std::log(1e-2))(rng)),
+                                     &m, &sh);
+            mult[j] = m;
+            shift[j] = sh;
+        }
+        const int32_t zo = uni(-20, 20);
+        const auto acc = ref::conv2d_int8_acc(x, zx, w, zw, bias, s);
+        const auto add = ref::make_add_params(0.05, zo, 0.03, uni(-30, 30), 0.06, -128, -128, 127);
+        PackedGemmInt8Weights packed;
+        ASSERT_TRUE(pack_gemm_int8_weights(w.data(), K, N, zw.data(), N, &packed).is_ok());
+        std::vector<int32_t> colsum = packed.column_sum;
+        Buffer<int32_t> cb(colsum.data(), N), zb(zw.data(), N), bb(bias.data(), N), mb(mult.data(), N), sb(shift.data(), N);
+        // The padded input inside a border `extra_border` pixels wider, as a window (the runtime's views).
+        const int b = cs.extra_border, pw = s.w + 2 * s.pad, ph = s.h + 2 * s.pad;
+        Buffer<int8_t> full(s.cin, pw + 2 * b, ph + 2 * b, 1);
+        full.fill(static_cast<int8_t>(zx));
+        for (int y = 0; y < s.h; y++)
+            for (int xx = 0; xx < s.w; xx++)
+                for (int c = 0; c < s.cin; c++)
+                    full(c, xx + s.pad + b, y + s.pad + b, 0) = x[(size_t(y) * s.w + xx) * s.cin + c];
+        Buffer<int8_t> in = full.cropped(1, b, pw).cropped(2, b, ph);
+        in.translate({0, -b, -b, 0});
+        Buffer<int8_t> res(r.data(), N, OW, OH, 1), out(N, OW, OH, 1);
+        auto check = [&](bool fused, bool fp32) {
+            ref::Requantization rq;
+            rq.multiplier = mult;
+            rq.shift = shift;
+            rq.output_zero_point = zo;
+            rq.output_min = fused ? -128 : zo;  // ReLU when not fused
+            rq.fp32 = fp32;
+            ref::AddParams ap = add;
+            ap.fp32 = fp32;
+            int bad = 0;
+            for (size_t i = 0; i < acc.size(); i++) {
+                const int8_t y = static_cast<int8_t>(rq.apply(acc[i], static_cast<int>(i % N)));
+                const int8_t want = fused ? ref::add_int8(y, r[i], ap) : y;
+                if (out.data()[i] != want && bad++ < 5)
+                    ADD_FAILURE() << "at " << i << ": got " << int(out.data()[i]) << ", want " << int(want);
+            }
+            EXPECT_EQ(bad, 0);
+        };
+        const char *variant = "amx=true,amx_tiles=true,requantize=true,weight_zero_point=false";
+        for_each_variant<op::conv2d_int8_implicit_amx>(cpu_kernel_set(), variant, [&](const auto &conv) {
+            std::vector<int8_t> rhs_bytes;
+            Buffer<int8_t> rhs = amx_rhs(conv, packed, &rhs_bytes);
+            out.fill(0);
+            ASSERT_EQ(conv(in, zx, rhs, cb, zb, bb, mb, sb, zo, zo, 127, s.kw, s.kh, 1, 1, out), 0);
+            check(false, fp32_requantization(conv));
+            ran++;
+        });
+        const std::string fused_variant = std::string(variant) + ",residual_add=true";
+        for_each_variant<op::conv2d_int8_implicit_amx_add>(cpu_kernel_set(), fused_variant.c_str(), [&](const auto &conv) {
+            std::vector<int8_t> rhs_bytes;
+            Buffer<int8_t> rhs = amx_rhs(conv, packed, &rhs_bytes);
+            out.fill(0);
+            ASSERT_EQ(conv(in, zx, rhs, cb, zb, bb, mb, sb, zo, -128, 127, s.kw, s.kh, 1, 1, res, add.a_multiplier,
+                           add.a_shift, add.b_zero_point, add.b_multiplier, add.b_shift, add.left_shift,
+                           add.output_multiplier, add.output_shift, add.output_zero_point, add.output_min,
+                           add.output_max, out),
+                      0);
+            check(true, fp32_requantization(conv));
+            ran++;
+        });
+    }
+    EXPECT_EQ(ran, 8 * 4) << "two requantizations x with / without the Add, on every shape";
+    // What it does not take is an error, not a result: 32 input channels, stride 2.
+    for_each_variant<op::conv2d_int8_implicit_amx>(cpu_kernel_set(), "amx=true,amx_tiles=true", [&](const auto &conv) {
+        Buffer<int8_t> in32(32, 10, 10, 1), in64(64, 10, 10, 1), rhs9(1024, 9, 1), rhs4(1024, 4, 1), o(16, 8, 8, 1),
+            o2(16, 4, 4, 1);
+        Buffer<int32_t> v(16);
+        for (auto *bf : {&in32, &in64, &rhs9, &rhs4}) bf->fill(1);
+        v.fill(1);
+        EXPECT_NE(conv(in32, 0, rhs4, v, v, v, v, v, 0, -128, 127, 3, 3, 1, 1, o), 0) << "C % 64 != 0";
+        EXPECT_NE(conv(in64, 0, rhs9, v, v, v, v, v, 0, -128, 127, 3, 3, 2, 2, o2), 0) << "stride 2";
+        EXPECT_EQ(conv(in64, 0, rhs9, v, v, v, v, v, 0, -128, 127, 3, 3, 1, 1, o), 0) << "the same call, stride 1";
+    });
+}
+#endif
+
 INSTANTIATE_TEST_SUITE_P(Kernels, Conv2d, testing::ValuesIn(kernel_sets()), set_name);
 
 

@@ -20,17 +20,30 @@ struct TileConfig {
 };
 
 // Tiles 0-3: accumulators (16 rows x 16 int32); 4-5: A (16 rows x 64 int8);
-// 6-7: B (16 rows of 16 columns x 4 int8).
-void configure_tiles() {
+// 6-7: B (16 rows of 16 columns x 4 int8). `rows` < 16: tiles 0 and 4 (the
+// one-tile block's accumulator and A) have that many rows.
+void configure_tiles(int rows) {
     TileConfig c;
     for (int t = 0; t < 8; t++) c.colsb[t] = 64, c.rows[t] = 16;
+    c.rows[0] = c.rows[4] = uint8_t(rows);
     _tile_loadconfig(&c);
 }
 
+// A's k tile j starts a_offset(j) bytes after a row's start: 64 j for a GEMM
+// (K contiguous), a tap's pixel offset plus a channel block for the implicit
+// convolution.
+struct GemmOffsets {
+    size_t operator()(int j) const { return size_t(64) * j; }
+};
+struct TableOffsets {
+    const size_t *table;
+    size_t operator()(int j) const { return table[j]; }
+};
+
 // One block of 32 rows (m, m + 16) x 32 columns (n, n + 16); two_n false: 16 columns.
-template <bool two_n>
-inline void block_2x2(const int8_t *a0, size_t a_stride, const int8_t *b0, size_t b_next_tile, int k_tiles,
-                      int32_t *c, size_t c_stride) {
+template <bool two_n, typename Offsets>
+inline void block_2x2(const int8_t *a0, size_t a_stride, Offsets a_offset, const int8_t *b0, size_t b_next_tile,
+                      int k_tiles, int32_t *c, size_t c_stride) {
     const int8_t *a1 = a0 + 16 * a_stride, *b1 = b0 + b_next_tile;
     _tile_zero(0);
     _tile_zero(2);
@@ -39,10 +52,11 @@ inline void block_2x2(const int8_t *a0, size_t a_stride, const int8_t *b0, size_
         _tile_zero(3);
     }
     for (int j = 0; j < k_tiles; j++) {
-        _tile_loadd(4, a0 + 64 * j, a_stride);
+        const size_t o = a_offset(j);
+        _tile_loadd(4, a0 + o, a_stride);
         _tile_loadd(6, b0 + 1024 * j, 64);
         _tile_dpbssd(0, 4, 6);
-        _tile_loadd(5, a1 + 64 * j, a_stride);
+        _tile_loadd(5, a1 + o, a_stride);
         _tile_dpbssd(2, 5, 6);
         if (two_n) {
             _tile_loadd(7, b1 + 1024 * j, 64);
@@ -58,15 +72,53 @@ inline void block_2x2(const int8_t *a0, size_t a_stride, const int8_t *b0, size_
     }
 }
 
-// 16 rows x 16 columns (the row tail when the region has 16 rows mod 32).
-inline void block_1x1(const int8_t *a0, size_t a_stride, const int8_t *b0, int k_tiles, int32_t *c, size_t c_stride) {
+// 16 rows x 16 columns (the row tail when the region has 16 rows mod 32); with
+// tiles 0 and 4 configured for fewer rows, that many.
+template <typename Offsets>
+inline void block_1x1(const int8_t *a0, size_t a_stride, Offsets a_offset, const int8_t *b0, int k_tiles, int32_t *c,
+                      size_t c_stride) {
     _tile_zero(0);
     for (int j = 0; j < k_tiles; j++) {
-        _tile_loadd(4, a0 + 64 * j, a_stride);
+        _tile_loadd(4, a0 + a_offset(j), a_stride);
         _tile_loadd(6, b0 + 1024 * j, 64);
         _tile_dpbssd(0, 4, 6);
     }
     _tile_stored(0, c, c_stride);
+}
+
+// Rows [0, m_extent) x columns [0, n_extent) (n_extent % 16 == 0) of C = A B:
+// blocks of 32 rows, the last one shifted back onto rows already computed
+// (the same values written twice) where m_extent is not a multiple of 32;
+// under 16 rows, tiles of m_extent rows.
+template <typename Offsets>
+void multiply(const int8_t *a, size_t a_stride, Offsets a_offset, const int8_t *b, size_t b_next_tile, int k_tiles,
+              int m_extent, int n_extent, int32_t *c, size_t c_stride) {
+    configure_tiles(m_extent < 16 ? m_extent : 16);
+    auto columns = [&](int m, bool two_m) {
+        const int8_t *am = a + size_t(m) * a_stride;
+        int32_t *cm = c + size_t(m) * (c_stride / 4);
+        if (two_m) {
+            int n = 0;
+            for (; n + 32 <= n_extent; n += 32)
+                block_2x2<true>(am, a_stride, a_offset, b + size_t(n / 16) * b_next_tile, b_next_tile, k_tiles,
+                                cm + n, c_stride);
+            if (n < n_extent)
+                block_2x2<false>(am, a_stride, a_offset, b + size_t(n / 16) * b_next_tile, b_next_tile, k_tiles,
+                                 cm + n, c_stride);
+        } else {
+            for (int n = 0; n < n_extent; n += 16)
+                block_1x1(am, a_stride, a_offset, b + size_t(n / 16) * b_next_tile, k_tiles, cm + n, c_stride);
+        }
+    };
+    if (m_extent >= 32) {
+        for (int m = 0; m < m_extent; m += 32) columns(m + 32 <= m_extent ? m : m_extent - 32, true);
+    } else if (m_extent >= 16) {
+        columns(0, false);
+        if (m_extent > 16) columns(m_extent - 16, false);
+    } else {
+        columns(0, false);
+    }
+    _tile_release();
 }
 
 }  // namespace
@@ -97,21 +149,46 @@ extern "C" int mobiq_amx_tile_gemm_s8(halide_buffer_t *lhs, halide_buffer_t *rhs
                       (ptrdiff_t(m0) - lhs->dim[1].min) * ptrdiff_t(a_stride);
     const int8_t *b = reinterpret_cast<const int8_t *>(rhs->host) + (ptrdiff_t(n0 / 16) - rhs->dim[2].min) * ptrdiff_t(b_next_tile);
     int32_t *c = reinterpret_cast<int32_t *>(out->host);
-    configure_tiles();
-    for (int m = 0; m < m_extent; m += 32) {
-        const int8_t *am = a + size_t(m) * a_stride;
-        int32_t *cm = c + size_t(m) * (c_stride / 4);
-        if (m + 32 <= m_extent) {
-            int n = 0;
-            for (; n + 32 <= n_extent; n += 32)
-                block_2x2<true>(am, a_stride, b + size_t(n / 16) * b_next_tile, b_next_tile, k_tiles, cm + n, c_stride);
-            if (n < n_extent)
-                block_2x2<false>(am, a_stride, b + size_t(n / 16) * b_next_tile, b_next_tile, k_tiles, cm + n, c_stride);
-        } else {
-            for (int n = 0; n < n_extent; n += 16)
-                block_1x1(am, a_stride, b + size_t(n / 16) * b_next_tile, k_tiles, cm + n, c_stride);
-        }
+    multiply(a, a_stride, GemmOffsets{}, b, b_next_tile, k_tiles, m_extent, n_extent, c, c_stride);
+    return 0;
+}
+
+extern "C" int mobiq_amx_tile_conv_s8(halide_buffer_t *in, halide_buffer_t *rhs, int32_t kernel_w, int32_t kernel_h,
+                                      int32_t in_w, int32_t in_h, int32_t in_n, halide_buffer_t *out) {
+    const int k_tiles = rhs->dim[1].extent, taps = kernel_w * kernel_h;
+    const int n0 = out->dim[0].min, n_extent = out->dim[0].extent;
+    const int p0 = out->dim[1].min, p_extent = out->dim[1].extent;
+    if (taps <= 0 || k_tiles % taps) return -1;
+    const int channels = 64 * (k_tiles / taps);
+    if (out->host == nullptr) {  // bounds query: the whole input, the columns' weight tiles
+        const int extents[4] = {channels, in_w, in_h, in_n};
+        for (int d = 0; d < 4; d++) in->dim[d].min = 0, in->dim[d].extent = extents[d];
+        rhs->dim[0].min = 0;
+        rhs->dim[0].extent = 1024;
+        rhs->dim[1].min = 0;
+        rhs->dim[1].extent = k_tiles;
+        rhs->dim[2].min = n0 / 16;
+        rhs->dim[2].extent = n_extent / 16;
+        return 0;
     }
-    _tile_release();
+    const int64_t sx = in->dim[1].stride, sy = in->dim[2].stride;
+    if (n0 % 16 || n_extent % 16 || p_extent <= 0 || in->dim[0].stride != 1 || in->dim[0].extent != channels ||
+        sx < channels || sy % sx || in->dim[3].stride % sx || out->dim[0].stride != 1 || rhs->dim[0].extent != 1024 ||
+        rhs->dim[0].stride != 1 || rhs->dim[1].stride != 1024)
+        return -1;  // the generator's requirements keep every call inside this
+    // Pixel p of the flat index (x + pitch y + (pitch H) n) starts p * sx bytes
+    // into the input; k tile j = (tap, channel block) reads tap (kx, ky) of it.
+    const int pitch = int(sy / sx), blocks = channels / 64;
+    size_t offsets[1024];
+    if (k_tiles > 1024) return -1;
+    for (int j = 0; j < k_tiles; j++) {
+        const int tap = j / blocks, kx = tap % kernel_w, ky = tap / kernel_w;
+        offsets[j] = size_t(kx + size_t(pitch) * ky) * size_t(sx) + 64 * size_t(j % blocks);
+    }
+    const int8_t *a = reinterpret_cast<const int8_t *>(in->host) + ptrdiff_t(p0) * sx;
+    const size_t b_next_tile = size_t(rhs->dim[2].stride);
+    const int8_t *b = reinterpret_cast<const int8_t *>(rhs->host) + (ptrdiff_t(n0 / 16) - rhs->dim[2].min) * ptrdiff_t(b_next_tile);
+    multiply(a, size_t(sx), TableOffsets{offsets}, b, b_next_tile, k_tiles, p_extent, n_extent,
+             reinterpret_cast<int32_t *>(out->host), size_t(out->dim[1].stride) * 4);
     return 0;
 }

@@ -8,7 +8,8 @@
 // rhs: int8 (1024, K / 64, N / 16): B tile-packed (mobiq/gemm_weights.h,
 //      pack_gemm_int8_amx_tiles): tile (t, j) holds columns 16 t .. 16 t + 15
 //      and k = 64 j .. 64 j + 63 as 16 rows of 16 columns x 4 consecutive k.
-// The region: n and m extents multiples of 16, n min a multiple of 16.
+// The region: n and m extents multiples of 16, n min a multiple of 16 (the
+// conv's: any p extent).
 #pragma once
 
 #include "HalideRuntime.h"
@@ -18,6 +19,19 @@ extern "C" {
 #endif
 
 int mobiq_amx_tile_gemm_s8(halide_buffer_t *lhs, halide_buffer_t *rhs, halide_buffer_t *out);
+
+// The multiply of conv2d_int8_implicit's amx_tiles variant: the same tiles,
+// with A read straight from the padded NHWC input (no im2col). Output pixels
+// are numbered by the input's own row pitch, p = x + pitch y + (pitch H) n
+// (pitch = in stride y / stride x), so that 16 consecutive p are 16 input
+// pixels at one stride: one tile load per (tap, 64-channel block). The p of
+// x >= the output width are computed and never read (stride 1 only).
+//   out(n, p) = sum_{ky, kx, c} in(c, p + kx + pitch ky) * B(c + C (kx + KW ky), n)
+// in: int8 (C, W, H, N), C % 64 == 0, channels dense; rhs as above with
+// K = C * kernel_w * kernel_h; in_w, in_h, in_n: the input's extents (the
+// bounds query's answer: all of it).
+int mobiq_amx_tile_conv_s8(halide_buffer_t *in, halide_buffer_t *rhs, int32_t kernel_w, int32_t kernel_h,
+                           int32_t in_w, int32_t in_h, int32_t in_n, halide_buffer_t *out);
 
 #ifdef __cplusplus
 }

@@ -64,6 +64,7 @@ Status Executor::select_kernel_sets(PlanTarget *target) {
     target->family = set_->family;
     target->amx = !opencl_ && opt_.use_amx && set_->family == "x86" && amx_usable();
     target->amx_tiles = target->amx && opt_.use_amx_tiles;
+    target->amx_implicit = target->amx_tiles && opt_.use_amx_implicit;
     target->int8 = int8_;
     target->scheme = int8_ ? scheme_name(opt_.scheme) : "";
     target->fp32_requantization = int8_ && opt_.scheme.requantization == RequantizationMode::kFp32;

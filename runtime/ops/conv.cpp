@@ -86,13 +86,16 @@ struct PreparedConvInt8 : Prepared {
     // The plan's kernel variant amx=true (x86 AMX), without and with a fused Add.
     Kernel<op::gemm_int8_amx> gemm_amx;
     Kernel<op::gemm_int8_amx_add> gemm_amx_add;
+    // The implicit conv on the AMX tile core (amx=true with the implicit method).
+    Kernel<op::conv2d_int8_implicit_amx> implicit_amx;
+    Kernel<op::conv2d_int8_implicit_amx_add> implicit_amx_add;
 #else
     struct NoAmx {
         const KernelRow *row = nullptr;
         explicit operator bool() const { return false; }
         template <typename... A>
         int operator()(A &&...) const { return -1; }
-    } gemm_amx, gemm_amx_add;
+    } gemm_amx, gemm_amx_add, implicit_amx, implicit_amx_add;
 #endif
     Kernel<op::im2col> im2col;
     Kernel<op::conv2d_int8_implicit> implicit;
@@ -288,13 +291,17 @@ private:
         k->fused = fused_add_of(c, n, p);
         const char *base = q.asymmetric_weights ? "requantize=true,weight_zero_point=true"
                                                 : "requantize=true,weight_zero_point=false";
-        if (p.kernel_variant.find("amx=true") != std::string::npos && p.method != ConvMethod::kImplicit) {
+        if (p.kernel_variant.find("amx=true") != std::string::npos) {
 #if defined(MOBIQ_CPU_FAMILY_X86)
             const std::string params = with(base, p.kernel_variant);
-            MOBIQ_RETURN_IF_ERROR(k->fused.on ? c.kernel(n, with(params, "residual_add=true"), &k->gemm_amx_add)
-                                              : c.kernel(n, params, &k->gemm_amx));
+            if (p.method == ConvMethod::kImplicit)
+                MOBIQ_RETURN_IF_ERROR(k->fused.on ? c.kernel(n, with(params, "residual_add=true"), &k->implicit_amx_add)
+                                                  : c.kernel(n, params, &k->implicit_amx));
+            else
+                MOBIQ_RETURN_IF_ERROR(k->fused.on ? c.kernel(n, with(params, "residual_add=true"), &k->gemm_amx_add)
+                                                  : c.kernel(n, params, &k->gemm_amx));
             if (p.kernel_variant.find("amx_tiles=true") != std::string::npos) MOBIQ_RETURN_IF_ERROR(to_amx_tiles(&k->w));
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "element_type=int8", &k->im2col));
+            if (p.method != ConvMethod::kImplicit) MOBIQ_RETURN_IF_ERROR(c.kernel(n, "element_type=int8", &k->im2col));
 #else
             return {StatusCode::kInternal, "layer '" + n.name + "': AMX kernels exist on x86 builds only"};
 #endif
@@ -364,20 +371,30 @@ private:
         PreparedGemmInt8 *w = &k.w;
         if (p.method == ConvMethod::kImplicit) {
             const int shadow = vs.shadow_for(xi, n);
-            c.add_step((f.on ? k.implicit_add.row : k.implicit.row)->name,
-                       [&vs, kp, w, n, xi, yi, ri, shadow, zx, zo, lo, hi]() {
+            // The AMX and the VNNI / NEON kernels take the same arguments (the rhs in its own packing).
+            const KernelRow *row = k.implicit_amx       ? k.implicit_amx.row
+                                   : k.implicit_amx_add ? k.implicit_amx_add.row
+                                   : f.on               ? k.implicit_add.row
+                                                        : k.implicit.row;
+            c.add_step(row->name, [&vs, kp, w, n, xi, yi, ri, shadow, zx, zo, lo, hi]() {
                 vs.fill_border<int8_t>(vs[xi], static_cast<int8_t>(zx));
                 Buffer<int8_t> in = vs.padded_input<int8_t>(xi, shadow, n, vs[xi].c_alloc);
                 Buffer<int8_t> out = vs.interior<int8_t>(vs[yi]);
-                if (ri < 0)
-                    return kp->implicit(in, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi,
-                                        n.kernel_w, n.kernel_h, n.stride_w, n.stride_h, out);
+                if (ri < 0) {
+                    auto conv = [&](const auto &kernel) {
+                        return kernel(in, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi,
+                                      n.kernel_w, n.kernel_h, n.stride_w, n.stride_h, out);
+                    };
+                    return kp->implicit_amx ? conv(kp->implicit_amx) : conv(kp->implicit);
+                }
                 const FusedAdd &a = kp->fused;
                 Buffer<int8_t> res = vs.interior<int8_t>(vs[ri]);
-                return kp->implicit_add(in, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi,
-                                        n.kernel_w, n.kernel_h, n.stride_w, n.stride_h, res, a.self_m, a.self_s, a.res_z,
-                                        a.res_m, a.res_s, a.left_shift, a.add_m, a.add_s, a.add_z, a.add_lo, a.add_hi,
-                                        out);
+                auto conv_add = [&](const auto &kernel) {
+                    return kernel(in, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi, n.kernel_w,
+                                  n.kernel_h, n.stride_w, n.stride_h, res, a.self_m, a.self_s, a.res_z, a.res_m,
+                                  a.res_s, a.left_shift, a.add_m, a.add_s, a.add_z, a.add_lo, a.add_hi, out);
+                };
+                return kp->implicit_amx_add ? conv_add(kp->implicit_amx_add) : conv_add(kp->implicit_add);
             });
             return Status::ok();
         }

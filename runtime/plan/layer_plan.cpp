@@ -47,6 +47,13 @@ bool amx_shape(const Graph &g, const Node &n) {
 // The kernel variant parameters of an AMX GEMM: the 2 x 2-tile core or Halide's one-tile kernel.
 const char *amx_params(bool tiles) { return tiles ? "amx=true,amx_tiles=true" : "amx=true"; }
 
+// Whether the AMX implicit conv takes this convolution (conv2d_int8_implicit
+// amx_tiles: stride 1, C % 64 == 0, C_out % 16 == 0; decision 37).
+bool amx_implicit_shape(const Graph &g, const Node &n) {
+    const Tensor &x = g.tensors[n.inputs[0]], &y = g.tensors[n.outputs[0]];
+    return n.stride_h == 1 && n.stride_w == 1 && x.shape[1] % 64 == 0 && y.shape[1] % 16 == 0;
+}
+
 // Whether the GEMM has the >= 32 rows of the 2 x 2-tile AMX core (amx_tiles).
 bool amx_tiles_shape(const Graph &g, const Node &n) {
     const Tensor &y = g.tensors[n.outputs[0]];
@@ -66,9 +73,14 @@ ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, bool 
         *why = "auto: OpenCL runs spatial convolutions implicit";
         return ConvMethod::kImplicit;
     }
-    // CPU with AMX, INT8: im2col + the AMX GEMM wherever the AMX kernel takes
-    // the shape (whole networks on an Intel Xeon, docs/runtime.md "Intel AMX":
-    // VGG16 0.67x, ResNet50 0.95x the implicit kernel's plan).
+    // CPU with AMX, INT8: the AMX implicit conv where it takes the layer (no
+    // im2col: decision 37), else im2col + the AMX GEMM wherever the AMX kernel
+    // takes the shape (whole networks on an Intel Xeon, docs/runtime.md "Intel
+    // AMX": VGG16 0.67x, ResNet50 0.95x the implicit kernel's plan).
+    if (t.amx_implicit && t.int8 && !asym && amx_implicit_shape(g, n)) {
+        *why = "auto: AMX implicit (stride 1, C % 64 == 0)";
+        return ConvMethod::kImplicit;
+    }
     if (t.amx && t.int8 && !asym && amx_shape(g, n)) {
         *why = "auto: AMX takes the shape, so im2col + AMX GEMM";
         return ConvMethod::kIm2colGemm;
@@ -193,7 +205,7 @@ void conv_kernel(ConvMethod m, bool int8, bool asym_weights, const std::string &
                  std::string *base) {
     if (int8) {
         *op = m == ConvMethod::kImplicit ? "conv2d_int8_implicit" : "gemm_int8";
-        if (*op == "gemm_int8" && variant.find("amx=true") != std::string::npos) *op = "gemm_int8_amx";
+        if (variant.find("amx=true") != std::string::npos) *op += "_amx";
         *base = asym_weights ? "requantize=true,weight_zero_point=true" : "requantize=true,weight_zero_point=false";
     } else {
         *op = m == ConvMethod::kImplicit ? "conv2d_fp32_implicit" : "gemm_fp32";
@@ -544,9 +556,14 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             const Node &n = g.nodes[i];
             LayerPlan &p = (*plans)[i];
             const bool asym = asym_weights != nullptr && i < asym_weights->size() && (*asym_weights)[i];
-            if (p.op != "conv" || p.method == ConvMethod::kImplicit || asym || p.kernel_variant != fq ||
-                p.source.rfind("tuning", 0) == 0)
+            if (p.op != "conv" || asym || p.kernel_variant != fq || p.source.rfind("tuning", 0) == 0) continue;
+            if (p.method == ConvMethod::kImplicit) {
+                // The implicit conv writes any output view: padded outputs and fused Adds as they are.
+                if (!t.amx_implicit || !amx_implicit_shape(g, n)) continue;
+                p.kernel_variant = with_param(fq, amx_params(true));
+                p.source += "; AMX (2 x 2 tiles, A from the padded input)";
                 continue;
+            }
             const bool bordered = border.count(n.outputs[0]) && border[n.outputs[0]] > 0;
             if (!amx_shape(g, n)) continue;
             const bool tiles = t.amx_tiles && amx_tiles_shape(g, n);
@@ -575,6 +592,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                     continue;
                 // The AMX GEMM needs 16 rows per call: not one per row of a bordered tensor.
                 if ((*plans)[i].kernel_variant.find("amx=true") != std::string::npos &&
+                    (*plans)[i].method != ConvMethod::kImplicit &&
                     ((border.count(add.outputs[0]) && border[add.outputs[0]] > 0) ||
                      (border.count(other) && border[other] > 0)))
                     continue;

@@ -5,9 +5,31 @@
 
 namespace {
 
+// amx_tiles: the extern core computes a strip of output rows of up to 128
+// channels per call (rows r with (r - 1) * pitch + OW of about 96 pixels: three
+// 32-row tile blocks, 48 KiB of int32 at 128 channels, in L2 for the
+// epilogue); strips x channel blocks in parallel.
+void schedule_amx_tiles(mobiq::Conv2dImplicitStages &s) {
+    using namespace Halide;
+    Var yo("yo"), yi("yi"), no("no"), ni("ni"), task("task");
+    Func out = s.output;
+    Expr rows = max(1, min(s.OH, 96 / s.pixel_pitch));
+    out.split(s.oy, yo, yi, rows, TailStrategy::ShiftInwards)
+        .split(s.co, no, ni, min(s.C_out, 128), TailStrategy::ShiftInwards)
+        .reorder(ni, s.ox, yi, no, yo, s.n)
+        .vectorize(ni, 16)
+        .fuse(no, yo, task)
+        .parallel(task);
+    s.amx_dot.compute_at(out, task);
+    s.column_term.compute_root().vectorize(s.co, 16, TailStrategy::GuardWithIf);
+    if (s.channel_requant.defined()) s.channel_requant.compute_root().vectorize(s.co, 16, TailStrategy::GuardWithIf);
+}
+
 void schedule(mobiq::Conv2dImplicitStages &s, const Halide::Target &t) {
     const bool avx512 = t.has_feature(Halide::Target::AVX512);
-    if (s.int8 && !avx512) {
+    if (s.amx_tiles) {
+        schedule_amx_tiles(s);
+    } else if (s.int8 && !avx512) {
         // No VNNI: vpmaddwd pairs kept apart (x86/gemm_int8.cpp says why).
         mobiq::schedule_conv2d_int8_implicit_cpu_pairs(s, {8, t.has_feature(Halide::Target::AVX2) ? 2 : 1, 3});
     } else if (s.int8) {

@@ -31,7 +31,7 @@ struct SessionFlags {
                         weight_scheme = "sym", calibration = "minmax", calib_data, conv = "auto",
                         opencl_kernels = "gpu", tuning, requantization = "gemmlowp";
     int winograd_tile = 2;
-    bool no_bn_fold = false, no_fuse_add = false, no_amx = false, amx_one_tile = false;
+    bool no_bn_fold = false, no_fuse_add = false, no_amx = false, amx_one_tile = false, amx_im2col = false;
     int threads = 0;
     int calib_limit = 0;
     // How calibration images are preprocessed (eval: its own options; null:

@@ -85,6 +85,8 @@ void SessionFlags::add_to(CLI::App *app) {
     app->add_flag("--no-amx", no_amx, "x86: INT8 GEMMs on AVX-512 VNNI even where Intel AMX is usable");
     app->add_flag("--amx-one-tile", amx_one_tile,
                   "x86 AMX: Halide's one-tile AMX kernel everywhere, not the 2 x 2-tile core (for comparison)");
+    app->add_flag("--amx-im2col", amx_im2col,
+                  "x86 AMX: spatial layers as im2col + the AMX GEMM, not the AMX implicit conv (for comparison)");
     app->add_option("--requantization", requantization,
                     "INT8 outputs: gemmlowp (fixed point, as TFLite) or fp32 (a float multiply, as XNNPACK)")
         ->check(CLI::IsMember({"gemmlowp", "fp32"}));
@@ -168,7 +170,7 @@ void fill_options(const SessionFlags &f, Loaded *l, mobiq_options *out) {
     o.winograd_tile = f.winograd_tile;
     o.fold_batch_norm = f.no_bn_fold ? 0 : 1;
     o.fuse_residual_add = f.no_fuse_add ? 0 : 1;
-    o.use_amx = f.no_amx ? 0 : f.amx_one_tile ? 2 : 1;
+    o.use_amx = f.no_amx ? 0 : f.amx_one_tile ? 2 : f.amx_im2col ? 3 : 1;
     o.requantization = f.requantization == "fp32" ? MOBIQ_REQUANTIZATION_FP32 : MOBIQ_REQUANTIZATION_GEMMLOWP;
     o.opencl_kernels = f.opencl_kernels.c_str();
     o.tuning_file = f.tuning.empty() ? nullptr : f.tuning.c_str();

@@ -78,6 +78,7 @@ struct PlanTarget {
     bool arm_dot = false;  // the device has a native int8 dot product (Mali G52 / G76)
     bool amx = false;      // x86 AMX-INT8 is usable (mobiq/cpu_level.h) and the options allow it
     bool amx_tiles = false;  // with amx: the 2 x 2-tile core (amx_tiles=true) where the GEMM has >= 32 rows
+    bool amx_implicit = false;  // with amx_tiles: the AMX implicit conv where it takes a layer (decision 37)
     bool fp32_requantization = false;  // INT8 with RequantizationMode::kFp32: kernels with requantization=fp32
 };
 

@@ -108,8 +108,11 @@ typedef struct mobiq_options {
     int fuse_residual_add;
     /* 1: on x86 CPUs with Intel AMX-INT8 (and an OS that grants it), INT8
      * GEMMs of the shapes the AMX kernel takes run on AMX (the 2 x 2-tile
-     * core where a GEMM has >= 32 rows); 2: the same, on the one-tile kernel
-     * only (for comparison); 0: AVX-512 VNNI. Other values: invalid. */
+     * core where a GEMM has >= 32 rows, and the AMX implicit conv on stride-1
+     * layers with a multiple of 64 input channels); 2: the same, on the one-tile kernel
+     * only (for comparison); 3: as 1, but spatial layers as im2col + the AMX
+     * GEMM, not the AMX implicit conv (for comparison); 0: AVX-512 VNNI.
+     * Other values: invalid. */
     int use_amx;
     /* INT8: how accumulators become int8 (mobiq_requantization). */
     mobiq_requantization requantization;

@@ -59,6 +59,9 @@ struct CompileOptions {
     // With use_amx: the 2 x 2-tile AMX core (tile-packed weights, decision 33)
     // where a GEMM has >= 32 rows; false: Halide's one-tile AMX kernel everywhere.
     bool use_amx_tiles = true;
+    // With use_amx_tiles: stride-1 convolutions with C % 64 == 0 on the AMX
+    // implicit conv (decision 37); false: im2col + the AMX GEMM (for comparison).
+    bool use_amx_implicit = true;
     // INT8: the scheme, and calibration samples (calibration_count inputs of
     // the model's input shape, NCHW, back to back).
     QuantScheme scheme;
