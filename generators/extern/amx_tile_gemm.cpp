@@ -121,6 +121,12 @@ void multiply(const int8_t *a, size_t a_stride, Offsets a_offset, const int8_t *
     _tile_release();
 }
 
+// The bounds query's answer for the tile-packed rhs: every K tile of the region's columns.
+void query_rhs_tiles(halide_buffer_t *rhs, int k_tiles, int n0, int n_extent) {
+    const int mins[3] = {0, 0, n0 / 16}, extents[3] = {1024, k_tiles, n_extent / 16};
+    for (int d = 0; d < 3; d++) rhs->dim[d].min = mins[d], rhs->dim[d].extent = extents[d];
+}
+
 }  // namespace
 
 extern "C" int mobiq_amx_tile_gemm_s8(halide_buffer_t *lhs, halide_buffer_t *rhs, halide_buffer_t *out) {
@@ -132,12 +138,7 @@ extern "C" int mobiq_amx_tile_gemm_s8(halide_buffer_t *lhs, halide_buffer_t *rhs
         lhs->dim[0].extent = K;
         lhs->dim[1].min = m0;
         lhs->dim[1].extent = m_extent;
-        rhs->dim[0].min = 0;
-        rhs->dim[0].extent = 1024;
-        rhs->dim[1].min = 0;
-        rhs->dim[1].extent = k_tiles;
-        rhs->dim[2].min = n0 / 16;
-        rhs->dim[2].extent = n_extent / 16;
+        query_rhs_tiles(rhs, k_tiles, n0, n_extent);
         return 0;
     }
     if (n0 % 16 || n_extent % 16 || m_extent % 16 || lhs->dim[0].extent < K || lhs->dim[0].stride != 1 ||
@@ -163,12 +164,7 @@ extern "C" int mobiq_amx_tile_conv_s8(halide_buffer_t *in, halide_buffer_t *rhs,
     if (out->host == nullptr) {  // bounds query: the whole input, the columns' weight tiles
         const int extents[4] = {channels, in_w, in_h, in_n};
         for (int d = 0; d < 4; d++) in->dim[d].min = 0, in->dim[d].extent = extents[d];
-        rhs->dim[0].min = 0;
-        rhs->dim[0].extent = 1024;
-        rhs->dim[1].min = 0;
-        rhs->dim[1].extent = k_tiles;
-        rhs->dim[2].min = n0 / 16;
-        rhs->dim[2].extent = n_extent / 16;
+        query_rhs_tiles(rhs, k_tiles, n0, n_extent);
         return 0;
     }
     const int64_t sx = in->dim[1].stride, sy = in->dim[2].stride;
