@@ -124,7 +124,6 @@ public:
             add_requirement(rhs.dim(0).extent() == 1024, "gemm_int8 (amx_tiles): rhs must be tile-packed (1024, K/64, N/16)");
             add_requirement(K == 64 * rhs.dim(1).extent(), "gemm_int8 (amx_tiles): lhs K (", K, ") != 64 * rhs K tiles");
             add_requirement(out.dim(0).extent() == 16 * rhs.dim(2).extent(), "gemm_int8 (amx_tiles): N != 16 * rhs column tiles");
-            add_requirement(out.dim(1).extent() >= 32, "gemm_int8 (amx_tiles): M must be at least 32");
         } else {
             add_requirement(rhs.dim(0).extent() == 4, "gemm_int8: rhs must be packed as (4, N, K/4)");
             add_requirement(K == 4 * groups, "gemm_int8: lhs K (", K, ") != 4 * rhs groups (", groups, "); pad K to a multiple of 4");
@@ -137,7 +136,8 @@ public:
         if (use_amx) {
             add_requirement(K % 64 == 0, "gemm_int8 (amx): K (", K, ") must be a multiple of 64");
             add_requirement(out.dim(0).extent() % 16 == 0, "gemm_int8 (amx): N must be a multiple of 16");
-            add_requirement(out.dim(1).extent() >= 16, "gemm_int8 (amx): M must be at least 16");
+            // The 2 x 2-tile core configures tiles of fewer rows itself; Halide's one-tile kernel needs 16.
+            if (!amx_tiles) add_requirement(out.dim(1).extent() >= 16, "gemm_int8 (amx): M must be at least 16");
         }
         if (residual_add) {
             fused_.require(this);

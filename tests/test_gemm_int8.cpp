@@ -9,6 +9,7 @@
 #include "kernel_sets.h"
 #include "mobiq/gemm_weights.h"
 #include "mobiq/cpu_level.h"
+#include "mobiq/kernel_errors.h"
 #include "reference/reference_kernels.h"
 
 namespace mobiq::test {
@@ -236,7 +237,7 @@ TEST(PackGemmInt8Chunks, LayoutAndErrors) {
 
 #if defined(MOBIQ_CPU_FAMILY_X86)
 // The AMX op (x86, Sapphire Rapids and later): its shapes (K % 64 == 0,
-// N % 16 == 0, M >= 16), every scheme it serves (symmetric weights),
+// N % 16 == 0; M >= 16 for the one-tile kernel, any M for amx_tiles), every scheme it serves (symmetric weights),
 // bit-exact against the same reference as gemm_int8.
 template <typename K>
 void check_amx(const K &gemm);
@@ -256,7 +257,10 @@ void check_amx(const K &gemm) {
     auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     for (const GemmShape &sh : {GemmShape{784, 128, 1152}, GemmShape{49, 512, 4608}, GemmShape{196, 256, 2304},
                                 GemmShape{3136, 64, 64}, GemmShape{17, 16, 64}, GemmShape{50, 2048, 512},
-                                GemmShape{33, 80, 128}}) {  // N = 80: the last 64-column block overlaps
+                                GemmShape{33, 80, 128},   // N = 80: the last 64-column block overlaps
+                                // amx_tiles: under 16 rows (tiles of fewer rows); few rows and many
+                                // columns (column blocks over the threads); over 256 rows at N = 256.
+                                GemmShape{8, 256, 128}, GemmShape{12, 32, 64}, GemmShape{300, 256, 64}}) {
         SCOPED_TRACE(sh.str());
         const int m = sh.m, n = sh.n, k = sh.k;
         std::vector<int8_t> a(size_t(m) * k), w(size_t(n) * k);
@@ -283,11 +287,12 @@ void check_amx(const K &gemm) {
         Buffer<int8_t> lhs(a.data(), k, m), rhs = amx_rhs(gemm, packed, &rhs_bytes), out(n, m);
         std::vector<int32_t> colsum = packed.column_sum, mult = rq.multiplier, shift = rq.shift;
         Buffer<int32_t> cb(colsum.data(), n), zb(zw.data(), n), bb(bias.data(), n), mb(mult.data(), n), sb(shift.data(), n);
-        if (amx_tiles(gemm) && m < 32) {  // the 2 x 2-tile core needs 32 rows: an error, not a result
+        if (!amx_tiles(gemm) && m < 16) {  // Halide's one-tile kernel needs 16 rows: an error, not a result
             EXPECT_NE(gemm(lhs, za, rhs, cb, zb, bb, mb, sb, rq.output_zero_point, rq.output_min, rq.output_max, out), 0);
             continue;
         }
-        ASSERT_EQ(gemm(lhs, za, rhs, cb, zb, bb, mb, sb, rq.output_zero_point, rq.output_min, rq.output_max, out), 0);
+        ASSERT_EQ(gemm(lhs, za, rhs, cb, zb, bb, mb, sb, rq.output_zero_point, rq.output_min, rq.output_max, out), 0)
+            << take_last_kernel_error();
         const auto want = ref::gemm_int8_acc(a, za, w, zw, bias, m, n, k);
         int bad = 0;
         for (int i = 0; i < m; i++)
@@ -333,11 +338,7 @@ TEST(GemmInt8Amx, Int32OutputsBitExact) {
             Buffer<int8_t> lhs(a.data(), k, m), rhs = amx_rhs(gemm, packed, &rhs_bytes);
             Buffer<int32_t> out(n, m), cb(packed.column_sum.data(), n), zb(zw.data(), n), bb(bias.data(), n),
                 unused(ones.data(), n);
-            if (amx_tiles(gemm) && m < 32) {
-                EXPECT_NE(gemm(lhs, za, rhs, cb, zb, bb, unused, unused, 0, -128, 127, out), 0) << "M < 32";
-                continue;
-            }
-            ASSERT_EQ(gemm(lhs, za, rhs, cb, zb, bb, unused, unused, 0, -128, 127, out), 0);
+            ASSERT_EQ(gemm(lhs, za, rhs, cb, zb, bb, unused, unused, 0, -128, 127, out), 0) << take_last_kernel_error();
             const auto want = ref::gemm_int8_acc(a, za, w, zw, bias, m, n, k);
             int bad = 0;
             for (int i = 0; i < m; i++)

@@ -141,7 +141,7 @@ extern "C" int mobiq_amx_tile_gemm_s8(halide_buffer_t *lhs, halide_buffer_t *rhs
         query_rhs_tiles(rhs, k_tiles, n0, n_extent);
         return 0;
     }
-    if (n0 % 16 || n_extent % 16 || m_extent % 16 || lhs->dim[0].extent < K || lhs->dim[0].stride != 1 ||
+    if (n0 % 16 || n_extent % 16 || m_extent <= 0 || lhs->dim[0].extent < K || lhs->dim[0].stride != 1 ||
         out->dim[0].stride != 1 || rhs->dim[0].extent != 1024 || rhs->dim[0].stride != 1 || rhs->dim[1].stride != 1024)
         return -1;  // the generator's requirements keep every call inside this
     const size_t a_stride = size_t(lhs->dim[1].stride), c_stride = size_t(out->dim[1].stride) * 4;

@@ -8,8 +8,8 @@
 // rhs: int8 (1024, K / 64, N / 16): B tile-packed (mobiq/gemm_weights.h,
 //      pack_gemm_int8_amx_tiles): tile (t, j) holds columns 16 t .. 16 t + 15
 //      and k = 64 j .. 64 j + 63 as 16 rows of 16 columns x 4 consecutive k.
-// The region: n and m extents multiples of 16, n min a multiple of 16 (the
-// conv's: any p extent).
+// The region: n extent and n min multiples of 16, any m extent (rows past a
+// multiple of 32 by a block shifted back; under 16 rows, tiles of that many).
 #pragma once
 
 #include "HalideRuntime.h"

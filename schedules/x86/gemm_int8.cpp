@@ -37,11 +37,21 @@ void schedule_amx(mobiq::GemmInt8Stages &s) {
 
 // amx_tiles: the extern core computes blocks of 32 rows x up to 256 columns
 // (32 KiB of int32, in L1 when the epilogue reads it back with 16 lanes);
-// strips of 32 rows in parallel.
+// strips of 32 rows in parallel. Few rows (ResNet50's layer3 and layer4: 196
+// and 49 pixels) with many columns: strips would have every thread stream all
+// of the weights (from L3 in layer4) and split 7 strips 4 : 3; instead blocks
+// of 128 columns over all the rows go to the threads, each weight read once
+// (so also under 32 rows).
 void schedule_amx_tiles(mobiq::GemmInt8Stages &s) {
     using namespace Halide;
     Var mo("mo"), mi("mi"), no("no"), ni("ni");
     Func out = s.output;
+    Stage few_rows = out.specialize(s.M < 32 || (s.M <= 256 && s.N >= 256));
+    few_rows.split(s.m, mo, mi, s.M)
+        .split(s.n, no, ni, min(s.N, 128), TailStrategy::ShiftInwards)
+        .reorder(ni, mi, no, mo)
+        .vectorize(ni, 16);
+    if (!s.serial) few_rows.parallel(no);
     out.split(s.m, mo, mi, 32, TailStrategy::ShiftInwards)
         .split(s.n, no, ni, min(s.N, 256), TailStrategy::ShiftInwards)
         .reorder(ni, mi, no, mo)
