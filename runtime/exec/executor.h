@@ -79,7 +79,8 @@ private:
     std::vector<LayerInfo> infos_;
     std::vector<int64_t> input_shape_, output_shape_;
     int input_value_ = -1, output_value_ = -1;
-    std::vector<float> staging_;  // INT8: the NHWC float input before quantization / the output after
+    std::vector<float> staging_;        // INT8: the NHWC float output before dequantization
+    std::vector<float> input_staging_;  // INT8: the NHWC float input (c_alloc channels) before quantization
 };
 
 }  // namespace mobiq
