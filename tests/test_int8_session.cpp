@@ -379,17 +379,23 @@ TEST(Amx, PlanTakesTheTileCoreAndPaddedOutputs) {
         opt.use_amx_tiles = !one_tile;
         std::unique_ptr<mobiq::Session> session;
         ASSERT_TRUE(mobiq::Session::create(g, opt, &session).is_ok());
-        int tiles = 0, dense_scratch = 0;
+        int tiles = 0, dense_scratch = 0, implicit_pointwise = 0;
         for (const auto &l : session->layers()) {
             tiles += l.variant.find("amx_tiles") != std::string::npos;
             dense_scratch += l.variant.find("(dense scratch, copied)") != std::string::npos;
+            implicit_pointwise += l.name.find(".pw") != std::string::npos && l.variant.find("implicit_amx_tiles") != std::string::npos;
         }
         if (one_tile) {
             EXPECT_EQ(tiles, 0);
             EXPECT_EQ(dense_scratch, 0) << "padded outputs go to AMX with the 2 x 2-tile core only";
+            EXPECT_EQ(implicit_pointwise, 0);
         } else {
             EXPECT_EQ(tiles, 12) << "the 13 pointwise layers but block1's (K = 32, not a multiple of 64)";
-            EXPECT_EQ(dense_scratch, 11) << "those but the last, whose reader (average pool) does not pad";
+            // Of those, the 11 with padded outputs (the last one's reader, average pool, does not pad):
+            // blocks 2-5 (> 256 pixels) on the AMX implicit conv, written in place; blocks 6-12 (14 x 14,
+            // 7 x 7) on the GEMM through a dense scratch.
+            EXPECT_EQ(implicit_pointwise, 4) << "blocks 2-5: the AMX implicit conv writes the padded output";
+            EXPECT_EQ(dense_scratch, 7) << "blocks 6-12: the GEMM's dense scratch, copied";
         }
     }
 }

@@ -565,6 +565,24 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 continue;
             }
             const bool bordered = border.count(n.outputs[0]) && border[n.outputs[0]] > 0;
+            // A 1x1 GEMM of more than 256 pixels whose output is padded for its
+            // reader: the AMX implicit conv (one tap) writes the padded output in
+            // place, where the GEMM would write a dense scratch and copy it
+            // (ResNet50 INT8: the first 1x1 of the 56 x 56 and 28 x 28
+            // bottlenecks; MobileNet-v1: the 112 x 112 and 56 x 56 pointwise
+            // layers). With fewer pixels the GEMM's column blocks over the
+            // threads (each weight read once) measured as fast or faster
+            // (docs/runtime.md "Intel AMX").
+            const Tensor &y_out = g.tensors[n.outputs[0]];
+            if (bordered && p.method == ConvMethod::kGemm && p.source.rfind("auto", 0) == 0 && t.amx_implicit &&
+                amx_implicit_shape(g, n) && y_out.shape[0] * y_out.shape[2] * y_out.shape[3] > 256) {
+                p.method = ConvMethod::kImplicit;
+                p.dense_input = false;
+                p.padded_input = true;  // pad 0: no border, a 4-D view of the input
+                p.kernel_variant = with_param(fq, amx_params(true));
+                p.source = "auto: 1x1 with a padded output, so the AMX implicit conv (2 x 2 tiles) writes it in place";
+                continue;
+            }
             if (!amx_shape(g, n)) continue;
             const bool tiles = t.amx_tiles && amx_tiles_shape(g, n);
             // A padded output (its reader pads, e.g. a depthwise layer after a pointwise one) costs
