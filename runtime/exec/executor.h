@@ -80,7 +80,7 @@ private:
     std::vector<int64_t> input_shape_, output_shape_;
     int input_value_ = -1, output_value_ = -1;
     std::vector<float> staging_;        // INT8: the NHWC float output before dequantization
-    std::vector<float> input_staging_;  // INT8: the NHWC float input (c_alloc channels) before quantization
+    std::vector<int8_t> input_quantized_;  // INT8: the input quantized, still NCHW
 };
 
 }  // namespace mobiq
