@@ -28,6 +28,18 @@ inline void tile_conv2d_implicit_output(Conv2dImplicitStages &s, const CpuGemmTi
         .unroll(ni)
         .unroll(mi)
         .parallel(s.oy);
+    // Half as many channels (x86: 32, the MobileNet / EfficientNet stems):
+    // half the vectors over twice the pixels, the same accumulator count;
+    // these layers used to fall to one vector x one pixel (a single
+    // accumulator's latency chain).
+    if (t.vectors >= 2)
+        out.specialize(s.C_out >= cols / 2 && s.OW >= 2 * t.rows)
+            .tile(s.co, s.ox, block, xb, ni, mi, cols / 2, 2 * t.rows, TailStrategy::ShiftInwards)
+            .reorder(ni, mi, block, xb, s.oy, s.n)
+            .vectorize(ni, t.lanes)
+            .unroll(ni)
+            .unroll(mi)
+            .parallel(s.oy);
     out.specialize(s.C_out >= t.lanes)
         .tile(s.co, s.ox, block, xb, ni, mi, t.lanes, 1, TailStrategy::ShiftInwards)
         .vectorize(ni)
