@@ -54,11 +54,14 @@ bool amx_implicit_shape(const Graph &g, const Node &n) {
     return n.stride_h == 1 && n.stride_w == 1 && x.shape[1] % 64 == 0 && y.shape[1] % 16 == 0;
 }
 
-// Whether the GEMM has the >= 32 rows of the 2 x 2-tile AMX core (amx_tiles).
-bool amx_tiles_shape(const Graph &g, const Node &n) {
+// The rows of a convolution's GEMM: its output pixels (N * H * W).
+int64_t output_pixels(const Graph &g, const Node &n) {
     const Tensor &y = g.tensors[n.outputs[0]];
-    return y.shape[0] * y.shape[2] * y.shape[3] >= 32;
+    return y.shape[0] * y.shape[2] * y.shape[3];
 }
+
+// Whether the GEMM has the >= 32 rows of the 2 x 2-tile AMX core (amx_tiles).
+bool amx_tiles_shape(const Graph &g, const Node &n) { return output_pixels(g, n) >= 32; }
 
 // The default rule of --conv auto (docs/runtime.md, "Conv methods").
 ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, bool asym, std::string *why) {
@@ -573,9 +576,8 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             // layers). With fewer pixels the GEMM's column blocks over the
             // threads (each weight read once) measured as fast or faster
             // (docs/runtime.md "Intel AMX").
-            const Tensor &y_out = g.tensors[n.outputs[0]];
             if (bordered && p.method == ConvMethod::kGemm && p.source.rfind("auto", 0) == 0 && t.amx_implicit &&
-                amx_implicit_shape(g, n) && y_out.shape[0] * y_out.shape[2] * y_out.shape[3] > 256) {
+                amx_implicit_shape(g, n) && output_pixels(g, n) > 256) {
                 p.method = ConvMethod::kImplicit;
                 p.dense_input = false;
                 p.padded_input = true;  // pad 0: no border, a 4-D view of the input
