@@ -12,7 +12,11 @@
 // amx_tiles (x86 AMX, decision 37): the multiply is the extern 2 x 2-tile core
 // reading the padded input itself (generators/extern/amx_tile_gemm.h), on
 // weights tile-packed as for gemm_int8's amx_tiles; stride 1, C % 64 == 0,
-// symmetric weights; the epilogue is this generator's.
+// symmetric weights; the epilogue is this generator's. amx_kernel_rows (with
+// amx_tiles): any stride, inputs whose kernel row of kernel_w * C bytes is at
+// most 64 bytes or a multiple of 64 (the stems: C = 4 stored channels), one k
+// tile per kernel row, one tile-core call per output row
+// (mobiq_amx_tile_conv_rows_s8).
 #include "Halide.h"
 #include "arm_dot.h"
 #include "layouts.h"
@@ -35,6 +39,8 @@ public:
     GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
     GeneratorParam<bool> use_amx{"amx", false};
     GeneratorParam<bool> amx_tiles{"amx_tiles", false};  // with amx: rhs (1024, K/64, C_out/16)
+    // with amx_tiles: rhs (16 k_bytes, KH * ceil(KW C / 64), C_out / 16), k_bytes = min(KW C, 64)
+    GeneratorParam<bool> amx_kernel_rows{"amx_kernel_rows", false};
     // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
     GeneratorParam<mobiq::Requantization> requantization{"requantization", mobiq::Requantization::kGemmlowp,
                                                          mobiq::requantization_names()};
@@ -74,7 +80,13 @@ public:
         s.r = RDom({{0, use_arm_dot ? 1 : 4}, {0, groups_per_tap}, {0, kernel_w}, {0, kernel_h}}, "r");
         RVar ci = s.r[0], cg = s.r[1], kx = s.r[2], ky = s.r[3];
         Expr group = cg + groups_per_tap * (kx + kernel_w * ky);
-        if (amx_tiles) {
+        if (amx_tiles && amx_kernel_rows) {
+            s.amx_dot.define_extern("mobiq_amx_tile_conv_rows_s8",
+                                    {input, rhs, Expr(kernel_w), Expr(kernel_h), Expr(stride_x), Expr(stride_y),
+                                     input.dim(1).extent(), input.dim(2).extent(), input.dim(3).extent()},
+                                    Int(32), {co, ox, oy, n}, NameMangling::C);
+            s.dot(co, ox, oy, n) = s.amx_dot(co, ox, oy, n);
+        } else if (amx_tiles) {
             Var p("p");
             Expr sx = input.dim(1).stride();
             s.pixel_pitch = input.dim(2).stride() / sx;
@@ -119,21 +131,36 @@ public:
         }
 
         add_requirement(C % 4 == 0, "conv2d_int8_implicit: input channels (", C, ") must be a multiple of 4; use im2col");
+        if (amx_tiles && amx_kernel_rows) s.pixel_pitch = out.dim(1).extent();  // a call per output row: the strip rule's pitch
         if (amx_tiles) {
             _halide_user_assert(use_amx && !unsigned_lhs && !use_arm_dot && !weight_zero_point &&
                                 get_target().has_feature(Target::AVX512_SapphireRapids))
                 << "conv2d_int8_implicit: amx_tiles is the x86 AMX variant (s8 x s8, symmetric weights)";
-            add_requirement(C % 64 == 0, "conv2d_int8_implicit (amx_tiles): input channels (", C,
-                            ") must be a multiple of 64");
-            add_requirement(stride_x == 1 && stride_y == 1, "conv2d_int8_implicit (amx_tiles): stride must be 1");
-            add_requirement(rhs.dim(0).extent() == 1024 && rhs.dim(1).extent() * 64 == K,
-                            "conv2d_int8_implicit (amx_tiles): rhs must be tile-packed (1024, K/64, C_out/16)");
+            if (amx_kernel_rows) {
+                Expr row_bytes = C * kernel_w, k_bytes = min(row_bytes, 64);
+                add_requirement(row_bytes <= 64 || row_bytes % 64 == 0, "conv2d_int8_implicit (amx_kernel_rows): ",
+                                "a kernel row (kernel_w * C = ", row_bytes, " bytes) must be <= 64 or a multiple of 64");
+                add_requirement(input.dim(1).stride() == C,
+                                "conv2d_int8_implicit (amx_kernel_rows): input pixels must be C bytes apart");
+                add_requirement(rhs.dim(0).extent() == 16 * k_bytes &&
+                                    rhs.dim(1).extent() == kernel_h * ((row_bytes + 63) / 64),
+                                "conv2d_int8_implicit (amx_kernel_rows): rhs must be packed by kernel rows "
+                                "(16 k_bytes, KH * ceil(KW C / 64), C_out / 16)");
+            } else {
+                add_requirement(C % 64 == 0, "conv2d_int8_implicit (amx_tiles): input channels (", C,
+                                ") must be a multiple of 64");
+                add_requirement(stride_x == 1 && stride_y == 1, "conv2d_int8_implicit (amx_tiles): stride must be 1");
+                add_requirement(rhs.dim(0).extent() == 1024 && rhs.dim(1).extent() * 64 == K,
+                                "conv2d_int8_implicit (amx_tiles): rhs must be tile-packed (1024, K/64, C_out/16)");
+            }
             add_requirement(out.dim(0).extent() == 16 * rhs.dim(2).extent(),
                             "conv2d_int8_implicit (amx_tiles): C_out != 16 * rhs column tiles");
-            add_requirement(input.dim(2).stride() % input.dim(1).stride() == 0 &&
-                                input.dim(3).stride() % input.dim(1).stride() == 0,
-                            "conv2d_int8_implicit (amx_tiles): input rows must be whole pixels apart");
+            if (!amx_kernel_rows)
+                add_requirement(input.dim(2).stride() % input.dim(1).stride() == 0 &&
+                                    input.dim(3).stride() % input.dim(1).stride() == 0,
+                                "conv2d_int8_implicit (amx_tiles): input rows must be whole pixels apart");
         } else {
+            _halide_user_assert(!amx_kernel_rows) << "conv2d_int8_implicit: amx_kernel_rows needs amx_tiles";
             _halide_user_assert(!use_amx) << "conv2d_int8_implicit: amx needs amx_tiles";
             add_requirement(rhs.dim(2).extent() == groups_per_tap * kernel_w * kernel_h,
                             "conv2d_int8_implicit: packed weights have ", rhs.dim(2).extent(),
@@ -152,7 +179,10 @@ public:
             << "conv2d_int8_implicit: arm_dot is an OpenCL int8 x int8 variant";
 
         mobiq::require_dense_from_zero(input, 4);
-        if (amx_tiles) {
+        if (amx_tiles && amx_kernel_rows) {
+            rhs.dim(0).set_min(0).set_stride(1);
+            rhs.dim(1).set_min(0);
+        } else if (amx_tiles) {
             rhs.dim(0).set_min(0).set_stride(1);
             rhs.dim(1).set_min(0).set_stride(1024);
         } else {
@@ -163,7 +193,8 @@ public:
         mobiq::require_dense_from_zero(out, 4);
         const int in_extent = (est_out - 1) * est_stride + est_kernel;
         input.set_estimates({{0, est_cin}, {0, in_extent}, {0, in_extent}, {0, 1}});
-        if (amx_tiles) rhs.set_estimates({{0, 1024}, {0, est_cin / 64 * est_kernel * est_kernel}, {0, est_cout / 16}});
+        if (amx_tiles && amx_kernel_rows) rhs.set_estimates({{0, 16 * 4 * est_kernel}, {0, est_kernel}, {0, est_cout / 16}});
+        else if (amx_tiles) rhs.set_estimates({{0, 1024}, {0, est_cin / 64 * est_kernel * est_kernel}, {0, est_cout / 16}});
         else rhs.set_estimates({{0, 4}, {0, est_cout}, {0, est_cin / 4 * est_kernel * est_kernel}});
         for (auto *b : {&rhs_column_sum, &rhs_zero_point, &bias, &multiplier, &shift}) b->set_estimates({{0, est_cout}});
         out.set_estimates({{0, est_cout}, {0, est_out}, {0, est_out}, {0, 1}});

@@ -1,6 +1,7 @@
 // The rhs operand an AMX kernel variant takes: gemm_int8's packing
 // ((4, N, K/4)) or, for amx_tiles=true, the same weights tile-packed
-// ((1024, K/64, N/16), mobiq/gemm_weights.h).
+// ((1024, K/64, N/16), mobiq/gemm_weights.h), or for amx_kernel_rows=true
+// (conv2d_int8_implicit) packed by kernel rows of the convolution `geo`.
 #pragma once
 
 #include <vector>
@@ -15,9 +16,28 @@ bool amx_tiles(const K &k) {
     return k.row->param("amx_tiles") == "true";
 }
 
+template <typename K>
+bool amx_kernel_rows(const K &k) {
+    return k.row->param("amx_kernel_rows") == "true";
+}
+
+struct AmxConvGeometry {
+    int channels = 0, kernel_w = 1, kernel_h = 1;
+};
+
 // `storage` holds the tile-packed bytes (it must outlive the buffer).
 template <typename K>
-Halide::Runtime::Buffer<int8_t> amx_rhs(const K &k, const PackedGemmInt8Weights &p, std::vector<int8_t> *storage) {
+Halide::Runtime::Buffer<int8_t> amx_rhs(const K &k, const PackedGemmInt8Weights &p, std::vector<int8_t> *storage,
+                                        const AmxConvGeometry &geo = {}) {
+    if (amx_kernel_rows(k)) {
+        if (!pack_gemm_int8_amx_kernel_rows(p.data.data(), p.k_padded, p.n, geo.channels, geo.kernel_w, geo.kernel_h,
+                                            storage)
+                 .is_ok())
+            return {};
+        const int row_bytes = geo.channels * geo.kernel_w, k_bytes = row_bytes < 64 ? row_bytes : 64;
+        return Halide::Runtime::Buffer<int8_t>(storage->data(), 16 * k_bytes, geo.kernel_h * ((row_bytes + 63) / 64),
+                                               p.n / 16);
+    }
     if (!amx_tiles(k)) {
         *storage = p.data;
         return Halide::Runtime::Buffer<int8_t>(storage->data(), 4, p.n, p.k_padded / 4);

@@ -374,6 +374,11 @@ TEST_P(Conv2d, ImplicitRejectsChannelsNotMultipleOf4) {
 // and not a multiple of 32 (tiles of fewer rows, blocks shifted back), 48 and
 // 160 output channels (a 16-column block, a shifted 128-channel block), an
 // input inside a wider border (row pitch > W + 2), 1x1 and unpadded 3x3.
+// Its kernel-row form (amx_kernel_rows=true, no fused Add) on the same shapes
+// (kernel rows of 64 x 3 bytes: three k tiles each) and on the stems' (4
+// stored channels: 7 x 7 stride 2, 3 x 3 stride 1 and 2, output widths under
+// 16, between 16 and 32, past 32), a 1x1 of 32 channels and a 3x3 stride-2 of
+// 64.
 TEST(Conv2dAmxImplicit, BitExact) {
     if (!mobiq::amx_usable())
         GTEST_SKIP() << "this CPU or OS has no usable AMX-INT8 (amx_int8 in /proc/cpuinfo and arch_prctl "
@@ -384,15 +389,21 @@ TEST(Conv2dAmxImplicit, BitExact) {
         ref::ConvShape s;
         int extra_border;
     };
-    int ran = 0;
+    int ran = 0, want_ran = 0;
     for (const Case &cs : {Case{{12, 12, 64, 64, 3, 3, 1, 1}, 0}, Case{{7, 7, 512, 512, 3, 3, 1, 1}, 0},
                            Case{{14, 14, 256, 256, 3, 3, 1, 1}, 2}, Case{{5, 3, 64, 48, 3, 3, 1, 1}, 0},
                            Case{{2, 3, 128, 16, 3, 3, 1, 1}, 1}, Case{{9, 20, 64, 160, 3, 3, 1, 1}, 0},
-                           Case{{6, 6, 64, 32, 1, 1, 1, 0}, 0}, Case{{8, 8, 64, 32, 3, 3, 1, 0}, 3}}) {
+                           Case{{6, 6, 64, 32, 1, 1, 1, 0}, 0}, Case{{8, 8, 64, 32, 3, 3, 1, 0}, 3},
+                           Case{{30, 70, 4, 64, 7, 7, 2, 3}, 0}, Case{{21, 9, 4, 64, 7, 7, 2, 3}, 1},
+                           Case{{11, 40, 4, 64, 3, 3, 1, 1}, 0}, Case{{9, 50, 4, 32, 3, 3, 2, 1}, 2},
+                           Case{{5, 37, 32, 48, 1, 1, 1, 0}, 0}, Case{{9, 11, 64, 64, 3, 3, 2, 1}, 0}}) {
         const ref::ConvShape &s = cs.s;
+        // Which forms take the shape: the pixel-flat tile core (stride 1, C % 64), the kernel-row one.
+        const bool flat = s.stride == 1 && s.cin % 64 == 0, rows = s.cin * s.kw <= 64 || s.cin * s.kw % 64 == 0;
+        const AmxConvGeometry geo{s.cin, s.kw, s.kh};
         SCOPED_TRACE("H=" + std::to_string(s.h) + " W=" + std::to_string(s.w) + " Cin=" + std::to_string(s.cin) +
-                     " Cout=" + std::to_string(s.cout) + " k=" + std::to_string(s.kh) + " border+" +
-                     std::to_string(cs.extra_border));
+                     " Cout=" + std::to_string(s.cout) + " k=" + std::to_string(s.kh) + " stride " +
+                     std::to_string(s.stride) + " border+" + std::to_string(cs.extra_border));
         const int K = s.k(), N = s.cout, OH = s.out_h(), OW = s.out_w(), M = OH * OW;
         std::vector<int8_t> x(size_t(s.h) * s.w * s.cin), w(size_t(N) * K), r(size_t(M) * N);
         for (auto &v : x) v = static_cast<int8_t>(uni(-128, 127));
@@ -446,14 +457,18 @@ TEST(Conv2dAmxImplicit, BitExact) {
             EXPECT_EQ(bad, 0);
         };
         const char *variant = "amx=true,amx_tiles=true,requantize=true,weight_zero_point=false";
+        want_ran += 2 * (flat ? 2 : 0) + 2 * (rows ? 1 : 0);
         for_each_variant<op::conv2d_int8_implicit_amx>(cpu_kernel_set(), variant, [&](const auto &conv) {
+            if (!(amx_kernel_rows(conv) ? rows : flat)) return;
+            SCOPED_TRACE(conv.row->name);
             std::vector<int8_t> rhs_bytes;
-            Buffer<int8_t> rhs = amx_rhs(conv, packed, &rhs_bytes);
+            Buffer<int8_t> rhs = amx_rhs(conv, packed, &rhs_bytes, geo);
             out.fill(0);
-            ASSERT_EQ(conv(in, zx, rhs, cb, zb, bb, mb, sb, zo, zo, 127, s.kw, s.kh, 1, 1, out), 0);
+            ASSERT_EQ(conv(in, zx, rhs, cb, zb, bb, mb, sb, zo, zo, 127, s.kw, s.kh, s.stride, s.stride, out), 0);
             check(false, fp32_requantization(conv));
             ran++;
         });
+        if (!flat) continue;
         const std::string fused_variant = std::string(variant) + ",residual_add=true";
         for_each_variant<op::conv2d_int8_implicit_amx_add>(cpu_kernel_set(), fused_variant.c_str(), [&](const auto &conv) {
             std::vector<int8_t> rhs_bytes;
@@ -468,9 +483,11 @@ TEST(Conv2dAmxImplicit, BitExact) {
             ran++;
         });
     }
-    EXPECT_EQ(ran, 8 * 4) << "two requantizations x with / without the Add, on every shape";
+    EXPECT_EQ(ran, want_ran) << "two requantizations x (the flat form with / without the Add, the kernel-row form)";
+    EXPECT_EQ(want_ran, 8 * 6 + 6 * 2);
     // What it does not take is an error, not a result: 32 input channels, stride 2.
     for_each_variant<op::conv2d_int8_implicit_amx>(cpu_kernel_set(), "amx=true,amx_tiles=true", [&](const auto &conv) {
+        if (amx_kernel_rows(conv)) return;
         Buffer<int8_t> in32(32, 10, 10, 1), in64(64, 10, 10, 1), rhs9(1024, 9, 1), rhs4(1024, 4, 1), o(16, 8, 8, 1),
             o2(16, 4, 4, 1);
         Buffer<int32_t> v(16);
@@ -479,6 +496,21 @@ TEST(Conv2dAmxImplicit, BitExact) {
         EXPECT_NE(conv(in32, 0, rhs4, v, v, v, v, v, 0, -128, 127, 3, 3, 1, 1, o), 0) << "C % 64 != 0";
         EXPECT_NE(conv(in64, 0, rhs9, v, v, v, v, v, 0, -128, 127, 3, 3, 2, 2, o2), 0) << "stride 2";
         EXPECT_EQ(conv(in64, 0, rhs9, v, v, v, v, v, 0, -128, 127, 3, 3, 1, 1, o), 0) << "the same call, stride 1";
+    });
+    // The kernel-row form: a kernel row of 3 x 32 = 96 bytes (neither <= 64 nor a multiple of 64), weights
+    // packed for another kernel, pixels not C bytes apart.
+    for_each_variant<op::conv2d_int8_implicit_amx>(cpu_kernel_set(), "amx=true,amx_kernel_rows=true", [&](const auto &conv) {
+        Buffer<int8_t> in32(32, 10, 10, 1), in4(4, 21, 21, 1), in4_wide(8, 21, 21, 1), rhs_96(16 * 64, 6, 1),
+            rhs_7x7(16 * 28, 7, 4), rhs_3x3(16 * 12, 3, 4), o(16, 8, 8, 1), o64(64, 8, 8, 1);
+        Buffer<int32_t> v(64);
+        for (auto *bf : {&in32, &in4, &in4_wide, &rhs_96, &rhs_7x7, &rhs_3x3}) bf->fill(1);
+        v.fill(1);
+        Buffer<int8_t> in4_strided = in4_wide.cropped(0, 0, 4);
+        EXPECT_NE(conv(in32, 0, rhs_96, v, v, v, v, v, 0, -128, 127, 3, 3, 1, 1, o), 0) << "96-byte kernel rows";
+        EXPECT_NE(conv(in4, 0, rhs_3x3, v, v, v, v, v, 0, -128, 127, 7, 7, 2, 2, o64), 0) << "3x3 weights for 7x7";
+        EXPECT_NE(conv(in4_strided, 0, rhs_7x7, v, v, v, v, v, 0, -128, 127, 7, 7, 2, 2, o64), 0)
+            << "pixels 8 bytes apart";
+        EXPECT_EQ(conv(in4, 0, rhs_7x7, v, v, v, v, v, 0, -128, 127, 7, 7, 2, 2, o64), 0) << "the stem's call";
     });
 }
 #endif

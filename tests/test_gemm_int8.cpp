@@ -217,6 +217,43 @@ TEST(PackGemmInt8AmxTiles, LayoutAndErrors) {
     EXPECT_FALSE(pack_gemm_int8_amx_tiles(nullptr, k, n, &tiles).is_ok());
 }
 
+// The kernel-row packing of conv2d_int8_implicit's amx_kernel_rows variant
+// against its stated formula (mobiq/gemm_weights.h): the stem's 7 x 28-byte
+// rows, and 3 x 3 over 64 channels (three 64-byte tiles per kernel row).
+TEST(PackGemmInt8AmxKernelRows, LayoutAndErrors) {
+    struct Geo {
+        int c, kw, kh;
+    };
+    for (const Geo g : {Geo{4, 7, 7}, Geo{64, 3, 3}, Geo{32, 1, 1}}) {
+        SCOPED_TRACE("C=" + std::to_string(g.c) + " KW=" + std::to_string(g.kw));
+        const int k = g.c * g.kw * g.kh, n = 32, row = g.c * g.kw, k_bytes = std::min(row, 64), per_row = (row + 63) / 64;
+        PackedGemmInt8Weights packed;
+        const std::vector<int8_t> w = patterned_weights(k, n, &packed);
+        std::vector<int8_t> tiles;
+        ASSERT_TRUE(
+            pack_gemm_int8_amx_kernel_rows(packed.data.data(), packed.k_padded, n, g.c, g.kw, g.kh, &tiles).is_ok());
+        ASSERT_EQ(tiles.size(), size_t(n) * g.kh * per_row * k_bytes);
+        int bad = 0;
+        for (int t = 0; t < n / 16; t++)
+            for (int ky = 0; ky < g.kh; ky++)
+                for (int q = 0; q < per_row; q++)
+                    for (int r = 0; r < k_bytes / 4; r++)
+                        for (int col = 0; col < 16; col++)
+                            for (int i = 0; i < 4; i++)
+                                bad += tiles[((size_t(t) * g.kh * per_row + per_row * ky + q) * (k_bytes / 4) + r) * 64 +
+                                             col * 4 + i] != w[size_t(16 * t + col) * k + row * ky + 64 * q + 4 * r + i];
+        EXPECT_EQ(bad, 0);
+    }
+    PackedGemmInt8Weights packed;
+    patterned_weights(288, 32, &packed);
+    std::vector<int8_t> tiles;
+    EXPECT_FALSE(pack_gemm_int8_amx_kernel_rows(packed.data.data(), 288, 32, 32, 3, 3, &tiles).is_ok())
+        << "96-byte kernel rows";
+    EXPECT_FALSE(pack_gemm_int8_amx_kernel_rows(packed.data.data(), 288, 40, 32, 3, 3, &tiles).is_ok()) << "N % 16";
+    EXPECT_FALSE(pack_gemm_int8_amx_kernel_rows(packed.data.data(), 100, 32, 4, 7, 7, &tiles).is_ok()) << "K too small";
+    EXPECT_FALSE(pack_gemm_int8_amx_kernel_rows(nullptr, 288, 32, 4, 3, 3, &tiles).is_ok());
+}
+
 // The 256-column chunks of fully connected layers against their formula.
 TEST(PackGemmInt8Chunks, LayoutAndErrors) {
     const int k = 12, n = 512;

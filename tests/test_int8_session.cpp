@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <tuple>
 
 #include "gtest/gtest.h"
 #include "mobiq/cpu_level.h"
@@ -366,6 +367,37 @@ TEST(Winograd, PlanSaysWhereItDoesNotApply) {
 // MobileNet-v1's pointwise layers (outputs padded for the depthwise layers)
 // run it through a dense scratch; Schemes/Int8MatchesReference holds those
 // sessions bit-exact, this test that they take the paths (the plan says so).
+// The stems: ResNet50's 7 x 7 stride-2 conv1 (4 stored channels) on the
+// kernel-row AMX form; MobileNet-v1's 3 x 3 conv0 (36 stored bytes per
+// receptive field, as VGG16's conv1_1: no faster on AMX) stays on VNNI; with
+// use_amx_implicit off, neither.
+// (Their arithmetic: the whole-network tests against the reference executor.)
+TEST(Amx, StemsByKernelRows) {
+    if (!mobiq::amx_usable()) GTEST_SKIP() << "this CPU or OS has no usable AMX-INT8: the plan never chooses AMX";
+    const std::vector<float> calib = calibration_samples(1);
+    for (const auto &[model, stem, want] : {std::tuple{"resnet50.onnx", "conv1", true},
+                                            std::tuple{"mobilenet_v1.onnx", "conv0", false}})
+        for (const bool implicit : {true, false}) {
+            SCOPED_TRACE(std::string(model) + (implicit ? "" : " without the AMX implicit conv"));
+            mobiq::Graph g;
+            ASSERT_TRUE(mobiq::import_onnx_file(models(model), &g).is_ok());
+            CompileOptions opt;
+            opt.precision = mobiq::Precision::kInt8;
+            opt.calibration_data = calib.data();
+            opt.calibration_count = 1;
+            opt.use_amx_implicit = implicit;
+            std::unique_ptr<mobiq::Session> session;
+            ASSERT_TRUE(mobiq::Session::create(g, opt, &session).is_ok());
+            bool found = false;
+            for (const auto &l : session->layers())
+                if (l.name == stem) {
+                    found = true;
+                    EXPECT_EQ(l.variant.find("implicit_amx_rows") != std::string::npos, want && implicit) << l.variant;
+                }
+            EXPECT_TRUE(found);
+        }
+}
+
 TEST(Amx, PlanTakesTheTileCoreAndPaddedOutputs) {
     if (!mobiq::amx_usable()) GTEST_SKIP() << "this CPU or OS has no usable AMX-INT8: the plan never chooses AMX";
     mobiq::Graph g;

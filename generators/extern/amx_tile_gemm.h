@@ -33,6 +33,22 @@ int mobiq_amx_tile_gemm_s8(halide_buffer_t *lhs, halide_buffer_t *rhs, halide_bu
 int mobiq_amx_tile_conv_s8(halide_buffer_t *in, halide_buffer_t *rhs, int32_t kernel_w, int32_t kernel_h,
                            int32_t in_w, int32_t in_h, int32_t in_n, halide_buffer_t *out);
 
+// The multiply of conv2d_int8_implicit's amx_kernel_rows variant: any
+// stride, for inputs whose kernel row (kernel_w pixels x C channels, contiguous
+// in NHWC) is at most 64 bytes or a multiple of 64 (the networks' stems: C = 4
+// stored channels, 7 x 7 stride 2 or 3 x 3). A k tile is one kernel row (or a
+// 64-byte part of it), so the 16 rows of an A tile are 16 output pixels
+// stride_x * C bytes apart, read where they lie; tiles of k_bytes =
+// min(kernel_w * C, 64) bytes, so nothing is read past the kernel's last tap.
+//   out(n, ox, oy, b) = sum_{ky, kx, c} in(c, stride_x ox + kx, stride_y oy + ky, b) * B(c + C kx + row(ky), n)
+// in: int8 (C, W, H, N) with pixels C bytes apart; rhs: (16 k_bytes,
+// kernel_h * ceil(kernel_w C / 64), N / 16), tile-packed as above with the k
+// of each tile (ky, block) (mobiq/gemm_weights.h, pack_gemm_int8_amx_kernel_rows);
+// out: int32 (N, OW, OH, batch), one multiply per output row.
+int mobiq_amx_tile_conv_rows_s8(halide_buffer_t *in, halide_buffer_t *rhs, int32_t kernel_w, int32_t kernel_h,
+                                int32_t stride_x, int32_t stride_y, int32_t in_w, int32_t in_h, int32_t in_n,
+                                halide_buffer_t *out);
+
 #ifdef __cplusplus
 }
 #endif

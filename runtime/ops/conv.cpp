@@ -300,7 +300,10 @@ private:
             else
                 MOBIQ_RETURN_IF_ERROR(k->fused.on ? c.kernel(n, with(params, "residual_add=true"), &k->gemm_amx_add)
                                                   : c.kernel(n, params, &k->gemm_amx));
-            if (p.kernel_variant.find("amx_tiles=true") != std::string::npos) MOBIQ_RETURN_IF_ERROR(to_amx_tiles(&k->w));
+            if (p.kernel_variant.find("amx_kernel_rows=true") != std::string::npos)
+                MOBIQ_RETURN_IF_ERROR(to_amx_kernel_rows(&k->w, x.c_alloc, n.kernel_w, n.kernel_h));
+            else if (p.kernel_variant.find("amx_tiles=true") != std::string::npos)
+                MOBIQ_RETURN_IF_ERROR(to_amx_tiles(&k->w));
             if (p.method != ConvMethod::kImplicit) MOBIQ_RETURN_IF_ERROR(c.kernel(n, "element_type=int8", &k->im2col));
 #else
             return {StatusCode::kInternal, "layer '" + n.name + "': AMX kernels exist on x86 builds only"};

@@ -56,4 +56,15 @@ Status to_amx_tiles(PreparedGemmInt8 *w) {
     return Status::ok();
 }
 
+Status to_amx_kernel_rows(PreparedGemmInt8 *w, int channels, int kernel_w, int kernel_h) {
+    const int n = w->rhs.dim(1).extent(), k_padded = 4 * w->rhs.dim(2).extent();
+    std::vector<int8_t> tiles;
+    MOBIQ_RETURN_IF_ERROR(
+        pack_gemm_int8_amx_kernel_rows(w->rhs.data(), k_padded, n, channels, kernel_w, kernel_h, &tiles));
+    const int row_bytes = channels * kernel_w, k_bytes = std::min(row_bytes, 64);
+    w->rhs = Halide::Runtime::Buffer<int8_t>(16 * k_bytes, kernel_h * ((row_bytes + 63) / 64), n / 16);
+    std::memcpy(w->rhs.data(), tiles.data(), tiles.size());
+    return Status::ok();
+}
+
 }  // namespace mobiq

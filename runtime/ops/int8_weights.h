@@ -38,5 +38,7 @@ Status prepare_gemm_int8(const std::vector<int8_t> &w, int k, int n, const Quant
 // Re-packs `w->rhs` tile by tile for gemm_int8's amx_tiles variant
 // (mobiq/gemm_weights.h, pack_gemm_int8_amx_tiles).
 Status to_amx_tiles(PreparedGemmInt8 *w);
+// The same for conv2d_int8_implicit's amx_kernel_rows: (16 k_bytes, KH ceil(KW C / 64), N / 16).
+Status to_amx_kernel_rows(PreparedGemmInt8 *w, int channels, int kernel_w, int kernel_h);
 
 }  // namespace mobiq

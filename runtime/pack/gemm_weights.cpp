@@ -1,5 +1,6 @@
 #include "mobiq/gemm_weights.h"
 
+#include <algorithm>
 #include <string>
 
 
@@ -47,6 +48,27 @@ Status pack_gemm_int8_amx_tiles(const int8_t *rhs, int k_padded, int n, std::vec
             for (int i = 0; i < 4; i++)
                 (*out)[((static_cast<size_t>(j / 16) * k_tiles + g / 16) * 16 + g % 16) * 64 + (j % 16) * 4 + i] =
                     rhs[(static_cast<size_t>(g) * n + j) * 4 + i];
+    return Status::ok();
+}
+
+Status pack_gemm_int8_amx_kernel_rows(const int8_t *rhs, int k_padded, int n, int channels, int kernel_w,
+                                      int kernel_h, std::vector<int8_t> *out) {
+    const int row_bytes = channels * kernel_w;
+    if (!rhs || !out || n <= 0 || n % 16 || channels <= 0 || channels % 4 || kernel_w <= 0 || kernel_h <= 0 ||
+        (row_bytes > 64 && row_bytes % 64) || k_padded < row_bytes * kernel_h)
+        return {StatusCode::kInvalidArgument,
+                "pack_gemm_int8_amx_kernel_rows: a kernel row (" + std::to_string(kernel_w) + " x " +
+                    std::to_string(channels) + " channels) must be <= 64 bytes or a multiple of 64, C % 4 and N (" +
+                    std::to_string(n) + ") % 16 must be 0, and K_padded >= C KW KH"};
+    const int k_bytes = std::min(row_bytes, 64), per_row = (row_bytes + 63) / 64, k_tiles = per_row * kernel_h;
+    out->assign(static_cast<size_t>(k_tiles) * k_bytes * n, 0);
+    for (int ky = 0; ky < kernel_h; ky++)
+        for (int b = 0; b < row_bytes; b++) {  // byte b of kernel row ky: k = row_bytes ky + b
+            const int k = row_bytes * ky + b, j = per_row * ky + b / 64, r = (b % 64) / 4, i = b % 4;
+            for (int col = 0; col < n; col++)
+                (*out)[((static_cast<size_t>(col / 16) * k_tiles + j) * (k_bytes / 4) + r) * 64 + (col % 16) * 4 + i] =
+                    rhs[(static_cast<size_t>(k / 4) * n + col) * 4 + k % 4];
+        }
     return Status::ok();
 }
 

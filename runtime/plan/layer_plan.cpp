@@ -54,6 +54,19 @@ bool amx_implicit_shape(const Graph &g, const Node &n) {
     return n.stride_h == 1 && n.stride_w == 1 && x.shape[1] % 64 == 0 && y.shape[1] % 16 == 0;
 }
 
+// Whether the kernel-row form of the AMX implicit conv takes it
+// (amx_kernel_rows: any stride, a kernel row of KW * C stored bytes <= 64:
+// the stems, whose 3 channels are stored as 4) and is worth it: a receptive
+// field of at least 64 stored bytes. ResNet50's 7 x 7 stem (196) 0.42 ->
+// 0.26 ms; the 3 x 3 stems (36 bytes: VGG16 conv1_1, MobileNet-v1 conv0)
+// measured level or slower than VNNI, whose accumulators stay in registers
+// where AMX stores and reloads them (docs/runtime.md "Intel AMX").
+bool amx_kernel_rows_shape(const Graph &g, const Node &n) {
+    const Tensor &x = g.tensors[n.inputs[0]], &y = g.tensors[n.outputs[0]];
+    const int64_t row_bytes = (x.shape[1] + 3) / 4 * 4 * n.kernel_w;
+    return row_bytes <= 64 && row_bytes * n.kernel_h >= 64 && y.shape[1] % 16 == 0;
+}
+
 // The rows of a convolution's GEMM: its output pixels (N * H * W).
 int64_t output_pixels(const Graph &g, const Node &n) {
     const Tensor &y = g.tensors[n.outputs[0]];
@@ -562,9 +575,14 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             if (p.op != "conv" || asym || p.kernel_variant != fq || p.source.rfind("tuning", 0) == 0) continue;
             if (p.method == ConvMethod::kImplicit) {
                 // The implicit conv writes any output view: padded outputs and fused Adds as they are.
-                if (!t.amx_implicit || !amx_implicit_shape(g, n)) continue;
-                p.kernel_variant = with_param(fq, amx_params(true));
-                p.source += "; AMX (2 x 2 tiles, A from the padded input)";
+                if (!t.amx_implicit) continue;
+                if (amx_implicit_shape(g, n)) {
+                    p.kernel_variant = with_param(fq, amx_params(true));
+                    p.source += "; AMX (2 x 2 tiles, A from the padded input)";
+                } else if (amx_kernel_rows_shape(g, n)) {
+                    p.kernel_variant = with_param(fq, "amx=true,amx_kernel_rows=true,amx_tiles=true");
+                    p.source += "; AMX by kernel rows (one k tile per kernel row of KW x C bytes, any stride)";
+                }
                 continue;
             }
             const bool bordered = border.count(n.outputs[0]) && border[n.outputs[0]] > 0;
@@ -610,6 +628,8 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 const int i = g.producer(t);
                 if (i < 0 || (*plans)[i].op != "conv" || (*plans)[i].fused_add >= 0 || (*plans)[i].dense_scratch_output)
                     continue;
+                // The kernel-row AMX form has no fused-Add kernel (the stems feed no Add).
+                if ((*plans)[i].kernel_variant.find("amx_kernel_rows=true") != std::string::npos) continue;
                 // The AMX GEMM needs 16 rows per call: not one per row of a bordered tensor.
                 if ((*plans)[i].kernel_variant.find("amx=true") != std::string::npos &&
                     (*plans)[i].method != ConvMethod::kImplicit &&

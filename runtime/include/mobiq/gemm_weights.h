@@ -33,6 +33,18 @@ Status pack_gemm_int8_weights(const int8_t *w, int k, int n, const int32_t *zero
 // and N % 16 must be 0 (an invalid-argument Status otherwise).
 Status pack_gemm_int8_amx_tiles(const int8_t *rhs, int k_padded, int n, std::vector<int8_t> *out);
 
+// A convolution's weights (k = c + C (kx + KW ky), C = `channels`) tile-packed
+// by kernel rows for conv2d_int8_implicit's amx_kernel_rows variant: each
+// kernel row's KW C bytes in k tiles of k_bytes = min(KW C, 64) bytes (KW C
+// <= 64, or a multiple of 64), tile (t, j = per_row ky + q) holding row ky's
+// bytes 64 q .. 64 q + k_bytes - 1 as k_bytes / 4 rows of 16 columns x 4 k:
+//   out[((t * KH per_row + j) * (k_bytes / 4) + r) * 64 + col * 4 + i]
+//       = w(16 t + col, KW C ky + 64 q + 4 r + i),  per_row = ceil(KW C / 64).
+// `rhs` is the gemm_int8 packing ((4, N, K_padded / 4), K_padded >= C KW KH);
+// C % 4 and N % 16 must be 0 (an invalid-argument Status otherwise).
+Status pack_gemm_int8_amx_kernel_rows(const int8_t *rhs, int k_padded, int n, int channels, int kernel_w,
+                                      int kernel_h, std::vector<int8_t> *out);
+
 // The same weights per 256-column chunk, each chunk gemm_int8's packing of
 // its 256 columns ((4, 256, K_padded / 4), contiguous): fully connected layers
 // at batch 1 run one matrix-vector call per chunk, each streaming its own
