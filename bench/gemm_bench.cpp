@@ -19,6 +19,7 @@
 #include "machine_peak.h"
 #include "mobiq/gemm_weights.h"
 #include "mobiq/kernel_errors.h"
+#include "mobiq/thread_pool.h"
 #include "resnet50_gemm_shapes.h"
 
 namespace mobiq::bench {
@@ -94,7 +95,8 @@ void bench_peak(benchmark::State &state, bool int8) {
 }  // namespace mobiq::bench
 
 // Usage: gemm_bench [--threads=N] [Google Benchmark flags]. The thread count
-// is fixed per process (HL_NUM_THREADS is read when Halide's pool starts);
+// is fixed per process (mobiq::set_thread_count for the kernels' parallel
+// loops; HL_NUM_THREADS for Halide's own pool, read when it starts);
 // tools/bench.sh runs 1 and 2 threads as two processes.
 int main(int argc, char **argv) {
     using namespace mobiq::bench;
@@ -114,6 +116,7 @@ int main(int argc, char **argv) {
         }
     }
     setenv("HL_NUM_THREADS", std::to_string(g_threads).c_str(), 1);
+    mobiq::set_thread_count(g_threads);  // the kernels' parallel loops run on OpenMP's team
     int n = static_cast<int>(args.size());
     mobiq::install_kernel_error_handler();
     // The peak is measured before and after the run (best of both), and the

@@ -57,6 +57,7 @@
 #include "mobiq/kernel_registry.h"
 #include "mobiq/opencl_arm_dot.h"
 #include "mobiq/winograd_weights.h"
+#include "mobiq/thread_pool.h"
 #ifdef MOBIQ_HAVE_OPENCL
 #include "HalideRuntimeOpenCL.h"
 #endif
@@ -606,6 +607,7 @@ int main(int argc, char **argv) {
         }
     }
     setenv("HL_NUM_THREADS", std::to_string(g_threads).c_str(), 1);
+    mobiq::set_thread_count(g_threads);  // the kernels' parallel loops run on OpenMP's team
     g_family = mobiq::find_kernel_set(family);
     if (!g_family) {
         std::fprintf(stderr, "layer_bench: no kernel set '%s' in this build; built:", family.c_str());

@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "mobiq/kernel_errors.h"
+#include "mobiq/thread_pool.h"
 
 namespace mobiq {
 namespace {
@@ -80,6 +81,7 @@ bool KernelRow::has_params(std::string_view params) const {
 const std::vector<KernelRow> &kernel_rows() {
     install_kernel_error_handler();  // kernel errors become return codes, not aborts
     install_cpu_level_hook();        // before any multi-target kernel chooses its target
+    install_thread_pool();           // parallel loops on OpenMP's team
     static const std::vector<KernelRow> rows = {
 #define MOBIQ_KERNEL_ROW(fn_name, op_name, family, variant, contract, opencl) \
     {#fn_name, #op_name, family, variant, k##contract, opencl, reinterpret_cast<KernelRow::AnyFn>(&::fn_name)},

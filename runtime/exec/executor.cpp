@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "HalideRuntime.h"
+#include "mobiq/thread_pool.h"
 #if defined(MOBIQ_HAVE_OPENCL)
 #include <CL/cl.h>
 
@@ -221,7 +222,10 @@ Status Executor::run_steps(const float *input, size_t input_elements, bool profi
     if (static_cast<int64_t>(input_elements) != want_in)
         return {StatusCode::kInvalidArgument, "run: the input has " + std::to_string(input_elements) +
                                                   " elements, the model wants " + std::to_string(want_in)};
-    if (opt_.threads > 0) halide_set_num_threads(opt_.threads);
+    if (opt_.threads > 0) {
+        set_thread_count(opt_.threads);         // the kernels' parallel loops (OpenMP, exec/thread_pool.cpp)
+        halide_set_num_threads(opt_.threads);   // Halide's own pool, should a kernel use it
+    }
     using clock = std::chrono::steady_clock;
     Value &v = values_[input_value_];
     // NCHW -> NHWC with plain pointers, pixel by pixel, channels innermost (a

@@ -89,7 +89,7 @@ typedef struct mobiq_options {
     mobiq_calibration calibration;
     mobiq_conv_algorithm conv;
     int fold_batch_norm; /* 1: fold BN into the preceding conv; 0: run BN as its own layer */
-    int threads;         /* CPU threads, 0: all cores (process-wide: Halide has one thread pool) */
+    int threads;         /* CPU threads, 0: all cores or OMP_NUM_THREADS (process-wide: one OpenMP team per calling thread) */
     /* INT8: calibration inputs, `calibration_count` samples of the model's
      * input shape (NCHW float32) back to back. Required for INT8. */
     const float *calibration_data;

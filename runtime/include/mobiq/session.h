@@ -44,7 +44,7 @@ struct CompileOptions {
     ConvAlgorithm conv = ConvAlgorithm::kAuto;
     int winograd_tile = 2;  // m of F(m x m, 3 x 3): 2, or 4 (winograd-fp32 and winograd-tapwise)
     bool fold_batch_norm = true;
-    int threads = 0;  // 0: Halide's default (all cores)
+    int threads = 0;  // 0: OpenMP's default (every core, or OMP_NUM_THREADS); process-wide
     // Per-layer choices measured by `mobiq tune` (mobiq/tuning.h): a file, or
     // one already read (it takes precedence; it must outlive compilation).
     std::string tuning_path;
