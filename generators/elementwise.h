@@ -18,6 +18,15 @@ struct ElementwiseStages {
     int element_bytes = 1;  // of the widest operand
 };
 
+// quantize_to_nhwc: a planar (x, y, c, n) float image quantized into an NHWC
+// int8 tensor (c, x, y, n) whose channels past the image's are padding.
+struct QuantizeToNhwcStages {
+    Halide::Func output;  // (c, x, y, n)
+    Halide::Var c, x, y, n;
+    Halide::Expr channels, width, pixel_stride;  // the output's (stored) channels, width, dim 1 stride
+    Halide::Expr in_channels;                   // the input's channels
+};
+
 // The common end of every element-wise generator: dense 2-D layouts and
 // estimates for the output and each buffer input, then the family's schedule.
 template <typename Output, typename... Inputs>

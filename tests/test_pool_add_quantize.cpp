@@ -247,6 +247,57 @@ TEST_P(PoolAddQuantize, QuantizeDequantize) {
     for (size_t i = 0; i < x.size(); i++) ASSERT_EQ(back.data()[i], ref::dequantize(q.data()[i], scale, zero));
 }
 
+// quantize_to_nhwc (a session's NCHW input into its NHWC int8 tensor): every
+// element equal to ref::quantize, the padding channels the zero point, on the
+// networks' 3 -> 4 channels (the unrolled path, widths past and under one
+// vector), 3 -> 8 and 4 -> 4 (the generic path), a window inside a wider
+// tensor (the runtime's padded value); fewer output channels is an error.
+TEST_P(PoolAddQuantize, QuantizeToNhwc) {
+    if (GetParam().opencl) GTEST_SKIP() << "quantize_to_nhwc is the host side of a session's input: CPU families only";
+    std::mt19937 rng(9);
+    std::normal_distribution<float> d(0.0f, 3.0f);
+    const float inv = 1.0f / 0.04f;
+    const int32_t zero = 5;
+    struct Shape {
+        int w, h, c, c_out, n, border;
+    };
+    for (const Shape sh : {Shape{37, 5, 3, 4, 2, 0}, Shape{7, 3, 3, 4, 1, 2}, Shape{20, 4, 3, 8, 1, 1},
+                           Shape{33, 2, 4, 4, 1, 0}}) {
+        SCOPED_TRACE("W=" + std::to_string(sh.w) + " C=" + std::to_string(sh.c) + "->" + std::to_string(sh.c_out));
+        std::vector<float> x(size_t(sh.w) * sh.h * sh.c * sh.n);
+        for (auto &v : x) v = d(rng);
+        x[0] = 1e6f;
+        x[1] = -1e6f;
+        x[2] = 0.5f / inv;  // a tie
+        Buffer<float> in(x.data(), sh.w, sh.h, sh.c, sh.n);
+        const int b = sh.border;
+        Buffer<int8_t> full(sh.c_out, sh.w + 2 * b, sh.h + 2 * b, sh.n);
+        full.fill(static_cast<int8_t>(99));
+        Buffer<int8_t> out = full.cropped(1, b, sh.w).cropped(2, b, sh.h);
+        out.translate({0, -b, -b, 0});
+        ASSERT_EQ(base_kernel<op::quantize_to_nhwc>(GetParam())(in, inv, zero, out), 0);
+        int bad = 0;
+        for (int n = 0; n < sh.n; n++)
+            for (int y = 0; y < sh.h + 2 * b; y++)
+                for (int xx = 0; xx < sh.w + 2 * b; xx++)
+                    for (int c = 0; c < sh.c_out; c++) {
+                        const bool inside = xx >= b && xx < sh.w + b && y >= b && y < sh.h + b;
+                        const int want = !inside ? 99
+                                         : c < sh.c ? ref::quantize(in(xx - b, y - b, c, n), inv, zero)
+                                                    : zero;
+                        if (full(c, xx, y, n) != want && bad++ < 5)
+                            ADD_FAILURE() << "at c=" << c << " x=" << xx << " y=" << y << ": " << int(full(c, xx, y, n))
+                                          << ", want " << want;
+                    }
+        EXPECT_EQ(bad, 0);
+    }
+    std::vector<float> x(8 * 2 * 3, 1.0f);
+    Buffer<float> in(x.data(), 8, 2, 3, 1);
+    Buffer<int8_t> two(2, 8, 2, 1), wrong_w(4, 7, 2, 1);
+    EXPECT_NE(base_kernel<op::quantize_to_nhwc>(GetParam())(in, inv, zero, two), 0) << "2 output channels for 3";
+    EXPECT_NE(base_kernel<op::quantize_to_nhwc>(GetParam())(in, inv, zero, wrong_w), 0) << "width 7 for 8";
+}
+
 // Softmax within 1e-6 + 1e-5 x |y| of the double-precision reference (Halide's
 // float exp against double; the max subtraction keeps large logits finite).
 TEST_P(PoolAddQuantize, SoftmaxFp32) {

@@ -69,7 +69,7 @@ private:
     CompileOptions opt_;
     const KernelSet *set_ = nullptr;  // the kernels the steps call
     // Input / output conversions run on the host.
-    Kernel<kernel_op::quantize> quantize_;
+    Kernel<kernel_op::quantize_to_nhwc> quantize_to_nhwc_;
     Kernel<kernel_op::dequantize> dequantize_;
     Kernel<kernel_op::softmax_fp32> softmax_;
     Values values_;
@@ -80,7 +80,6 @@ private:
     std::vector<int64_t> input_shape_, output_shape_;
     int input_value_ = -1, output_value_ = -1;
     std::vector<float> staging_;        // INT8: the NHWC float output before dequantization
-    std::vector<int8_t> input_quantized_;  // INT8: the input quantized, still NCHW
 };
 
 }  // namespace mobiq

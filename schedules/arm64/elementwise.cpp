@@ -16,4 +16,9 @@ void softmax(mobiq::SoftmaxStages &s, const Halide::Target &t) {
 }
 MOBIQ_REGISTER_SCHEDULE(mobiq::SoftmaxStages, "arm64", softmax);
 
+void quantize_to_nhwc(mobiq::QuantizeToNhwcStages &s, const Halide::Target &) {
+    mobiq::schedule_quantize_to_nhwc_cpu(s, 16);
+}
+MOBIQ_REGISTER_SCHEDULE(mobiq::QuantizeToNhwcStages, "arm64", quantize_to_nhwc);
+
 }  // namespace

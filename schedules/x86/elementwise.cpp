@@ -16,4 +16,9 @@ void softmax(mobiq::SoftmaxStages &s, const Halide::Target &t) {
 }
 MOBIQ_REGISTER_SCHEDULE(mobiq::SoftmaxStages, "x86", softmax);
 
+void quantize_to_nhwc(mobiq::QuantizeToNhwcStages &s, const Halide::Target &t) {
+    mobiq::schedule_quantize_to_nhwc_cpu(s, t.has_feature(Halide::Target::AVX512) ? 64 : 32);
+}
+MOBIQ_REGISTER_SCHEDULE(mobiq::QuantizeToNhwcStages, "x86", quantize_to_nhwc);
+
 }  // namespace
