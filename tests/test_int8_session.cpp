@@ -7,7 +7,6 @@
 #include <cmath>
 #include <map>
 #include <random>
-#include <tuple>
 
 #include "gtest/gtest.h"
 #include "mobiq/cpu_level.h"
@@ -367,20 +366,23 @@ TEST(Winograd, PlanSaysWhereItDoesNotApply) {
 // MobileNet-v1's pointwise layers (outputs padded for the depthwise layers)
 // run it through a dense scratch; Schemes/Int8MatchesReference holds those
 // sessions bit-exact, this test that they take the paths (the plan says so).
-// The stems: ResNet50's 7 x 7 stride-2 conv1 (4 stored channels) on the
-// kernel-row AMX form; MobileNet-v1's 3 x 3 conv0 (36 stored bytes per
-// receptive field, as VGG16's conv1_1: no faster on AMX) stays on VNNI; with
-// use_amx_implicit off, neither.
+// The kernel-row AMX form's plan: ResNet50's 7 x 7 stride-2 conv1 (4 stored
+// channels) and its stride-2 3 x 3 layers with >= 14 output columns
+// (layer2.0 / layer3.0 conv2) take it, layer4.0.conv2 (7 columns) does not;
+// MobileNet-v1's 3 x 3 conv0 (36 stored bytes per receptive field, as VGG16's
+// conv1_1: no faster on AMX) stays on VNNI; with use_amx_implicit off, none.
 // (Their arithmetic: the whole-network tests against the reference executor.)
-TEST(Amx, StemsByKernelRows) {
+TEST(Amx, KernelRowsPlan) {
     if (!mobiq::amx_usable()) GTEST_SKIP() << "this CPU or OS has no usable AMX-INT8: the plan never chooses AMX";
     const std::vector<float> calib = calibration_samples(1);
-    for (const auto &[model, stem, want] : {std::tuple{"resnet50.onnx", "conv1", true},
-                                            std::tuple{"mobilenet_v1.onnx", "conv0", false}})
+    const std::map<std::string, std::map<std::string, bool>> want = {
+        {"resnet50.onnx", {{"conv1", true}, {"layer2.0.conv2", true}, {"layer3.0.conv2", true}, {"layer4.0.conv2", false}}},
+        {"mobilenet_v1.onnx", {{"conv0", false}}}};
+    for (const auto &[model, layers] : want)
         for (const bool implicit : {true, false}) {
-            SCOPED_TRACE(std::string(model) + (implicit ? "" : " without the AMX implicit conv"));
+            SCOPED_TRACE(model + (implicit ? "" : " without the AMX implicit conv"));
             mobiq::Graph g;
-            ASSERT_TRUE(mobiq::import_onnx_file(models(model), &g).is_ok());
+            ASSERT_TRUE(mobiq::import_onnx_file(models(model.c_str()), &g).is_ok());
             CompileOptions opt;
             opt.precision = mobiq::Precision::kInt8;
             opt.calibration_data = calib.data();
@@ -388,13 +390,15 @@ TEST(Amx, StemsByKernelRows) {
             opt.use_amx_implicit = implicit;
             std::unique_ptr<mobiq::Session> session;
             ASSERT_TRUE(mobiq::Session::create(g, opt, &session).is_ok());
-            bool found = false;
-            for (const auto &l : session->layers())
-                if (l.name == stem) {
-                    found = true;
-                    EXPECT_EQ(l.variant.find("implicit_amx_rows") != std::string::npos, want && implicit) << l.variant;
-                }
-            EXPECT_TRUE(found);
+            size_t found = 0;
+            for (const auto &l : session->layers()) {
+                const auto it = layers.find(l.name);
+                if (it == layers.end()) continue;
+                found++;
+                EXPECT_EQ(l.variant.find("implicit_amx_rows") != std::string::npos, it->second && implicit)
+                    << l.name << ": " << l.variant;
+            }
+            EXPECT_EQ(found, layers.size());
         }
 }
 

@@ -54,17 +54,27 @@ bool amx_implicit_shape(const Graph &g, const Node &n) {
     return n.stride_h == 1 && n.stride_w == 1 && x.shape[1] % 64 == 0 && y.shape[1] % 16 == 0;
 }
 
-// Whether the kernel-row form of the AMX implicit conv takes it
-// (amx_kernel_rows: any stride, a kernel row of KW * C stored bytes <= 64:
-// the stems, whose 3 channels are stored as 4) and is worth it: a receptive
-// field of at least 64 stored bytes. ResNet50's 7 x 7 stem (196) 0.42 ->
-// 0.26 ms; the 3 x 3 stems (36 bytes: VGG16 conv1_1, MobileNet-v1 conv0)
-// measured level or slower than VNNI, whose accumulators stay in registers
-// where AMX stores and reloads them (docs/runtime.md "Intel AMX").
+// Whether the kernel-row form of the AMX implicit conv (amx_kernel_rows: any
+// stride, a call per output row; docs/runtime.md "Intel AMX") takes it and is
+// worth it:
+//  - the stems: a kernel row of KW * C stored bytes <= 64 (3 channels stored
+//    as 4) and a receptive field of >= 64 stored bytes. ResNet50's 7 x 7
+//    stride-2 conv1 (196 bytes) 0.418 -> 0.257 ms; the 3 x 3 stems (36
+//    bytes: VGG16 conv1_1, MobileNet-v1 conv0) measured level or slower than
+//    VNNI, whose accumulators stay in registers where AMX stores and reloads
+//    them;
+//  - strided spatial layers with C % 64 == 0 (kernel rows of whole 64-byte
+//    tiles) and output rows of >= 14 pixels: ResNet50 layer2.0.conv2 (28
+//    pixels) 0.116 -> 0.074-0.078 ms, layer3.0.conv2 (14) 0.107-0.111 ->
+//    0.101-0.102 ms against im2col + the AMX GEMM; at 7 pixels
+//    (layer4.0.conv2) 0.114-0.130 -> 0.118-0.143 ms, so that one stays on
+//    im2col + the GEMM over all 49 rows.
 bool amx_kernel_rows_shape(const Graph &g, const Node &n) {
     const Tensor &x = g.tensors[n.inputs[0]], &y = g.tensors[n.outputs[0]];
+    if (y.shape[1] % 16 != 0) return false;
     const int64_t row_bytes = (x.shape[1] + 3) / 4 * 4 * n.kernel_w;
-    return row_bytes <= 64 && row_bytes * n.kernel_h >= 64 && y.shape[1] % 16 == 0;
+    if (row_bytes <= 64) return row_bytes * n.kernel_h >= 64;
+    return n.stride_w > 1 && n.kernel_w > 1 && x.shape[1] % 64 == 0 && y.shape[3] >= 14;
 }
 
 // The rows of a convolution's GEMM: its output pixels (N * H * W).
@@ -95,6 +105,10 @@ ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, bool 
     // AMX": VGG16 0.67x, ResNet50 0.95x the implicit kernel's plan).
     if (t.amx_implicit && t.int8 && !asym && amx_implicit_shape(g, n)) {
         *why = "auto: AMX implicit (stride 1, C % 64 == 0)";
+        return ConvMethod::kImplicit;
+    }
+    if (t.amx_implicit && t.int8 && !asym && n.stride_w > 1 && amx_kernel_rows_shape(g, n)) {
+        *why = "auto: strided, AMX by kernel rows takes it (no im2col)";
         return ConvMethod::kImplicit;
     }
     if (t.amx && t.int8 && !asym && amx_shape(g, n)) {
