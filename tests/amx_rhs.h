@@ -34,9 +34,8 @@ Halide::Runtime::Buffer<int8_t> amx_rhs(const K &k, const PackedGemmInt8Weights 
                                             storage)
                  .is_ok())
             return {};
-        const int row_bytes = geo.channels * geo.kernel_w, k_bytes = row_bytes < 64 ? row_bytes : 64;
-        return Halide::Runtime::Buffer<int8_t>(storage->data(), 16 * k_bytes, geo.kernel_h * ((row_bytes + 63) / 64),
-                                               p.n / 16);
+        const AmxKernelRowTiles t = amx_kernel_row_tiles(geo.channels, geo.kernel_w);
+        return Halide::Runtime::Buffer<int8_t>(storage->data(), t.tile_bytes(), t.tiles(geo.kernel_h), p.n / 16);
     }
     if (!amx_tiles(k)) {
         *storage = p.data;

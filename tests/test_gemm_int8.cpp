@@ -226,7 +226,8 @@ TEST(PackGemmInt8AmxKernelRows, LayoutAndErrors) {
     };
     for (const Geo g : {Geo{4, 7, 7}, Geo{64, 3, 3}, Geo{32, 1, 1}}) {
         SCOPED_TRACE("C=" + std::to_string(g.c) + " KW=" + std::to_string(g.kw));
-        const int k = g.c * g.kw * g.kh, n = 32, row = g.c * g.kw, k_bytes = std::min(row, 64), per_row = (row + 63) / 64;
+        const AmxKernelRowTiles t = amx_kernel_row_tiles(g.c, g.kw);
+        const int k = g.c * g.kw * g.kh, n = 32, row = g.c * g.kw, k_bytes = t.k_bytes, per_row = t.per_row;
         PackedGemmInt8Weights packed;
         const std::vector<int8_t> w = patterned_weights(k, n, &packed);
         std::vector<int8_t> tiles;

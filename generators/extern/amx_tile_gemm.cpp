@@ -135,9 +135,10 @@ void multiply(const int8_t *a, size_t a_stride, Offsets a_offset, const int8_t *
     _tile_release();
 }
 
-// The bounds query's answer for the tile-packed rhs: every K tile of the region's columns.
-void query_rhs_tiles(halide_buffer_t *rhs, int k_tiles, int n0, int n_extent) {
-    const int mins[3] = {0, 0, n0 / 16}, extents[3] = {1024, k_tiles, n_extent / 16};
+// The bounds query's answer for the tile-packed rhs: every K tile (of
+// tile_bytes) of the region's columns.
+void query_rhs_tiles(halide_buffer_t *rhs, int k_tiles, int n0, int n_extent, int tile_bytes = 1024) {
+    const int mins[3] = {0, 0, n0 / 16}, extents[3] = {tile_bytes, k_tiles, n_extent / 16};
     for (int d = 0; d < 3; d++) rhs->dim[d].min = mins[d], rhs->dim[d].extent = extents[d];
 }
 
@@ -214,8 +215,7 @@ extern "C" int mobiq_amx_tile_conv_rows_s8(halide_buffer_t *in, halide_buffer_t 
     if (out->host == nullptr) {  // bounds query: the whole input, the columns' weight tiles
         const int extents[4] = {channels, in_w, in_h, in_n};
         for (int d = 0; d < 4; d++) in->dim[d].min = 0, in->dim[d].extent = extents[d];
-        const int mins[3] = {0, 0, n0 / 16}, rhs_extents[3] = {b_tile, k_tiles, n_extent / 16};
-        for (int d = 0; d < 3; d++) rhs->dim[d].min = mins[d], rhs->dim[d].extent = rhs_extents[d];
+        query_rhs_tiles(rhs, k_tiles, n0, n_extent, b_tile);
         return 0;
     }
     const int64_t sx = in->dim[1].stride, sy = in->dim[2].stride, sn = in->dim[3].stride;

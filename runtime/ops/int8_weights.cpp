@@ -61,8 +61,8 @@ Status to_amx_kernel_rows(PreparedGemmInt8 *w, int channels, int kernel_w, int k
     std::vector<int8_t> tiles;
     MOBIQ_RETURN_IF_ERROR(
         pack_gemm_int8_amx_kernel_rows(w->rhs.data(), k_padded, n, channels, kernel_w, kernel_h, &tiles));
-    const int row_bytes = channels * kernel_w, k_bytes = std::min(row_bytes, 64);
-    w->rhs = Halide::Runtime::Buffer<int8_t>(16 * k_bytes, kernel_h * ((row_bytes + 63) / 64), n / 16);
+    const AmxKernelRowTiles t = amx_kernel_row_tiles(channels, kernel_w);
+    w->rhs = Halide::Runtime::Buffer<int8_t>(t.tile_bytes(), t.tiles(kernel_h), n / 16);
     std::memcpy(w->rhs.data(), tiles.data(), tiles.size());
     return Status::ok();
 }

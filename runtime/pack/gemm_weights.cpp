@@ -1,6 +1,5 @@
 #include "mobiq/gemm_weights.h"
 
-#include <algorithm>
 #include <string>
 
 
@@ -60,7 +59,8 @@ Status pack_gemm_int8_amx_kernel_rows(const int8_t *rhs, int k_padded, int n, in
                 "pack_gemm_int8_amx_kernel_rows: a kernel row (" + std::to_string(kernel_w) + " x " +
                     std::to_string(channels) + " channels) must be <= 64 bytes or a multiple of 64, C % 4 and N (" +
                     std::to_string(n) + ") % 16 must be 0, and K_padded >= C KW KH"};
-    const int k_bytes = std::min(row_bytes, 64), per_row = (row_bytes + 63) / 64, k_tiles = per_row * kernel_h;
+    const AmxKernelRowTiles t = amx_kernel_row_tiles(channels, kernel_w);
+    const int k_bytes = t.k_bytes, per_row = t.per_row, k_tiles = t.tiles(kernel_h);
     out->assign(static_cast<size_t>(k_tiles) * k_bytes * n, 0);
     for (int ky = 0; ky < kernel_h; ky++)
         for (int b = 0; b < row_bytes; b++) {  // byte b of kernel row ky: k = row_bytes ky + b

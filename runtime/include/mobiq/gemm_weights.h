@@ -45,6 +45,18 @@ Status pack_gemm_int8_amx_tiles(const int8_t *rhs, int k_padded, int n, std::vec
 Status pack_gemm_int8_amx_kernel_rows(const int8_t *rhs, int k_padded, int n, int channels, int kernel_w,
                                       int kernel_h, std::vector<int8_t> *out);
 
+// The kernel-row tiles' geometry: k_bytes per tile, tiles per kernel row; the
+// packed weights are (tile_bytes(), tiles(kernel_h), N / 16).
+struct AmxKernelRowTiles {
+    int k_bytes, per_row;
+    int tile_bytes() const { return 16 * k_bytes; }
+    int tiles(int kernel_h) const { return per_row * kernel_h; }
+};
+inline AmxKernelRowTiles amx_kernel_row_tiles(int channels, int kernel_w) {
+    const int row_bytes = channels * kernel_w;
+    return {row_bytes < 64 ? row_bytes : 64, (row_bytes + 63) / 64};
+}
+
 // The same weights per 256-column chunk, each chunk gemm_int8's packing of
 // its 256 columns ((4, 256, K_padded / 4), contiguous): fully connected layers
 // at batch 1 run one matrix-vector call per chunk, each streaming its own
