@@ -15,6 +15,9 @@ class Conv2dFp32Implicit : public Generator<Conv2dFp32Implicit> {
 public:
     GeneratorParam<std::string> schedule_family{"schedule", "x86"};
     GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
+    // One thread per call (CPU): the runtime runs calls on panels of output
+    // channels and blocks of output rows in parallel.
+    GeneratorParam<bool> serial{"serial", false};
 
     Input<Buffer<float, 4>> input{"input"};  // (c, x, y, n), padded
     Input<Buffer<float, 2>> rhs{"rhs"};      // (C_out, K)
@@ -60,6 +63,8 @@ public:
         s.C_out = output.dim(0).extent();
         s.OW = output.dim(1).extent();
         s.int8 = false;
+        s.serial = serial;
+        _halide_user_assert(!serial || !get_target().has_gpu_feature()) << "serial is a CPU variant";
         mobiq::ScheduleRegistry<mobiq::Conv2dImplicitStages>::apply(schedule_family, s, get_target());
     }
 

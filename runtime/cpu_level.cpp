@@ -50,6 +50,14 @@ int capped_can_use(int count, const uint64_t *features) {
 
 }  // namespace
 
+long cpu_l2_bytes() {
+#if defined(_SC_LEVEL2_CACHE_SIZE)
+    const long b = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    if (b > 0) return b;
+#endif
+    return 1L << 20;
+}
+
 bool amx_usable() {
     static const bool usable = [] {
 #if defined(__linux__) && defined(__x86_64__)

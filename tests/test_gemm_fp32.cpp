@@ -35,6 +35,8 @@ protected:
         host_dirty(bias_b);
         const auto want = ref::gemm_fp32(a, w, bias, lo, hi, m, n, k);
         for_each_variant<op::gemm_fp32>(GetParam(), "", [&](const auto &gemm) {
+            out.fill(std::numeric_limits<float>::quiet_NaN());
+            host_dirty(out);
             ASSERT_EQ(gemm(lhs, rhs, bias_b, lo, hi, out), 0);
             to_host(out);
             // The fp32 contract (docs/arithmetic.md); an exact variant is held to equality.
@@ -46,7 +48,7 @@ protected:
                     for (int kk = 0; kk < k; kk++)
                         mag += std::fabs(a[static_cast<size_t>(i) * k + kk] * w[static_cast<size_t>(j) * k + kk]);
                     const double err = std::fabs(out(j, i) - want[static_cast<size_t>(i) * n + j]);
-                    if (err > rel * mag && bad++ < 5)
+                    if (!(err <= rel * mag) && bad++ < 5)
                         ADD_FAILURE() << "at (m=" << i << ", n=" << j << "): got " << out(j, i) << ", want "
                                       << want[static_cast<size_t>(i) * n + j] << " (tolerance " << rel * mag << ")";
                 }
@@ -66,6 +68,50 @@ TEST_P(GemmFp32, ReluAndRelu6) {
     for (const auto &sh : edge_gemm_shapes()) {
         run(sh, 0.0f, std::numeric_limits<float>::infinity(), 50);
         run(sh, 0.0f, 6.0f, 51);
+    }
+}
+
+// gemm_fp32_add (the residual Add + ReLU fused, generators/residual_add.h):
+// clamp(clamp(dot + bias, lo, hi) + residual, add_lo, add_hi), every variant.
+TEST_P(GemmFp32, FusedResidualAdd) {
+    std::mt19937 rng(9);
+    std::normal_distribution<float> d(0.0f, 1.0f);
+    const float inf = std::numeric_limits<float>::infinity();
+    for (const GemmShape sh : {GemmShape{49, 64, 4608}, GemmShape{13, 128, 256}, GemmShape{7, 64, 64},
+                               GemmShape{33, 65, 147}, GemmShape{3, 16, 12}}) {
+        SCOPED_TRACE(sh.str());
+        const int m = sh.m, n = sh.n, k = sh.k;
+        std::vector<float> a(size_t(m) * k), w(size_t(n) * k), bias(n), r(size_t(m) * n);
+        for (auto &v : a) v = d(rng);
+        for (auto &v : w) v = d(rng) / std::sqrt(static_cast<float>(k));
+        for (auto &v : bias) v = d(rng);
+        for (auto &v : r) v = d(rng);
+        std::vector<float> packed;
+        ASSERT_TRUE(pack_gemm_fp32_weights(w.data(), k, n, &packed).is_ok());
+        Buffer<float> lhs(a.data(), k, m), rhs(packed.data(), n, k), bias_b(bias.data(), n), res(r.data(), n, m),
+            out(n, m);
+        for (auto *b : {&lhs, &rhs, &bias_b, &res}) host_dirty(*b);
+        const auto conv = ref::gemm_fp32(a, w, bias, -inf, 1.5f, m, n, k);
+        int ran = 0;
+        for_each_variant<op::gemm_fp32_add>(GetParam(), "residual_add=true", [&](const auto &gemm) {
+            out.fill(std::numeric_limits<float>::quiet_NaN());
+            host_dirty(out);
+            ASSERT_EQ(gemm(lhs, rhs, bias_b, -inf, 1.5f, res, 0.0f, inf, out), 0);
+            to_host(out);
+            ran++;
+            int bad = 0;
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    double mag = std::fabs(bias[j]) + std::fabs(r[size_t(i) * n + j]);
+                    for (int kk = 0; kk < k; kk++) mag += std::fabs(a[size_t(i) * k + kk] * w[size_t(j) * k + kk]);
+                    const double want = std::max(0.0, double(conv[size_t(i) * n + j]) + r[size_t(i) * n + j]);
+                    if (!(std::fabs(out(j, i) - want) <= 1e-5 * mag) && bad++ < 5)
+                        ADD_FAILURE() << gemm.row->name << " at (m=" << i << ", n=" << j << "): got " << out(j, i)
+                                      << ", want " << want;
+                }
+            EXPECT_EQ(bad, 0);
+        });
+        EXPECT_GT(ran, 0);
     }
 }
 

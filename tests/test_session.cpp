@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "mobiq/cpu_level.h"
+#include "mobiq/layer_plan.h"
 #include "mobiq/npy.h"
 #include "mobiq/onnx_import.h"
 #include "mobiq/session.h"
@@ -93,6 +95,36 @@ INSTANTIATE_TEST_SUITE_P(Networks, Fp32MatchesOnnxruntime,
                                          Case{"resnet50", ConvAlgorithm::kWinogradFp32, true, nullptr, 4},
                                          Case{"vgg16", ConvAlgorithm::kWinogradFp32, true, nullptr, 4}),
                          case_name);
+
+// FP32 direct convs run in 64-channel panels exactly where their weights do
+// not fit this CPU's L2 (runtime/plan/layer_plan.cpp says why); the networks
+// above check the numbers of both forms.
+TEST(Session, DirectConvPanelsWhereWeightsPassTheL2) {
+    int panels = 0, whole = 0;
+    for (const char *network : {"mobilenet_v1", "resnet50"}) {
+        SCOPED_TRACE(network);
+        Graph g;
+        ASSERT_TRUE(mobiq::import_onnx_file(models(std::string(network) + ".onnx"), &g).is_ok());
+        CompileOptions opt;
+        opt.conv = ConvAlgorithm::kImplicit;
+        std::unique_ptr<mobiq::Session> session;
+        const auto s = mobiq::Session::create(g, opt, &session);
+        ASSERT_TRUE(s.is_ok()) << s.message();
+        for (const auto &p : session->plans()) {
+            if (p.op != "conv" || p.method != mobiq::ConvMethod::kImplicit) continue;
+            const mobiq::Node *n = nullptr;
+            for (const auto &node : g.nodes)
+                if (node.name == p.node) n = &node;
+            ASSERT_NE(n, nullptr) << p.node;
+            const auto &w = g.tensors[n->inputs[1]].shape;
+            const int64_t bytes = 4 * w[0] * w[1] * w[2] * w[3];
+            EXPECT_EQ(p.column_panels, w[0] % 64 == 0 && bytes >= mobiq::cpu_l2_bytes()) << p.node;
+            (p.column_panels ? panels : whole)++;
+        }
+    }
+    EXPECT_GT(panels, 0);  // ResNet50's layer4 3 x 3 weights: 9.4 MB
+    EXPECT_GT(whole, 0);
+}
 
 TEST(Session, RejectsWrongSizesAndNulls) {
     Graph g;

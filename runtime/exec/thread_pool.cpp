@@ -20,9 +20,13 @@ namespace {
 
 std::atomic<int> g_threads{0};  // 0: OpenMP's default (every core, or OMP_NUM_THREADS)
 
-int omp_do_par_for(void *user_context, halide_task_t f, int min, int size, uint8_t *closure) {
+int team_size() {
     const int threads = g_threads.load(std::memory_order_relaxed);
-    const int team = threads > 0 ? threads : omp_get_max_threads();
+    return threads > 0 ? threads : omp_get_max_threads();
+}
+
+int omp_do_par_for(void *user_context, halide_task_t f, int min, int size, uint8_t *closure) {
+    const int team = team_size();
     // One task, one thread, or a loop inside another's task (kernels called
     // from the runtime's own parallel tasks): in this thread.
     if (size <= 1 || team <= 1 || omp_in_parallel()) {
@@ -50,5 +54,7 @@ void set_thread_count(int threads) {
     install_thread_pool();
     g_threads.store(threads > 0 ? threads : 0, std::memory_order_relaxed);
 }
+
+int thread_count() { return team_size(); }
 
 }  // namespace mobiq

@@ -18,6 +18,7 @@
 #include "mobiq/gemm_weights.h"
 #include "mobiq/im2col_gemm.h"
 #include "mobiq/layer_params.h"
+#include "mobiq/thread_pool.h"
 #include "operator.h"
 
 namespace mobiq {
@@ -104,10 +105,15 @@ struct PreparedConvInt8 : Prepared {
 
 constexpr int kPanel = 64;
 
-// One FP32 GEMM call per panel of kPanel columns and block of rows (at least
-// kPanelTasks tasks: a layer of 64 columns still uses every thread), in
-// parallel on Halide's pool.
-constexpr int kPanelTasks = 8;
+// One FP32 GEMM call per panel of kPanel columns and block of rows, in
+// parallel. Rows are split only until there are kTasksPerThread tasks per
+// thread (a layer of 64 columns still uses every thread): each further row
+// block streams its panel of the weights from memory once more.
+constexpr int kTasksPerThread = 4;
+int row_blocks_for(int panels, int rows, int min_rows) {
+    const int tasks = kTasksPerThread * thread_count();
+    return std::max(1, std::min((tasks + panels - 1) / panels, rows / min_rows));
+}
 struct PanelCall {
     PreparedConvFp32 *k;
     Buffer<float> *lhs, *out, *res;
@@ -141,11 +147,51 @@ int panel_task(void *, int task, uint8_t *closure) {
     return c.k->gemm_add(lhs, rhs, bias, c.lo, c.hi, res, c.add_lo, c.add_hi, out);
 }
 
+// The direct conv in panels: one call per panel of kPanel output channels and
+// block of output rows, the padded input cropped to the rows the block reads.
+struct ImplicitPanelCall {
+    PreparedConvFp32 *k;
+    Buffer<float> *in, *out, *res;
+    float lo, hi, add_lo, add_hi;
+    int kw, kh, sx, sy;
+    int panels, row_blocks;
+};
+
+// Rows [y0, y1) of an NHWC (c, x, y, n) tensor, starting at row 0.
+Buffer<float> image_rows(Buffer<float> b, int y0, int y1) {
+    b.crop(2, y0, y1 - y0);
+    b.translate(2, -y0);
+    return b;
+}
+
+int implicit_panel_task(void *, int task, uint8_t *closure) {
+    ImplicitPanelCall &c = *reinterpret_cast<ImplicitPanelCall *>(closure);
+    const int p = task % c.panels, r = task / c.panels, OH = c.out->dim(2).extent();
+    const int y0 = int(int64_t(OH) * r / c.row_blocks), y1 = int(int64_t(OH) * (r + 1) / c.row_blocks);
+    if (y0 == y1) return 0;
+    halide_dimension_t d[2] = {{0, kPanel, 1}, {0, c.k->k, kPanel}};
+    Buffer<float> rhs(c.k->panels.data() + size_t(p) * kPanel * c.k->k, 2, d);
+    Buffer<float> bias = panel_columns(c.k->bias, p), out = image_rows(panel_columns(*c.out, p), y0, y1);
+    Buffer<float> in = image_rows(*c.in, y0 * c.sy, (y1 - 1) * c.sy + c.kh);
+    if (c.res == nullptr) return c.k->implicit(in, rhs, bias, c.lo, c.hi, c.kw, c.kh, c.sx, c.sy, out);
+    Buffer<float> res = image_rows(panel_columns(*c.res, p), y0, y1);
+    return c.k->implicit_add(in, rhs, bias, c.lo, c.hi, c.kw, c.kh, c.sx, c.sy, res, c.add_lo, c.add_hi, out);
+}
+
+int run_implicit_panels(PreparedConvFp32 *k, Buffer<float> &in, Buffer<float> &out, Buffer<float> *res, float lo,
+                        float hi, float add_lo, float add_hi, const Node &n) {
+    const int panels = out.dim(0).extent() / kPanel, OH = out.dim(2).extent();
+    const int row_blocks = row_blocks_for(panels, OH, 1);
+    ImplicitPanelCall call{k,          &in,        &out,       res,        lo,     hi,        add_lo,
+                           add_hi,     n.kernel_w, n.kernel_h, n.stride_w, n.stride_h, panels, row_blocks};
+    return halide_do_par_for(nullptr, implicit_panel_task, 0, panels * row_blocks, reinterpret_cast<uint8_t *>(&call));
+}
+
 int run_panels(PreparedConvFp32 *k, Buffer<float> &lhs, Buffer<float> &out, Buffer<float> *res, float lo, float hi,
                float add_lo, float add_hi) {
     const int panels = out.dim(0).extent() / kPanel, M = out.dim(1).extent();
     // Row blocks of at least 64 rows (the GEMM's register blocks are 6 rows).
-    const int row_blocks = std::max(1, std::min((kPanelTasks + panels - 1) / panels, M / 64));
+    const int row_blocks = row_blocks_for(panels, M, 64);
     PanelCall call{k, &lhs, &out, res, lo, hi, add_lo, add_hi, panels, row_blocks};
     return halide_do_par_for(nullptr, panel_task, 0, panels * row_blocks, reinterpret_cast<uint8_t *>(&call));
 }
@@ -329,6 +375,11 @@ private:
                 vs.fill_border<float>(vs[xi], 0.0f);
                 Buffer<float> in = vs.padded_input<float>(xi, shadow, n, vs[xi].c_alloc);
                 Buffer<float> out = vs.interior<float>(vs[yi]);
+                if (!kp->panels.empty()) {
+                    Buffer<float> res = ri < 0 ? Buffer<float>() : vs.interior<float>(vs[ri]);
+                    return run_implicit_panels(kp, in, out, ri < 0 ? nullptr : &res, lo, hi, kp->fused.lo,
+                                               kp->fused.hi, n);
+                }
                 if (ri < 0)
                     return kp->implicit(in, kp->rhs, kp->bias, lo, hi, n.kernel_w, n.kernel_h, n.stride_w, n.stride_h,
                                         out);

@@ -694,19 +694,29 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
         }
     }
     // FP32 GEMMs in 64-column panels (CPU): each panel contiguous, where the
-    // (N, K) weights put a panel's rows N floats apart (a 4 KiB page per one or
-    // two rows of K on the deep layers).
+    // (N, K) weights put a panel's rows N floats apart (a 4 KiB page per one
+    // or two rows of K on the deep layers). The direct conv too where its
+    // weights do not fit one core's L2: its output rows (the parallel tasks)
+    // each stream all of them from memory, panels stream each once per block
+    // of rows (MobileNet-v1 block12.pw, 2 MiB over 7 rows: 0.63 -> 0.31 ms;
+    // with weights that fit, panels measured level or slower, docs/status.md).
     if (cpu && !t.int8)
         for (size_t i = 0; i < g.nodes.size(); i++) {
             const Node &n = g.nodes[i];
             LayerPlan &p = (*plans)[i];
-            if (p.op != "conv" || p.row_by_row || p.source.rfind("tuning", 0) == 0 ||
-                (p.method != ConvMethod::kGemm && p.method != ConvMethod::kIm2colGemm) ||
-                g.tensors[n.outputs[0]].shape[1] % 64 != 0 || !p.kernel_variant.empty())
+            const bool implicit = p.method == ConvMethod::kImplicit;
+            if (p.op != "conv") continue;
+            const std::vector<int64_t> &w = g.tensors[n.inputs[1]].shape;
+            const int64_t weight_bytes = 4 * w[0] * w[1] * w[2] * w[3];
+            if (p.row_by_row || p.source.rfind("tuning", 0) == 0 ||
+                (p.method != ConvMethod::kGemm && p.method != ConvMethod::kIm2colGemm && !implicit) ||
+                g.tensors[n.outputs[0]].shape[1] % 64 != 0 || !p.kernel_variant.empty() ||
+                (implicit && (weight_bytes < t.l2_bytes ||
+                              find_kernel_row("conv2d_fp32_implicit", t.family, "serial=true") == nullptr)))
                 continue;
             p.column_panels = true;
             p.kernel_variant = "serial=true";
-            p.source += "; 64-column panels in parallel";
+            p.source += implicit ? "; 64-channel panels x row blocks in parallel" : "; 64-column panels in parallel";
         }
     for (size_t i = 0; i < g.nodes.size(); i++) {
         const Node &n = g.nodes[i];

@@ -21,30 +21,32 @@ inline void tile_conv2d_implicit_output(Conv2dImplicitStages &s, const CpuGemmTi
     Var block("block"), xb("xb"), ni("ni"), mi("mi");
     Func out = s.output;
     const int cols = t.lanes * t.vectors;
-    out.specialize(s.C_out >= cols && s.OW >= t.rows)
-        .tile(s.co, s.ox, block, xb, ni, mi, cols, t.rows, TailStrategy::ShiftInwards)
-        .reorder(ni, mi, block, xb, s.oy, s.n)
-        .vectorize(ni, t.lanes)
-        .unroll(ni)
-        .unroll(mi)
-        .parallel(s.oy);
+    // serial variants (the caller runs calls in parallel) leave out the parallel loop.
+    auto rows_loop = [&](Stage st) {
+        if (!s.serial) st.parallel(s.oy);
+    };
+    rows_loop(out.specialize(s.C_out >= cols && s.OW >= t.rows)
+                  .tile(s.co, s.ox, block, xb, ni, mi, cols, t.rows, TailStrategy::ShiftInwards)
+                  .reorder(ni, mi, block, xb, s.oy, s.n)
+                  .vectorize(ni, t.lanes)
+                  .unroll(ni)
+                  .unroll(mi));
     // Half as many channels (x86: 32, the MobileNet / EfficientNet stems):
     // half the vectors over twice the pixels, the same accumulator count;
     // these layers used to fall to one vector x one pixel (a single
     // accumulator's latency chain).
     if (t.vectors >= 2)
-        out.specialize(s.C_out >= cols / 2 && s.OW >= 2 * t.rows)
-            .tile(s.co, s.ox, block, xb, ni, mi, cols / 2, 2 * t.rows, TailStrategy::ShiftInwards)
-            .reorder(ni, mi, block, xb, s.oy, s.n)
-            .vectorize(ni, t.lanes)
-            .unroll(ni)
-            .unroll(mi)
-            .parallel(s.oy);
-    out.specialize(s.C_out >= t.lanes)
-        .tile(s.co, s.ox, block, xb, ni, mi, t.lanes, 1, TailStrategy::ShiftInwards)
-        .vectorize(ni)
-        .parallel(s.oy);
-    out.tile(s.co, s.ox, block, xb, ni, mi, 1, 1).parallel(s.oy);
+        rows_loop(out.specialize(s.C_out >= cols / 2 && s.OW >= 2 * t.rows)
+                      .tile(s.co, s.ox, block, xb, ni, mi, cols / 2, 2 * t.rows, TailStrategy::ShiftInwards)
+                      .reorder(ni, mi, block, xb, s.oy, s.n)
+                      .vectorize(ni, t.lanes)
+                      .unroll(ni)
+                      .unroll(mi));
+    rows_loop(out.specialize(s.C_out >= t.lanes)
+                  .tile(s.co, s.ox, block, xb, ni, mi, t.lanes, 1, TailStrategy::ShiftInwards)
+                  .vectorize(ni));
+    out.tile(s.co, s.ox, block, xb, ni, mi, 1, 1);
+    if (!s.serial) out.parallel(s.oy);
 
     s.dot.compute_at(out, block).vectorize(s.co, t.lanes, TailStrategy::GuardWithIf).unroll(s.ox);
 }

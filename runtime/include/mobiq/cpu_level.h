@@ -26,6 +26,10 @@ const char *cpu_level_name(CpuLevel level);
 // asked once). False on other CPUs and OSes: the AMX kernels are then never called.
 bool amx_usable();
 
+// Bytes of one core's L2 cache as the OS reports it (sysconf), or 1 MiB where
+// it does not say.
+long cpu_l2_bytes();
+
 // Routes Halide's target-feature queries through the cap (idempotent; the
 // kernel table calls it before handing out any kernel).
 void install_cpu_level_hook();

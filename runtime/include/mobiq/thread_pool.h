@@ -9,4 +9,7 @@ void install_thread_pool();
 // Threads per parallel loop from now on, process-wide (0: every core).
 void set_thread_count(int threads);
 
+// The threads a parallel loop runs on now.
+int thread_count();
+
 }  // namespace mobiq
