@@ -97,9 +97,10 @@ INSTANTIATE_TEST_SUITE_P(Networks, Fp32MatchesOnnxruntime,
                          case_name);
 
 // FP32 direct convs run in 64-channel panels exactly where their weights do
-// not fit this CPU's L2 (runtime/plan/layer_plan.cpp says why); the networks
-// above check the numbers of both forms.
-TEST(Session, DirectConvPanelsWhereWeightsPassTheL2) {
+// not fit this CPU's L2, GEMMs where theirs pass an eighth of it
+// (runtime/plan/layer_plan.cpp says why); the networks above check the
+// numbers of every form.
+TEST(Session, Fp32PanelsWhereWeightsPassTheL2) {
     int panels = 0, whole = 0;
     for (const char *network : {"mobilenet_v1", "resnet50"}) {
         SCOPED_TRACE(network);
@@ -122,6 +123,25 @@ TEST(Session, DirectConvPanelsWhereWeightsPassTheL2) {
             (p.column_panels ? panels : whole)++;
         }
     }
+    // The GEMMs (auto plan): in panels where the weights pass an eighth of the L2.
+    Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
+    std::unique_ptr<mobiq::Session> session;
+    ASSERT_TRUE(mobiq::Session::create(g, CompileOptions(), &session).is_ok());
+    int gemm_panels = 0, gemm_whole = 0;
+    for (const auto &p : session->plans()) {
+        if (p.op != "conv" || p.row_by_row ||
+            (p.method != mobiq::ConvMethod::kGemm && p.method != mobiq::ConvMethod::kIm2colGemm))
+            continue;
+        for (const auto &node : g.nodes)
+            if (node.name == p.node) {
+                const auto &w = g.tensors[node.inputs[1]].shape;
+                const int64_t bytes = 4 * w[0] * w[1] * w[2] * w[3];
+                EXPECT_EQ(p.column_panels, w[0] % 64 == 0 && 8 * bytes > mobiq::cpu_l2_bytes()) << p.node;
+                (p.column_panels ? gemm_panels : gemm_whole)++;
+            }
+    }
+    EXPECT_GT(gemm_panels, 0);
     EXPECT_GT(panels, 0);  // ResNet50's layer4 3 x 3 weights: 9.4 MB
     EXPECT_GT(whole, 0);
 }

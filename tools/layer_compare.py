@@ -24,7 +24,8 @@ Add of a stage: OpenVINO in conv3, mobiq in downsample) is marked † and named 
 Times: mobiq's per layer are medians over the timed runs (what `bench --profile` reports); the peers' per node
 are means over the timed runs (OpenVINO's counters only give the mean since compilation: the timed runs' mean is
 taken from the totals after the warm-up and after the last run); a layer's peer time is the sum of the nodes it
-owns. Whole network: the mean wall time per inference of each engine (medians in the JSON).
+owns. Whole network: the mean wall time per inference of each engine with its profiler on (medians in the
+JSON), and the median with every profiler off (a separate, interleaved pass: the network ratio).
 Writes OUT/layers.md and OUT/layers.json and prints the table.
 """
 import argparse
@@ -103,15 +104,18 @@ def owner_of(name, owner, names_longest_first):
     return None
 
 
-def ov_worker(model, config, threads, warmup, runs, x):
-    """Compiles `model` on the CPU plugin, warms up, times `runs` runs with PERF_COUNT; per node its times."""
+def ov_worker(model, config, threads, warmup, runs, x, profiled=True):
+    """Compiles `model` on the CPU plugin, warms up, times `runs` runs with PERF_COUNT (per node its times), or
+    without it (profiled=False: the wall times only)."""
     for k in nb.ISA_ENV:
         os.environ.pop(k, None)
     import time
     import openvino as ov
     core = ov.Core()
-    cfg = dict(config, INFERENCE_NUM_THREADS=threads, PERFORMANCE_HINT="LATENCY", PERF_COUNT=True)
+    cfg = dict(config, INFERENCE_NUM_THREADS=threads, PERFORMANCE_HINT="LATENCY", PERF_COUNT=profiled)
     compiled = core.compile_model(core.read_model(model), "CPU", cfg)
+    if not profiled:
+        return {"wall_ms": timed_runs(lambda: compiled.create_infer_request(), warmup, runs, x)}
     originals = {}
     for op in compiled.get_runtime_model().get_ordered_ops():
         info = op.get_rt_info()
@@ -137,16 +141,19 @@ def ov_worker(model, config, threads, warmup, runs, x):
             "nodes": nodes}
 
 
-def ort_worker(model, threads, warmup, runs, x, prefix):
-    """onnxruntime with its profiler; per node (after its graph optimization) the times of the timed runs."""
+def ort_worker(model, threads, warmup, runs, x, prefix, profiled=True):
+    """onnxruntime with its profiler (per node, after its graph optimization, the times of the timed runs), or
+    without it (profiled=False: the wall times only)."""
     import time
     import onnxruntime as ort
     o = ort.SessionOptions()
     o.intra_op_num_threads, o.inter_op_num_threads = threads, 1
     o.graph_optimization_level = getattr(ort.GraphOptimizationLevel, nb.GRAPH_OPT)
-    o.enable_profiling, o.profile_file_prefix = True, prefix
+    o.enable_profiling, o.profile_file_prefix = profiled, prefix
     s = ort.InferenceSession(model, o, providers=["CPUExecutionProvider"])
     feed = {s.get_inputs()[0].name: x}
+    if not profiled:
+        return {"wall_ms": timed_runs(lambda: OrtRequest(s, feed), warmup, runs, x)}
     for _ in range(warmup):
         s.run(None, feed)
     wall = []
@@ -166,6 +173,29 @@ def ort_worker(model, threads, warmup, runs, x, prefix):
         e["runs_ms"] = e.pop("ms")[-runs:]  # the warm-up runs were profiled too
         e["ms"] = float(np.mean(e["runs_ms"]))
     return {"wall_ms": wall, "nodes": list(nodes.values())}
+
+
+class OrtRequest:
+    """An onnxruntime session shaped like an OpenVINO infer request, for timed_runs."""
+
+    def __init__(self, session, feed):
+        self.session, self.feed = session, feed
+
+    def infer(self, *_, **__):
+        self.session.run(None, self.feed)
+
+
+def timed_runs(make_request, warmup, runs, x):
+    """Wall ms of `runs` inferences after `warmup` (no profiler on)."""
+    import time
+    req, wall = make_request(), []
+    for _ in range(warmup):
+        req.infer({0: x}, share_inputs=True)
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        req.infer({0: x}, share_inputs=True)
+        wall.append((time.perf_counter() - t0) * 1e3)
+    return wall
 
 
 def in_process(fn, *args):
@@ -226,7 +256,7 @@ def main():
     calib = seeded_calibration(calib_path)
     x = np.random.default_rng(1).standard_normal((1, 3, 224, 224)).astype(np.float32)  # network_bench's input
 
-    log(f"[1/3] mobiq bench --profile ({net} {prec}, {threads} threads, {runs} runs)")
+    log(f"[1/4] mobiq bench --profile ({net} {prec}, {threads} threads, {runs} runs)")
     mj = os.path.join(args.out, "mobiq.json")
     cmd = [args.mobiq, "bench", "--model", model, "--precision", prec, "--threads", str(threads), "--runs",
            str(runs), "--warmup", str(nb.WARMUP), "--profile", "--json", mj, *shlex.split(args.mobiq_flags)]
@@ -252,14 +282,29 @@ def main():
         ort_model = model
         if prec == "int8" and not args.no_onnxruntime:
             ort_model, _ = nb.ort_int8_model(cache, net, model, calib, nb.ort_int8_setup(calib))
-    log(f"[2/3] OpenVINO {prec} ({ov_model})")
+    log(f"[2/4] OpenVINO {prec} ({ov_model})")
     ov = in_process(ov_worker, ov_model, ov_config, threads, nb.WARMUP, runs, x)
     peers = {"OpenVINO": group(ov, owner, names)}
     ort = None
     if not args.no_onnxruntime:
-        log(f"[3/3] onnxruntime {prec} ({ort_model})")
+        log(f"[3/4] onnxruntime {prec} ({ort_model})")
         ort = in_process(ort_worker, ort_model, threads, nb.WARMUP, runs, x, os.path.join(args.out, "ort_profile"))
         peers["onnxruntime"] = group(ort, owner, names)
+
+    # The whole networks again with every profiler off (per-node timing slows each engine differently:
+    # OpenVINO's PERF_COUNT most), interleaved engine by engine.
+    log(f"[4/4] whole networks, profilers off ({runs} runs each)")
+    quiet = {"mobiq": [], "OpenVINO": [], **({"onnxruntime": []} if ort else {})}
+    plain = [a for a in cmd if a != "--profile"]
+    plain[plain.index("--json") + 1] = os.path.join(args.out, "mobiq_plain.json")
+    for _ in range(2):
+        r = subprocess.run(plain, capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"layer_compare.py: {shlex.join(plain)} failed: {r.stderr.strip()}")
+        quiet["mobiq"] += json.load(open(os.path.join(args.out, "mobiq_plain.json")))["times_ms"]
+        quiet["OpenVINO"] += in_process(ov_worker, ov_model, ov_config, threads, nb.WARMUP, runs, x, False)["wall_ms"]
+        if ort:
+            quiet["onnxruntime"] += in_process(ort_worker, ort_model, threads, nb.WARMUP, runs, x, "", False)["wall_ms"]
 
     rows = []
     for l in layers:
@@ -279,7 +324,9 @@ def main():
              f"CPU: {cpu_name()}. Command: `{command}`", "",
              f"{runs} timed runs after {nb.WARMUP} warm-up runs per engine. mobiq ms: median per layer; peer ms: "
              "mean over the runs of the nodes the layer owns (fused Add / activation, reorders of its input); "
-             "whole network: mean wall time; mobiq/peer above 1: mobiq slower. "
+             "whole network: wall time per inference, with the engines' profilers on (as the layer times) and "
+             f"again with them off (2 x {runs} runs per engine, interleaved: the network ratio); "
+             "mobiq/peer above 1: mobiq slower. "
              f"OpenVINO inference precision: {ov['precision']}.", "",
              "| " + " | ".join(head) + " |",
              "|" + "|".join("---" if h.endswith(("layer", "shape", "kernel", "primitive")) else "---:" for h in head)
@@ -299,8 +346,10 @@ def main():
     walls = {"mobiq": mobiq["times_ms"], "OpenVINO": ov["wall_ms"], **({"onnxruntime": ort["wall_ms"]} if ort else {})}
     wall = {k: float(np.mean(v)) for k, v in walls.items()}
     gap = {k: wall[k] - tot[k] for k in wall}
-    for label, vals in (("**sum of layers**", tot), ("**whole network (wall, mean)**", wall),
-                        ("**wall - sum of layers**", gap)):
+    quiet_med = {k: float(np.median(v)) for k, v in quiet.items()}
+    for label, vals in (("**sum of layers**", tot), ("**whole network, profiling on (wall, mean)**", wall),
+                        ("**wall - sum of layers**", gap),
+                        ("**whole network, profilers off (wall, median)**", quiet_med)):
         cells = [label, "", fmt(mobiq["macs"] / 1e6, ".0f") if vals is tot else "", fmt(vals["mobiq"]), ""]
         for p in pcols:
             rt = ratio(vals["mobiq"], vals[p])
@@ -319,7 +368,8 @@ def main():
             "openvino_config": ov_config, "openvino_precision": ov["precision"],
             "onnxruntime_model": ort_model if ort else None, "wall_mean_ms": wall,
             "wall_median_ms": {k: float(np.median(v)) for k, v in walls.items()}, "sum_of_layers_ms": tot,
-            "wall_minus_layers_ms": gap, "rows": rows, "openvino_nodes": ov["nodes"],
+            "wall_minus_layers_ms": gap, "wall_profilers_off_median_ms": quiet_med,
+            "wall_profilers_off_ms": quiet, "rows": rows, "openvino_nodes": ov["nodes"],
             "onnxruntime_nodes": ort["nodes"] if ort else None}
     print_and_write("\n".join(lines), os.path.join(args.out, "layers.md"), os.path.join(args.out, "layers.json"),
                     data)

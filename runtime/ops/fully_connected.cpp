@@ -1,7 +1,8 @@
 // Fully connected (Gemm with constant weights): one GEMM over the (K, N)
-// input matrix, FP32 and INT8 (M = the batch). INT8 at batch < 4 on the CPU
+// input matrix, FP32 and INT8 (M = the batch). At batch < 4 on the CPU
 // (LayerPlan::column_chunks): one serial matrix-vector call per 256-column
-// chunk of the weights, the calls in parallel on Halide's thread pool.
+// chunk of the weights, each chunk contiguous, the calls in parallel.
+#include <algorithm>
 #include <cstring>
 
 #include "HalideRuntime.h"
@@ -21,9 +22,14 @@ struct PreparedFullyConnected : Prepared {
     PreparedGemmInt8 w;
     Kernel<kernel_op::gemm_fp32> fp32;
     Kernel<kernel_op::gemm_int8> int8;
-    // column_chunks: the weights as 256-column chunks (mobiq/gemm_weights.h), K_padded.
+    // column_chunks: the weights as 256-column chunks (mobiq/gemm_weights.h), K_padded;
+    // FP32: chunks of (256, K), n innermost, and k_padded = K.
     std::vector<int8_t> chunks;
+    std::vector<float> chunks_fp32;
     int k_padded = 0;
+    // FP32 chunks: the bias padded to whole chunks, and the last chunk's
+    // output where N is not a multiple of the chunk (at most 4 rows: batch < 4).
+    Buffer<float> chunk_bias, tail;
 };
 
 constexpr int kChunk = 256;
@@ -51,6 +57,31 @@ int chunk_task(void *, int c, uint8_t *closure) {
     Buffer<int32_t> colsum = columns(w.colsum, c), zw = columns(w.zw, c), bias = columns(w.bias, c),
                     mult = columns(w.mult, c), shift = columns(w.shift, c);
     return a.k->int8(a.lhs, a.zx, rhs, colsum, zw, bias, mult, shift, a.zo, a.lo, a.hi, out);
+}
+
+struct ChunkCallFp32 {
+    PreparedFullyConnected *k;
+    Buffer<float> lhs, out;
+    float lo, hi;
+};
+
+int chunk_task_fp32(void *, int c, uint8_t *closure) {
+    ChunkCallFp32 &a = *reinterpret_cast<ChunkCallFp32 *>(closure);
+    const int K = a.k->k_padded;
+    halide_dimension_t rd[2] = {{0, kChunk, 1}, {0, K, kChunk}};
+    Buffer<float> rhs(a.k->chunks_fp32.data() + size_t(c) * kChunk * K, 2, rd);
+    Buffer<float> bias = a.k->chunk_bias.cropped(0, c * kChunk, kChunk);
+    bias.translate(0, -c * kChunk);
+    const int N = a.out.dim(0).extent(), M = a.out.dim(1).extent(), n = std::min(kChunk, N - c * kChunk);
+    if (n == kChunk) {
+        Buffer<float> out = a.out.cropped(0, c * kChunk, kChunk);
+        out.translate(0, -c * kChunk);
+        return a.k->fp32(a.lhs, rhs, bias, a.lo, a.hi, out);
+    }
+    Buffer<float> tail = a.k->tail.cropped(1, 0, M);  // the last, narrower chunk: whole, then its columns
+    if (const int e = a.k->fp32(a.lhs, rhs, bias, a.lo, a.hi, tail)) return e;
+    for (int m = 0; m < M; m++) std::memcpy(&a.out(c * kChunk, m), &tail(0, m), n * sizeof(float));
+    return 0;
 }
 
 class FullyConnectedOperator final : public Operator {
@@ -84,6 +115,22 @@ public:
             k->rhs.set_host_dirty();
             k->bias.set_host_dirty();
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, variant, &k->fp32));
+            if (p.column_chunks) {  // (N, K), N innermost -> chunks of (kChunk, K), the last zero-padded
+                const int chunks = (N + kChunk - 1) / kChunk;
+                k->k_padded = K;
+                k->chunks_fp32.assign(size_t(chunks) * kChunk * K, 0.0f);
+                k->chunk_bias = Buffer<float>(chunks * kChunk);
+                k->chunk_bias.fill(0.0f);
+                for (int q = 0; q < chunks; q++) {
+                    const int n = std::min(kChunk, N - q * kChunk);
+                    for (int kk = 0; kk < K; kk++)
+                        std::memcpy(&k->chunks_fp32[(size_t(q) * K + kk) * kChunk], &packed[size_t(kk) * N + q * kChunk],
+                                    n * sizeof(float));
+                }
+                std::copy(b.begin(), b.end(), k->chunk_bias.data());
+                k->tail = Buffer<float>(kChunk, 4);
+                k->rhs = Buffer<float>();  // the chunks replace it
+            }
         }
         *out = std::move(k);
         return Status::ok();
@@ -95,6 +142,15 @@ public:
         const int xi = c.value(n.inputs[0]), yi = c.value(n.outputs[0]);
         if (!c.int8()) {
             const float lo = n.clamp_min, hi = n.clamp_max;
+            if (p.column_chunks) {
+                const int chunks = (vs[yi].c + kChunk - 1) / kChunk;
+                c.add_step(std::string(k->fp32.row->name) + " x" + std::to_string(chunks) + " (256-column chunks)",
+                           [&vs, k, xi, yi, lo, hi, chunks]() {
+                    ChunkCallFp32 a{k, vs.matrix<float>(vs[xi]), vs.matrix<float>(vs[yi]), lo, hi};
+                    return halide_do_par_for(nullptr, chunk_task_fp32, 0, chunks, reinterpret_cast<uint8_t *>(&a));
+                });
+                return Status::ok();
+            }
             c.add_step(k->fp32.row->name, [&vs, k, xi, yi, lo, hi]() {
                 Buffer<float> lhs = vs.matrix<float>(vs[xi]), out = vs.matrix<float>(vs[yi]);
                 return k->fp32(lhs, k->rhs, k->bias, lo, hi, out);

@@ -551,6 +551,14 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 p.column_chunks = true;
                 p.kernel_variant = with_param(p.kernel_variant, "serial=true");
                 p.source = "batch < 4: weights in 256-column chunks, one matrix-vector call per chunk in parallel";
+            } else if (n.op == OpType::kGemm && cpu && !t.int8 && y.shape[0] < 4 && y.shape[1] >= 256 &&
+                       find_kernel_row("gemm_fp32", t.family, "serial=true") != nullptr) {
+                // FP32 too, any N >= 256 (the last chunk zero-padded): each chunk one
+                // contiguous stream (the (N, K) weights put a chunk's rows N floats
+                // apart: 1 KiB runs at a 16 KiB stride on VGG16's fc6).
+                p.column_chunks = true;
+                p.kernel_variant = "serial=true";
+                p.source = "batch < 4: weights in 256-column chunks, one matrix-vector call per chunk in parallel";
             }
         }
     }
@@ -695,11 +703,15 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
     }
     // FP32 GEMMs in 64-column panels (CPU): each panel contiguous, where the
     // (N, K) weights put a panel's rows N floats apart (a 4 KiB page per one
-    // or two rows of K on the deep layers). The direct conv too where its
-    // weights do not fit one core's L2: its output rows (the parallel tasks)
-    // each stream all of them from memory, panels stream each once per block
-    // of rows (MobileNet-v1 block12.pw, 2 MiB over 7 rows: 0.63 -> 0.31 ms;
-    // with weights that fit, panels measured level or slower, docs/status.md).
+    // or two rows of K on the deep layers); not where all the weights sit in
+    // an eighth of the L2 (64-256 KiB: ResNet50's stage-1 / 2 1x1 layers):
+    // there the whole-width GEMM reads its rows once and writes whole output
+    // rows, panels read the rows once per panel (layer1.0.downsample 0.60 ->
+    // 0.42 ms). The direct conv in panels where its weights do not fit one
+    // core's L2: its output rows (the parallel tasks) each stream all of them
+    // from memory, panels stream each once per block of rows (MobileNet-v1
+    // block12.pw, 2 MiB over 7 rows: 0.63 -> 0.31 ms; with weights that fit,
+    // panels measured level or slower). docs/status.md, decision 40.
     if (cpu && !t.int8)
         for (size_t i = 0; i < g.nodes.size(); i++) {
             const Node &n = g.nodes[i];
@@ -711,6 +723,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             if (p.row_by_row || p.source.rfind("tuning", 0) == 0 ||
                 (p.method != ConvMethod::kGemm && p.method != ConvMethod::kIm2colGemm && !implicit) ||
                 g.tensors[n.outputs[0]].shape[1] % 64 != 0 || !p.kernel_variant.empty() ||
+                (!implicit && 8 * weight_bytes <= t.l2_bytes) ||
                 (implicit && (weight_bytes < t.l2_bytes ||
                               find_kernel_row("conv2d_fp32_implicit", t.family, "serial=true") == nullptr)))
                 continue;
