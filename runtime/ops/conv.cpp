@@ -121,11 +121,24 @@ struct PanelCall {
     int panels, row_blocks;
 };
 
-// Rows [m0, m1) of a (K or N, M) matrix, starting at row 0.
-Buffer<float> rows_of(Buffer<float> b, int m0, int m1) {
-    b.crop(1, m0, m1 - m0);
-    b.translate(1, -m0);
+// Indices [i0, i1) of dimension `dim`, starting at 0: rows of a (K or N, M)
+// matrix (dim 1), image rows of an NHWC (c, x, y, n) tensor (dim 2).
+Buffer<float> rows_of(Buffer<float> b, int i0, int i1, int dim = 1) {
+    b.crop(dim, i0, i1 - i0);
+    b.translate(dim, -i0);
     return b;
+}
+
+// A panel task's panel, its block of `rows` rows [r0, r1), and the panel's weights.
+struct PanelSlice {
+    int p, r0, r1;
+    Buffer<float> rhs;
+};
+PanelSlice panel_slice(PreparedConvFp32 *k, int task, int panels, int row_blocks, int rows) {
+    const int p = task % panels, r = task / panels;
+    halide_dimension_t d[2] = {{0, kPanel, 1}, {0, k->k, kPanel}};
+    return {p, int(int64_t(rows) * r / row_blocks), int(int64_t(rows) * (r + 1) / row_blocks),
+            Buffer<float>(k->panels.data() + size_t(p) * kPanel * k->k, 2, d)};
 }
 
 Buffer<float> panel_columns(Buffer<float> &b, int p) {
@@ -136,10 +149,7 @@ Buffer<float> panel_columns(Buffer<float> &b, int p) {
 
 int panel_task(void *, int task, uint8_t *closure) {
     PanelCall &c = *reinterpret_cast<PanelCall *>(closure);
-    const int p = task % c.panels, r = task / c.panels, M = c.out->dim(1).extent();
-    const int m0 = int(int64_t(M) * r / c.row_blocks), m1 = int(int64_t(M) * (r + 1) / c.row_blocks);
-    halide_dimension_t d[2] = {{0, kPanel, 1}, {0, c.k->k, kPanel}};
-    Buffer<float> rhs(c.k->panels.data() + size_t(p) * kPanel * c.k->k, 2, d);
+    auto [p, m0, m1, rhs] = panel_slice(c.k, task, c.panels, c.row_blocks, c.out->dim(1).extent());
     Buffer<float> bias = panel_columns(c.k->bias, p), out = rows_of(panel_columns(*c.out, p), m0, m1);
     Buffer<float> lhs = rows_of(*c.lhs, m0, m1);
     if (c.res == nullptr) return c.k->gemm(lhs, rhs, bias, c.lo, c.hi, out);
@@ -157,24 +167,14 @@ struct ImplicitPanelCall {
     int panels, row_blocks;
 };
 
-// Rows [y0, y1) of an NHWC (c, x, y, n) tensor, starting at row 0.
-Buffer<float> image_rows(Buffer<float> b, int y0, int y1) {
-    b.crop(2, y0, y1 - y0);
-    b.translate(2, -y0);
-    return b;
-}
-
 int implicit_panel_task(void *, int task, uint8_t *closure) {
     ImplicitPanelCall &c = *reinterpret_cast<ImplicitPanelCall *>(closure);
-    const int p = task % c.panels, r = task / c.panels, OH = c.out->dim(2).extent();
-    const int y0 = int(int64_t(OH) * r / c.row_blocks), y1 = int(int64_t(OH) * (r + 1) / c.row_blocks);
+    auto [p, y0, y1, rhs] = panel_slice(c.k, task, c.panels, c.row_blocks, c.out->dim(2).extent());
     if (y0 == y1) return 0;
-    halide_dimension_t d[2] = {{0, kPanel, 1}, {0, c.k->k, kPanel}};
-    Buffer<float> rhs(c.k->panels.data() + size_t(p) * kPanel * c.k->k, 2, d);
-    Buffer<float> bias = panel_columns(c.k->bias, p), out = image_rows(panel_columns(*c.out, p), y0, y1);
-    Buffer<float> in = image_rows(*c.in, y0 * c.sy, (y1 - 1) * c.sy + c.kh);
+    Buffer<float> bias = panel_columns(c.k->bias, p), out = rows_of(panel_columns(*c.out, p), y0, y1, 2);
+    Buffer<float> in = rows_of(*c.in, y0 * c.sy, (y1 - 1) * c.sy + c.kh, 2);
     if (c.res == nullptr) return c.k->implicit(in, rhs, bias, c.lo, c.hi, c.kw, c.kh, c.sx, c.sy, out);
-    Buffer<float> res = image_rows(panel_columns(*c.res, p), y0, y1);
+    Buffer<float> res = rows_of(panel_columns(*c.res, p), y0, y1, 2);
     return c.k->implicit_add(in, rhs, bias, c.lo, c.hi, c.kw, c.kh, c.sx, c.sy, res, c.add_lo, c.add_hi, out);
 }
 
