@@ -35,7 +35,12 @@ int omp_do_par_for(void *user_context, halide_task_t f, int min, int size, uint8
         return 0;
     }
     std::atomic<int> error{0};
-#pragma omp parallel for schedule(dynamic, 1) num_threads(team < size ? team : size)
+    // Static: each thread takes one contiguous block of the tasks (rows of an
+    // image), the same block in every layer, so a layer finds most of its
+    // input in the L2 of the core that wrote it; dynamic (1) interleaved the
+    // rows across the cores (ResNet50 INT8 fp32-rq 0.90x, MobileNet-v1 FP32
+    // 0.91x the time with static; docs/runtime.md "Sessions and threads").
+#pragma omp parallel for schedule(static) num_threads(team < size ? team : size)
     for (int i = min; i < min + size; i++) {
         if (error.load(std::memory_order_relaxed) != 0) continue;
         if (const int e = f(user_context, i, closure)) error.store(e, std::memory_order_relaxed);
