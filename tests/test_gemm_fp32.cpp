@@ -128,6 +128,25 @@ TEST_P(GemmFp32, RejectsMismatchedK) {
     });
 }
 
+// The column blocks of the FP32 conv panels and fully connected chunks: each
+// block contiguous, the last one zero-padded; bad arguments are errors.
+TEST(PackGemmFp32ColumnBlocks, LayoutAndErrors) {
+    const int k = 5, n = 10, width = 4;
+    std::vector<float> packed(size_t(k) * n), blocks;
+    for (size_t i = 0; i < packed.size(); i++) packed[i] = float(i + 1);
+    ASSERT_TRUE(pack_gemm_fp32_column_blocks(packed.data(), k, n, width, &blocks).is_ok());
+    ASSERT_EQ(blocks.size(), size_t(3) * width * k);
+    for (int t = 0; t < 3; t++)
+        for (int kk = 0; kk < k; kk++)
+            for (int c = 0; c < width; c++) {
+                const int j = t * width + c;
+                EXPECT_EQ(blocks[(size_t(t) * k + kk) * width + c], j < n ? packed[size_t(kk) * n + j] : 0.0f)
+                    << "block " << t << " k " << kk << " column " << c;
+            }
+    EXPECT_FALSE(pack_gemm_fp32_column_blocks(nullptr, k, n, width, &blocks).is_ok());
+    EXPECT_FALSE(pack_gemm_fp32_column_blocks(packed.data(), k, n, 0, &blocks).is_ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Kernels, GemmFp32, testing::ValuesIn(kernel_sets()), set_name);
 
 }  // namespace

@@ -100,6 +100,19 @@ INSTANTIATE_TEST_SUITE_P(Networks, Fp32MatchesOnnxruntime,
 // not fit this CPU's L2, GEMMs where theirs pass an eighth of it
 // (runtime/plan/layer_plan.cpp says why); the networks above check the
 // numbers of every form.
+// The FP32 weights of the conv named `node`: bytes and output channels ({0, 0}: no such node).
+struct ConvWeights {
+    int64_t bytes, out_channels;
+};
+ConvWeights conv_weights(const Graph &g, const std::string &node) {
+    for (const auto &n : g.nodes)
+        if (n.name == node) {
+            const auto &w = g.tensors[n.inputs[1]].shape;
+            return {4 * w[0] * w[1] * w[2] * w[3], w[0]};
+        }
+    return {0, 0};
+}
+
 TEST(Session, Fp32PanelsWhereWeightsPassTheL2) {
     int panels = 0, whole = 0;
     for (const char *network : {"mobilenet_v1", "resnet50"}) {
@@ -113,13 +126,9 @@ TEST(Session, Fp32PanelsWhereWeightsPassTheL2) {
         ASSERT_TRUE(s.is_ok()) << s.message();
         for (const auto &p : session->plans()) {
             if (p.op != "conv" || p.method != mobiq::ConvMethod::kImplicit) continue;
-            const mobiq::Node *n = nullptr;
-            for (const auto &node : g.nodes)
-                if (node.name == p.node) n = &node;
-            ASSERT_NE(n, nullptr) << p.node;
-            const auto &w = g.tensors[n->inputs[1]].shape;
-            const int64_t bytes = 4 * w[0] * w[1] * w[2] * w[3];
-            EXPECT_EQ(p.column_panels, w[0] % 64 == 0 && bytes >= mobiq::cpu_l2_bytes()) << p.node;
+            const ConvWeights w = conv_weights(g, p.node);
+            ASSERT_GT(w.bytes, 0) << p.node;
+            EXPECT_EQ(p.column_panels, w.out_channels % 64 == 0 && w.bytes >= mobiq::cpu_l2_bytes()) << p.node;
             (p.column_panels ? panels : whole)++;
         }
     }
@@ -133,13 +142,10 @@ TEST(Session, Fp32PanelsWhereWeightsPassTheL2) {
         if (p.op != "conv" || p.row_by_row ||
             (p.method != mobiq::ConvMethod::kGemm && p.method != mobiq::ConvMethod::kIm2colGemm))
             continue;
-        for (const auto &node : g.nodes)
-            if (node.name == p.node) {
-                const auto &w = g.tensors[node.inputs[1]].shape;
-                const int64_t bytes = 4 * w[0] * w[1] * w[2] * w[3];
-                EXPECT_EQ(p.column_panels, w[0] % 64 == 0 && 8 * bytes > mobiq::cpu_l2_bytes()) << p.node;
-                (p.column_panels ? gemm_panels : gemm_whole)++;
-            }
+        const ConvWeights w = conv_weights(g, p.node);
+        ASSERT_GT(w.bytes, 0) << p.node;
+        EXPECT_EQ(p.column_panels, w.out_channels % 64 == 0 && 8 * w.bytes > mobiq::cpu_l2_bytes()) << p.node;
+        (p.column_panels ? gemm_panels : gemm_whole)++;
     }
     EXPECT_GT(gemm_panels, 0);
     EXPECT_GT(panels, 0);  // ResNet50's layer4 3 x 3 weights: 9.4 MB

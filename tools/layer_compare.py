@@ -109,31 +109,30 @@ def ov_worker(model, config, threads, warmup, runs, x, profiled=True):
     without it (profiled=False: the wall times only)."""
     for k in nb.ISA_ENV:
         os.environ.pop(k, None)
-    import time
     import openvino as ov
     core = ov.Core()
     cfg = dict(config, INFERENCE_NUM_THREADS=threads, PERFORMANCE_HINT="LATENCY", PERF_COUNT=profiled)
     compiled = core.compile_model(core.read_model(model), "CPU", cfg)
+    req = compiled.create_infer_request()
+
+    def run():
+        req.infer({0: x}, share_inputs=True)
+
     if not profiled:
-        return {"wall_ms": timed_runs(lambda: compiled.create_infer_request(), warmup, runs, x)}
+        return {"wall_ms": timed_runs(run, warmup, runs)}
     originals = {}
     for op in compiled.get_runtime_model().get_ordered_ops():
         info = op.get_rt_info()
         originals[op.get_friendly_name()] = [s for s in (info["originalLayersNames"].astype(str).split(",")
                                                          if "originalLayersNames" in info else []) if s]
-    req = compiled.create_infer_request()
 
     def profile(n):  # per node: its info and its time summed over the n inferences so far (ms)
         return {p.node_name: (p, p.real_time.total_seconds() * 1e3 * n) for p in req.get_profiling_info()
                 if p.status != p.Status.NOT_RUN}  # the plugin reports the mean over all inferences since compiling
 
-    for _ in range(warmup):
-        req.infer({0: x}, share_inputs=True)
-    before, wall = profile(warmup), []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        req.infer({0: x}, share_inputs=True)
-        wall.append((time.perf_counter() - t0) * 1e3)
+    timed_runs(run, warmup, 0)
+    before = profile(warmup)
+    wall = timed_runs(run, 0, runs)
     nodes = [{"name": name, "type": p.node_type, "exec": p.exec_type, "originals": originals.get(name, []),
               "ms": (total - before.get(name, (p, 0.0))[1]) / runs}
              for name, (p, total) in profile(warmup + runs).items()]
@@ -144,7 +143,6 @@ def ov_worker(model, config, threads, warmup, runs, x, profiled=True):
 def ort_worker(model, threads, warmup, runs, x, prefix, profiled=True):
     """onnxruntime with its profiler (per node, after its graph optimization, the times of the timed runs), or
     without it (profiled=False: the wall times only)."""
-    import time
     import onnxruntime as ort
     o = ort.SessionOptions()
     o.intra_op_num_threads, o.inter_op_num_threads = threads, 1
@@ -152,15 +150,9 @@ def ort_worker(model, threads, warmup, runs, x, prefix, profiled=True):
     o.enable_profiling, o.profile_file_prefix = profiled, prefix
     s = ort.InferenceSession(model, o, providers=["CPUExecutionProvider"])
     feed = {s.get_inputs()[0].name: x}
+    wall = timed_runs(lambda: s.run(None, feed), warmup, runs)
     if not profiled:
-        return {"wall_ms": timed_runs(lambda: OrtRequest(s, feed), warmup, runs, x)}
-    for _ in range(warmup):
-        s.run(None, feed)
-    wall = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        s.run(None, feed)
-        wall.append((time.perf_counter() - t0) * 1e3)
+        return {"wall_ms": wall}
     trace = s.end_profiling()
     nodes = {}
     for ev in json.load(open(trace)):
@@ -175,25 +167,15 @@ def ort_worker(model, threads, warmup, runs, x, prefix, profiled=True):
     return {"wall_ms": wall, "nodes": list(nodes.values())}
 
 
-class OrtRequest:
-    """An onnxruntime session shaped like an OpenVINO infer request, for timed_runs."""
-
-    def __init__(self, session, feed):
-        self.session, self.feed = session, feed
-
-    def infer(self, *_, **__):
-        self.session.run(None, self.feed)
-
-
-def timed_runs(make_request, warmup, runs, x):
-    """Wall ms of `runs` inferences after `warmup` (no profiler on)."""
+def timed_runs(run, warmup, runs):
+    """run() `warmup` times, then the wall ms of `runs` more calls."""
     import time
-    req, wall = make_request(), []
     for _ in range(warmup):
-        req.infer({0: x}, share_inputs=True)
+        run()
+    wall = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        req.infer({0: x}, share_inputs=True)
+        run()
         wall.append((time.perf_counter() - t0) * 1e3)
     return wall
 

@@ -313,11 +313,7 @@ private:
         k->bias.set_host_dirty();
         if (p.column_panels) {  // (N, K), N innermost -> panels of (kPanel, K)
             k->k = K;
-            k->panels.resize(packed.size());
-            for (int q = 0; q < cout / kPanel; q++)
-                for (int kk = 0; kk < K; kk++)
-                    std::memcpy(&k->panels[(size_t(q) * K + kk) * kPanel], &packed[size_t(kk) * cout + q * kPanel],
-                                kPanel * sizeof(float));
+            MOBIQ_RETURN_IF_ERROR(pack_gemm_fp32_column_blocks(packed.data(), K, cout, kPanel, &k->panels));
             k->rhs = Buffer<float>();
         }
         k->fused = fused_add_of(c, n, p);

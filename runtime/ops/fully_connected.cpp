@@ -27,9 +27,9 @@ struct PreparedFullyConnected : Prepared {
     std::vector<int8_t> chunks;
     std::vector<float> chunks_fp32;
     int k_padded = 0;
-    // FP32 chunks: the bias padded to whole chunks, and the last chunk's
-    // output where N is not a multiple of the chunk (at most 4 rows: batch < 4).
-    Buffer<float> chunk_bias, tail;
+    // FP32 chunks: the last chunk's output where N is not a multiple of the
+    // chunk (at most 4 rows: batch < 4); the bias is then padded to whole chunks.
+    Buffer<float> tail;
 };
 
 constexpr int kChunk = 256;
@@ -70,7 +70,7 @@ int chunk_task_fp32(void *, int c, uint8_t *closure) {
     const int K = a.k->k_padded;
     halide_dimension_t rd[2] = {{0, kChunk, 1}, {0, K, kChunk}};
     Buffer<float> rhs(a.k->chunks_fp32.data() + size_t(c) * kChunk * K, 2, rd);
-    Buffer<float> bias = a.k->chunk_bias.cropped(0, c * kChunk, kChunk);
+    Buffer<float> bias = a.k->bias.cropped(0, c * kChunk, kChunk);
     bias.translate(0, -c * kChunk);
     const int N = a.out.dim(0).extent(), M = a.out.dim(1).extent(), n = std::min(kChunk, N - c * kChunk);
     if (n == kChunk) {
@@ -108,29 +108,21 @@ public:
             const int N = static_cast<int>(b.size()), K = static_cast<int>(w.size() / b.size());
             std::vector<float> packed;
             MOBIQ_RETURN_IF_ERROR(pack_gemm_fp32_weights(w.data(), K, N, &packed));
-            k->rhs = Buffer<float>(N, K);
-            std::memcpy(k->rhs.data(), packed.data(), packed.size() * sizeof(float));
-            k->bias = Buffer<float>(N);
+            const int chunks = (N + kChunk - 1) / kChunk;
+            k->bias = Buffer<float>(p.column_chunks ? chunks * kChunk : N);
+            k->bias.fill(0.0f);
             std::copy(b.begin(), b.end(), k->bias.data());
-            k->rhs.set_host_dirty();
             k->bias.set_host_dirty();
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, variant, &k->fp32));
-            if (p.column_chunks) {  // (N, K), N innermost -> chunks of (kChunk, K), the last zero-padded
-                const int chunks = (N + kChunk - 1) / kChunk;
+            if (p.column_chunks) {  // chunks of (kChunk, K), the last zero-padded, instead of rhs
                 k->k_padded = K;
-                k->chunks_fp32.assign(size_t(chunks) * kChunk * K, 0.0f);
-                k->chunk_bias = Buffer<float>(chunks * kChunk);
-                k->chunk_bias.fill(0.0f);
-                for (int q = 0; q < chunks; q++) {
-                    const int n = std::min(kChunk, N - q * kChunk);
-                    for (int kk = 0; kk < K; kk++)
-                        std::memcpy(&k->chunks_fp32[(size_t(q) * K + kk) * kChunk], &packed[size_t(kk) * N + q * kChunk],
-                                    n * sizeof(float));
-                }
-                std::copy(b.begin(), b.end(), k->chunk_bias.data());
+                MOBIQ_RETURN_IF_ERROR(pack_gemm_fp32_column_blocks(packed.data(), K, N, kChunk, &k->chunks_fp32));
                 k->tail = Buffer<float>(kChunk, 4);
-                k->rhs = Buffer<float>();  // the chunks replace it
+            } else {
+                k->rhs = Buffer<float>(N, K);
+                std::memcpy(k->rhs.data(), packed.data(), packed.size() * sizeof(float));
+                k->rhs.set_host_dirty();
             }
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, variant, &k->fp32));
         }
         *out = std::move(k);
         return Status::ok();

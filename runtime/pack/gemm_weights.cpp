@@ -1,5 +1,7 @@
 #include "mobiq/gemm_weights.h"
 
+#include <algorithm>
+
 #include <string>
 
 
@@ -92,6 +94,20 @@ Status pack_gemm_fp32_weights(const float *w, int k, int n, std::vector<float> *
     out->assign(static_cast<size_t>(k) * n, 0.0f);
     for (int j = 0; j < n; j++)
         for (int kk = 0; kk < k; kk++) (*out)[static_cast<size_t>(kk) * n + j] = w[static_cast<size_t>(j) * k + kk];
+    return Status::ok();
+}
+
+Status pack_gemm_fp32_column_blocks(const float *packed, int k, int n, int width, std::vector<float> *out) {
+    if (!packed || !out || k <= 0 || n <= 0 || width <= 0)
+        return {StatusCode::kInvalidArgument, "pack_gemm_fp32_column_blocks: empty or null weights"};
+    const int blocks = (n + width - 1) / width;
+    out->assign(static_cast<size_t>(blocks) * width * k, 0.0f);
+    for (int t = 0; t < blocks; t++) {
+        const int cols = std::min(width, n - t * width);
+        for (int kk = 0; kk < k; kk++)
+            std::copy_n(packed + static_cast<size_t>(kk) * n + static_cast<size_t>(t) * width, cols,
+                        out->data() + (static_cast<size_t>(t) * k + kk) * width);
+    }
     return Status::ok();
 }
 

@@ -68,6 +68,12 @@ Status pack_gemm_int8_chunks(const int8_t *rhs, int k_padded, int n, std::vector
 // fp32 weights for gemm_fp32: (N, K) row-major in, (N innermost, K) out.
 Status pack_gemm_fp32_weights(const float *w, int k, int n, std::vector<float> *out);
 
+// gemm_fp32's packed weights (N innermost, K) as blocks of `width` columns,
+// each block (width, K) contiguous, the last one zero-padded to `width`:
+// the FP32 conv panels and fully connected chunks, one serial call per block.
+//   out[(t * K + kk) * width + c] = packed[kk * N + width * t + c].
+Status pack_gemm_fp32_column_blocks(const float *packed, int k, int n, int width, std::vector<float> *out);
+
 // Smallest multiple of 4 >= k: the K every gemm_int8 operand uses.
 inline int gemm_int8_padded_k(int k) { return (k + 3) / 4 * 4; }
 
