@@ -157,6 +157,8 @@ protected:
             Buffer<float> in = padded_input(x, s, 0.0f);
             host_dirty(in);
             for_each_variant<op::conv2d_fp32_implicit>(set, "", [&](const auto &conv) {
+                out.fill(std::numeric_limits<float>::quiet_NaN());  // a pixel left unwritten fails
+                host_dirty(out);
                 ASSERT_EQ(conv(in, rhs, bias_b, lo, hi, s.kw, s.kh, s.stride, s.stride, out), 0);
                 check(conv.row->contract);
             });
@@ -213,6 +215,18 @@ TEST_P(Conv2d, Fp32DirectNetworkLayers) {
     uint32_t seed = 600;
     for (const auto &l : network_conv_layers()) run_fp32(test_sized(l.shape), true, seed++);
     for (const auto &s : edge_conv_shapes()) run_fp32(s, true, seed++);
+}
+// Output widths a register block of 7 pixels divides (x86 AVX-512: where
+// blocks of 6 would recompute over 10 % of a row; schedules/common/cpu_conv.h),
+// with and without whole channel blocks, 1x1 and 3x3, strides 1 and 2; and
+// widths next to them that keep the blocks of 6.
+TEST_P(Conv2d, Fp32DirectOutputWidths) {
+    uint32_t seed = 700;
+    for (const ref::ConvShape &s : {ref::ConvShape{14, 14, 64, 64, 1, 1, 1, 0}, ref::ConvShape{7, 7, 96, 48, 1, 1, 1, 0},
+                                    ref::ConvShape{14, 14, 32, 80, 3, 3, 1, 1}, ref::ConvShape{15, 15, 16, 32, 3, 3, 2, 1},
+                                    ref::ConvShape{21, 21, 8, 40, 1, 1, 1, 0}, ref::ConvShape{28, 28, 16, 64, 3, 3, 1, 1},
+                                    ref::ConvShape{13, 13, 16, 64, 3, 3, 1, 1}, ref::ConvShape{7, 7, 16, 16, 3, 3, 1, 1}})
+        run_fp32(s, true, seed++);
 }
 
 // The residual Add (+ ReLU) fused into the convolution (the *_add ops):

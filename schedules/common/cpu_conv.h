@@ -16,7 +16,13 @@ namespace mobiq {
 namespace detail {
 
 // The register blocks of the output; dot is computed per block (`block`).
-inline void tile_conv2d_implicit_output(Conv2dImplicitStages &s, const CpuGemmTile &t) {
+// `width_blocks`: register blocks (vectors x pixels) used, first match first,
+// where their pixel count divides the output width and blocks of `t.rows`
+// would recompute more than 5 % of a row (ShiftInwards: 14 x 14 outputs in
+// blocks of 6 computed 18 pixels per row; 112 x 112 only 114, where the
+// narrower width block measured slower).
+inline void tile_conv2d_implicit_output(Conv2dImplicitStages &s, const CpuGemmTile &t,
+                                        const std::vector<CpuGemmTile> &width_blocks) {
     using namespace Halide;
     Var block("block"), xb("xb"), ni("ni"), mi("mi");
     Func out = s.output;
@@ -25,6 +31,14 @@ inline void tile_conv2d_implicit_output(Conv2dImplicitStages &s, const CpuGemmTi
     auto rows_loop = [&](Stage st) {
         if (!s.serial) st.parallel(s.oy);
     };
+    Expr recomputed = (s.OW + t.rows - 1) / t.rows * t.rows - s.OW;
+    for (const CpuGemmTile &w : width_blocks)
+        rows_loop(out.specialize(s.C_out >= w.lanes * w.vectors && s.OW % w.rows == 0 && recomputed * 10 > s.OW)
+                      .tile(s.co, s.ox, block, xb, ni, mi, w.lanes * w.vectors, w.rows, TailStrategy::ShiftInwards)
+                      .reorder(ni, mi, block, xb, s.oy, s.n)
+                      .vectorize(ni, w.lanes)
+                      .unroll(ni)
+                      .unroll(mi));
     rows_loop(out.specialize(s.C_out >= cols && s.OW >= t.rows)
                   .tile(s.co, s.ox, block, xb, ni, mi, cols, t.rows, TailStrategy::ShiftInwards)
                   .reorder(ni, mi, block, xb, s.oy, s.n)
@@ -70,10 +84,11 @@ inline void schedule_conv2d_implicit_side_stages(Conv2dImplicitStages &s, const 
 
 }  // namespace detail
 
-inline void schedule_conv2d_implicit_cpu(Conv2dImplicitStages &s, const CpuGemmTile &t) {
+inline void schedule_conv2d_implicit_cpu(Conv2dImplicitStages &s, const CpuGemmTile &t,
+                                         const std::vector<CpuGemmTile> &width_blocks = {}) {
     using namespace Halide;
     Var cv("cv");
-    detail::tile_conv2d_implicit_output(s, t);
+    detail::tile_conv2d_implicit_output(s, t, width_blocks);
     Stage update = s.dot.update().split(s.co, s.co, cv, t.lanes, TailStrategy::GuardWithIf);
     if (s.int8) {
         update.reorder(s.r[0], cv, s.co, s.ox, s.r[1], s.r[2], s.r[3]).atomic().vectorize(s.r[0]);
@@ -87,7 +102,7 @@ inline void schedule_conv2d_implicit_cpu(Conv2dImplicitStages &s, const CpuGemmT
 // int8 with the 4-deep channel reduction in pairs (x86 without VNNI;
 // common/cpu_gemm.h, schedule_int8_dot_in_pairs).
 inline void schedule_conv2d_int8_implicit_cpu_pairs(Conv2dImplicitStages &s, const CpuGemmTile &t) {
-    detail::tile_conv2d_implicit_output(s, t);
+    detail::tile_conv2d_implicit_output(s, t, {});
     schedule_int8_dot_in_pairs(s.dot, s.r[0], s.co, {s.ox}, {s.r[1], s.r[2], s.r[3]}, s.output, Halide::Var("block"),
                                t.lanes);
     detail::schedule_conv2d_implicit_side_stages(s, t);

@@ -35,7 +35,9 @@ void schedule(mobiq::Conv2dImplicitStages &s, const Halide::Target &t) {
     } else if (s.int8) {
         mobiq::schedule_conv2d_implicit_cpu(s, {avx512 ? 16 : 8, 4, avx512 ? 4 : 3});
     } else {
-        mobiq::schedule_conv2d_implicit_cpu(s, {avx512 ? 16 : 8, avx512 ? 4 : 2, avx512 ? 6 : 4});
+        std::vector<mobiq::CpuGemmTile> width_blocks;
+        if (avx512) width_blocks = {{16, 2, 7}};
+        mobiq::schedule_conv2d_implicit_cpu(s, {avx512 ? 16 : 8, avx512 ? 4 : 2, avx512 ? 6 : 4}, width_blocks);
     }
 }
 
