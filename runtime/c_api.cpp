@@ -75,7 +75,7 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
     MOBIQ_REQUIRE(o->device == MOBIQ_DEVICE_CPU || o->device == MOBIQ_DEVICE_OPENCL, "options: unknown device");
     MOBIQ_REQUIRE(o->precision == MOBIQ_PRECISION_FP32 || o->precision == MOBIQ_PRECISION_INT8,
                   "options: unknown precision");
-    MOBIQ_REQUIRE(o->conv >= MOBIQ_CONV_AUTO && o->conv <= MOBIQ_CONV_WINOGRAD_INT6W8, "options: unknown conv algorithm");
+    MOBIQ_REQUIRE(o->conv >= MOBIQ_CONV_AUTO && o->conv <= MOBIQ_CONV_AUTO_NO_WINOGRAD, "options: unknown conv algorithm");
     MOBIQ_REQUIRE(o->winograd_tile == 2 || o->winograd_tile == 4, "options: winograd_tile must be 2 or 4");
     MOBIQ_REQUIRE(o->activations == MOBIQ_ACTIVATIONS_ASYMMETRIC || o->activations == MOBIQ_ACTIVATIONS_SYMMETRIC,
                   "options: unknown activation scheme");
@@ -97,7 +97,8 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
     static const mobiq::ConvAlgorithm conv[] = {
         mobiq::ConvAlgorithm::kAuto,          mobiq::ConvAlgorithm::kGemm,          mobiq::ConvAlgorithm::kImplicit,
         mobiq::ConvAlgorithm::kWinogradFp32,  mobiq::ConvAlgorithm::kWinogradInt16, mobiq::ConvAlgorithm::kWinogradInt6w4,
-        mobiq::ConvAlgorithm::kWinogradTapwise, mobiq::ConvAlgorithm::kWinogradInt6w8};
+        mobiq::ConvAlgorithm::kWinogradTapwise, mobiq::ConvAlgorithm::kWinogradInt6w8,
+        mobiq::ConvAlgorithm::kAutoNoWinograd};
     out->conv = conv[o->conv];
     out->winograd_tile = o->winograd_tile;
     out->fold_batch_norm = o->fold_batch_norm != 0;

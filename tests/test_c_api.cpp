@@ -50,6 +50,13 @@ TEST_F(CApiSession, BadOptions) {
     o.conv = static_cast<mobiq_conv_algorithm>(7);
     EXPECT_EQ(mobiq_session_create(m_, &o, &s), MOBIQ_INVALID_ARGUMENT);
     EXPECT_NE(std::string(mobiq_last_error()).find("conv"), std::string::npos) << mobiq_last_error();
+    o.conv = static_cast<mobiq_conv_algorithm>(MOBIQ_CONV_AUTO_NO_WINOGRAD + 1);
+    EXPECT_EQ(mobiq_session_create(m_, &o, &s), MOBIQ_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(mobiq_last_error()).find("unknown conv algorithm"), std::string::npos) << mobiq_last_error();
+    o.conv = MOBIQ_CONV_AUTO_NO_WINOGRAD;  // valid: auto without FP32 Winograd
+    ASSERT_EQ(mobiq_session_create(m_, &o, &s), MOBIQ_OK) << mobiq_last_error();
+    mobiq_session_free(s);
+    s = nullptr;
     mobiq_options_init(&o);
     o.threads = -2;
     EXPECT_EQ(mobiq_session_create(m_, &o, &s), MOBIQ_INVALID_ARGUMENT);

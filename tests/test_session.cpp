@@ -93,7 +93,10 @@ INSTANTIATE_TEST_SUITE_P(Networks, Fp32MatchesOnnxruntime,
                                          // Winograd F(2x2, 3x3) and F(4x4, 3x3) on the 3x3 stride-1 layers.
                                          Case{"resnet50", ConvAlgorithm::kWinogradFp32, true, nullptr, 2},
                                          Case{"resnet50", ConvAlgorithm::kWinogradFp32, true, nullptr, 4},
-                                         Case{"vgg16", ConvAlgorithm::kWinogradFp32, true, nullptr, 4}),
+                                         Case{"vgg16", ConvAlgorithm::kWinogradFp32, true, nullptr, 4},
+                                         // auto without its FP32 Winograd layers (decision 41).
+                                         Case{"resnet50", ConvAlgorithm::kAutoNoWinograd, true},
+                                         Case{"vgg16", ConvAlgorithm::kAutoNoWinograd, true}),
                          case_name);
 
 // FP32 direct convs run in 64-channel panels exactly where their weights do
@@ -150,6 +153,43 @@ TEST(Session, Fp32PanelsWhereWeightsPassTheL2) {
     EXPECT_GT(gemm_panels, 0);
     EXPECT_GT(panels, 0);  // ResNet50's layer4 3 x 3 weights: 9.4 MB
     EXPECT_GT(whole, 0);
+}
+
+// FP32 auto on the CPU runs Winograd on the 3x3 stride-1 layers whose tap
+// GEMMs have >= 32 rows (output tiles): F(4x4, 3x3) where m = 4 gives them,
+// else F(2x2, 3x3); none with auto-no-winograd (decision 41).
+TEST(Session, Fp32AutoRunsWinogradWhereItHasTiles) {
+    for (const char *network : {"resnet50", "vgg16"}) {
+        SCOPED_TRACE(network);
+        Graph g;
+        ASSERT_TRUE(mobiq::import_onnx_file(models(std::string(network) + ".onnx"), &g).is_ok());
+        int f4 = 0, f2 = 0, none = 0;
+        for (ConvAlgorithm conv : {ConvAlgorithm::kAuto, ConvAlgorithm::kAutoNoWinograd}) {
+            CompileOptions opt;
+            opt.conv = conv;
+            std::unique_ptr<mobiq::Session> session;
+            const auto s = mobiq::Session::create(g, opt, &session);
+            ASSERT_TRUE(s.is_ok()) << s.message();
+            for (const mobiq::LayerPlan &p : session->plans()) {
+                const auto node = std::find_if(g.nodes.begin(), g.nodes.end(), [&](const auto &n) { return n.name == p.node; });
+                ASSERT_NE(node, g.nodes.end()) << p.node;
+                const bool winograd = p.method == mobiq::ConvMethod::kWinograd;
+                if (conv == ConvAlgorithm::kAutoNoWinograd || !mobiq::winograd_applies(g, *node, nullptr)) {
+                    EXPECT_FALSE(winograd) << p.node;
+                    continue;
+                }
+                const auto &y = g.tensors[node->outputs[0]].shape;
+                auto tiles = [&](int m) { return y[0] * ((y[2] + m - 1) / m) * ((y[3] + m - 1) / m); };
+                const int want = tiles(4) >= 32 ? 4 : tiles(2) >= 32 ? 2 : 0;
+                EXPECT_EQ(winograd ? p.winograd_tile : 0, want) << p.node;
+                if (winograd) EXPECT_EQ(p.winograd, "fp32") << p.node;
+                (want == 4 ? f4 : want == 2 ? f2 : none)++;
+            }
+        }
+        EXPECT_GT(f4, 0);
+        EXPECT_GT(f2, 0);
+        if (std::string(network) == "resnet50") EXPECT_GT(none, 0);  // layer4's 7 x 7
+    }
 }
 
 TEST(Session, RejectsWrongSizesAndNulls) {

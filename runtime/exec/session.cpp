@@ -80,7 +80,9 @@ Status build_quantized_graph(const Graph &graph, const CompileOptions &options, 
                 "INT8 needs calibration data (samples of the model's input); mobiq does not guess activation ranges"};
     CompileOptions fp32_options = options;
     fp32_options.precision = Precision::kFp32;
-    fp32_options.conv = ConvAlgorithm::kAuto;  // the INT8 session's method may be an INT8 Winograd variant
+    // The INT8 session's method may be an INT8 Winograd variant; the ranges are
+    // observed without FP32 Winograd (the direct / GEMM outputs, as before decision 41).
+    fp32_options.conv = ConvAlgorithm::kAutoNoWinograd;
     CompileOptions calib_options = options;
     if (options.conv == ConvAlgorithm::kWinogradTapwise) calib_options.scheme.winograd_tapwise = options.winograd_tile;
     fp32_options.device = Device::kCpu;  // calibration statistics are device-independent

@@ -136,6 +136,22 @@ ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, bool 
     return ConvMethod::kIm2colGemm;
 }
 
+// FP32 --conv auto on the CPU: m of the Winograd F(m x m, 3 x 3) a layer
+// runs (0: none). Each of the (m + 2)^2 tap GEMMs has one row per output
+// tile; with few rows it streams its transformed weights (1.8x the layer's
+// for m = 2, 4x for m = 4) for little work and loses to the direct / im2col
+// kernels (ResNet50 layer4, 7 x 7: F(2,3) 1.5x, F(4,3) 1.7x their time). So the
+// largest m with at least kMinTiles tiles. ResNet50 (Intel Xeon model 167, 2
+// threads, per layer in the network): 56 x 56 F(4,3) 0.63x, 28 x 28 F(2,3)
+// or F(4,3) 0.70x, 14 x 14 F(2,3) 0.80x (F(4,3), 16 tiles, 1.2x); decision 41.
+int fp32_auto_winograd_tile(const Graph &g, const Node &n) {
+    constexpr int64_t kMinTiles = 32;
+    const Tensor &y = g.tensors[n.outputs[0]];
+    for (int m : {4, 2})
+        if (y.shape[0] * ((y.shape[2] + m - 1) / m) * ((y.shape[3] + m - 1) / m) >= kMinTiles) return m;
+    return 0;
+}
+
 // The Winograd variant a --conv option asks for ("" for the others).
 std::string winograd_variant(ConvAlgorithm a) {
     switch (a) {
@@ -338,6 +354,7 @@ bool winograd_applies(const Graph &g, const Node &n, std::string *why) {
 const char *conv_algorithm_name(ConvAlgorithm a) {
     switch (a) {
         case ConvAlgorithm::kAuto: return "auto";
+        case ConvAlgorithm::kAutoNoWinograd: return "auto-no-winograd";
         case ConvAlgorithm::kGemm: return "gemm";
         case ConvAlgorithm::kImplicit: return "implicit";
         case ConvAlgorithm::kWinogradFp32: return "winograd-fp32";
@@ -350,8 +367,8 @@ const char *conv_algorithm_name(ConvAlgorithm a) {
 }
 
 bool parse_conv_algorithm(const std::string &name, ConvAlgorithm *a) {
-    for (ConvAlgorithm c : {ConvAlgorithm::kAuto, ConvAlgorithm::kGemm, ConvAlgorithm::kImplicit,
-                            ConvAlgorithm::kWinogradFp32, ConvAlgorithm::kWinogradInt16, ConvAlgorithm::kWinogradInt6w4,
+    for (ConvAlgorithm c : {ConvAlgorithm::kAuto, ConvAlgorithm::kAutoNoWinograd, ConvAlgorithm::kGemm,
+                            ConvAlgorithm::kImplicit, ConvAlgorithm::kWinogradFp32, ConvAlgorithm::kWinogradInt16, ConvAlgorithm::kWinogradInt6w4,
                             ConvAlgorithm::kWinogradInt6w8, ConvAlgorithm::kWinogradTapwise})
         if (name == conv_algorithm_name(c)) {
             *a = c;
@@ -493,6 +510,17 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 p.method = auto_method(g, n, t, asym, &p.source);
                 // Mali G52 / G76: the arm_dot variants where the device has the instruction (docs/mali.md).
                 if (t.arm_dot && t.int8 && !asym) p.kernel_variant = "arm_dot=true";
+                const int m = o.conv == ConvAlgorithm::kAuto && cpu && !t.int8 && winograd_applies(g, n, nullptr)
+                                  ? fp32_auto_winograd_tile(g, n)
+                                  : 0;
+                if (m > 0) {
+                    p.method = ConvMethod::kWinograd;
+                    p.winograd = "fp32";
+                    p.winograd_tile = m;
+                    p.source = "auto: FP32 3x3 stride 1, >= 32 output tiles of " + std::to_string(m) + " x " +
+                               std::to_string(m) + ": Winograd F(" + std::to_string(m) + "x" + std::to_string(m) +
+                               ",3x3)";
+                }
             }
             if (!fq.empty()) p.kernel_variant = with_param(p.kernel_variant, fq);
             if (p.method == ConvMethod::kWinograd) {

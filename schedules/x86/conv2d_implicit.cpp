@@ -27,18 +27,22 @@ void schedule_amx_tiles(mobiq::Conv2dImplicitStages &s) {
 
 void schedule(mobiq::Conv2dImplicitStages &s, const Halide::Target &t) {
     const bool avx512 = t.has_feature(Halide::Target::AVX512);
-    if (s.amx_tiles) {
-        schedule_amx_tiles(s);
-    } else if (s.int8 && !avx512) {
+    if (s.amx_tiles) return schedule_amx_tiles(s);
+    if (s.int8 && !avx512) {
         // No VNNI: vpmaddwd pairs kept apart (x86/gemm_int8.cpp says why).
-        mobiq::schedule_conv2d_int8_implicit_cpu_pairs(s, {8, t.has_feature(Halide::Target::AVX2) ? 2 : 1, 3});
-    } else if (s.int8) {
-        mobiq::schedule_conv2d_implicit_cpu(s, {avx512 ? 16 : 8, 4, avx512 ? 4 : 3});
-    } else {
-        std::vector<mobiq::CpuGemmTile> width_blocks;
-        if (avx512) width_blocks = {{16, 2, 7}};
-        mobiq::schedule_conv2d_implicit_cpu(s, {avx512 ? 16 : 8, avx512 ? 4 : 2, avx512 ? 6 : 4}, width_blocks);
+        return mobiq::schedule_conv2d_int8_implicit_cpu_pairs(s, {8, t.has_feature(Halide::Target::AVX2) ? 2 : 1, 3});
     }
+    if (s.int8) return mobiq::schedule_conv2d_implicit_cpu(s, {avx512 ? 16 : 8, 4, avx512 ? 4 : 3});
+    // FP32, AVX-512: 7-pixel blocks of 2 vectors where 7 divides the output
+    // width and the main block would recompute over 10 % of a row (14 x 14
+    // and 7 x 7 layers; common/cpu_conv.h). 7 x 4 vectors spilled (28
+    // accumulators, 4 weight vectors and a broadcast need 33 registers); 14 x 2
+    // streamed a 14-pixel receptive field past L1 at K = 1024 and measured no
+    // better. INT8 (VNNI) with the same 7 x 2 blocks was 1.14x slower on
+    // MobileNet-v1's 14 x 14 layers than its 4 x 4 blocks with recomputed pixels.
+    std::vector<mobiq::CpuGemmTile> width_blocks;
+    if (avx512) width_blocks = {{16, 2, 7}};
+    mobiq::schedule_conv2d_implicit_cpu(s, {avx512 ? 16 : 8, avx512 ? 4 : 2, avx512 ? 6 : 4}, width_blocks);
 }
 
 MOBIQ_REGISTER_SCHEDULE(mobiq::Conv2dImplicitStages, "x86", schedule);

@@ -70,10 +70,11 @@ void SessionFlags::add_to(CLI::App *app) {
                     "INT8 calibration inputs: one .npy (N, C, H, W), a folder of .npy, a folder of images or an "
                     "IDX image file (images: preprocessed as for eval)");
     app->add_option("--conv", conv,
-                    "convolution method: gemm, implicit, auto, or Winograd on the 3x3 stride-1 layers: winograd-fp32 "
+                    "convolution method: gemm, implicit, auto (FP32 on the CPU: Winograd on the 3x3 stride-1 layers "
+                    "with >= 32 output tiles), auto-no-winograd, or Winograd on every 3x3 stride-1 layer: winograd-fp32 "
                     "(FP32), winograd-int16, winograd-int6w4, winograd-int6w8, winograd-tapwise (INT8) (layers the tuning file does "
                     "not name)")
-        ->check(CLI::IsMember({"gemm", "implicit", "auto", "winograd-fp32", "winograd-int16", "winograd-int6w4",
+        ->check(CLI::IsMember({"gemm", "implicit", "auto", "auto-no-winograd", "winograd-fp32", "winograd-int16", "winograd-int6w4",
                                "winograd-int6w8", "winograd-tapwise"}));
     app->add_option("--winograd-tile", winograd_tile,
                     "m of Winograd F(m x m, 3 x 3): 2 or 4 (winograd-fp32, winograd-tapwise)")
@@ -160,6 +161,7 @@ void fill_options(const SessionFlags &f, Loaded *l, mobiq_options *out) {
                     : f.calibration == "percentile" ? MOBIQ_CALIBRATION_PERCENTILE
                                                     : MOBIQ_CALIBRATION_ENTROPY;
     o.conv = f.conv == "auto"               ? MOBIQ_CONV_AUTO
+             : f.conv == "auto-no-winograd" ? MOBIQ_CONV_AUTO_NO_WINOGRAD
              : f.conv == "gemm"             ? MOBIQ_CONV_GEMM
              : f.conv == "implicit"         ? MOBIQ_CONV_IMPLICIT
              : f.conv == "winograd-fp32"    ? MOBIQ_CONV_WINOGRAD_FP32

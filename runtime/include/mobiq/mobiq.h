@@ -65,7 +65,9 @@ typedef enum mobiq_requantization {
 } mobiq_requantization;
 typedef enum mobiq_conv_algorithm {
     MOBIQ_CONV_AUTO = 0,     /* per layer, a fixed default rule (docs/runtime.md, "Conv methods"), measured
-                                once on one machine; a tuning file (mobiq tune) measures this one */
+                                once on one machine; a tuning file (mobiq tune) measures this one. FP32 on
+                                the CPU: Winograd F(4x4 or 2x2, 3x3) on the 3x3 stride-1 layers with >= 32
+                                output tiles (the output within the bound of docs/arithmetic.md) */
     MOBIQ_CONV_GEMM = 1,     /* im2col + GEMM (the paper's method) */
     MOBIQ_CONV_IMPLICIT = 2, /* implicit GEMM / direct: no im2col buffer */
     /* Winograd F(m x m, 3 x 3) on the 3x3 stride-1 convolutions (the others:
@@ -76,8 +78,10 @@ typedef enum mobiq_conv_algorithm {
                                        products; exact on those operands, lossy against INT8 */
     MOBIQ_CONV_WINOGRAD_TAPWISE = 6, /* INT8: quantized in the Winograd domain, per tap (calibrated), F(2,3)
                                         or F(4,3): lossy, its own reference (docs/arithmetic.md) */
-    MOBIQ_CONV_WINOGRAD_INT6W8 = 7   /* INT8: INT6 activations, weights transformed in float then int8 per
+    MOBIQ_CONV_WINOGRAD_INT6W8 = 7,  /* INT8: INT6 activations, weights transformed in float then int8 per
                                         output channel, F(2,3): lossy, its own reference */
+    MOBIQ_CONV_AUTO_NO_WINOGRAD = 8  /* auto without Winograd (auto runs FP32 Winograd on the CPU where it is
+                                        faster: 3x3 stride-1 layers with >= 32 output tiles) */
 } mobiq_conv_algorithm;
 
 typedef struct mobiq_options {

@@ -28,8 +28,12 @@ enum class Precision { kFp32, kInt8 };
 // tapwise (quantized per Winograd tap; lossy) and int6w8 (INT6 activations,
 // weights transformed in float then int8 per output channel; lossy, its own
 // reference).
+// kAuto: the plan's rule per layer (docs/runtime.md, "Conv methods"), which
+// on FP32 CPU sessions includes Winograd where its tap GEMMs have enough rows
+// (decision 41); kAutoNoWinograd: the same rule without Winograd.
 enum class ConvAlgorithm {
-    kAuto, kGemm, kImplicit, kWinogradFp32, kWinogradInt16, kWinogradInt6w4, kWinogradTapwise, kWinogradInt6w8
+    kAuto, kGemm, kImplicit, kWinogradFp32, kWinogradInt16, kWinogradInt6w4, kWinogradTapwise, kWinogradInt6w8,
+    kAutoNoWinograd
 };
 // "auto", "gemm", "implicit", "winograd-fp32", ...; and back (false if unknown).
 const char *conv_algorithm_name(ConvAlgorithm a);
