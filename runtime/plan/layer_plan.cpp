@@ -368,8 +368,9 @@ const char *conv_algorithm_name(ConvAlgorithm a) {
 
 bool parse_conv_algorithm(const std::string &name, ConvAlgorithm *a) {
     for (ConvAlgorithm c : {ConvAlgorithm::kAuto, ConvAlgorithm::kAutoNoWinograd, ConvAlgorithm::kGemm,
-                            ConvAlgorithm::kImplicit, ConvAlgorithm::kWinogradFp32, ConvAlgorithm::kWinogradInt16, ConvAlgorithm::kWinogradInt6w4,
-                            ConvAlgorithm::kWinogradInt6w8, ConvAlgorithm::kWinogradTapwise})
+                            ConvAlgorithm::kImplicit, ConvAlgorithm::kWinogradFp32, ConvAlgorithm::kWinogradInt16,
+                            ConvAlgorithm::kWinogradInt6w4, ConvAlgorithm::kWinogradInt6w8,
+                            ConvAlgorithm::kWinogradTapwise})
         if (name == conv_algorithm_name(c)) {
             *a = c;
             return true;

@@ -18,9 +18,9 @@ namespace detail {
 // The register blocks of the output; dot is computed per block (`block`).
 // `width_blocks`: register blocks (vectors x pixels) used, first match first,
 // where their pixel count divides the output width and blocks of `t.rows`
-// would recompute more than 5 % of a row (ShiftInwards: 14 x 14 outputs in
-// blocks of 6 computed 18 pixels per row; 112 x 112 only 114, where the
-// narrower width block measured slower).
+// would recompute more than 10 % of a row (ShiftInwards: 14 x 14 outputs in
+// blocks of 6 computed 18 pixels per row; 56 x 56 computed 60 and 112 x 112
+// 114, where the narrower width block measured slower).
 inline void tile_conv2d_implicit_output(Conv2dImplicitStages &s, const CpuGemmTile &t,
                                         const std::vector<CpuGemmTile> &width_blocks) {
     using namespace Halide;
