@@ -234,8 +234,8 @@ class Eval(unittest.TestCase):
 
     def test_usage_errors(self):
         d, lab = self.folder([(256, 256)])
-        self.expect_error(mobiq("eval", "--model", self.model, "--images", d, "--labels", lab, "--compare-fp32"), 2,
-                          "--precision int8")
+        self.expect_error(mobiq("eval", "--model", self.model, "--images", d, "--labels", lab, "--compare-fp32",
+                                "--conv", "auto-no-winograd"), 2, "--precision int8")
         self.expect_error(mobiq("eval", "--model", self.model, "--images", d, "--labels", lab, "--skip", "1"), 2,
                           "--skip 1")
         self.expect_error(mobiq("eval", "--model", self.model, "--images", d, "--labels", lab, "--std", "0"), 2,
@@ -361,7 +361,7 @@ class FashionMnist(unittest.TestCase):
 
     def test_vgg_winograd_variants(self):
         """The Winograd path of eval on the VGG (5 of its 6 convolutions take Winograd): each INT8 variant against
-        FP32's default plan, and FP32 F(4x4,3x3) against it. Measured on these 200 images (100 calibration
+        FP32 without Winograd (the --compare-fp32 reference), and FP32 F(4x4,3x3) against it. Measured on these 200 images (100 calibration
         images): int6w4 99.0 % agreement / 20.8 dB, tapwise F(2,3) 99.5 % / 37.0 dB, FP32 F(4,3) 100 % / 128.5 dB (docs/accuracy.md has all
         10,000). The floors catch a broken transform or scale (a wrong tap scale gives < 10 dB), not small drifts."""
         calib = ["--calib-data", os.path.join(FASHION, "train-images-idx3-ubyte.gz"), "--calib-limit", "100"]

@@ -77,7 +77,8 @@ def evaluate(a, model, out):
             str(a.threads), "--no-progress", *shlex.split(a.extra)]
     calib = a.calib_data or a.images
     fp32 = os.path.join(out, "fp32.json")
-    run(base + ["--json", fp32], a.reuse and fp32)
+    # FP32 as --compare-fp32 runs it: the default plan without Winograd (decision 41).
+    run(base + ["--conv", "auto-no-winograd", "--json", fp32], a.reuse and fp32)
     res = {"fp32": load(fp32), "rows": []}
     for i, (label, flags) in enumerate(CONFIGS):
         j = os.path.join(out, f"run{i:02d}.json")

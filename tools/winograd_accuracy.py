@@ -15,7 +15,7 @@ against plain INT8 in %p, top-1 agreement with FP32 and with plain INT8 (per
 image, from the runs' predictions), output SQNR against FP32. The INT8
 variants run the default INT8 scheme (asym activations, sym per-channel
 weights, min-max) on every other layer; the FP32 variants are FP32 sessions
-compared with FP32's default plan.
+compared with FP32's default plan without Winograd (`--conv auto-no-winograd`).
 """
 import argparse
 import json
@@ -55,7 +55,8 @@ def evaluate(a, model, out):
     base = [a.mobiq, "eval", "--model", model, "--images", a.images, "--labels", a.labels, "--threads",
             str(a.threads), "--no-progress"]
     fp32 = os.path.join(out, "fp32.json")
-    run(base + ["--json", fp32], a.reuse and fp32)
+    # FP32 as --compare-fp32 runs it: the default plan without Winograd (decision 41).
+    run(base + ["--conv", "auto-no-winograd", "--json", fp32], a.reuse and fp32)
     res = {"fp32": load(fp32), "rows": []}
     for i, (label, precision, flags) in enumerate(ROWS):
         j = os.path.join(out, f"winograd{i:02d}.json")
@@ -79,7 +80,7 @@ def table(name, res):
              "| configuration | top-1 % | top-5 % | delta vs FP32 %p | delta vs plain INT8 %p | "
              "agreement with FP32 % | agreement with plain INT8 % | output SQNR vs FP32 dB |",
              "|---|---|---|---|---|---|---|---|",
-             f"| FP32 (default plan) | {fp['top1']:.2f} | {fp['top5']:.2f} | | | | | |"]
+             f"| FP32 (default plan without Winograd) | {fp['top1']:.2f} | {fp['top5']:.2f} | | | | | |"]
     for (label, r), vp in zip(res["rows"], res["vs_plain"]):
         plain_cells = ("", "") if r is plain else (f"{r['top1'] - plain['top1']:+.2f}", f"{vp:.2f}")
         sq = "exact" if r["sqnr_db"] is None else f"{r['sqnr_db']:.2f}"

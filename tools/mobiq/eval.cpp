@@ -185,8 +185,8 @@ void add_eval_flags(CLI::App *app, EvalFlags *f) {
     app->add_option("--skip", f->skip, "skip the first N images (in file-name order) first")->check(at_least(0));
     app->add_option("--json", f->json, "write the results as JSON");
     app->add_flag("--compare-fp32", f->compare_fp32,
-                  "also run mobiq FP32 with its default plan (--conv auto): top-1 agreement and output SQNR "
-                  "(INT8, or FP32 with another --conv)");
+                  "also run mobiq FP32 without Winograd (--conv auto-no-winograd): top-1 agreement and output "
+                  "SQNR (INT8, or FP32 with another --conv)");
     app->add_flag("--layer-sqnr", f->layer_sqnr, "INT8: each layer's output SQNR vs FP32 on the calibration samples");
     app->add_flag("--no-progress", f->no_progress, "no progress output on stderr");
     add_preprocess_flags(app, f);
@@ -195,8 +195,9 @@ void add_eval_flags(CLI::App *app, EvalFlags *f) {
 void cmd_eval(EvalFlags &f) {
     SessionFlags &sf = f.session;
     const bool int8 = sf.precision == "int8";
-    if (f.compare_fp32 && !int8 && sf.conv == "auto" && sf.tuning.empty())
-        fail("--compare-fp32 compares with FP32's default plan: add --precision int8 or another --conv", 2);
+    if (f.compare_fp32 && !int8 && sf.conv == "auto-no-winograd" && sf.tuning.empty())
+        fail("--compare-fp32 compares with FP32 without Winograd (--conv auto-no-winograd): add --precision int8 or "
+             "another --conv", 2);
     if (f.layer_sqnr && !int8) fail("--layer-sqnr measures INT8 layers: add --precision int8", 2);
     if (f.layer_sqnr && sf.device != "cpu") fail("--layer-sqnr runs on --device cpu only", 2);
     const Dataset d = Dataset::open(f.images, f.labels);
@@ -229,11 +230,12 @@ void cmd_eval(EvalFlags &f) {
     check(mobiq_session_create(l.model, &o, &l.session));
     Loaded ref;  // the FP32 twin
     if (f.compare_fp32 || f.layer_sqnr) {
-        // The reference is FP32 as a user gets it by default: the session's conv method (e.g. an INT8
-        // Winograd variant) and tuning file belong to the session under test, not to its reference.
+        // The reference is FP32 by the default rule without Winograd (decision 41: auto runs FP32
+        // Winograd), the arithmetic closest to the exact convolution; the session's conv method (e.g. an
+        // INT8 Winograd variant) and tuning file belong to the session under test, not to its reference.
         SessionFlags rf = sf;
         rf.precision = "fp32";
-        rf.conv = "auto";
+        rf.conv = "auto-no-winograd";
         rf.winograd_tile = 2;
         rf.tuning.clear();
         load(rf, &ref);
