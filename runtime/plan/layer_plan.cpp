@@ -136,6 +136,12 @@ ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, bool 
     return ConvMethod::kIm2colGemm;
 }
 
+// The m x m output tiles of a Winograd F(m x m, 3 x 3) layer: the rows of its tap GEMMs.
+int64_t winograd_tiles(const Graph &g, const Node &n, int64_t m) {
+    const Tensor &y = g.tensors[n.outputs[0]];
+    return y.shape[0] * ((y.shape[2] + m - 1) / m) * ((y.shape[3] + m - 1) / m);
+}
+
 // FP32 --conv auto on the CPU: m of the Winograd F(m x m, 3 x 3) a layer
 // runs (0: none). Each of the (m + 2)^2 tap GEMMs has one row per output
 // tile; with few rows it streams its transformed weights (1.8x the layer's
@@ -146,9 +152,8 @@ ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, bool 
 // or F(4,3) 0.70x, 14 x 14 F(2,3) 0.80x (F(4,3), 16 tiles, 1.2x); decision 41.
 int fp32_auto_winograd_tile(const Graph &g, const Node &n) {
     constexpr int64_t kMinTiles = 32;
-    const Tensor &y = g.tensors[n.outputs[0]];
     for (int m : {4, 2})
-        if (y.shape[0] * ((y.shape[2] + m - 1) / m) * ((y.shape[3] + m - 1) / m) >= kMinTiles) return m;
+        if (winograd_tiles(g, n, m) >= kMinTiles) return m;
     return 0;
 }
 
@@ -529,8 +534,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 // faster: K >= 256 (with fewer input channels the AMX kernel, one accumulator
                 // tile and its store per 16 x 16 block, is slower than VNNI: docs/winograd.md).
                 const Tensor &y = g.tensors[n.outputs[0]];
-                const int64_t wm = p.winograd_tile;
-                const int64_t tiles = y.shape[0] * ((y.shape[2] + wm - 1) / wm) * ((y.shape[3] + wm - 1) / wm);
+                const int64_t tiles = winograd_tiles(g, n, p.winograd_tile);
                 const int64_t k_in = stored_channels(g, n, true);
                 const bool amx = t.amx && (p.winograd == "int6w4" || p.winograd == "int6w8" || p.winograd == "tapwise") &&
                                  k_in % 64 == 0 &&
