@@ -17,6 +17,9 @@ public:
     // One thread per call (CPU): the runtime runs calls on blocks of the problem in parallel.
     GeneratorParam<bool> serial{"serial", false};
     GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
+    // > 0 (serial, CPU): K in chunks of this many rows of B, each chunk kept in
+    // L1 across every row strip of the call (GemmFp32Stages::k_block).
+    GeneratorParam<int> k_block{"k_block", 0};
     // The layer shape the autoschedulers plan for (estimates: no hand schedule
     // reads them; tools/autoschedule and schedules/auto/apply.h do).
     GeneratorParam<int> est_m{"estimate_m", 784}, est_n{"estimate_n", 128}, est_k{"estimate_k", 1152};
@@ -64,7 +67,9 @@ public:
         s.N = output.dim(0).extent();
         s.M = output.dim(1).extent();
         s.serial = serial;
+        s.k_block = k_block;
         _halide_user_assert(!serial || !get_target().has_gpu_feature()) << "serial is a CPU variant";
+        _halide_user_assert(k_block == 0 || serial) << "k_block is a variant of the serial (panel) GEMM";
         mobiq::ScheduleRegistry<mobiq::GemmFp32Stages>::apply(schedule_family, s, get_target());
     }
 

@@ -12,6 +12,9 @@ struct GemmFp32Stages {
     Halide::RDom k;
     Halide::Expr N, M;
     bool serial = false;  // generator parameter serial: no parallel loop (the caller runs calls in parallel)
+    // generator parameter k_block (serial only): > 0 sums K in chunks of this
+    // many, each chunk of B serving every row of the call (schedules/common/cpu_gemm.h)
+    int k_block = 0;
 };
 
 }  // namespace mobiq

@@ -58,6 +58,14 @@ long cpu_l2_bytes() {
     return 1L << 20;
 }
 
+long cpu_l1_bytes() {
+#if defined(_SC_LEVEL1_DCACHE_SIZE)
+    const long b = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+    if (b > 0) return b;
+#endif
+    return 32L << 10;
+}
+
 bool amx_usable() {
     static const bool usable = [] {
 #if defined(__linux__) && defined(__x86_64__)

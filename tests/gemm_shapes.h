@@ -35,4 +35,12 @@ inline const std::vector<GemmShape> &resnet50_gemm_shapes() {
     return s;
 }
 
+// One 64-column panel of an FP32 GEMM (LayerPlan::column_panels): deep K in
+// and out of the k_block chunks (gemm_fp32 k_block), rows in and out of the
+// register block.
+inline const std::vector<GemmShape> &panel_gemm_shapes() {
+    static const std::vector<GemmShape> s = {{49, 64, 4608}, {50, 64, 1000}, {7, 64, 130}, {5, 64, 64}};
+    return s;
+}
+
 }  // namespace mobiq::test

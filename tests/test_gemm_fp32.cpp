@@ -62,6 +62,7 @@ TEST_P(GemmFp32, Linear) {
     uint32_t seed = 1;
     for (const auto &sh : edge_gemm_shapes()) run(sh, -inf, inf, seed++);
     for (const auto &sh : resnet50_gemm_shapes()) run(sh, -inf, inf, seed++);
+    for (const auto &sh : panel_gemm_shapes()) run(sh, -inf, inf, seed++);
 }
 
 TEST_P(GemmFp32, ReluAndRelu6) {

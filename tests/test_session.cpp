@@ -155,6 +155,36 @@ TEST(Session, Fp32PanelsWhereWeightsPassTheL2) {
     EXPECT_GT(whole, 0);
 }
 
+// FP32 panel GEMMs of few rows (<= 256) and a deep K (>= 1024), without a
+// fused Add, sum K in chunks whose piece of the panel stays in L1 (decision
+// 42): 128 where three such pieces (32 KiB each) fit two L1s, else 64.
+// The x86 family has these kernels; ResNet50's layer4 3 x 3 layers qualify.
+TEST(Session, Fp32DeepPanelsSumKInChunks) {
+#if !defined(__x86_64__)
+    GTEST_SKIP() << "the k_block GEMM variants are built for the x86 family only";
+#endif
+    Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
+    std::unique_ptr<mobiq::Session> session;
+    ASSERT_TRUE(mobiq::Session::create(g, CompileOptions(), &session).is_ok());
+    const long l1 = mobiq::cpu_l1_bytes();
+    const int k_block = 3 * 128 * 256 <= 2 * l1 ? 128 : 3 * 64 * 256 <= 2 * l1 ? 64 : 0;
+    int chunked = 0;
+    for (const auto &p : session->plans()) {
+        if (!p.column_panels || p.method == mobiq::ConvMethod::kImplicit) continue;
+        for (const auto &n : g.nodes) {
+            if (n.name != p.node) continue;
+            const auto &w = g.tensors[n.inputs[1]].shape;
+            const auto &y = g.tensors[n.outputs[0]].shape;
+            const bool deep = k_block > 0 && p.fused_add < 0 && y[0] * y[2] * y[3] <= 256 && w[1] * w[2] * w[3] >= 1024;
+            EXPECT_EQ(p.kernel_variant, deep ? "k_block=" + std::to_string(k_block) + ",serial=true" : "serial=true")
+                << p.node;
+            chunked += deep;
+        }
+    }
+    if (k_block > 0) EXPECT_GE(chunked, 3) << "ResNet50's layer4 3 x 3 layers";
+}
+
 // FP32 auto on the CPU runs Winograd on the 3x3 stride-1 layers whose tap
 // GEMMs have >= 32 rows (output tiles): F(4x4, 3x3) where m = 4 gives them,
 // else F(2x2, 3x3); none with auto-no-winograd (decision 41).

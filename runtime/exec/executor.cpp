@@ -64,6 +64,7 @@ Status Executor::select_kernel_sets(PlanTarget *target) {
     }
     target->family = set_->family;
     target->l2_bytes = cpu_l2_bytes();
+    target->l1_bytes = cpu_l1_bytes();
     target->amx = !opencl_ && opt_.use_amx && set_->family == "x86" && amx_usable();
     target->amx_tiles = target->amx && opt_.use_amx_tiles;
     target->amx_implicit = target->amx_tiles && opt_.use_amx_implicit;

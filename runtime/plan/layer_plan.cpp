@@ -136,6 +136,22 @@ ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, bool 
     return ConvMethod::kIm2colGemm;
 }
 
+// An FP32 GEMM in 64-column panels with few rows and a deep K sums K in chunks
+// whose piece of the panel (chunk x 64 floats) stays in L1 across the row
+// strips (gemm_fp32 k_block, decision 42): the largest of 128 / 64 whose piece
+// fills at most 2/3 of the L1, where M <= 256 and K >= 1024 (below that K the
+// chunks measured level or slower). 0: sweep all of K per register block.
+int fp32_panel_k_block(const Graph &g, const Node &n, const LayerPlan &p, const PlanTarget &t) {
+    const std::vector<int64_t> &w = g.tensors[n.inputs[1]].shape;
+    const int64_t K = w[1] * w[2] * w[3];
+    if (p.method == ConvMethod::kImplicit || p.fused_add >= 0 || output_pixels(g, n) > 256 || K < 1024) return 0;
+    for (int k_block : {128, 64})
+        if (3 * k_block * 64 * 4 <= 2 * t.l1_bytes &&
+            find_kernel_row("gemm_fp32", t.family, "k_block=" + std::to_string(k_block) + ",serial=true") != nullptr)
+            return k_block;
+    return 0;
+}
+
 // The m x m output tiles of a Winograd F(m x m, 3 x 3) layer: the rows of its tap GEMMs.
 int64_t winograd_tiles(const Graph &g, const Node &n, int64_t m) {
     const Tensor &y = g.tensors[n.outputs[0]];
@@ -763,6 +779,11 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             p.column_panels = true;
             p.kernel_variant = "serial=true";
             p.source += implicit ? "; 64-channel panels x row blocks in parallel" : "; 64-column panels in parallel";
+            const int k_block = fp32_panel_k_block(g, n, p, t);
+            if (k_block > 0) {
+                p.kernel_variant = "k_block=" + std::to_string(k_block) + ",serial=true";
+                p.source += ", K in chunks of " + std::to_string(k_block) + " (in L1)";
+            }
         }
     for (size_t i = 0; i < g.nodes.size(); i++) {
         const Node &n = g.nodes[i];

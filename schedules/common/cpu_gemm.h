@@ -156,8 +156,50 @@ inline void schedule_gemm_int8_cpu_pairs(GemmInt8Stages &s, const CpuGemmTile &t
     detail::schedule_gemm_int8_side_stages(s, t);
 }
 
+namespace detail {
+
+// gemm_fp32 k_block > 0, one serial call per 64-column panel of B with few
+// rows and a deep K (ResNet50's layer4: M = 49, K = 4608, a 1.2 MB panel).
+// Sweeping all of K per register block streams the panel through L2 once per
+// row strip, next to the rows of A. Here K runs in chunks of k_block: the
+// chunk of the panel (k_block x 64 floats) stays in L1 while every row strip
+// multiplies it, and the M x N sums wait in memory between chunks (`dot`,
+// one call's, at the root). The chunk's register block is `part` (rfactor over
+// the chunks). Specialized for N == one register block's columns (the
+// panels); other widths are correct, unrolled less.
+inline void schedule_gemm_fp32_k_blocked(GemmFp32Stages &s, const CpuGemmTile &t) {
+    using namespace Halide;
+    const int cols = t.lanes * t.vectors;
+    Var u("u"), mo("mo"), mi("mi"), nb("nb"), nv("nv");
+    RVar ko("ko"), ki("ki");
+    Func part = s.dot.update().split(s.k.x, ko, ki, s.k_block, TailStrategy::GuardWithIf).rfactor(ko, u);
+    s.output.split(s.n, nb, nv, t.lanes, TailStrategy::GuardWithIf).vectorize(nv);
+    s.dot.compute_root().vectorize(s.n, t.lanes, TailStrategy::GuardWithIf);
+    Stage sums = s.dot.update();
+    sums.specialize(s.N == cols)
+        .split(s.m, mo, mi, t.rows, TailStrategy::GuardWithIf)
+        .split(s.n, nb, nv, t.lanes)
+        .reorder(nv, nb, mi, mo, ko)
+        .vectorize(nv)
+        .unroll(nb)
+        .unroll(mi);
+    sums.split(s.m, mo, mi, t.rows, TailStrategy::GuardWithIf)
+        .split(s.n, nb, nv, t.lanes, TailStrategy::GuardWithIf)
+        .reorder(nv, nb, mi, mo, ko)
+        .vectorize(nv);
+    part.compute_at(s.dot, mo);
+    part.specialize(s.N == cols).vectorize(s.n, t.lanes).unroll(s.n).unroll(s.m);
+    part.vectorize(s.n, t.lanes, TailStrategy::GuardWithIf);
+    Stage chunk = part.update();
+    chunk.specialize(s.N == cols).split(s.n, nb, nv, t.lanes).reorder(nv, nb, s.m, ki).vectorize(nv).unroll(nb).unroll(s.m);
+    chunk.split(s.n, nb, nv, t.lanes, TailStrategy::GuardWithIf).reorder(nv, nb, s.m, ki).vectorize(nv);
+}
+
+}  // namespace detail
+
 inline void schedule_gemm_fp32_cpu(GemmFp32Stages &s, const CpuGemmTile &t) {
     using namespace Halide;
+    if (s.k_block > 0) return detail::schedule_gemm_fp32_k_blocked(s, t);
     detail::tile_gemm_output(s, t);
     Var nv("nv");
     s.dot.update()

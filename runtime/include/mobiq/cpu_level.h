@@ -29,6 +29,8 @@ bool amx_usable();
 // Bytes of one core's L2 cache as the OS reports it (sysconf), or 1 MiB where
 // it does not say.
 long cpu_l2_bytes();
+// The same for one core's L1 data cache, or 32 KiB where the OS does not say.
+long cpu_l1_bytes();
 
 // Routes Halide's target-feature queries through the cap (idempotent; the
 // kernel table calls it before handing out any kernel).

@@ -81,6 +81,7 @@ struct PlanTarget {
     bool amx_implicit = false;  // with amx_tiles: the AMX implicit conv where it takes a layer (decision 37)
     bool fp32_requantization = false;  // INT8 with RequantizationMode::kFp32: kernels with requantization=fp32
     long l2_bytes = 1L << 20;  // CPU: one core's L2 (mobiq/cpu_level.h), for blocking decisions
+    long l1_bytes = 32L << 10;  // CPU: one core's L1 data cache, likewise
 };
 
 // Whether Winograd F(m x m, 3 x 3) computes convolution `n`: group 1, 3 x 3,
