@@ -133,7 +133,8 @@ TEST_P(GemmFp32, RejectsMismatchedK) {
 // block contiguous, the last one zero-padded; bad arguments are errors.
 TEST(PackGemmFp32ColumnBlocks, LayoutAndErrors) {
     const int k = 5, n = 10, width = 4;
-    std::vector<float> packed(size_t(k) * n), blocks;
+    std::vector<float> packed(size_t(k) * n);
+    LargeVector<float> blocks;
     for (size_t i = 0; i < packed.size(); i++) packed[i] = float(i + 1);
     ASSERT_TRUE(pack_gemm_fp32_column_blocks(packed.data(), k, n, width, &blocks).is_ok());
     ASSERT_EQ(blocks.size(), size_t(3) * width * k);

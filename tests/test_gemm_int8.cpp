@@ -260,7 +260,7 @@ TEST(PackGemmInt8Chunks, LayoutAndErrors) {
     const int k = 12, n = 512;
     PackedGemmInt8Weights packed;
     const std::vector<int8_t> w = patterned_weights(k, n, &packed);
-    std::vector<int8_t> chunks;
+    LargeVector<int8_t> chunks;
     ASSERT_TRUE(pack_gemm_int8_chunks(packed.data.data(), k, n, &chunks).is_ok());
     int bad = 0;
     for (int t = 0; t < n / 256; t++)

@@ -11,6 +11,7 @@
 
 #include "HalideBuffer.h"
 #include "mobiq/graph.h"
+#include "mobiq/large_buffers.h"
 #include "mobiq/status.h"
 
 namespace mobiq {
@@ -143,7 +144,7 @@ private:
     bool opencl_ = false;
     std::vector<Value> v_;
     std::map<int, int> of_;  // tensor id -> value id
-    std::vector<uint8_t> arena_storage_;
+    LargeVector<uint8_t> arena_storage_;  // on huge pages where the OS allows (mobiq/large_buffers.h)
     uint8_t *arena_ = nullptr;
     size_t arena_bytes_ = 0, unshared_bytes_ = 0;
 };

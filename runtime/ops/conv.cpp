@@ -68,7 +68,7 @@ FusedAdd fused_add_of(const OpContext &c, const Node &n, const LayerPlan &p) {
 struct PreparedConvFp32 : Prepared {
     Buffer<float> rhs, bias;
     // column_panels: the weights as panels of kPanel columns, each (kPanel, K) contiguous.
-    std::vector<float> panels;
+    LargeVector<float> panels;
     int k = 0;
     FusedAdd fused;
     Kernel<op::gemm_fp32> gemm;
@@ -305,7 +305,7 @@ private:
         const int cout = static_cast<int>(wt.shape[0]), K = static_cast<int>(wt.shape[1]) * n.kernel_h * n.kernel_w;
         std::vector<float> packed;
         MOBIQ_RETURN_IF_ERROR(pack_gemm_fp32_weights(conv_weights_ohwi(wt).data(), K, cout, &packed));
-        k->rhs = Buffer<float>(cout, K);
+        k->rhs = large_buffer<float>({cout, K});
         std::memcpy(k->rhs.data(), packed.data(), packed.size() * sizeof(float));
         k->bias = Buffer<float>(cout);
         for (int o = 0; o < cout; o++) k->bias(o) = n.inputs.size() > 2 ? c.g.tensors[n.inputs[2]].f32[o] : 0.0f;

@@ -110,7 +110,8 @@ struct PreparedWinograd : Prepared {
     std::string variant;
     int m = 2;
     // Transformed weights, one GEMM operand per tap.
-    std::vector<Buffer<float>> rhs_f32;
+    std::vector<Buffer<float>> rhs_f32;  // per tap, views of rhs_f32_storage
+    LargeVector<float> rhs_f32_storage;
     std::vector<Buffer<int16_t>> rhs_i16;
     std::vector<Buffer<int8_t>> rhs_i8;
     std::vector<Buffer<int32_t>> colsum;  // int6w4: per tap, for the u8 shift of vpdpbusd
@@ -339,12 +340,14 @@ public:
             const Tensor &wt = c.g.tensors[n.inputs[1]];
             const std::vector<float> u = winograd_weights_fp32(conv_weights_ohwi(wt).data(), cout, K, k->m);
             const int taps = (k->m + 2) * (k->m + 2);
+            // All taps in one block (huge pages: mobiq/large_buffers.h), a buffer per tap over it.
+            k->rhs_f32_storage.resize(size_t(taps) * cout * K);
             for (int t = 0; t < taps; t++) {
                 std::vector<float> packed;
                 MOBIQ_RETURN_IF_ERROR(pack_gemm_fp32_weights(u.data() + size_t(t) * cout * K, K, cout, &packed));
-                Buffer<float> b(cout, K);
-                std::memcpy(b.data(), packed.data(), packed.size() * sizeof(float));
-                k->rhs_f32.push_back(b);
+                float *tap = k->rhs_f32_storage.data() + size_t(t) * cout * K;
+                std::memcpy(tap, packed.data(), packed.size() * sizeof(float));
+                k->rhs_f32.push_back(Buffer<float>(tap, cout, K));
             }
             k->bias_f32 = Buffer<float>(cout);
             k->zero_f32 = Buffer<float>(cout);

@@ -24,8 +24,8 @@ struct PreparedFullyConnected : Prepared {
     Kernel<kernel_op::gemm_int8> int8;
     // column_chunks: the weights as 256-column chunks (mobiq/gemm_weights.h), K_padded;
     // FP32: chunks of (256, K), n innermost, and k_padded = K.
-    std::vector<int8_t> chunks;
-    std::vector<float> chunks_fp32;
+    LargeVector<int8_t> chunks;
+    LargeVector<float> chunks_fp32;
     int k_padded = 0;
     // FP32 chunks: the last chunk's output where N is not a multiple of the
     // chunk (at most 4 rows: batch < 4); the bias is then padded to whole chunks.

@@ -74,7 +74,7 @@ Status pack_gemm_int8_amx_kernel_rows(const int8_t *rhs, int k_padded, int n, in
     return Status::ok();
 }
 
-Status pack_gemm_int8_chunks(const int8_t *rhs, int k_padded, int n, std::vector<int8_t> *out) {
+Status pack_gemm_int8_chunks(const int8_t *rhs, int k_padded, int n, LargeVector<int8_t> *out) {
     if (!rhs || !out || k_padded <= 0 || k_padded % 4 || n <= 0 || n % 256)
         return {StatusCode::kInvalidArgument,
                 "pack_gemm_int8_chunks: N (" + std::to_string(n) + ") must be a multiple of 256 and K a multiple of 4"};
@@ -97,7 +97,7 @@ Status pack_gemm_fp32_weights(const float *w, int k, int n, std::vector<float> *
     return Status::ok();
 }
 
-Status pack_gemm_fp32_column_blocks(const float *packed, int k, int n, int width, std::vector<float> *out) {
+Status pack_gemm_fp32_column_blocks(const float *packed, int k, int n, int width, LargeVector<float> *out) {
     if (!packed || !out || k <= 0 || n <= 0 || width <= 0)
         return {StatusCode::kInvalidArgument, "pack_gemm_fp32_column_blocks: empty or null weights"};
     const int blocks = (n + width - 1) / width;

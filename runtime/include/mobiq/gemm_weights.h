@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "mobiq/large_buffers.h"
 #include "mobiq/status.h"
 
 namespace mobiq {
@@ -63,7 +64,7 @@ inline AmxKernelRowTiles amx_kernel_row_tiles(int channels, int kernel_w) {
 // chunk (runtime/ops/fully_connected.cpp):
 //   out[((t * K_padded / 4 + g) * 256 + c) * 4 + i] = w(256 t + c, 4 g + i).
 // N % 256 must be 0 (an invalid-argument Status otherwise).
-Status pack_gemm_int8_chunks(const int8_t *rhs, int k_padded, int n, std::vector<int8_t> *out);
+Status pack_gemm_int8_chunks(const int8_t *rhs, int k_padded, int n, LargeVector<int8_t> *out);
 
 // fp32 weights for gemm_fp32: (N, K) row-major in, (N innermost, K) out.
 Status pack_gemm_fp32_weights(const float *w, int k, int n, std::vector<float> *out);
@@ -72,7 +73,7 @@ Status pack_gemm_fp32_weights(const float *w, int k, int n, std::vector<float> *
 // each block (width, K) contiguous, the last one zero-padded to `width`:
 // the FP32 conv panels and fully connected chunks, one serial call per block.
 //   out[(t * K + kk) * width + c] = packed[kk * N + width * t + c].
-Status pack_gemm_fp32_column_blocks(const float *packed, int k, int n, int width, std::vector<float> *out);
+Status pack_gemm_fp32_column_blocks(const float *packed, int k, int n, int width, LargeVector<float> *out);
 
 // Smallest multiple of 4 >= k: the K every gemm_int8 operand uses.
 inline int gemm_int8_padded_k(int k) { return (k + 3) / 4 * 4; }
