@@ -48,22 +48,28 @@ int capped_can_use(int count, const uint64_t *features) {
     return halide_default_can_use_target_features(count, features);
 }
 
+// A sysconf cache size, or `fallback` where the OS does not say (0 or -1).
+[[maybe_unused]] long cache_bytes(int name, long fallback) {
+    const long b = sysconf(name);
+    return b > 0 ? b : fallback;
+}
+
 }  // namespace
 
 long cpu_l2_bytes() {
 #if defined(_SC_LEVEL2_CACHE_SIZE)
-    const long b = sysconf(_SC_LEVEL2_CACHE_SIZE);
-    if (b > 0) return b;
-#endif
+    return cache_bytes(_SC_LEVEL2_CACHE_SIZE, 1L << 20);
+#else
     return 1L << 20;
+#endif
 }
 
 long cpu_l1_bytes() {
 #if defined(_SC_LEVEL1_DCACHE_SIZE)
-    const long b = sysconf(_SC_LEVEL1_DCACHE_SIZE);
-    if (b > 0) return b;
-#endif
+    return cache_bytes(_SC_LEVEL1_DCACHE_SIZE, 32L << 10);
+#else
     return 32L << 10;
+#endif
 }
 
 bool amx_usable() {
