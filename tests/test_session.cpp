@@ -193,7 +193,7 @@ TEST(Session, Fp32AutoRunsWinogradWhereItHasTiles) {
         SCOPED_TRACE(network);
         Graph g;
         ASSERT_TRUE(mobiq::import_onnx_file(models(std::string(network) + ".onnx"), &g).is_ok());
-        int f4 = 0, f2 = 0, none = 0;
+        int f4 = 0, f2 = 0, none = 0, parallel_taps = 0;
         for (ConvAlgorithm conv : {ConvAlgorithm::kAuto, ConvAlgorithm::kAutoNoWinograd}) {
             CompileOptions opt;
             opt.conv = conv;
@@ -213,11 +213,15 @@ TEST(Session, Fp32AutoRunsWinogradWhereItHasTiles) {
                 const int want = tiles(4) >= 32 ? 4 : tiles(2) >= 32 ? 2 : 0;
                 EXPECT_EQ(winograd ? p.winograd_tile : 0, want) << p.node;
                 if (winograd) EXPECT_EQ(p.winograd, "fp32") << p.node;
+                // On the whole layer (no blocks of tile rows) the taps run in parallel.
+                if (winograd) EXPECT_EQ(p.winograd_parallel_taps, p.winograd_block_rows == 0) << p.node;
+                if (winograd && p.winograd_block_rows == 0) parallel_taps++;
                 (want == 4 ? f4 : want == 2 ? f2 : none)++;
             }
         }
         EXPECT_GT(f4, 0);
         EXPECT_GT(f2, 0);
+        EXPECT_GT(parallel_taps, 0);
         if (std::string(network) == "resnet50") EXPECT_GT(none, 0);  // layer4's 7 x 7
     }
 }

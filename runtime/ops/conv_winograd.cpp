@@ -120,6 +120,8 @@ struct PreparedWinograd : Prepared {
     Int8ChannelParams ch;
     Kernel<op::winograd_input_transform> input;
     Kernel<op::gemm_fp32> gemm_f32;
+    // LayerPlan::winograd_parallel_taps: the serial GEMM, one tap per task, the taps in parallel.
+    Kernel<op::gemm_fp32> gemm_f32_serial;
     Kernel<op::gemm_int16> gemm_i16;
     Kernel<op::gemm_int8> gemm_i8;
 #if defined(MOBIQ_CPU_FAMILY_X86)
@@ -205,6 +207,23 @@ Buffer<T> five_d_view(Values &vs, Value &scratch, size_t base, const Tiling &t, 
     return vs.host_view<T>(scratch, base / sizeof(T), 5, d);
 }
 
+// FP32 taps in parallel (LayerPlan::winograd_parallel_taps): task `tap` runs
+// that tap's GEMM on the serial kernel.
+struct TapCall {
+    PreparedWinograd *k;
+    Value *scratch;
+    size_t vb, mb;
+    int tiles;
+};
+int tap_task(void *, int tap, uint8_t *closure) {
+    const TapCall &c = *reinterpret_cast<TapCall *>(closure);
+    PreparedWinograd &k = *c.k;
+    Buffer<float> a = tap_matrix<float>(*k.vs, *c.scratch, c.vb, c.tiles, k.C, tap);
+    Buffer<float> r = tap_matrix<float>(*k.vs, *c.scratch, c.mb, c.tiles, k.N, tap);
+    const float inf = std::numeric_limits<float>::infinity();
+    return k.gemm_f32_serial(a, k.rhs_f32[tap], k.zero_f32, -inf, inf, r);
+}
+
 // One block: input transform, the tap GEMMs, output transform, in the block's own scratch.
 int PreparedWinograd::run_block(int b) {
     Values &v = *vs;
@@ -221,10 +240,16 @@ int PreparedWinograd::run_block(int b) {
         Buffer<float> vv = five_d_view<float>(v, sc, vb, t, k, C), mm = five_d_view<float>(v, sc, mb, t, k, N);
         if (const int e = input(in, 0, vv)) return e;
         clock.lap(0);
-        const float inf = std::numeric_limits<float>::infinity();
-        for (int tap = 0; tap < t.taps; tap++) {
-            Buffer<float> a = tap_matrix<float>(v, sc, vb, tiles, C, tap), r = tap_matrix<float>(v, sc, mb, tiles, N, tap);
-            if (const int e = gemm_f32(a, rhs_f32[tap], zero_f32, -inf, inf, r)) return e;
+        if (gemm_f32_serial) {
+            TapCall call{this, &sc, vb, mb, tiles};
+            if (const int e = halide_do_par_for(nullptr, tap_task, 0, t.taps, reinterpret_cast<uint8_t *>(&call)))
+                return e;
+        } else {
+            const float inf = std::numeric_limits<float>::infinity();
+            for (int tap = 0; tap < t.taps; tap++) {
+                Buffer<float> a = tap_matrix<float>(v, sc, vb, tiles, C, tap), r = tap_matrix<float>(v, sc, mb, tiles, N, tap);
+                if (const int e = gemm_f32(a, rhs_f32[tap], zero_f32, -inf, inf, r)) return e;
+            }
         }
         clock.lap(1);
         Buffer<float> out = v.interior<float>(v[yi]).cropped(3, k.img0, k.images).cropped(2, y0, rows);
@@ -355,6 +380,7 @@ public:
             for (int o = 0; o < cout; o++) k->bias_f32(o) = n.inputs.size() > 2 ? c.g.tensors[n.inputs[2]].f32[o] : 0.0f;
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=float32," + tile + serial, &k->input));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, serial.empty() ? "" : "serial=true", &k->gemm_f32));
+            if (p.winograd_parallel_taps) MOBIQ_RETURN_IF_ERROR(c.kernel(n, "serial=true", &k->gemm_f32_serial));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=float32," + tile + serial, &k->output_f32));
             *out = std::move(k);
             return Status::ok();
@@ -509,7 +535,8 @@ public:
             k->lo = q.output_min;
             k->hi = q.output_max;
         }
-        const KernelRow *gemm = k->gemm_f32   ? k->gemm_f32.row
+        const KernelRow *gemm = k->gemm_f32_serial ? k->gemm_f32_serial.row
+                                : k->gemm_f32      ? k->gemm_f32.row
                                 : k->gemm_i16 ? k->gemm_i16.row
                                 : k->gemm_amx_tiles ? k->gemm_amx_tiles.row
                                 : k->gemm_amx ? k->gemm_amx.row
@@ -519,6 +546,7 @@ public:
         std::string name = std::string(input->name) + "+" + gemm->name + " x" + std::to_string(k->t.taps) + "+" +
                            output->name;
         if (k->t.block_rows) name += " (" + std::to_string(k->t.blocks()) + " blocks)";
+        if (k->gemm_f32_serial) name += " (taps in parallel)";
         c.add_step(name, [k]() { return k->run(); });
         report_stages(c, k);
         return Status::ok();

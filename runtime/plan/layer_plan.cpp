@@ -569,6 +569,11 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 for (const auto &[op, params] : kernels)  // blocks run the serial variants: where all exist
                     if (find_kernel_row(op, t.family, with_param(params, "serial=true")) == nullptr)
                         p.winograd_block_rows = 0;
+                // FP32 on the whole layer: one serial tap GEMM per task, the taps in parallel (one
+                // fork for the 16 / 36 small GEMMs, each thread streaming whole taps' weights).
+                p.winograd_parallel_taps = cpu && p.winograd == "fp32" && p.winograd_block_rows == 0 &&
+                                           find_kernel_row("gemm_fp32", t.family, "serial=true") != nullptr;
+                if (p.winograd_parallel_taps) p.source += "; taps in parallel";
                 p.op = "conv_winograd";  // reads its input unpadded (the kernel adds the padding)
                 continue;
             }
