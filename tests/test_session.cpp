@@ -213,7 +213,7 @@ TEST(Session, Fp32AutoRunsWinogradWhereItHasTiles) {
                 const int want = tiles(4) >= 32 ? 4 : tiles(2) >= 32 ? 2 : 0;
                 EXPECT_EQ(winograd ? p.winograd_tile : 0, want) << p.node;
                 if (winograd) EXPECT_EQ(p.winograd, "fp32") << p.node;
-                // On the whole layer (no blocks of tile rows) the taps run in parallel.
+                // On the whole layer (no blocks of tile rows) the taps run in parallel (decision 44).
                 if (winograd) EXPECT_EQ(p.winograd_parallel_taps, p.winograd_block_rows == 0) << p.node;
                 if (winograd && p.winograd_block_rows == 0) parallel_taps++;
                 (want == 4 ? f4 : want == 2 ? f2 : none)++;

@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <functional>
 #include <limits>
 
 #include "HalideRuntime.h"
@@ -120,8 +121,9 @@ struct PreparedWinograd : Prepared {
     Int8ChannelParams ch;
     Kernel<op::winograd_input_transform> input;
     Kernel<op::gemm_fp32> gemm_f32;
-    // LayerPlan::winograd_parallel_taps: the serial GEMM, one tap per task, the taps in parallel.
-    Kernel<op::gemm_fp32> gemm_f32_serial;
+    // LayerPlan::winograd_parallel_taps: the GEMMs are the serial variants, one
+    // tap per task, the taps in parallel.
+    bool parallel_taps = false;
     Kernel<op::gemm_int16> gemm_i16;
     Kernel<op::gemm_int8> gemm_i8;
 #if defined(MOBIQ_CPU_FAMILY_X86)
@@ -207,21 +209,18 @@ Buffer<T> five_d_view(Values &vs, Value &scratch, size_t base, const Tiling &t, 
     return vs.host_view<T>(scratch, base / sizeof(T), 5, d);
 }
 
-// FP32 taps in parallel (LayerPlan::winograd_parallel_taps): task `tap` runs
-// that tap's GEMM on the serial kernel.
-struct TapCall {
-    PreparedWinograd *k;
-    Value *scratch;
-    size_t vb, mb;
-    int tiles;
-};
-int tap_task(void *, int tap, uint8_t *closure) {
-    const TapCall &c = *reinterpret_cast<TapCall *>(closure);
-    PreparedWinograd &k = *c.k;
-    Buffer<float> a = tap_matrix<float>(*k.vs, *c.scratch, c.vb, c.tiles, k.C, tap);
-    Buffer<float> r = tap_matrix<float>(*k.vs, *c.scratch, c.mb, c.tiles, k.N, tap);
-    const float inf = std::numeric_limits<float>::infinity();
-    return k.gemm_f32_serial(a, k.rhs_f32[tap], k.zero_f32, -inf, inf, r);
+// fn(tap) for every tap: in order, or (LayerPlan::winograd_parallel_taps)
+// one task per tap in parallel; the first error.
+int for_each_tap(int taps, bool parallel, const std::function<int(int)> &fn) {
+    if (!parallel) {
+        for (int tap = 0; tap < taps; tap++)
+            if (const int e = fn(tap)) return e;
+        return 0;
+    }
+    auto task = [](void *, int tap, uint8_t *closure) {
+        return (*reinterpret_cast<const std::function<int(int)> *>(closure))(tap);
+    };
+    return halide_do_par_for(nullptr, task, 0, taps, reinterpret_cast<uint8_t *>(const_cast<std::function<int(int)> *>(&fn)));
 }
 
 // One block: input transform, the tap GEMMs, output transform, in the block's own scratch.
@@ -240,17 +239,12 @@ int PreparedWinograd::run_block(int b) {
         Buffer<float> vv = five_d_view<float>(v, sc, vb, t, k, C), mm = five_d_view<float>(v, sc, mb, t, k, N);
         if (const int e = input(in, 0, vv)) return e;
         clock.lap(0);
-        if (gemm_f32_serial) {
-            TapCall call{this, &sc, vb, mb, tiles};
-            if (const int e = halide_do_par_for(nullptr, tap_task, 0, t.taps, reinterpret_cast<uint8_t *>(&call)))
-                return e;
-        } else {
-            const float inf = std::numeric_limits<float>::infinity();
-            for (int tap = 0; tap < t.taps; tap++) {
+        const float inf = std::numeric_limits<float>::infinity();
+        if (const int e = for_each_tap(t.taps, parallel_taps, [&](int tap) {
                 Buffer<float> a = tap_matrix<float>(v, sc, vb, tiles, C, tap), r = tap_matrix<float>(v, sc, mb, tiles, N, tap);
-                if (const int e = gemm_f32(a, rhs_f32[tap], zero_f32, -inf, inf, r)) return e;
-            }
-        }
+                return gemm_f32(a, rhs_f32[tap], zero_f32, -inf, inf, r);
+            }))
+            return e;
         clock.lap(1);
         Buffer<float> out = v.interior<float>(v[yi]).cropped(3, k.img0, k.images).cropped(2, y0, rows);
         const int e = output_f32(mm, bias_f32, flo, fhi, out);
@@ -271,11 +265,12 @@ int PreparedWinograd::run_block(int b) {
         Buffer<int8_t> vv = five_d_view<int8_t>(v, sc, vb, t, k, C);
         if (const int e = input_tw(in, zx, tap_in, vv)) return e;
         clock.lap(0);
-        for (int tap = 0; tap < t.taps; tap++) {
-            Buffer<int8_t> a = tap_matrix<int8_t>(v, sc, vb, tiles, C, tap);
-            Buffer<int32_t> r = tap_matrix<int32_t>(v, sc, mb, tiles, N, tap);
-            if (const int e = gemm8(tap, a, r)) return e;
-        }
+        if (const int e = for_each_tap(t.taps, parallel_taps, [&](int tap) {
+                Buffer<int8_t> a = tap_matrix<int8_t>(v, sc, vb, tiles, C, tap);
+                Buffer<int32_t> r = tap_matrix<int32_t>(v, sc, mb, tiles, N, tap);
+                return gemm8(tap, a, r);
+            }))
+            return e;
         clock.lap(1);
         Buffer<int8_t> out = v.interior<int8_t>(v[yi]).cropped(3, k.img0, k.images).cropped(2, y0, rows);
         const int e = output_tw(mm, tap_out, bias_f32, zo, lo, hi, out);
@@ -286,20 +281,22 @@ int PreparedWinograd::run_block(int b) {
         Buffer<int16_t> vv = five_d_view<int16_t>(v, sc, vb, t, k, C);
         if (const int e = input(in, zx, vv)) return e;
         clock.lap(0);
-        for (int tap = 0; tap < 16; tap++) {
-            Buffer<int16_t> a = tap_matrix<int16_t>(v, sc, vb, tiles, C, tap);
-            Buffer<int32_t> r = tap_matrix<int32_t>(v, sc, mb, tiles, N, tap);
-            if (const int e = gemm_i16(a, rhs_i16[tap], zero_i32, r)) return e;
-        }
+        if (const int e = for_each_tap(16, parallel_taps, [&](int tap) {
+                Buffer<int16_t> a = tap_matrix<int16_t>(v, sc, vb, tiles, C, tap);
+                Buffer<int32_t> r = tap_matrix<int32_t>(v, sc, mb, tiles, N, tap);
+                return gemm_i16(a, rhs_i16[tap], zero_i32, r);
+            }))
+            return e;
     } else {
         Buffer<int8_t> vv = five_d_view<int8_t>(v, sc, vb, t, k, C);
         if (const int e = input(in, zx, vv)) return e;
         clock.lap(0);
-        for (int tap = 0; tap < 16; tap++) {
-            Buffer<int8_t> a = tap_matrix<int8_t>(v, sc, vb, tiles, C, tap);
-            Buffer<int32_t> r = tap_matrix<int32_t>(v, sc, mb, tiles, N, tap);
-            if (const int e = gemm8(tap, a, r)) return e;
-        }
+        if (const int e = for_each_tap(16, parallel_taps, [&](int tap) {
+                Buffer<int8_t> a = tap_matrix<int8_t>(v, sc, vb, tiles, C, tap);
+                Buffer<int32_t> r = tap_matrix<int32_t>(v, sc, mb, tiles, N, tap);
+                return gemm8(tap, a, r);
+            }))
+            return e;
     }
     clock.lap(1);
     Buffer<int8_t> out = v.interior<int8_t>(v[yi]).cropped(3, k.img0, k.images).cropped(2, y0, rows);
@@ -359,6 +356,9 @@ public:
         const std::string tile = "tile=" + std::to_string(k->m);
         // Blocks in parallel run the serial variants (one thread per call).
         const std::string serial = p.winograd_block_rows > 0 ? ",serial=true" : "";
+        // The tap GEMMs are serial calls in blocks and where the taps run in parallel.
+        const std::string gemm_serial = p.winograd_block_rows > 0 || p.winograd_parallel_taps ? ",serial=true" : "";
+        k->parallel_taps = p.winograd_parallel_taps;
         const Value &x = c.values.at_tensor(n.inputs[0]);
         const int cout = c.values.at_tensor(n.outputs[0]).c, K = x.c_alloc;
         if (k->variant == "fp32") {
@@ -379,8 +379,7 @@ public:
             k->zero_f32.fill(0.0f);
             for (int o = 0; o < cout; o++) k->bias_f32(o) = n.inputs.size() > 2 ? c.g.tensors[n.inputs[2]].f32[o] : 0.0f;
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=float32," + tile + serial, &k->input));
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, serial.empty() ? "" : "serial=true", &k->gemm_f32));
-            if (p.winograd_parallel_taps) MOBIQ_RETURN_IF_ERROR(c.kernel(n, "serial=true", &k->gemm_f32_serial));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, gemm_serial.empty() ? "" : "serial=true", &k->gemm_f32));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=float32," + tile + serial, &k->output_f32));
             *out = std::move(k);
             return Status::ok();
@@ -404,15 +403,15 @@ public:
             if (p.kernel_variant.find("amx=true") != std::string::npos) {
 #if defined(MOBIQ_CPU_FAMILY_X86)
                 MOBIQ_RETURN_IF_ERROR(
-                    c.kernel(n, "amx=true,requantize=false,weight_zero_point=false" + serial, &k->gemm_amx));
-                MOBIQ_RETURN_IF_ERROR(k->amx_tiles_if_planned(c, n, p, serial));
+                    c.kernel(n, "amx=true,requantize=false,weight_zero_point=false" + gemm_serial, &k->gemm_amx));
+                MOBIQ_RETURN_IF_ERROR(k->amx_tiles_if_planned(c, n, p, gemm_serial));
                 // AMX takes 16 rows and more: a block of fewer tiles runs on VNNI.
-                return c.kernel(n, "requantize=false,weight_zero_point=false" + serial, &k->gemm_i8);
+                return c.kernel(n, "requantize=false,weight_zero_point=false" + gemm_serial, &k->gemm_i8);
 #else
                 return {StatusCode::kInternal, "layer '" + n.name + "': AMX kernels exist on x86 builds only"};
 #endif
             }
-            return c.kernel(n, "requantize=false,weight_zero_point=false" + serial, &k->gemm_i8);
+            return c.kernel(n, "requantize=false,weight_zero_point=false" + gemm_serial, &k->gemm_i8);
         };
         if (k->variant == "int16") {
             for (int t = 0; t < 16; t++) {
@@ -423,7 +422,7 @@ public:
                 k->rhs_i16.push_back(b);
             }
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=int16,tile=2" + serial, &k->input));
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, serial.empty() ? "" : "serial=true", &k->gemm_i16));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, gemm_serial.empty() ? "" : "serial=true", &k->gemm_i16));
         } else if (k->variant == "int6w4") {
             if (!q.winograd_int6w4)
                 return {StatusCode::kInternal, "layer '" + n.name + "': not quantized for winograd-int6w4"};
@@ -492,11 +491,11 @@ public:
             if (p.kernel_variant.find("amx=true") != std::string::npos) {
 #if defined(MOBIQ_CPU_FAMILY_X86)
                 MOBIQ_RETURN_IF_ERROR(
-                    c.kernel(n, "amx=true,requantize=false,weight_zero_point=false" + serial, &k->gemm_amx));
-                MOBIQ_RETURN_IF_ERROR(k->amx_tiles_if_planned(c, n, p, serial));
+                    c.kernel(n, "amx=true,requantize=false,weight_zero_point=false" + gemm_serial, &k->gemm_amx));
+                MOBIQ_RETURN_IF_ERROR(k->amx_tiles_if_planned(c, n, p, gemm_serial));
 #endif
             }
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "requantize=false,weight_zero_point=false" + serial, &k->gemm_i8));
+            MOBIQ_RETURN_IF_ERROR(c.kernel(n, "requantize=false,weight_zero_point=false" + gemm_serial, &k->gemm_i8));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=tapwise," + tile + serial, &k->output_tw));
             *out = std::move(k);
             return Status::ok();
@@ -535,8 +534,7 @@ public:
             k->lo = q.output_min;
             k->hi = q.output_max;
         }
-        const KernelRow *gemm = k->gemm_f32_serial ? k->gemm_f32_serial.row
-                                : k->gemm_f32      ? k->gemm_f32.row
+        const KernelRow *gemm = k->gemm_f32   ? k->gemm_f32.row
                                 : k->gemm_i16 ? k->gemm_i16.row
                                 : k->gemm_amx_tiles ? k->gemm_amx_tiles.row
                                 : k->gemm_amx ? k->gemm_amx.row
@@ -546,7 +544,7 @@ public:
         std::string name = std::string(input->name) + "+" + gemm->name + " x" + std::to_string(k->t.taps) + "+" +
                            output->name;
         if (k->t.block_rows) name += " (" + std::to_string(k->t.blocks()) + " blocks)";
-        if (k->gemm_f32_serial) name += " (taps in parallel)";
+        if (k->parallel_taps) name += " (taps in parallel)";
         c.add_step(name, [k]() { return k->run(); });
         report_stages(c, k);
         return Status::ok();

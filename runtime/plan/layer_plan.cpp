@@ -565,14 +565,13 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                         return {StatusCode::kInvalidArgument, "layer '" + n.name + "': no " + op + " kernel with variant '" +
                                                                   canonical_params(params) + "' for family " + t.family +
                                                                   " in this build"};
-                p.winograd_block_rows = winograd_block_rows(g, n, p, t.int8);
-                for (const auto &[op, params] : kernels)  // blocks run the serial variants: where all exist
-                    if (find_kernel_row(op, t.family, with_param(params, "serial=true")) == nullptr)
-                        p.winograd_block_rows = 0;
-                // FP32 on the whole layer: one serial tap GEMM per task, the taps in parallel (one
-                // fork for the 16 / 36 small GEMMs, each thread streaming whole taps' weights).
-                p.winograd_parallel_taps = cpu && p.winograd == "fp32" && p.winograd_block_rows == 0 &&
-                                           find_kernel_row("gemm_fp32", t.family, "serial=true") != nullptr;
+                bool serial_rows = true;  // blocks and parallel taps run the serial variants: where all exist
+                for (const auto &[op, params] : kernels)
+                    if (find_kernel_row(op, t.family, with_param(params, "serial=true")) == nullptr) serial_rows = false;
+                p.winograd_block_rows = serial_rows ? winograd_block_rows(g, n, p, t.int8) : 0;
+                // On the whole layer: one serial tap GEMM per task, the taps in parallel (one fork
+                // for the 16 / 36 small GEMMs, each thread streaming whole taps' weights; decision 44).
+                p.winograd_parallel_taps = cpu && serial_rows && p.winograd_block_rows == 0;
                 if (p.winograd_parallel_taps) p.source += "; taps in parallel";
                 p.op = "conv_winograd";  // reads its input unpadded (the kernel adds the padding)
                 continue;

@@ -62,9 +62,9 @@ struct LayerPlan {
     // through the three stages while its transforms stay in cache (serial
     // kernels); 0: the whole layer at once, the kernels parallel inside.
     int winograd_block_rows = 0;
-    // FP32 Winograd on the whole layer (no blocks), CPU: the tap GEMMs run as
+    // Winograd on the whole layer (no blocks), CPU: the tap GEMMs run as
     // serial calls, one tap per task, the taps in parallel (kernel variant
-    // serial=true for the GEMM only).
+    // serial=true for the GEMMs only).
     bool winograd_parallel_taps = false;
     // A residual Add (+ ReLU) fused into this convolution's epilogue: the Add
     // node's index here, and this node's index in the Add's plan (op "fused",
