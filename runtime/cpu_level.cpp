@@ -5,9 +5,11 @@
 #include <initializer_list>
 #include <mutex>
 #include <string>
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>  // sysconf (cache sizes)
+#endif
 #if defined(__linux__) && defined(__x86_64__)
 #include <sys/syscall.h>
-#include <unistd.h>
 #endif
 
 #include "HalideRuntime.h"
@@ -48,11 +50,14 @@ int capped_can_use(int count, const uint64_t *features) {
     return halide_default_can_use_target_features(count, features);
 }
 
-// A sysconf cache size, or `fallback` where the OS does not say (0 or -1).
+#if defined(__unix__) || defined(__APPLE__)
+// A sysconf cache size, or `fallback` where the OS does not say (0 or -1:
+// aarch64 Linux often does not).
 [[maybe_unused]] long cache_bytes(int name, long fallback) {
     const long b = sysconf(name);
     return b > 0 ? b : fallback;
 }
+#endif
 
 }  // namespace
 
