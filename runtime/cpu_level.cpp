@@ -50,32 +50,29 @@ int capped_can_use(int count, const uint64_t *features) {
     return halide_default_can_use_target_features(count, features);
 }
 
-#if defined(__unix__) || defined(__APPLE__)
-// A sysconf cache size, or `fallback` where the OS does not say (0 or -1:
-// aarch64 Linux often does not).
-[[maybe_unused]] long cache_bytes(int name, long fallback) {
-    const long b = sysconf(name);
-    return b > 0 ? b : fallback;
-}
+// The sysconf names of one core's L1 data and L2 caches, -1 where the OS has none.
+#if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE)
+constexpr int kL1Name = _SC_LEVEL1_DCACHE_SIZE, kL2Name = _SC_LEVEL2_CACHE_SIZE;
+#else
+constexpr int kL1Name = -1, kL2Name = -1;
 #endif
+
+// A cache size from sysconf, or `fallback` where the OS does not say (0 or -1:
+// aarch64 Linux often does not).
+long cache_bytes(int name, long fallback) {
+#if defined(__unix__) || defined(__APPLE__)
+    const long b = name >= 0 ? sysconf(name) : -1;
+    return b > 0 ? b : fallback;
+#else
+    return fallback;
+#endif
+}
 
 }  // namespace
 
-long cpu_l2_bytes() {
-#if defined(_SC_LEVEL2_CACHE_SIZE)
-    return cache_bytes(_SC_LEVEL2_CACHE_SIZE, 1L << 20);
-#else
-    return 1L << 20;
-#endif
-}
+long cpu_l2_bytes() { return cache_bytes(kL2Name, 1L << 20); }
 
-long cpu_l1_bytes() {
-#if defined(_SC_LEVEL1_DCACHE_SIZE)
-    return cache_bytes(_SC_LEVEL1_DCACHE_SIZE, 32L << 10);
-#else
-    return 32L << 10;
-#endif
-}
+long cpu_l1_bytes() { return cache_bytes(kL1Name, 32L << 10); }
 
 bool amx_usable() {
     static const bool usable = [] {

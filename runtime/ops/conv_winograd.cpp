@@ -223,6 +223,17 @@ int for_each_tap(int taps, bool parallel, const std::function<int(int)> &fn) {
     return halide_do_par_for(nullptr, task, 0, taps, reinterpret_cast<uint8_t *>(const_cast<std::function<int(int)> *>(&fn)));
 }
 
+// Every tap's GEMM over the block's scratch: gemm(tap, A (C, tiles) of type In,
+// result (N, tiles) of type Out), in order or the taps in parallel.
+template <typename In, typename Out, typename Gemm>
+int tap_gemms(PreparedWinograd &k, Value &scratch, size_t vb, size_t mb, int tiles, const Gemm &gemm) {
+    return for_each_tap(k.t.taps, k.parallel_taps, [&](int tap) {
+        Buffer<In> a = tap_matrix<In>(*k.vs, scratch, vb, tiles, k.C, tap);
+        Buffer<Out> r = tap_matrix<Out>(*k.vs, scratch, mb, tiles, k.N, tap);
+        return gemm(tap, a, r);
+    });
+}
+
 // One block: input transform, the tap GEMMs, output transform, in the block's own scratch.
 int PreparedWinograd::run_block(int b) {
     Values &v = *vs;
@@ -240,8 +251,7 @@ int PreparedWinograd::run_block(int b) {
         if (const int e = input(in, 0, vv)) return e;
         clock.lap(0);
         const float inf = std::numeric_limits<float>::infinity();
-        if (const int e = for_each_tap(t.taps, parallel_taps, [&](int tap) {
-                Buffer<float> a = tap_matrix<float>(v, sc, vb, tiles, C, tap), r = tap_matrix<float>(v, sc, mb, tiles, N, tap);
+        if (const int e = tap_gemms<float, float>(*this, sc, vb, mb, tiles, [&](int tap, Buffer<float> &a, Buffer<float> &r) {
                 return gemm_f32(a, rhs_f32[tap], zero_f32, -inf, inf, r);
             }))
             return e;
@@ -265,12 +275,7 @@ int PreparedWinograd::run_block(int b) {
         Buffer<int8_t> vv = five_d_view<int8_t>(v, sc, vb, t, k, C);
         if (const int e = input_tw(in, zx, tap_in, vv)) return e;
         clock.lap(0);
-        if (const int e = for_each_tap(t.taps, parallel_taps, [&](int tap) {
-                Buffer<int8_t> a = tap_matrix<int8_t>(v, sc, vb, tiles, C, tap);
-                Buffer<int32_t> r = tap_matrix<int32_t>(v, sc, mb, tiles, N, tap);
-                return gemm8(tap, a, r);
-            }))
-            return e;
+        if (const int e = tap_gemms<int8_t, int32_t>(*this, sc, vb, mb, tiles, gemm8)) return e;
         clock.lap(1);
         Buffer<int8_t> out = v.interior<int8_t>(v[yi]).cropped(3, k.img0, k.images).cropped(2, y0, rows);
         const int e = output_tw(mm, tap_out, bias_f32, zo, lo, hi, out);
@@ -281,22 +286,16 @@ int PreparedWinograd::run_block(int b) {
         Buffer<int16_t> vv = five_d_view<int16_t>(v, sc, vb, t, k, C);
         if (const int e = input(in, zx, vv)) return e;
         clock.lap(0);
-        if (const int e = for_each_tap(16, parallel_taps, [&](int tap) {
-                Buffer<int16_t> a = tap_matrix<int16_t>(v, sc, vb, tiles, C, tap);
-                Buffer<int32_t> r = tap_matrix<int32_t>(v, sc, mb, tiles, N, tap);
-                return gemm_i16(a, rhs_i16[tap], zero_i32, r);
-            }))
+        if (const int e = tap_gemms<int16_t, int32_t>(*this, sc, vb, mb, tiles,
+                                                       [&](int tap, Buffer<int16_t> &a, Buffer<int32_t> &r) {
+                                                           return gemm_i16(a, rhs_i16[tap], zero_i32, r);
+                                                       }))
             return e;
     } else {
         Buffer<int8_t> vv = five_d_view<int8_t>(v, sc, vb, t, k, C);
         if (const int e = input(in, zx, vv)) return e;
         clock.lap(0);
-        if (const int e = for_each_tap(16, parallel_taps, [&](int tap) {
-                Buffer<int8_t> a = tap_matrix<int8_t>(v, sc, vb, tiles, C, tap);
-                Buffer<int32_t> r = tap_matrix<int32_t>(v, sc, mb, tiles, N, tap);
-                return gemm8(tap, a, r);
-            }))
-            return e;
+        if (const int e = tap_gemms<int8_t, int32_t>(*this, sc, vb, mb, tiles, gemm8)) return e;
     }
     clock.lap(1);
     Buffer<int8_t> out = v.interior<int8_t>(v[yi]).cropped(3, k.img0, k.images).cropped(2, y0, rows);
