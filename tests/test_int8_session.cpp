@@ -203,6 +203,14 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"resnet50", true, false, true, ConvAlgorithm::kWinogradTapwise, Calibration::kMinMax, true, nullptr, true,
              true, 4},
         Case{"vgg16", false, true, true, ConvAlgorithm::kWinogradTapwise, Calibration::kMinMax, true, nullptr, true,
+             true, 4},
+        // Every INT8 variant in OpenCL sessions (PoCL here; gemmlowp requantization, the only one
+        // the OpenCL families have): the gpu family and Mali G52 / G76.
+        Case{"resnet50", false, true, true, ConvAlgorithm::kWinogradInt16, Calibration::kMinMax, true, "gpu"},
+        Case{"resnet50", true, false, true, ConvAlgorithm::kWinogradInt6w4, Calibration::kMinMax, true, "mali_g52"},
+        Case{"resnet50", false, true, true, ConvAlgorithm::kWinogradInt6w8, Calibration::kMinMax, true, "gpu"},
+        Case{"resnet50", false, true, true, ConvAlgorithm::kWinogradTapwise, Calibration::kMinMax, true, "mali_g76"},
+        Case{"resnet50", false, true, true, ConvAlgorithm::kWinogradTapwise, Calibration::kMinMax, true, "gpu", false,
              true, 4}),
     case_name);
 

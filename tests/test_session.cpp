@@ -94,6 +94,9 @@ INSTANTIATE_TEST_SUITE_P(Networks, Fp32MatchesOnnxruntime,
                                          Case{"resnet50", ConvAlgorithm::kWinogradFp32, true, nullptr, 2},
                                          Case{"resnet50", ConvAlgorithm::kWinogradFp32, true, nullptr, 4},
                                          Case{"vgg16", ConvAlgorithm::kWinogradFp32, true, nullptr, 4},
+                                         // The same on OpenCL (PoCL here): the gpu and a Mali family.
+                                         Case{"resnet50", ConvAlgorithm::kWinogradFp32, true, "gpu", 2},
+                                         Case{"resnet50", ConvAlgorithm::kWinogradFp32, true, "mali_g52", 4},
                                          // auto without its FP32 Winograd layers (decision 41).
                                          Case{"resnet50", ConvAlgorithm::kAutoNoWinograd, true},
                                          Case{"vgg16", ConvAlgorithm::kAutoNoWinograd, true}),

@@ -115,5 +115,7 @@ Status Values::allocate_device(int8_t (*)(const Value &, const void *), const vo
 
 template Values::Buffer<float> Values::device_view<float>(Value &, size_t, int, halide_dimension_t *);
 template Values::Buffer<int8_t> Values::device_view<int8_t>(Value &, size_t, int, halide_dimension_t *);
+template Values::Buffer<int16_t> Values::device_view<int16_t>(Value &, size_t, int, halide_dimension_t *);
+template Values::Buffer<int32_t> Values::device_view<int32_t>(Value &, size_t, int, halide_dimension_t *);
 
 }  // namespace mobiq

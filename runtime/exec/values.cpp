@@ -55,6 +55,8 @@ void Values::fill_border(Value &v, T fill) {
 
 template Values::Buffer<float> Values::view<float>(Value &, size_t, int, halide_dimension_t *);
 template Values::Buffer<int8_t> Values::view<int8_t>(Value &, size_t, int, halide_dimension_t *);
+template Values::Buffer<int16_t> Values::view<int16_t>(Value &, size_t, int, halide_dimension_t *);
+template Values::Buffer<int32_t> Values::view<int32_t>(Value &, size_t, int, halide_dimension_t *);
 template Values::Buffer<float> Values::host_view<float>(Value &, size_t, int, halide_dimension_t *);
 template Values::Buffer<int8_t> Values::host_view<int8_t>(Value &, size_t, int, halide_dimension_t *);
 template Values::Buffer<int16_t> Values::host_view<int16_t>(Value &, size_t, int, halide_dimension_t *);

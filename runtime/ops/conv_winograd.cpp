@@ -46,14 +46,20 @@ namespace op = kernel_op;
 // block, its kernels parallel inside).
 struct Tiling {
     int m = 2, alpha = 4, taps = 16, tx = 0, ty = 0, batch = 1, block_rows = 0;
+    // Bytes each tap's matrix in V and M is rounded up to: 1 on the CPU; on
+    // OpenCL 4096, so that every tap's GEMM operand, a device crop (a
+    // sub-buffer), starts where OpenCL allows (CL_DEVICE_MEM_BASE_ADDR_ALIGN
+    // is at most 4096 bits on the devices we know).
+    int tap_align = 1;
     int tiles() const { return tx * ty * batch; }
     int blocks_per_image() const { return block_rows ? (ty + block_rows - 1) / block_rows : 1; }
     int blocks() const { return block_rows ? batch * blocks_per_image() : 1; }
     int block_tiles() const { return block_rows ? tx * block_rows : tiles(); }  // the largest block's
 };
 
-Tiling tiling_of(const Value &y, const LayerPlan &p) {
+Tiling tiling_of(const Value &y, const LayerPlan &p, bool opencl) {
     Tiling t;
+    t.tap_align = opencl ? 4096 : 1;
     t.m = p.winograd_tile;
     t.alpha = t.m + 2;
     t.taps = t.alpha * t.alpha;
@@ -79,14 +85,22 @@ Block block_of(const Tiling &t, int b) {
     return k;
 }
 
-// A block's scratch: V (element `v_elem`, rounded up to 64 bytes), then M (4-byte elements).
+// Elements from one tap's (c, tiles) matrix to the next in V or M.
+size_t tap_stride(const Tiling &t, int tiles, int c, int elem) {
+    const size_t bytes = size_t(tiles) * c * elem;
+    return (bytes + t.tap_align - 1) / t.tap_align * t.tap_align / elem;
+}
+
+// A block's scratch: V (element `v_elem`, rounded up to 64 bytes or the tap
+// alignment), then M (4-byte elements).
 struct BlockScratch {
     size_t v_bytes = 0, bytes = 0;
 };
 BlockScratch block_scratch(const Tiling &t, int channels, int out_channels, int v_elem) {
     BlockScratch b;
-    b.v_bytes = (size_t(t.taps) * t.block_tiles() * channels * v_elem + 63) / 64 * 64;
-    b.bytes = b.v_bytes + size_t(t.taps) * t.block_tiles() * out_channels * 4;
+    const size_t align = std::max(64, t.tap_align);
+    b.v_bytes = (t.taps * tap_stride(t, t.block_tiles(), channels, v_elem) * v_elem + align - 1) / align * align;
+    b.bytes = b.v_bytes + t.taps * tap_stride(t, t.block_tiles(), out_channels, 4) * 4;
     return b;
 }
 
@@ -180,6 +194,7 @@ struct PreparedWinograd : Prepared {
         MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_weights(w.data(), K, cout, nullptr, 0, &packed));
         Buffer<int8_t> b(4, cout, K / 4);
         std::memcpy(b.data(), packed.data.data(), packed.data.size());
+        b.set_host_dirty();
         rhs_i8.push_back(b);
         colsum.push_back(int32_constant(packed.column_sum));
         return Status::ok();
@@ -187,26 +202,26 @@ struct PreparedWinograd : Prepared {
 };
 
 // V or M of a block as the transforms see it: (c, tx, ty, n, t), starting at its first tile.
-void five_d(const Tiling &t, const Block &k, int c, halide_dimension_t d[5]) {
-    const int tiles = k.tiles(t);
+void five_d(const Tiling &t, const Block &k, int c, int elem, halide_dimension_t d[5]) {
     d[0] = {0, c, 1};
     d[1] = {0, t.tx, c};
     d[2] = {k.ty0, k.rows, c * t.tx};
     d[3] = {k.img0, k.images, c * t.tx * k.rows};
-    d[4] = {0, t.taps, c * tiles};
+    d[4] = {0, t.taps, static_cast<int32_t>(tap_stride(t, k.tiles(t), c, elem))};
 }
 
-// Tap `tap` of V or M as a GEMM operand / result: (c, tiles), at byte `base` of the scratch.
+// Tap `tap` of V or M as a GEMM operand / result: (c, tiles), at byte `base`
+// of the scratch (on OpenCL a device crop of the scratch's allocation).
 template <typename T>
-Buffer<T> tap_matrix(Values &vs, Value &scratch, size_t base, int tiles, int c, int tap) {
+Buffer<T> tap_matrix(Values &vs, Value &scratch, size_t base, const Tiling &t, int tiles, int c, int tap) {
     halide_dimension_t d[2] = {{0, c, 1}, {0, tiles, c}};
-    return vs.host_view<T>(scratch, base / sizeof(T) + size_t(tap) * tiles * c, 2, d);
+    return vs.view<T>(scratch, base / sizeof(T) + tap * tap_stride(t, tiles, c, sizeof(T)), 2, d);
 }
 template <typename T>
 Buffer<T> five_d_view(Values &vs, Value &scratch, size_t base, const Tiling &t, const Block &k, int c) {
     halide_dimension_t d[5];
-    five_d(t, k, c, d);
-    return vs.host_view<T>(scratch, base / sizeof(T), 5, d);
+    five_d(t, k, c, sizeof(T), d);
+    return vs.view<T>(scratch, base / sizeof(T), 5, d);
 }
 
 // fn(tap) for every tap: in order, or (LayerPlan::winograd_parallel_taps)
@@ -228,8 +243,8 @@ int for_each_tap(int taps, bool parallel, const std::function<int(int)> &fn) {
 template <typename In, typename Out, typename Gemm>
 int tap_gemms(PreparedWinograd &k, Value &scratch, size_t vb, size_t mb, int tiles, const Gemm &gemm) {
     return for_each_tap(k.t.taps, k.parallel_taps, [&](int tap) {
-        Buffer<In> a = tap_matrix<In>(*k.vs, scratch, vb, tiles, k.C, tap);
-        Buffer<Out> r = tap_matrix<Out>(*k.vs, scratch, mb, tiles, k.N, tap);
+        Buffer<In> a = tap_matrix<In>(*k.vs, scratch, vb, k.t, tiles, k.C, tap);
+        Buffer<Out> r = tap_matrix<Out>(*k.vs, scratch, mb, k.t, tiles, k.N, tap);
         return gemm(tap, a, r);
     });
 }
@@ -335,15 +350,13 @@ public:
         if (p.method != ConvMethod::kWinograd || !winograd_applies(c.g, n, &why))
             return {StatusCode::kInternal, "layer '" + n.name + "': planned Winograd, but " +
                                                (why.empty() ? std::string("the method is not winograd") : why)};
-        if (c.values.opencl())
-            return {StatusCode::kUnsupported, "layer '" + n.name + "': Winograd sessions run on the CPU only"};
         return Operator::validate(c, n, p);
     }
 
     OpNeeds needs(const OpContext &c, const Node &n, const LayerPlan &p) const override {
         const Value &x = c.values.at_tensor(n.inputs[0]);
         const Value &y = c.values.at_tensor(n.outputs[0]);
-        const Tiling t = tiling_of(y, p);
+        const Tiling t = tiling_of(y, p, c.values.opencl());
         const BlockScratch b = block_scratch(t, x.c_alloc, y.c, v_elem_of(p.winograd));
         return {(b.bytes * t.blocks() + 3) / 4, 4};
     }
@@ -372,11 +385,14 @@ public:
                 float *tap = k->rhs_f32_storage.data() + size_t(t) * cout * K;
                 std::memcpy(tap, packed.data(), packed.size() * sizeof(float));
                 k->rhs_f32.push_back(Buffer<float>(tap, cout, K));
+                k->rhs_f32.back().set_host_dirty();  // OpenCL: uploaded on first use
             }
             k->bias_f32 = Buffer<float>(cout);
             k->zero_f32 = Buffer<float>(cout);
             k->zero_f32.fill(0.0f);
             for (int o = 0; o < cout; o++) k->bias_f32(o) = n.inputs.size() > 2 ? c.g.tensors[n.inputs[2]].f32[o] : 0.0f;
+            k->bias_f32.set_host_dirty();
+            k->zero_f32.set_host_dirty();
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=float32," + tile + serial, &k->input));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, gemm_serial.empty() ? "" : "serial=true", &k->gemm_f32));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=float32," + tile + serial, &k->output_f32));
@@ -389,6 +405,7 @@ public:
         MOBIQ_RETURN_IF_ERROR(prepare_channel_params(q, cout, &k->ch));
         k->zero_i32 = Buffer<int32_t>(cout);
         k->zero_i32.fill(0);
+        k->zero_i32.set_host_dirty();
         std::vector<int32_t> bias = q.bias;
         // The direct weights, transformed in integers (int16, int6w4; int6w8 has its own).
         std::vector<int8_t> w;
@@ -418,6 +435,7 @@ public:
                 for (int o = 0; o < cout; o++)
                     for (int ch = 0; ch < K; ch++)
                         b(ch % 2, o, ch / 2) = static_cast<int16_t>(u[(size_t(t) * cout + o) * K + ch]);
+                b.set_host_dirty();
                 k->rhs_i16.push_back(b);
             }
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=int16,tile=2" + serial, &k->input));
@@ -520,7 +538,7 @@ public:
         k->si = c.scratch;
         k->C = vs[k->xi].c_alloc;
         k->N = vs[k->yi].c;
-        k->t = tiling_of(vs[k->yi], p);
+        k->t = tiling_of(vs[k->yi], p, vs.opencl());
         k->bs = block_scratch(k->t, k->C, k->N, v_elem_of(k->variant));
         k->block_ms.assign(k->t.blocks(), {0, 0, 0});
         if (k->variant == "fp32") {
@@ -545,7 +563,9 @@ public:
         if (k->t.block_rows) name += " (" + std::to_string(k->t.blocks()) + " blocks)";
         if (k->parallel_taps) name += " (taps in parallel)";
         c.add_step(name, [k]() { return k->run(); });
-        report_stages(c, k);
+        // OpenCL: the stage clocks would time the enqueueing only (the kernels run
+        // asynchronously), so the profile gives the layer's time alone there.
+        if (!vs.opencl()) report_stages(c, k);
         return Status::ok();
     }
 };

@@ -419,9 +419,6 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
         if (o.winograd_tile == 4 && (wv == "int16" || wv == "int6w4" || wv == "int6w8"))
             return {StatusCode::kInvalidArgument,
                     flag + " is F(2x2, 3x3) only (its integer transforms are exact for m = 2); use --winograd-tile 2"};
-        if (!cpu)
-            return {StatusCode::kUnsupported, flag + ": Winograd runs on the CPU in this build (the OpenCL families "
-                                                     "have its kernels, not yet its sessions)"};
     }
     // fp32 requantization: every INT8 kernel that requantizes takes the variant.
     const std::string fq = t.fp32_requantization ? "requantization=fp32" : "";
@@ -568,7 +565,8 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 bool serial_rows = true;  // blocks and parallel taps run the serial variants: where all exist
                 for (const auto &[op, params] : kernels)
                     if (find_kernel_row(op, t.family, with_param(params, "serial=true")) == nullptr) serial_rows = false;
-                p.winograd_block_rows = serial_rows ? winograd_block_rows(g, n, p, t.int8) : 0;
+                // OpenCL: the whole layer, each stage one launch over it (no blocks, no serial variants).
+                p.winograd_block_rows = cpu && serial_rows ? winograd_block_rows(g, n, p, t.int8) : 0;
                 // On the whole layer: one serial tap GEMM per task, the taps in parallel (one fork
                 // for the 16 / 36 small GEMMs, each thread streaming whole taps' weights; decision 44).
                 p.winograd_parallel_taps = cpu && serial_rows && p.winograd_block_rows == 0;
