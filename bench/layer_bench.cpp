@@ -18,7 +18,9 @@
 //           int8_winograd_int6w4[amx=true]: the taps on gemm_int8_amx, where
 //           amx_usable() and the shape fits it: K % 64, N % 16, tiles >= 16),
 //         fp32_winograd_f2, fp32_winograd_f4 (domain=float32 tile=2|4 + gemm_fp32
-//           per tap + winograd_output_transform_fp32).
+//           per tap + winograd_output_transform_fp32);
+//         on GPU families each also as *_one_launch: the taps' GEMMs as one
+//           winograd_tap_gemm launch, as OpenCL sessions run them.
 //       Their MACs and GOP/s are the direct convolution's (an effective rate:
 //       ratios against the other conv methods read straight off), and counters
 //       input_ms, gemms_ms, output_ms give each stage's mean time per iteration
@@ -304,16 +306,18 @@ void depthwise_fp32(benchmark::State &state, LayerShape l, const KernelRow *row)
 // in the raw buffer (Buffer::translate would drop the device crop).
 template <typename T>
 struct TapMatrices {
-    Buffer<T> flat, tiles;
+    Buffer<T> flat, tiles, all;  // all: (c, tiles, taps), what winograd_tap_gemm takes
     std::vector<Buffer<T>> tap;
     TapMatrices(int c, int tx, int ty, int taps) : flat(c, tx * ty * taps) {
         flat.fill(0);
         tiles = Buffer<T>(flat.data(), c, tx, ty, 1, taps);
+        all = Buffer<T>(flat.data(), c, tx * ty, taps);
 #ifdef MOBIQ_HAVE_OPENCL
         if (g_family->opencl) {
             flat.set_host_dirty();
             flat.copy_to_device(halide_opencl_device_interface());
             halide_opencl_wrap_cl_mem(nullptr, tiles.raw_buffer(), halide_opencl_get_cl_mem(nullptr, flat.raw_buffer()));
+            halide_opencl_wrap_cl_mem(nullptr, all.raw_buffer(), halide_opencl_get_cl_mem(nullptr, flat.raw_buffer()));
         }
 #endif
         const int n = tx * ty;
@@ -326,8 +330,60 @@ struct TapMatrices {
     ~TapMatrices() {
         tap.clear();
 #ifdef MOBIQ_HAVE_OPENCL
-        if (g_family->opencl) halide_opencl_detach_cl_mem(nullptr, tiles.raw_buffer());
+        if (g_family->opencl) {
+            halide_opencl_detach_cl_mem(nullptr, tiles.raw_buffer());
+            halide_opencl_detach_cl_mem(nullptr, all.raw_buffer());
+        }
 #endif
+    }
+};
+
+// The tap GEMMs of a Winograd method: the per-tap GEMM row it was registered
+// with, once per tap, or (a winograd_tap_gemm row, GPUs) one launch over all
+// taps on their weights stacked, as the runtime runs them on OpenCL.
+template <typename GemmOp>
+struct TapGemms {
+    Kernel<GemmOp> per_tap;
+#ifdef MOBIQ_HAVE_OPENCL
+    Kernel<op::winograd_tap_gemm> one_launch;
+#endif
+    Buffer<void> stacked;
+    bool one = false;
+    // row: of GemmOp, of winograd_tap_gemm, or null (the caller runs another op per tap).
+    explicit TapGemms(const KernelRow *row) {
+        if (row == nullptr) return;
+#ifdef MOBIQ_HAVE_OPENCL
+        if (std::strcmp(row->op, op::winograd_tap_gemm::name) == 0) {
+            one_launch = variant_of<op::winograd_tap_gemm>(row);
+            one = true;
+            return;
+        }
+#endif
+        per_tap = variant_of<GemmOp>(row);
+    }
+    bool batched() const { return one; }
+    // The taps' packed weights (each (g, n, k / g), or gemm_fp32's (n, k): g = 1)
+    // as one (g, n, k / g, taps) buffer.
+    template <typename T>
+    void stack(const std::vector<Buffer<T>> &rhs) {
+        if (!batched()) return;
+        const Buffer<T> &b = rhs[0];
+        const bool flat = b.dimensions() == 2;
+        Buffer<T> s(flat ? 1 : b.dim(0).extent(), b.dim(flat ? 0 : 1).extent(), b.dim(flat ? 1 : 2).extent(),
+                    static_cast<int>(rhs.size()));
+        for (size_t t = 0; t < rhs.size(); t++) std::memcpy(&s(0, 0, 0, int(t)), rhs[t].data(), rhs[t].size_in_bytes());
+        s.set_host_dirty();
+        stacked = s;
+    }
+    // gemm(tap) for every tap, or the one launch.
+    template <typename In, typename Out, typename Fn>
+    int run(TapMatrices<In> &v, TapMatrices<Out> &m, int taps, const Fn &gemm) {
+#ifdef MOBIQ_HAVE_OPENCL
+        if (batched()) return one_launch(v.all, stacked, m.all);
+#endif
+        for (int tap = 0; tap < taps; tap++)
+            if (const int e = gemm(tap)) return e;
+        return 0;
     }
 };
 
@@ -371,7 +427,8 @@ struct Int8OutputStage {
 // as (2, N, K/2) int16 per tap, gemm_int16, the int output transform. C is the
 // runtime's stored channel count (a multiple of 4; the extra ones' weights zero).
 void conv_int8_winograd_int16(benchmark::State &state, LayerShape l, const KernelRow *row) {
-    const auto gemm = variant_of<op::gemm_int16>(row);
+    TapGemms<op::gemm_int16> taps(row);
+    const auto &gemm = taps.per_tap;
     const auto input = base_of<op::winograd_input_transform>("domain=int16,tile=2");
     const auto output = base_of<op::winograd_output_transform_int>("domain=int,tile=2");
     const WinogradTiling t(l, 2);
@@ -388,6 +445,7 @@ void conv_int8_winograd_int16(benchmark::State &state, LayerShape l, const Kerne
         b.set_host_dirty();
         rhs.push_back(b);
     }
+    taps.stack(rhs);
     Int8OutputStage q(N);
     TapMatrices<int16_t> v(C, t.tx, t.ty, t.taps);
     TapMatrices<int32_t> mm(N, t.tx, t.ty, t.taps);
@@ -397,8 +455,8 @@ void conv_int8_winograd_int16(benchmark::State &state, LayerShape l, const Kerne
         st.start();
         if (const int e = input(in, kZx, v.tiles)) return e;
         st.lap(0, v.tiles);
-        for (int tap = 0; tap < t.taps; tap++)
-            if (const int e = gemm(v.tap[tap], rhs[tap], q.zero, mm.tap[tap])) return e;
+        if (const int e = taps.run(v, mm, t.taps, [&](int tap) { return gemm(v.tap[tap], rhs[tap], q.zero, mm.tap[tap]); }))
+            return e;
         st.lap(1, mm.tiles);
         const int e = output(mm.tiles, q.bias, q.mult, q.shift, kZo, kZo, 127, out);
         st.lap(2, out);
@@ -412,7 +470,8 @@ void conv_int8_winograd_int16(benchmark::State &state, LayerShape l, const Kerne
 // gemm_int8_amx, amx=true), the zero point in the output transform's bias.
 void conv_int8_winograd_int6w4(benchmark::State &state, LayerShape l, const KernelRow *row) {
     const bool amx = std::strcmp(row->op, "gemm_int8_amx") == 0;
-    const auto gemm = amx ? Kernel<op::gemm_int8>() : variant_of<op::gemm_int8>(row);
+    TapGemms<op::gemm_int8> taps(amx ? nullptr : row);
+    const auto &gemm = taps.per_tap;
 #if defined(MOBIQ_CPU_FAMILY_X86)
     const auto gemm_amx = amx ? variant_of<op::gemm_int8_amx>(row) : Kernel<op::gemm_int8_amx>();
 #endif
@@ -442,6 +501,7 @@ void conv_int8_winograd_int6w4(benchmark::State &state, LayerShape l, const Kern
         rhs.back().set_host_dirty();
         colsum.back().set_host_dirty();
     }
+    taps.stack(rhs);
     Int8OutputStage q(N);
     for (int o = 0; o < N; o++) {  // the zero point's term: bias - z * sum g
         int32_t s = 0;
@@ -457,18 +517,18 @@ void conv_int8_winograd_int6w4(benchmark::State &state, LayerShape l, const Kern
         st.start();
         if (const int e = input(in, zx, v.tiles)) return e;
         st.lap(0, v.tiles);
-        for (int tap = 0; tap < t.taps; tap++) {
+        if (const int e = taps.run(v, mm, t.taps, [&](int tap) {
 #if defined(MOBIQ_CPU_FAMILY_X86)
-            const int e = amx ? gemm_amx(v.tap[tap], 0, rhs[tap], colsum[tap], q.zero, q.zero, q.mult, q.shift, 0,
-                                         -128, 127, mm.tap[tap])
-                              : gemm(v.tap[tap], 0, rhs[tap], colsum[tap], q.zero, q.zero, q.mult, q.shift, 0, -128,
-                                     127, mm.tap[tap]);
+                return amx ? gemm_amx(v.tap[tap], 0, rhs[tap], colsum[tap], q.zero, q.zero, q.mult, q.shift, 0, -128,
+                                      127, mm.tap[tap])
+                           : gemm(v.tap[tap], 0, rhs[tap], colsum[tap], q.zero, q.zero, q.mult, q.shift, 0, -128, 127,
+                                  mm.tap[tap]);
 #else
-            const int e = gemm(v.tap[tap], 0, rhs[tap], colsum[tap], q.zero, q.zero, q.mult, q.shift, 0, -128, 127,
-                               mm.tap[tap]);
+                return gemm(v.tap[tap], 0, rhs[tap], colsum[tap], q.zero, q.zero, q.mult, q.shift, 0, -128, 127,
+                            mm.tap[tap]);
 #endif
-            if (e) return e;
-        }
+            }))
+            return e;
         st.lap(1, mm.tiles);
         const int e = output(mm.tiles, q.bias, q.mult, q.shift, kZo, kZo, 127, out);
         st.lap(2, out);
@@ -479,7 +539,8 @@ void conv_int8_winograd_int6w4(benchmark::State &state, LayerShape l, const Kern
 // fp32 F(m,3), m = 2 or 4: float transforms, gemm_fp32 per tap (bias 0, no
 // clamp), the output transform with the bias and the ReLU of the other FP32 methods.
 void conv_fp32_winograd(benchmark::State &state, const LayerShape &l, const KernelRow *row, int m) {
-    const auto gemm = variant_of<op::gemm_fp32>(row);
+    TapGemms<op::gemm_fp32> taps(row);
+    const auto &gemm = taps.per_tap;
     const std::string params = "domain=float32,tile=" + std::to_string(m);
     const auto input = base_of<op::winograd_input_transform>(params.c_str());
     const auto output = base_of<op::winograd_output_transform_fp32>(params.c_str());
@@ -502,6 +563,7 @@ void conv_fp32_winograd(benchmark::State &state, const LayerShape &l, const Kern
         b.set_host_dirty();
         rhs.push_back(b);
     }
+    taps.stack(rhs);
     auto bias = random_buffer<float>({N}, 3);
     Buffer<float> zero(N);
     zero.fill(0.0f);
@@ -515,8 +577,9 @@ void conv_fp32_winograd(benchmark::State &state, const LayerShape &l, const Kern
         st.start();
         if (const int e = input(in, 0, v.tiles)) return e;
         st.lap(0, v.tiles);
-        for (int tap = 0; tap < t.taps; tap++)
-            if (const int e = gemm(v.tap[tap], rhs[tap], zero, -inf, inf, mm.tap[tap])) return e;
+        if (const int e = taps.run(v, mm, t.taps,
+                                   [&](int tap) { return gemm(v.tap[tap], rhs[tap], zero, -inf, inf, mm.tap[tap]); }))
+            return e;
         st.lap(1, mm.tiles);
         const int e = output(mm.tiles, bias, 0.0f, inf, out);
         st.lap(2, out);
@@ -580,6 +643,11 @@ void register_layer(const LayerShape &l) {
                      "amx=true,requantize=false,weight_zero_point=false", "autoschedule", i32);
     add_variants(l, "fp32_winograd_f2", conv_fp32_winograd_f2, "gemm_fp32", "", "autoschedule");
     add_variants(l, "fp32_winograd_f4", conv_fp32_winograd_f4, "gemm_fp32", "", "autoschedule");
+    // GPUs: the same with every tap's GEMM in one launch (winograd_tap_gemm), as OpenCL sessions run them.
+    add_variants(l, "int8_winograd_int16_one_launch", conv_int8_winograd_int16, "winograd_tap_gemm", "domain=int16");
+    add_variants(l, "int8_winograd_int6w4_one_launch", conv_int8_winograd_int6w4, "winograd_tap_gemm", "domain=int8");
+    add_variants(l, "fp32_winograd_f2_one_launch", conv_fp32_winograd_f2, "winograd_tap_gemm", "domain=float32");
+    add_variants(l, "fp32_winograd_f4_one_launch", conv_fp32_winograd_f4, "winograd_tap_gemm", "domain=float32");
 }
 
 }  // namespace

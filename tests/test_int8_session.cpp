@@ -100,7 +100,12 @@ TEST_P(Int8MatchesReference, Network) {
     ASSERT_TRUE(s.is_ok()) << s.message();
     if (std::string(mobiq::conv_algorithm_name(c.conv)).rfind("winograd", 0) == 0) {
         int winograd = 0;  // the variant ran where it applies (every 3x3 stride-1 layer)
-        for (const auto &l : session->layers()) winograd += l.method == "winograd";
+        for (const auto &l : session->layers()) {
+            winograd += l.method == "winograd";
+            // GPUs: the taps' GEMMs in one launch (LayerPlan::winograd_batched_taps).
+            if (c.opencl && l.method == "winograd")
+                EXPECT_NE(l.variant.find("winograd_tap_gemm"), std::string::npos) << l.name << ": " << l.variant;
+        }
         EXPECT_GT(winograd, 0) << "no layer ran Winograd";
     }
     std::vector<float> y(fp32.data.size());

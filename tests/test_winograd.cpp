@@ -913,6 +913,84 @@ TEST_P(Winograd, GemmInt16) {
     }
 }
 
+// winograd_tap_gemm (GPU families): every tap's GEMM in one call, each tap's
+// weights packed as its per-tap GEMM takes them, against the scalar per-tap
+// GEMM references (bit-exact for int8 / int16; fp32 within 1e-5 of the sum of
+// |products|). V and M are seen with a tap stride longer than a tap's matrix,
+// as the runtime's scratch lays them out (docs/runtime.md, "OpenCL sessions").
+TEST_P(Winograd, TapGemmAllTapsInOneCall) {
+#if defined(MOBIQ_HAVE_OPENCL)
+    if (kernels_with<op::winograd_tap_gemm>(GetParam()).empty())
+        GTEST_SKIP() << "winograd_tap_gemm is a GPU kernel: the CPU families run the per-tap GEMMs, taps in parallel";
+    struct Case {
+        int m, n, k, taps;
+    };
+    uint32_t seed = 160;
+    for (const char *domain : {"int8", "int16", "float32"}) {
+        const int group = domain[3] == '8' ? 4 : domain[3] == '1' ? 2 : 1;
+        for (const Case cs : {Case{1, 1, 4, 16}, Case{3, 5, 8, 16}, Case{49, 64, 64, 16}, Case{196, 33, 132, 16},
+                              Case{17, 129, 256, 36}, Case{100, 16, 512, 16}}) {
+            SCOPED_TRACE(std::string(domain) + " M=" + std::to_string(cs.m) + " N=" + std::to_string(cs.n) +
+                         " K=" + std::to_string(cs.k) + " taps=" + std::to_string(cs.taps));
+            std::mt19937 rng(seed++);
+            auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+            const int ka = cs.k * cs.m + 7, kc = cs.n * cs.m + 5;  // tap strides of V and M (elements)
+            const size_t wk = static_cast<size_t>(cs.n) * cs.k;
+            std::vector<double> va(static_cast<size_t>(cs.taps) * ka), vw(cs.taps * wk);
+            const int lim = group == 4 ? 127 : group == 2 ? 1020 : 1000;
+            for (auto &v : va) v = group == 1 ? uni(-lim, lim) / 997.0 : uni(-lim, lim);
+            for (auto &v : vw) v = group == 1 ? uni(-lim, lim) / 991.0 : uni(-lim, lim);
+            auto check = [&](auto type_tag, auto acc_tag) {
+                using T = decltype(type_tag);
+                using Acc = decltype(acc_tag);
+                std::vector<T> a(va.begin(), va.end()), packed(vw.size());
+                for (int t = 0; t < cs.taps; t++)
+                    for (int n = 0; n < cs.n; n++)
+                        for (int k = 0; k < cs.k; k++)
+                            packed[t * wk + (static_cast<size_t>(k / group) * cs.n + n) * group + k % group] =
+                                static_cast<T>(vw[t * wk + static_cast<size_t>(n) * cs.k + k]);
+                halide_dimension_t da[3] = {{0, cs.k, 1}, {0, cs.m, cs.k}, {0, cs.taps, ka}};
+                Buffer<T> lhs(a.data(), 3, da), rhs(packed.data(), group, cs.n, cs.k / group, cs.taps);
+                std::vector<Acc> mem(static_cast<size_t>(cs.taps) * kc);
+                halide_dimension_t dc[3] = {{0, cs.n, 1}, {0, cs.m, cs.n}, {0, cs.taps, kc}};
+                Buffer<Acc> out(mem.data(), 3, dc);
+                host_dirty(lhs);
+                host_dirty(rhs);
+                for_each_variant<op::winograd_tap_gemm>(GetParam(), (std::string("domain=") + domain).c_str(), [&](const auto &gemm) {
+                    ASSERT_EQ(gemm(lhs, rhs, out), 0);
+                    to_host(out);
+                    int bad = 0;
+                    for (int t = 0; t < cs.taps; t++) {
+                        std::vector<T> at(a.begin() + size_t(t) * ka, a.begin() + size_t(t) * ka + size_t(cs.k) * cs.m);
+                        std::vector<T> wt(cs.n * size_t(cs.k));
+                        for (size_t i = 0; i < wt.size(); i++) wt[i] = static_cast<T>(vw[t * wk + i]);
+                        for (int i = 0; i < cs.m; i++)
+                            for (int j = 0; j < cs.n; j++) {
+                                double want = 0, mag = 0;
+                                for (int k = 0; k < cs.k; k++) {
+                                    want += double(at[size_t(i) * cs.k + k]) * double(wt[size_t(j) * cs.k + k]);
+                                    mag += std::fabs(double(at[size_t(i) * cs.k + k]) * double(wt[size_t(j) * cs.k + k]));
+                                }
+                                const double got = out(j, i, t);
+                                const bool ok = group == 1 ? std::fabs(got - want) <= 1e-5 * mag + 1e-6 : got == want;
+                                if (!ok && bad++ < 5)
+                                    ADD_FAILURE() << "tap " << t << " (m=" << i << ", n=" << j << "): got " << got
+                                                  << ", want " << want;
+                            }
+                    }
+                    EXPECT_EQ(bad, 0);
+                });
+            };
+            if (group == 4) check(int8_t{}, int32_t{});
+            else if (group == 2) check(int16_t{}, int32_t{});
+            else check(float{}, float{});
+        }
+    }
+#else
+    GTEST_SKIP() << "winograd_tap_gemm is a GPU kernel and this build has no OpenCL families";
+#endif
+}
+
 TEST_P(Winograd, Int16ConvNetworkLayers) {
     uint32_t seed = 200;
     for (const auto &s : winograd_network_layers()) run_int16_conv(s, seed++);

@@ -2,13 +2,16 @@
 # The `gpu` (and Mali) OpenCL schedules timed on a real GPU: every layer of the
 # three networks, every method, INT8 and FP32, data resident on the device.
 #
-# Here (build machine):   bash tools/gpu_bench.sh --pack      -> .device/ (binary + the two shared
-#                         libraries it needs that a GPU machine may lack: Google Benchmark, the ICD loader)
+# Here (build machine):   bash tools/gpu_bench.sh --pack      -> .device/ (the binaries + the shared
+#                         libraries they load that a GPU machine may lack: ONNX, protobuf, libjpeg,
+#                         stb, Google Benchmark, the ICD loader, ...)
 # On the GPU machine, in a copy of the repository holding .device/:
 #                         bash tools/gpu_bench.sh --run OUTDIR [--family=opencl_gpu] [--benchmark_filter=REGEX]
 #                         bash tools/gpu_bench.sh --networks OUTDIR   (whole networks through `mobiq bench
 #                         --device opencl`, FP32 and INT8; the models are generated there by
 #                         networks/make_models.py, too large to carry)
+#                         bash tools/gpu_bench.sh --winograd OUTDIR   (ResNet50 and VGG16 with every
+#                         Winograd variant against auto, per binary .device/mobiq*)
 # then here:              .venv/bin/python tools/layer_table.py OUTDIR/layer_opencl_gpu.json --md ... --png ...
 # NVIDIA's OpenCL needs its ICD registered: --run does `echo libnvidia-opencl.so.1 >
 # /etc/OpenCL/vendors/nvidia.icd` when /etc/OpenCL/vendors has no NVIDIA entry.
@@ -20,9 +23,13 @@ case "${1:-}" in
     [ -x build/host/bench/layer_bench ] || { echo "gpu_bench.sh: build the host preset first"; exit 1; }
     mkdir -p .device/lib
     cp build/host/bench/layer_bench build/host/bin/mobiq .device/
-    cp /usr/lib/x86_64-linux-gnu/libonnx_proto.so.1 /usr/lib/x86_64-linux-gnu/libprotobuf.so.32 .device/lib/
-    cp /usr/lib/x86_64-linux-gnu/libbenchmark.so.1debian .device/lib/
-    cp /usr/lib/x86_64-linux-gnu/libOpenCL.so.1.0.0 .device/lib/libOpenCL.so.1
+    # Every shared library the two binaries load beyond glibc's and the compiler's own.
+    for lib in $(ldd build/host/bench/layer_bench build/host/bin/mobiq | awk '$3 ~ /^\// {print $3}' | sort -u); do
+      case "$(basename "$lib")" in
+        libc.so*|libm.so*|libstdc++*|libgcc_s*|libpthread*|libdl.so*|librt.so*|ld-linux*) ;;
+        *) cp -L "$lib" .device/lib/ ;;
+      esac
+    done
     cp /usr/lib/x86_64-linux-gnu/libOpenCL.so.1.0.0 .device/lib/libOpenCL.so
     echo "packed into .device/ ($(du -sh .device | cut -f1))"
     ;;
@@ -63,5 +70,39 @@ case "${1:-}" in
       done
     done
     ;;
-  *) echo "usage: gpu_bench.sh --pack | --run OUTDIR [--family=NAME] | --networks OUTDIR"; exit 2 ;;
+  --winograd)
+    # Winograd OpenCL sessions against the session's own auto plan (implicit / GEMM
+    # layers), ResNet50 and VGG16, FP32 and INT8; each binary in .device/ named
+    # mobiq* (e.g. an older build packed as .device/mobiq_before) runs every config,
+    # the binaries alternating per config. Then one profiled run per config (layer times).
+    # NETS="resnet50" runs one network (a call of the device tool lasts 10 minutes at most).
+    out="${2:?usage: gpu_bench.sh --winograd OUTDIR}"
+    mkdir -p "$out" /etc/OpenCL/vendors /tmp/mobiq_models
+    ls /etc/OpenCL/vendors | grep -qi nvidia || echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd
+    export LD_LIBRARY_PATH="$root/.device/lib:${LD_LIBRARY_PATH:-}" HL_OCL_DEVICE_TYPE=gpu
+    (nvidia-smi -L 2>/dev/null || true) | tee "$out/device.txt"
+    [ -f /tmp/mobiq_models/vgg16.onnx ] || python3 networks/make_models.py --out /tmp/mobiq_models >/dev/null
+    python3 -c "import numpy as np; np.save('/tmp/mobiq_models/calib.npy', np.random.default_rng(2021).standard_normal((4, 3, 224, 224)).astype(np.float32))"
+    int8=(--precision int8 --calib-data /tmp/mobiq_models/calib.npy)
+    for net in ${NETS:-resnet50 vgg16}; do
+      for cfg in "fp32|auto|" "fp32|winograd-fp32|--winograd-tile 2" "fp32|winograd-fp32|--winograd-tile 4" \
+                 "int8|auto|" "int8|winograd-int16|" "int8|winograd-int6w4|" "int8|winograd-int6w8|" \
+                 "int8|winograd-tapwise|--winograd-tile 2" "int8|winograd-tapwise|--winograd-tile 4"; do
+        IFS='|' read -r precision conv extra <<<"$cfg"
+        flags=(--conv "$conv"); [ "$precision" = int8 ] && flags+=("${int8[@]}")
+        # shellcheck disable=SC2206
+        flags+=($extra)
+        tag="${net}_${precision}_${conv}$(echo "$extra" | tr -d ' -' | sed 's/winogradtile/_f/')"
+        for bin in .device/mobiq*; do
+          b=$(basename "$bin")
+          "$bin" bench --model /tmp/mobiq_models/$net.onnx --device opencl "${flags[@]}" --runs 30 --warmup 5 \
+            --json "$out/wg_${b}_${tag}.json" >"$out/wg_${b}_${tag}.txt" 2>>"$out/winograd.log" || echo "failed: $b $tag"
+          echo "$b $tag: $(head -1 "$out/wg_${b}_${tag}.txt" | grep -o 'median [0-9.]* ms')"
+        done
+        .device/mobiq bench --model /tmp/mobiq_models/$net.onnx --device opencl "${flags[@]}" --runs 10 --warmup 3 \
+          --profile --json "$out/wgprofile_${tag}.json" >/dev/null 2>>"$out/winograd.log" || echo "failed: profile $tag"
+      done
+    done
+    ;;
+  *) echo "usage: gpu_bench.sh --pack | --run OUTDIR [--family=NAME] | --networks OUTDIR | --winograd OUTDIR"; exit 2 ;;
 esac

@@ -148,6 +148,13 @@ struct PreparedWinograd : Prepared {
     Kernel<op::gemm_int8> gemm_amx, gemm_amx_tiles;  // never found: AMX exists on x86 builds only
 #endif
     std::vector<Buffer<int8_t>> rhs_amx_tiles;
+    // LayerPlan::winograd_batched_taps (GPUs): the taps' GEMMs as one launch of
+    // winograd_tap_gemm on the taps' weights stacked, (group, N, K / group, taps).
+    bool batched = false;
+#if defined(MOBIQ_HAVE_OPENCL)
+    Kernel<op::winograd_tap_gemm> tap_gemm;
+#endif
+    Buffer<> rhs_taps;
     Kernel<op::winograd_output_transform_fp32> output_f32;
     Kernel<op::winograd_output_transform_int> output_int;
     // tapwise: its transforms and their per-tap scales (docs/arithmetic.md "Winograd").
@@ -167,6 +174,56 @@ struct PreparedWinograd : Prepared {
 
     int run_block(int b);
     int run();
+
+    // Where the plan batches the taps: the kernel, and the taps' weights stacked
+    // for it (the per-tap copies dropped).
+    Status batch_taps_if_planned(const OpContext &c, const Node &n, const LayerPlan &p) {
+        if (!p.winograd_batched_taps) return Status::ok();
+#if defined(MOBIQ_HAVE_OPENCL)
+        const std::string domain = variant == "fp32" ? "float32" : variant == "int16" ? "int16" : "int8";
+        MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=" + domain, &tap_gemm));
+        if (variant == "fp32") {  // the taps already lie one after another in rhs_f32_storage
+            const int cout = rhs_f32[0].dim(0).extent(), K = rhs_f32[0].dim(1).extent();
+            rhs_taps = Buffer<float>(rhs_f32_storage.data(), 1, cout, K, static_cast<int>(rhs_f32.size()));
+            rhs_f32.clear();
+        } else if (variant == "int16") {
+            rhs_taps = stacked(rhs_i16);
+            rhs_i16.clear();
+        } else {
+            rhs_taps = stacked(rhs_i8);
+            rhs_i8.clear();
+            colsum.clear();
+        }
+        rhs_taps.set_host_dirty();
+        batched = true;
+        return Status::ok();
+#else
+        return {StatusCode::kInternal, "layer '" + n.name + "': batched Winograd taps need an OpenCL build"};
+#endif
+    }
+
+    template <typename T>
+    static Buffer<T> stacked(const std::vector<Buffer<T>> &taps) {
+        const Buffer<T> &b = taps[0];
+        Buffer<T> s(b.dim(0).extent(), b.dim(1).extent(), b.dim(2).extent(), static_cast<int>(taps.size()));
+        for (size_t t = 0; t < taps.size(); t++) std::memcpy(&s(0, 0, 0, int(t)), taps[t].data(), taps[t].size_in_bytes());
+        return s;
+    }
+
+    // The taps' GEMMs in one launch: V (C, tiles, taps) and M (N, tiles, taps) of the scratch.
+    template <typename In, typename Out>
+    int batched_tap_gemm(Value &scratch, size_t vb, size_t mb, int tiles) {
+#if defined(MOBIQ_HAVE_OPENCL)
+        halide_dimension_t a[3] = {{0, C, 1}, {0, tiles, C}, {0, t.taps, int32_t(tap_stride(t, tiles, C, sizeof(In)))}};
+        halide_dimension_t r[3] = {{0, N, 1}, {0, tiles, N}, {0, t.taps, int32_t(tap_stride(t, tiles, N, sizeof(Out)))}};
+        Buffer<In> lhs = vs->view<In>(scratch, vb / sizeof(In), 3, a);
+        Buffer<Out> out = vs->view<Out>(scratch, mb / sizeof(Out), 3, r);
+        return tap_gemm(lhs, rhs_taps, out);
+#else
+        (void)scratch, (void)vb, (void)mb, (void)tiles;
+        return -1;
+#endif
+    }
 
     // One tap's int8 weights (N, K) packed for the int8 GEMMs, with their column sums.
     // Where the plan's variant has amx_tiles=true: the tiles kernel and the taps for it.
@@ -242,6 +299,7 @@ int for_each_tap(int taps, bool parallel, const std::function<int(int)> &fn) {
 // result (N, tiles) of type Out), in order or the taps in parallel.
 template <typename In, typename Out, typename Gemm>
 int tap_gemms(PreparedWinograd &k, Value &scratch, size_t vb, size_t mb, int tiles, const Gemm &gemm) {
+    if (k.batched) return k.batched_tap_gemm<In, Out>(scratch, vb, mb, tiles);
     return for_each_tap(k.t.taps, k.parallel_taps, [&](int tap) {
         Buffer<In> a = tap_matrix<In>(*k.vs, scratch, vb, k.t, tiles, k.C, tap);
         Buffer<Out> r = tap_matrix<Out>(*k.vs, scratch, mb, k.t, tiles, k.N, tap);
@@ -396,6 +454,7 @@ public:
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=float32," + tile + serial, &k->input));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, gemm_serial.empty() ? "" : "serial=true", &k->gemm_f32));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=float32," + tile + serial, &k->output_f32));
+            MOBIQ_RETURN_IF_ERROR(k->batch_taps_if_planned(c, n, p));
             *out = std::move(k);
             return Status::ok();
         }
@@ -514,6 +573,7 @@ public:
             }
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "requantize=false,weight_zero_point=false" + gemm_serial, &k->gemm_i8));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=tapwise," + tile + serial, &k->output_tw));
+            MOBIQ_RETURN_IF_ERROR(k->batch_taps_if_planned(c, n, p));
             *out = std::move(k);
             return Status::ok();
         } else {
@@ -525,6 +585,7 @@ public:
         if (k->variant == "int6w8") out_params += ",weight_transform=float";
         if (c.qg->requantization == RequantizationMode::kFp32) out_params += ",requantization=fp32";
         MOBIQ_RETURN_IF_ERROR(c.kernel(n, out_params, &k->output_int));
+        MOBIQ_RETURN_IF_ERROR(k->batch_taps_if_planned(c, n, p));
         *out = std::move(k);
         return Status::ok();
     }
@@ -551,15 +612,19 @@ public:
             k->lo = q.output_min;
             k->hi = q.output_max;
         }
-        const KernelRow *gemm = k->gemm_f32   ? k->gemm_f32.row
+        const KernelRow *gemm =
+#if defined(MOBIQ_HAVE_OPENCL)
+                                k->batched    ? k->tap_gemm.row :
+#endif
+                                k->gemm_f32   ? k->gemm_f32.row
                                 : k->gemm_i16 ? k->gemm_i16.row
                                 : k->gemm_amx_tiles ? k->gemm_amx_tiles.row
                                 : k->gemm_amx ? k->gemm_amx.row
                                               : k->gemm_i8.row;
         const KernelRow *output = k->output_f32 ? k->output_f32.row : k->output_tw ? k->output_tw.row : k->output_int.row;
         const KernelRow *input = k->input_tw ? k->input_tw.row : k->input.row;
-        std::string name = std::string(input->name) + "+" + gemm->name + " x" + std::to_string(k->t.taps) + "+" +
-                           output->name;
+        std::string name = std::string(input->name) + "+" + gemm->name +
+                           (k->batched ? "" : " x" + std::to_string(k->t.taps)) + "+" + output->name;
         if (k->t.block_rows) name += " (" + std::to_string(k->t.blocks()) + " blocks)";
         if (k->parallel_taps) name += " (taps in parallel)";
         c.add_step(name, [k]() { return k->run(); });

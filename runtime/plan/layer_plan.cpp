@@ -571,6 +571,10 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 // for the 16 / 36 small GEMMs, each thread streaming whole taps' weights; decision 44).
                 p.winograd_parallel_taps = cpu && serial_rows && p.winograd_block_rows == 0;
                 if (p.winograd_parallel_taps) p.source += "; taps in parallel";
+                const std::string domain = p.winograd == "fp32" ? "float32" : p.winograd == "int16" ? "int16" : "int8";
+                p.winograd_batched_taps =
+                    !cpu && !amx && find_kernel_row("winograd_tap_gemm", t.family, "domain=" + domain) != nullptr;
+                if (p.winograd_batched_taps) p.source += "; the taps' GEMMs in one launch";
                 p.op = "conv_winograd";  // reads its input unpadded (the kernel adds the padding)
                 continue;
             }

@@ -109,7 +109,7 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
     // numbers from them), fp32 F(2x2, 3x3) and F(4x4, 3x3) (FP32).
     bool int6w4 = false;
     for (const auto &q : qg.nodes) int6w4 = int6w4 || q.winograd_int6w4;
-    if (device == "cpu") {
+    {  // CPU and OpenCL sessions alike (OpenCL: the taps' GEMMs in one launch)
         std::vector<std::pair<ConvAlgorithm, int>> w;
         if (!int8) w = {{ConvAlgorithm::kWinogradFp32, 2}, {ConvAlgorithm::kWinogradFp32, 4}};
         else if (options.scheme.symmetric_weights) w = {{ConvAlgorithm::kWinogradInt16, 2}};

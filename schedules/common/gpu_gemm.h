@@ -11,6 +11,7 @@
 #include "Halide.h"
 #include "gemm_fp32.h"
 #include "gemm_int8.h"
+#include "winograd_tap_gemm.h"
 
 namespace mobiq {
 
@@ -23,17 +24,23 @@ struct GpuGemmTile {
 
 namespace detail {
 
+// `batch` (a batched GEMM's outermost variable, e.g. the Winograd tap): the
+// third dimension of work-groups.
 template <typename Stages>
-void tile_gemm_output_gpu(Stages &s, const GpuGemmTile &t) {
+void tile_gemm_output_gpu(Stages &s, const GpuGemmTile &t, const Halide::Var *batch = nullptr) {
     using namespace Halide;
     Var no("no"), mo("mo"), ni("ni"), mi("mi"), bx("bx"), by("by"), tx("tx"), ty("ty");
     Func out = s.output;
-    out.specialize(s.N >= t.vector * t.group_x && s.M >= t.rows * t.group_y)
-        .tile(s.n, s.m, no, mo, ni, mi, t.vector, t.rows, TailStrategy::ShiftInwards)
-        .vectorize(ni)
-        .unroll(mi)
-        .gpu_tile(no, mo, bx, by, tx, ty, t.group_x, t.group_y, TailStrategy::ShiftInwards);
-    out.tile(s.n, s.m, no, mo, ni, mi, 1, 1).gpu_tile(no, mo, bx, by, tx, ty, 8, 8, TailStrategy::GuardWithIf);
+    Stage fast = out.specialize(s.N >= t.vector * t.group_x && s.M >= t.rows * t.group_y)
+                     .tile(s.n, s.m, no, mo, ni, mi, t.vector, t.rows, TailStrategy::ShiftInwards)
+                     .vectorize(ni)
+                     .unroll(mi)
+                     .gpu_tile(no, mo, bx, by, tx, ty, t.group_x, t.group_y, TailStrategy::ShiftInwards);
+    Stage slow = out.tile(s.n, s.m, no, mo, ni, mi, 1, 1).gpu_tile(no, mo, bx, by, tx, ty, 8, 8, TailStrategy::GuardWithIf);
+    if (batch) {
+        fast.gpu_blocks(*batch);
+        slow.gpu_blocks(*batch);
+    }
     s.dot.compute_at(out, tx).unroll(s.n).unroll(s.m);
 }
 
@@ -54,6 +61,14 @@ inline void schedule_gemm_fp32_gpu(GemmFp32Stages &s, const GpuGemmTile &t) {
     using namespace Halide;
     detail::tile_gemm_output_gpu(s, t);
     s.dot.update().reorder(s.n, s.m, s.k).unroll(s.n).unroll(s.m);
+}
+
+// Every Winograd tap's GEMM in one launch: the per-tap GEMM's tile, the taps
+// as the third dimension of work-groups.
+inline void schedule_winograd_tap_gemm_gpu(WinogradTapGemmStages &s, const GpuGemmTile &t) {
+    using namespace Halide;
+    detail::tile_gemm_output_gpu(s, t, &s.t);
+    s.dot.update().reorder(s.k.x, s.n, s.m, s.k.y).unroll(s.k.x).unroll(s.n).unroll(s.m);
 }
 
 }  // namespace mobiq

@@ -66,6 +66,9 @@ struct LayerPlan {
     // serial calls, one tap per task, the taps in parallel (kernel variant
     // serial=true for the GEMMs only).
     bool winograd_parallel_taps = false;
+    // Winograd on a GPU (OpenCL): every tap's GEMM in one launch
+    // (winograd_tap_gemm), not one launch per tap.
+    bool winograd_batched_taps = false;
     // A residual Add (+ ReLU) fused into this convolution's epilogue: the Add
     // node's index here, and this node's index in the Add's plan (op "fused",
     // no step of its own).
