@@ -12,8 +12,11 @@
 // variants' zero-point terms are in the output transform's bias; the GPU
 // int8 GEMMs take signed operands, so no u8 shift either).
 // Integer domains: products and sums in int32, wrapping (the plan's bounds,
-// docs/arithmetic.md "Winograd", keep them exact).
+// docs/arithmetic.md "Winograd", keep them exact). int8 with arm_dot=true
+// (Mali G52 / G76): each group of 4 as one arm_dot (generators/arm_dot.h), the
+// int8 dot product the paper's int6w4 method runs on.
 #include "Halide.h"
+#include "arm_dot.h"
 #include "schedule_registry.h"
 #include "winograd_tap_gemm.h"
 
@@ -28,6 +31,7 @@ public:
     GeneratorParam<std::string> schedule_family{"schedule", "gpu"};
     GeneratorParam<Domain> domain{"domain", Domain::kInt8,
                                   {{"int8", Domain::kInt8}, {"int16", Domain::kInt16}, {"float32", Domain::kFloat32}}};
+    GeneratorParam<bool> use_arm_dot{"arm_dot", false};  // int8 on OpenCL only
 
     void configure() {
         const Type in = domain == Domain::kFloat32 ? Float(32) : domain == Domain::kInt16 ? Int(16) : Int(8);
@@ -46,10 +50,21 @@ public:
         auto &rhs = *rhs_;
         auto &out = *output_;
         Expr K = lhs.dim(0).extent(), groups = rhs.dim(2).extent();
-        s.k = RDom(0, g, 0, groups, "k");
+        _halide_user_assert(!use_arm_dot || domain == Domain::kInt8) << "winograd_tap_gemm: arm_dot is an int8 variant";
+        // With arm_dot the 4 k of a group are one call and k.x has extent 1 (as in gemm_int8).
+        s.k = RDom(0, use_arm_dot ? 1 : g, 0, groups, "k");
         const Type acc = fp ? Float(32) : Int(32);
         s.dot(n, m, t) = cast(acc, 0);
-        s.dot(n, m, t) += cast(acc, lhs(g * s.k.y + s.k.x, m, t)) * cast(acc, rhs(s.k.x, n, s.k.y, t));
+        if (use_arm_dot) {
+            std::vector<Expr> a4, b4;
+            for (int i = 0; i < 4; i++) {
+                a4.push_back(lhs(4 * s.k.y + i, m, t));
+                b4.push_back(rhs(i, n, s.k.y, t));
+            }
+            s.dot(n, m, t) += mobiq::arm_dot(a4, b4);
+        } else {
+            s.dot(n, m, t) += cast(acc, lhs(g * s.k.y + s.k.x, m, t)) * cast(acc, rhs(s.k.x, n, s.k.y, t));
+        }
         out(n, m, t) = s.dot(n, m, t);
 
         add_requirement(rhs.dim(0).extent() == g, "winograd_tap_gemm: rhs must be packed in groups of ", g);

@@ -181,7 +181,8 @@ struct PreparedWinograd : Prepared {
         if (!p.winograd_batched_taps) return Status::ok();
 #if defined(MOBIQ_HAVE_OPENCL)
         const std::string domain = variant == "fp32" ? "float32" : variant == "int16" ? "int16" : "int8";
-        MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=" + domain, &tap_gemm));
+        const bool arm_dot = p.kernel_variant.find("arm_dot=true") != std::string::npos;
+        MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=" + domain + (arm_dot ? ",arm_dot=true" : ""), &tap_gemm));
         if (variant == "fp32") {  // the taps already lie one after another in rhs_f32_storage
             const int cout = rhs_f32[0].dim(0).extent(), K = rhs_f32[0].dim(1).extent();
             rhs_taps = Buffer<float>(rhs_f32_storage.data(), 1, cout, K, static_cast<int>(rhs_f32.size()));

@@ -574,7 +574,14 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 const std::string domain = p.winograd == "fp32" ? "float32" : p.winograd == "int16" ? "int16" : "int8";
                 p.winograd_batched_taps =
                     !cpu && !amx && find_kernel_row("winograd_tap_gemm", t.family, "domain=" + domain) != nullptr;
-                if (p.winograd_batched_taps) p.source += "; the taps' GEMMs in one launch";
+                // Mali G52 / G76 with the instruction: the int8 taps on arm_dot.
+                if (p.winograd_batched_taps && t.arm_dot && domain == "int8" &&
+                    find_kernel_row("winograd_tap_gemm", t.family, "arm_dot=true,domain=int8") != nullptr)
+                    p.kernel_variant = with_param(p.kernel_variant, "arm_dot=true");
+                if (p.winograd_batched_taps)
+                    p.source += p.kernel_variant.find("arm_dot=true") != std::string::npos
+                                    ? "; the taps' GEMMs in one launch (arm_dot)"
+                                    : "; the taps' GEMMs in one launch";
                 p.op = "conv_winograd";  // reads its input unpadded (the kernel adds the padding)
                 continue;
             }
