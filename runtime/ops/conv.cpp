@@ -266,7 +266,7 @@ public:
         const int64_t ca = c.int8() ? (x.shape[1] + 3) / 4 * 4 : x.shape[1];
         const int64_t m = y.shape[0] * y.shape[2] * y.shape[3];
         const int64_t cols = p.method == ConvMethod::kIm2colGemm || p.row_by_row ? ca * n.kernel_h * n.kernel_w * m : 0;
-        // dense_scratch_output (INT8, AMX): the GEMM's dense output after the im2col columns.
+        // dense_scratch_output (INT8 AMX; FP32 pointwise GEMMs): the GEMM's dense output after the im2col columns.
         const int64_t dense = p.dense_scratch_output ? (y.shape[1] + 3) / 4 * 4 * m : 0;
         if (cols + dense == 0) return {};
         return {static_cast<size_t>(cols + dense), c.int8() ? 1 : 4};
@@ -391,6 +391,13 @@ private:
             return kp->gemm_add(lhs, kp->rhs, kp->bias, lo, hi, *res, kp->fused.lo, kp->fused.hi, out);
         };
         const KernelRow *main = (f.on ? k.gemm_add.row : k.gemm.row);
+        if (p.dense_scratch_output && p.method == ConvMethod::kGemm && !f.on) {
+            c.add_step(std::string(main->name) + " (dense scratch, copied)", [&vs, gemm, xi, yi, scratch]() {
+                Buffer<float> lhs = vs.matrix<float>(vs[xi]);
+                return gemm_through_scratch<float>(vs, vs[yi], scratch, 0, lhs, gemm);
+            });
+            return Status::ok();
+        }
         if (p.method == ConvMethod::kGemm && !p.row_by_row) {
             c.add_step(main->name, [&vs, gemm, xi, yi, ri]() {
                 Buffer<float> lhs = vs.matrix<float>(vs[xi]);

@@ -78,6 +78,9 @@ bool amx_kernel_rows_shape(const Graph &g, const Node &n) {
 }
 
 // The rows of a convolution's GEMM: its output pixels (N * H * W).
+// FP32 pointwise GEMMs with a padded output run through a dense scratch up to this many output pixels.
+constexpr int64_t kFp32DenseScratchPixels = 14 * 14;
+
 int64_t output_pixels(const Graph &g, const Node &n) {
     const Tensor &y = g.tensors[n.outputs[0]];
     return y.shape[0] * y.shape[2] * y.shape[3];
@@ -747,7 +750,14 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             bordered = bordered || (border.count(skip) && border[skip] > 0);
         }
         const bool ragged = t.int8 && g.tensors[y].shape[1] % 4 != 0;
-        if (p.source.rfind("auto", 0) == 0 && (bordered || ragged)) {
+        if (cpu && !t.int8 && p.source.rfind("auto", 0) == 0 && bordered && p.fused_add < 0 &&
+            output_pixels(g, n) <= kFp32DenseScratchPixels) {
+            // FP32 1x1 layers with few output pixels and a padded output (MobileNet's
+            // pointwise layers before a depthwise one): the GEMM into a dense scratch,
+            // its rows copied into the padded output, beats the direct kernel.
+            p.dense_scratch_output = true;
+            p.source += "; into a dense scratch, copied into the padded output";
+        } else if (p.source.rfind("auto", 0) == 0 && (bordered || ragged)) {
             // A GEMM writes a dense matrix: its output read with padding would
             // take one GEMM per row; auto runs the implicit kernel instead.
             p.method = ConvMethod::kImplicit;

@@ -43,8 +43,9 @@ struct LayerPlan {
     int input_border = 0;       // the border (pixels) it reads around input 0 (CPU: the value keeps one)
     bool dense_input = false;   // reads input 0 as one (K, M) matrix
     bool row_by_row = false;    // a GEMM writing an output with a border: one GEMM per output row
-    // An AMX GEMM whose output has a border (for its reader): it writes a dense
-    // scratch, copied row by row into the output's interior.
+    // A GEMM whose output has a border (for its reader): it writes a dense
+    // scratch, copied row by row into the output's interior (INT8 AMX GEMMs;
+    // FP32 1x1 layers of at most 14 x 14 outputs, decision 46).
     bool dense_scratch_output = false;
     // Fully connected, INT8 on the CPU, batch < 4, N % 256 == 0: weights in
     // 256-column chunks, one serial matrix-vector call per chunk, the calls in
