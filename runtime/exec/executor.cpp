@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <thread>
 
 #include "HalideRuntime.h"
 #include "mobiq/thread_pool.h"
@@ -308,6 +310,9 @@ Status Executor::run(const float *input, size_t input_elements, float *output, s
     if (static_cast<int64_t>(output_elements) != want_out)
         return {StatusCode::kInvalidArgument, "run: the output has room for " + std::to_string(output_elements) +
                                                   " elements, the model produces " + std::to_string(want_out)};
+    // OpenCL: the host-side kernels on at most half the cores (mobiq/thread_pool.h, decision 47).
+    std::optional<ThreadCapScope> cap;
+    if (opencl_) cap.emplace(static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2)));
     MOBIQ_RETURN_IF_ERROR(run_steps(input, input_elements, profile, nullptr));
     Value &o = values_[output_value_];
 #if defined(MOBIQ_HAVE_OPENCL)

@@ -19,10 +19,12 @@ namespace mobiq {
 namespace {
 
 std::atomic<int> g_threads{0};  // 0: OpenMP's default (every core, or OMP_NUM_THREADS)
+thread_local int t_cap = 0;  // ThreadCapScope: at most this many threads per loop on this thread (0: no cap)
 
 int team_size() {
     const int threads = g_threads.load(std::memory_order_relaxed);
-    return threads > 0 ? threads : omp_get_max_threads();
+    const int team = threads > 0 ? threads : omp_get_max_threads();
+    return t_cap > 0 && t_cap < team ? t_cap : team;
 }
 
 int omp_do_par_for(void *user_context, halide_task_t f, int min, int size, uint8_t *closure) {
@@ -61,5 +63,8 @@ void set_thread_count(int threads) {
 }
 
 int thread_count() { return team_size(); }
+
+ThreadCapScope::ThreadCapScope(int max_threads) : previous_(t_cap) { t_cap = max_threads > 0 ? max_threads : 1; }
+ThreadCapScope::~ThreadCapScope() { t_cap = previous_; }
 
 }  // namespace mobiq
