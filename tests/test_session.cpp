@@ -102,6 +102,8 @@ INSTANTIATE_TEST_SUITE_P(Networks, Fp32MatchesOnnxruntime,
                                          // The same on OpenCL (PoCL here): the gpu and a Mali family.
                                          Case{"resnet50", ConvAlgorithm::kWinogradFp32, true, "gpu", 2},
                                          Case{"resnet50", ConvAlgorithm::kWinogradFp32, true, "mali_g52", 4},
+                                         // auto on the gpu family: Winograd on the 3x3 stride-1 layers.
+                                         Case{"resnet50", ConvAlgorithm::kAuto, true, "gpu"},
                                          // auto without its FP32 Winograd layers (decision 41).
                                          Case{"resnet50", ConvAlgorithm::kAutoNoWinograd, true},
                                          Case{"vgg16", ConvAlgorithm::kAutoNoWinograd, true}),

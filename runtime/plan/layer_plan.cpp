@@ -176,6 +176,20 @@ int fp32_auto_winograd_tile(const Graph &g, const Node &n) {
     return 0;
 }
 
+// FP32 --conv auto on OpenCL, family gpu (desktop GPUs; measured on an NVIDIA
+// H100, docs/winograd.md "The taps in one launch"): m of the Winograd F(m x m,
+// 3 x 3) a layer runs with the taps' GEMMs in one launch. Whole networks with
+// every such layer on Winograd: ResNet50 F(2,3) 7.51 / F(4,3) 7.74 ms, VGG16
+// 5.60 / 5.53, against 10.66 / 11.05 on the direct kernel. Per layer in those
+// runs (one profiled run each) F(2,3) beat the direct kernel on every layer
+// but VGG16's 224 x 224 / 112 x 112 ones, where F(4,3) did (conv1_2 0.35 ->
+// 0.24 ms, conv2_x 0.21-0.39 -> 0.15-0.18): F(4,3) from 112 x 112 outputs up.
+// The Mali families keep the direct kernel: unmeasured there (no device).
+int gpu_auto_winograd_tile(const Graph &g, const Node &n) {
+    const Tensor &y = g.tensors[n.outputs[0]];
+    return y.shape[2] >= 112 && y.shape[3] >= 112 ? 4 : 2;
+}
+
 // The Winograd variant a --conv option asks for ("" for the others).
 std::string winograd_variant(ConvAlgorithm a) {
     switch (a) {
@@ -532,16 +546,17 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 p.method = auto_method(g, n, t, asym, &p.source);
                 // Mali G52 / G76: the arm_dot variants where the device has the instruction (docs/mali.md).
                 if (t.arm_dot && t.int8 && !asym) p.kernel_variant = "arm_dot=true";
-                const int m = o.conv == ConvAlgorithm::kAuto && cpu && !t.int8 && winograd_applies(g, n, nullptr)
-                                  ? fp32_auto_winograd_tile(g, n)
-                                  : 0;
+                const bool fp32_auto = o.conv == ConvAlgorithm::kAuto && !t.int8 && winograd_applies(g, n, nullptr);
+                const bool gpu = t.device == "opencl" && t.family == "gpu";
+                const int m = fp32_auto && cpu ? fp32_auto_winograd_tile(g, n) : fp32_auto && gpu ? gpu_auto_winograd_tile(g, n) : 0;
                 if (m > 0) {
                     p.method = ConvMethod::kWinograd;
                     p.winograd = "fp32";
                     p.winograd_tile = m;
-                    p.source = "auto: FP32 3x3 stride 1, >= 32 output tiles of " + std::to_string(m) + " x " +
-                               std::to_string(m) + ": Winograd F(" + std::to_string(m) + "x" + std::to_string(m) +
-                               ",3x3)";
+                    const std::string f = "Winograd F(" + std::to_string(m) + "x" + std::to_string(m) + ",3x3)";
+                    p.source = cpu ? "auto: FP32 3x3 stride 1, >= 32 output tiles of " + std::to_string(m) + " x " +
+                                         std::to_string(m) + ": " + f
+                                   : "auto (OpenCL gpu): FP32 3x3 stride 1: " + f;
                 }
             }
             if (!fq.empty()) p.kernel_variant = with_param(p.kernel_variant, fq);

@@ -71,7 +71,7 @@ void SessionFlags::add_to(CLI::App *app) {
                     "IDX image file (images: preprocessed as for eval)");
     app->add_option("--conv", conv,
                     "convolution method: gemm, implicit, auto (FP32 on the CPU: Winograd on the 3x3 stride-1 layers "
-                    "with >= 32 output tiles), auto-no-winograd, or Winograd on every 3x3 stride-1 layer: winograd-fp32 "
+                    "with >= 32 output tiles; FP32 on OpenCL's gpu family: on every 3x3 stride-1 layer), auto-no-winograd, or Winograd on every 3x3 stride-1 layer: winograd-fp32 "
                     "(FP32), winograd-int16, winograd-int6w4, winograd-int6w8, winograd-tapwise (INT8) (layers the tuning file does "
                     "not name)")
         ->check(CLI::IsMember({"gemm", "implicit", "auto", "auto-no-winograd", "winograd-fp32", "winograd-int16", "winograd-int6w4",
