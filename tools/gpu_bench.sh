@@ -18,6 +18,18 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# On the GPU machine, before whole-network runs: NVIDIA's ICD, the packed
+# libraries, the device named in OUT/device.txt, the models and 4 seeded
+# calibration samples in /tmp/mobiq_models.
+network_setup() {
+  local out="$1"
+  mkdir -p "$out" /etc/OpenCL/vendors /tmp/mobiq_models
+  ls /etc/OpenCL/vendors | grep -qi nvidia || echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd
+  export LD_LIBRARY_PATH="$root/.device/lib:${LD_LIBRARY_PATH:-}" HL_OCL_DEVICE_TYPE=gpu
+  (nvidia-smi -L 2>/dev/null || true) | tee "$out/device.txt"
+  [ -f /tmp/mobiq_models/vgg16.onnx ] || python3 networks/make_models.py --out /tmp/mobiq_models >/dev/null
+  python3 -c "import numpy as np; np.save('/tmp/mobiq_models/calib.npy', np.random.default_rng(2021).standard_normal((4, 3, 224, 224)).astype(np.float32))"
+}
 case "${1:-}" in
   --pack)
     [ -x build/host/bench/layer_bench ] || { echo "gpu_bench.sh: build the host preset first"; exit 1; }
@@ -49,12 +61,7 @@ case "${1:-}" in
     ;;
   --networks)
     out="${2:?usage: gpu_bench.sh --networks OUTDIR}"
-    mkdir -p "$out" /etc/OpenCL/vendors /tmp/mobiq_models
-    ls /etc/OpenCL/vendors | grep -qi nvidia || echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd
-    export LD_LIBRARY_PATH="$root/.device/lib:${LD_LIBRARY_PATH:-}" HL_OCL_DEVICE_TYPE=gpu
-    (nvidia-smi -L 2>/dev/null || true) | tee "$out/device.txt"
-    [ -f /tmp/mobiq_models/vgg16.onnx ] || python3 networks/make_models.py --out /tmp/mobiq_models >/dev/null
-    python3 -c "import numpy as np; np.save('/tmp/mobiq_models/calib.npy', np.random.default_rng(2021).standard_normal((4, 3, 224, 224)).astype(np.float32))"
+    network_setup "$out"
     for net in resnet50 mobilenet_v1 vgg16; do
       for cfg in fp32 int8; do
         flags=(); [ "$cfg" = int8 ] && flags=(--precision int8 --calib-data /tmp/mobiq_models/calib.npy)
@@ -77,12 +84,7 @@ case "${1:-}" in
     # the binaries alternating per config. Then one profiled run per config (layer times).
     # NETS="resnet50" runs one network (a call of the device tool lasts 10 minutes at most).
     out="${2:?usage: gpu_bench.sh --winograd OUTDIR}"
-    mkdir -p "$out" /etc/OpenCL/vendors /tmp/mobiq_models
-    ls /etc/OpenCL/vendors | grep -qi nvidia || echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd
-    export LD_LIBRARY_PATH="$root/.device/lib:${LD_LIBRARY_PATH:-}" HL_OCL_DEVICE_TYPE=gpu
-    (nvidia-smi -L 2>/dev/null || true) | tee "$out/device.txt"
-    [ -f /tmp/mobiq_models/vgg16.onnx ] || python3 networks/make_models.py --out /tmp/mobiq_models >/dev/null
-    python3 -c "import numpy as np; np.save('/tmp/mobiq_models/calib.npy', np.random.default_rng(2021).standard_normal((4, 3, 224, 224)).astype(np.float32))"
+    network_setup "$out"
     int8=(--precision int8 --calib-data /tmp/mobiq_models/calib.npy)
     for net in ${NETS:-resnet50 vgg16}; do
       for cfg in "fp32|auto|" "fp32|winograd-fp32|--winograd-tile 2" "fp32|winograd-fp32|--winograd-tile 4" \
