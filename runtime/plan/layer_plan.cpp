@@ -182,8 +182,9 @@ int fp32_auto_winograd_tile(const Graph &g, const Node &n) {
 // every such layer on Winograd: ResNet50 F(2,3) 7.51 / F(4,3) 7.74 ms, VGG16
 // 5.60 / 5.53, against 10.66 / 11.05 on the direct kernel. Per layer in those
 // runs (one profiled run each) F(2,3) beat the direct kernel on every layer
-// but VGG16's 224 x 224 / 112 x 112 ones, where F(4,3) did (conv1_2 0.35 ->
-// 0.24 ms, conv2_x 0.21-0.39 -> 0.15-0.18): F(4,3) from 112 x 112 outputs up.
+// but VGG16's conv1_2 / conv2_1, and F(4,3) beat F(2,3) on the 224 x 224 /
+// 112 x 112 ones (conv1_2 0.35 -> 0.24 ms, conv2_x 0.21-0.39 -> 0.15-0.18):
+// F(4,3) from 112 x 112 outputs up.
 // The Mali families keep the direct kernel: unmeasured there (no device).
 int gpu_auto_winograd_tile(const Graph &g, const Node &n) {
     const Tensor &y = g.tensors[n.outputs[0]];
