@@ -77,10 +77,11 @@ bool amx_kernel_rows_shape(const Graph &g, const Node &n) {
     return n.stride_w > 1 && n.kernel_w > 1 && x.shape[1] % 64 == 0 && y.shape[3] >= 14;
 }
 
-// The rows of a convolution's GEMM: its output pixels (N * H * W).
-// FP32 pointwise GEMMs with a padded output run through a dense scratch up to this many output pixels.
+// FP32 pointwise GEMMs with a padded output run through a dense scratch up to
+// this many output pixels (decision 46).
 constexpr int64_t kFp32DenseScratchPixels = 14 * 14;
 
+// The rows of a convolution's GEMM: its output pixels (N * H * W).
 int64_t output_pixels(const Graph &g, const Node &n) {
     const Tensor &y = g.tensors[n.outputs[0]];
     return y.shape[0] * y.shape[2] * y.shape[3];
