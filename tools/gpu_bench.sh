@@ -2,10 +2,12 @@
 # The `gpu` (and Mali) OpenCL schedules timed on a real GPU: every layer of the
 # three networks, every method, INT8 and FP32, data resident on the device.
 #
-# Here (build machine):   bash tools/gpu_bench.sh --pack      -> .device/ (the binaries + the shared
+# Here (build machine):   bash tools/gpu_bench.sh --pack      -> .device/ (the binaries, stripped and
+#                         xz-compressed, + the shared
 #                         libraries they load that a GPU machine may lack: ONNX, protobuf, libjpeg,
 #                         stb, Google Benchmark, the ICD loader, ...)
-# On the GPU machine, in a copy of the repository holding .device/:
+# On the GPU machine, in a copy of the repository holding .device/ (ignored by git: the device tool's
+# run needs carry [".device"]):
 #                         bash tools/gpu_bench.sh --run OUTDIR [--family=opencl_gpu] [--benchmark_filter=REGEX]
 #                         bash tools/gpu_bench.sh --networks OUTDIR   (whole networks through `mobiq bench
 #                         --device opencl`, FP32 and INT8; the models are generated there by
@@ -18,15 +20,26 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-# On the GPU machine, before whole-network runs: NVIDIA's ICD, the packed
-# libraries, the device named in OUT/device.txt, the models and 4 seeded
-# calibration samples in /tmp/mobiq_models.
-network_setup() {
-  local out="$1"
-  mkdir -p "$out" /etc/OpenCL/vendors /tmp/mobiq_models
+# On the GPU machine: the packed binaries unpacked (.device/*.xz: the device
+# tool carries at most 64 MiB of tree, the two binaries take ~100 MB as built),
+# NVIDIA's ICD registered, the packed libraries on the loader's path.
+device_setup() {
+  local out="$1" f
+  for f in .device/*.xz; do
+    [ -e "$f" ] || continue
+    python3 -c "import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], 'wb'))" \
+      "$f" "${f%.xz}" && chmod +x "${f%.xz}" && rm -f "$f"
+  done
+  mkdir -p "$out" /etc/OpenCL/vendors
   ls /etc/OpenCL/vendors | grep -qi nvidia || echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd
   export LD_LIBRARY_PATH="$root/.device/lib:${LD_LIBRARY_PATH:-}" HL_OCL_DEVICE_TYPE=gpu
   (nvidia-smi -L 2>/dev/null || true) | tee "$out/device.txt"
+}
+# On the GPU machine, before whole-network runs: device_setup, and
+# the models and 4 seeded calibration samples in /tmp/mobiq_models.
+network_setup() {
+  device_setup "$1"
+  mkdir -p /tmp/mobiq_models
   [ -f /tmp/mobiq_models/vgg16.onnx ] || python3 networks/make_models.py --out /tmp/mobiq_models >/dev/null
   python3 -c "import numpy as np; np.save('/tmp/mobiq_models/calib.npy', np.random.default_rng(2021).standard_normal((4, 3, 224, 224)).astype(np.float32))"
 }
@@ -34,7 +47,11 @@ case "${1:-}" in
   --pack)
     [ -x build/host/bench/layer_bench ] || { echo "gpu_bench.sh: build the host preset first"; exit 1; }
     mkdir -p .device/lib
-    cp build/host/bench/layer_bench build/host/bin/mobiq .device/
+    # Stripped and xz-compressed (device_setup unpacks them there): ~7 MB each.
+    for bin in build/host/bench/layer_bench build/host/bin/mobiq; do
+      rm -f ".device/$(basename "$bin")" ".device/$(basename "$bin").xz"
+      strip -o ".device/$(basename "$bin")" "$bin" && xz -T2 -6 ".device/$(basename "$bin")"
+    done
     # Every shared library the two binaries load beyond glibc's and the compiler's own.
     for lib in $(ldd build/host/bench/layer_bench build/host/bin/mobiq | awk '$3 ~ /^\// {print $3}' | sort -u); do
       case "$(basename "$lib")" in
@@ -49,10 +66,7 @@ case "${1:-}" in
     out="${2:?usage: gpu_bench.sh --run OUTDIR [--family=NAME] [--benchmark_filter=REGEX]}"
     family="${3:---family=opencl_gpu}"
     filter="${4:---benchmark_filter=.}"
-    mkdir -p "$out" /etc/OpenCL/vendors
-    ls /etc/OpenCL/vendors | grep -qi nvidia || echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd
-    export LD_LIBRARY_PATH="$root/.device/lib:${LD_LIBRARY_PATH:-}" HL_OCL_DEVICE_TYPE=gpu
-    (nvidia-smi -L 2>/dev/null || true) | tee "$out/device.txt"
+    device_setup "$out"
     name="layer_${family#--family=}"
     .device/layer_bench "$family" "$filter" --benchmark_min_time=0.2 --benchmark_repetitions=5 \
       --benchmark_report_aggregates_only=true --benchmark_out="$out/$name.json" --benchmark_out_format=json \
