@@ -605,6 +605,8 @@ void add_variants(const LayerShape &l, const char *method, LayerFn fn, const cha
     const std::string base = std::string(l.network) + "/" + l.name + "/" + method;
     for (const KernelRow *row : kernel_rows_with(op, g_family->family, params)) {
         if (exclude_key && !row->param(exclude_key).empty()) continue;
+        // One-target AVX-512 rows: only where the set runs AVX-512 (no dispatch inside them).
+        if (!row->param("avx512_core").empty() && !(g_family->cap == CpuLevel::kBest && avx512_usable())) continue;
         // An autoscheduled variant (docs/autoschedule.md) only at the layer it was made for:
         // elsewhere it may run its guarded serial fallback, whose time says nothing.
         const std::string as = row->param("autoschedule");

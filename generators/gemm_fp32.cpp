@@ -20,6 +20,9 @@ public:
     // > 0 (serial, CPU): K in chunks of this many rows of B, each chunk kept in
     // L1 across every row strip of the call (GemmFp32Stages::k_block).
     GeneratorParam<int> k_block{"k_block", 0};
+    // x86 AVX-512 (serial): the multiply the extern core with B prefetched into
+    // L1 (generators/extern/fp32_gemm_core.h, decision 48); N % 16 == 0.
+    GeneratorParam<bool> avx512_core{"avx512_core", false};
     // The layer shape the autoschedulers plan for (estimates: no hand schedule
     // reads them; tools/autoschedule and schedules/auto/apply.h do).
     GeneratorParam<int> est_m{"estimate_m", 784}, est_n{"estimate_n", 128}, est_k{"estimate_k", 1152};
@@ -40,8 +43,14 @@ public:
         Var n = s.n, m = s.m;
         Expr K = lhs.dim(0).extent();
         s.k = RDom(0, K, "k");
-        s.dot(n, m) = 0.0f;
-        s.dot(n, m) += lhs(s.k, m) * rhs(n, s.k);
+        if (avx512_core) {
+            s.dot.define_extern("mobiq_fp32_gemm_avx512", {lhs, rhs}, Float(32), {n, m}, NameMangling::C);
+            add_requirement(output.dim(0).extent() % 16 == 0, "gemm_fp32 avx512_core: N (", output.dim(0).extent(),
+                            ") must be a multiple of 16");
+        } else {
+            s.dot(n, m) = 0.0f;
+            s.dot(n, m) += lhs(s.k, m) * rhs(n, s.k);
+        }
         Expr y = clamp(s.dot(n, m) + bias(n), output_min, output_max);
         output(n, m) = residual_add ? fused_.apply(y, {n, m}) : y;
         if (residual_add) {
@@ -68,8 +77,11 @@ public:
         s.M = output.dim(1).extent();
         s.serial = serial;
         s.k_block = k_block;
+        s.avx512_core = avx512_core;
         _halide_user_assert(!serial || !get_target().has_gpu_feature()) << "serial is a CPU variant";
         _halide_user_assert(k_block == 0 || serial) << "k_block is a variant of the serial (panel) GEMM";
+        _halide_user_assert(!avx512_core || (serial && k_block == 0 && get_target().has_feature(Target::AVX512)))
+            << "avx512_core is a serial variant for AVX-512 targets";
         mobiq::ScheduleRegistry<mobiq::GemmFp32Stages>::apply(schedule_family, s, get_target());
     }
 

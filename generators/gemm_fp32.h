@@ -15,6 +15,9 @@ struct GemmFp32Stages {
     // generator parameter k_block (serial only): > 0 sums K in chunks of this
     // many, each chunk of B serving every row of the call (schedules/common/cpu_gemm.h)
     int k_block = 0;
+    // generator parameter avx512_core: dot is the extern AVX-512 core
+    // (generators/extern/fp32_gemm_core.h); schedules place it, nothing more
+    bool avx512_core = false;
 };
 
 }  // namespace mobiq

@@ -70,6 +70,17 @@ long cache_bytes(int name, long fallback) {
 
 }  // namespace
 
+bool avx512_usable() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+                            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+                            __builtin_cpu_supports("avx512vl");
+    return has && cpu_level_cap() == CpuLevel::kBest;
+#else
+    return false;
+#endif
+}
+
 long cpu_l2_bytes() { return cache_bytes(kL2Name, 1L << 20); }
 
 long cpu_l1_bytes() { return cache_bytes(kL1Name, 32L << 10); }

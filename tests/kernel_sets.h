@@ -5,11 +5,14 @@
 // registered variant is tested because it is registered.
 #pragma once
 
+#include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 
 #include "HalideBuffer.h"
 #include "gtest/gtest.h"
+#include "mobiq/cpu_level.h"
 #include "mobiq/kernel_registry.h"
 #if defined(MOBIQ_HAVE_OPENCL)
 #include "mobiq/opencl_arm_dot.h"
@@ -54,17 +57,32 @@ Kernel<Op> base_kernel(const KernelSet &set, const char *params = "") {
     return k;
 }
 
+// Whether a test runs `row` on `set`: MOBIQ_TEST_SKIP_PARAM=<key> skips the
+// rows that have parameter <key> (the qemu runs skip autoschedule=: its guarded
+// fallback, schedules/auto/apply.h, is too slow emulated); rows of one CPU
+// class (avx512_core: one AVX-512 target, no dispatch inside) run only where
+// the set runs that class, and say once why not.
+inline bool runs_on(const KernelRow &row, const KernelSet &set) {
+    const char *skip = std::getenv("MOBIQ_TEST_SKIP_PARAM");
+    if (skip != nullptr && *skip != '\0' && !row.param(skip).empty()) return false;
+    if (!row.param("avx512_core").empty() && !(set.cap == CpuLevel::kBest && avx512_usable())) {
+        static std::set<std::string> said;  // once per row and set
+        if (said.insert(std::string(row.name) + "@" + set.name).second)
+            std::printf("[ note     ] %s not run on %s: %s\n", row.name, set.name.c_str(),
+                        set.cap == CpuLevel::kBest ? "this CPU has no AVX-512" : "the set caps the CPU below AVX-512");
+        return false;
+    }
+    return true;
+}
+
 // Runs `body(kernel)` for every registered variant of op `Op` on `set` whose
-// parameters include `params`; at least one must exist. MOBIQ_TEST_SKIP_PARAM=<key>
-// skips the variants that have parameter <key> (the qemu runs skip autoschedule=:
-// its guarded fallback, schedules/auto/apply.h, is too slow emulated).
+// parameters include `params` and that runs_on the set; at least one must be registered.
 template <typename Op, typename Body>
 void for_each_variant(const KernelSet &set, const char *params, Body body) {
     const auto ks = kernels_with<Op>(set, params);
     if (ks.empty()) ADD_FAILURE() << "no " << Op::name << " kernel with '" << params << "' on " << set.name;
-    const char *skip = std::getenv("MOBIQ_TEST_SKIP_PARAM");
     for (const auto &k : ks) {
-        if (skip != nullptr && *skip != '\0' && !k.row->param(skip).empty()) continue;
+        if (!runs_on(*k.row, set)) continue;
         SCOPED_TRACE(std::string(k.row->name) + " [" + k.row->variant + ", " + contract_name(k.row->contract) + "]");
         prepare_variant_or_fail(*k.row);
         body(k);

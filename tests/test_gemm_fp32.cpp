@@ -37,6 +37,10 @@ protected:
         for_each_variant<op::gemm_fp32>(GetParam(), "", [&](const auto &gemm) {
             out.fill(std::numeric_limits<float>::quiet_NaN());
             host_dirty(out);
+            if (!gemm.row->param("avx512_core").empty() && n % 16 != 0) {  // its requirement: N % 16 == 0
+                EXPECT_NE(gemm(lhs, rhs, bias_b, lo, hi, out), 0);
+                return;
+            }
             ASSERT_EQ(gemm(lhs, rhs, bias_b, lo, hi, out), 0);
             to_host(out);
             // The fp32 contract (docs/arithmetic.md); an exact variant is held to equality.
@@ -97,6 +101,10 @@ TEST_P(GemmFp32, FusedResidualAdd) {
         for_each_variant<op::gemm_fp32_add>(GetParam(), "residual_add=true", [&](const auto &gemm) {
             out.fill(std::numeric_limits<float>::quiet_NaN());
             host_dirty(out);
+            if (!gemm.row->param("avx512_core").empty() && n % 16 != 0) {  // its requirement: N % 16 == 0
+                EXPECT_NE(gemm(lhs, rhs, bias_b, -inf, 1.5f, res, 0.0f, inf, out), 0);
+                return;
+            }
             ASSERT_EQ(gemm(lhs, rhs, bias_b, -inf, 1.5f, res, 0.0f, inf, out), 0);
             to_host(out);
             ran++;

@@ -169,9 +169,9 @@ TEST(Session, Fp32PanelsWhereWeightsPassTheL2) {
 // fused Add, sum K in chunks whose piece of the panel stays in L1 (decision
 // 42): 128 where three such pieces (32 KiB each) fit two L1s, else 64.
 // The x86 family has these kernels; ResNet50's layer4 3 x 3 layers qualify.
-TEST(Session, Fp32DeepPanelsSumKInChunks) {
+TEST(Session, Fp32PanelVariants) {
 #if !defined(__x86_64__)
-    GTEST_SKIP() << "the k_block GEMM variants are built for the x86 family only";
+    GTEST_SKIP() << "the k_block and avx512_core GEMM variants are built for the x86 family only";
 #endif
     Graph g;
     ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
@@ -179,20 +179,29 @@ TEST(Session, Fp32DeepPanelsSumKInChunks) {
     ASSERT_TRUE(mobiq::Session::create(g, CompileOptions(), &session).is_ok());
     const long l1 = mobiq::cpu_l1_bytes();
     const int k_block = 3 * 128 * 256 <= 2 * l1 ? 128 : 3 * 64 * 256 <= 2 * l1 ? 64 : 0;
-    int chunked = 0;
+    const bool avx512 = mobiq::avx512_usable();
+    int chunked = 0, core = 0;
     for (const auto &p : session->plans()) {
         if (!p.column_panels || p.method == mobiq::ConvMethod::kImplicit) continue;
         for (const auto &n : g.nodes) {
             if (n.name != p.node) continue;
             const auto &w = g.tensors[n.inputs[1]].shape;
             const auto &y = g.tensors[n.outputs[0]].shape;
-            const bool deep = k_block > 0 && p.fused_add < 0 && y[0] * y[2] * y[3] <= 256 && w[1] * w[2] * w[3] >= 1024;
-            EXPECT_EQ(p.kernel_variant, deep ? "k_block=" + std::to_string(k_block) + ",serial=true" : "serial=true")
+            const bool few_rows = y[0] * y[2] * y[3] <= 256;
+            // Decision 48: panels of <= 256 rows on the AVX-512 core where the CPU has
+            // AVX-512; elsewhere the deep ones (K >= 1024, no fused Add) in K chunks (decision 42).
+            const bool on_core = avx512 && few_rows && y[1] % 16 == 0;
+            const bool deep = !on_core && k_block > 0 && p.fused_add < 0 && few_rows && w[1] * w[2] * w[3] >= 1024;
+            EXPECT_EQ(p.kernel_variant, on_core ? std::string("avx512_core=true,serial=true")
+                                        : deep  ? "k_block=" + std::to_string(k_block) + ",serial=true"
+                                                : "serial=true")
                 << p.node;
             chunked += deep;
+            core += on_core;
         }
     }
-    if (k_block > 0) EXPECT_GE(chunked, 3) << "ResNet50's layer4 3 x 3 layers";
+    if (avx512) EXPECT_GE(core, 10) << "ResNet50's layer3 / layer4 GEMMs";
+    else if (k_block > 0) EXPECT_GE(chunked, 3) << "ResNet50's layer4 3 x 3 layers";
 }
 
 // FP32 auto on the CPU: a 1x1 layer of at most 14 x 14 outputs whose output

@@ -90,9 +90,8 @@ Buffer<T> image_view(std::vector<T> &xp, const ref::WinogradGeometry &g, int oh,
 template <typename Op>
 std::vector<Kernel<Op>> variants(const KernelSet &set, const char *params) {
     std::vector<Kernel<Op>> v;
-    const char *skip = std::getenv("MOBIQ_TEST_SKIP_PARAM");
     for (const auto &k : kernels_with<Op>(set, params))
-        if (skip == nullptr || *skip == '\0' || k.row->param(skip).empty()) v.push_back(k);
+        if (runs_on(*k.row, set)) v.push_back(k);
     if (v.empty()) ADD_FAILURE() << "no " << Op::name << " kernel with '" << params << "' on " << set.name;
     return v;
 }
@@ -690,6 +689,10 @@ protected:
                     mt(md.data() + static_cast<size_t>(t) * N * M, N, M);
                 host_dirty(lhs);
                 host_dirty(r);
+                if (!gemm.row->param("avx512_core").empty() && N % 16 != 0) {  // its requirement; the plan knows it
+                    EXPECT_NE(gemm(lhs, r, zb, -kInf, kInf, mt), 0);
+                    return;
+                }
                 ASSERT_EQ(gemm(lhs, r, zb, -kInf, kInf, mt), 0);
                 to_host(mt);
             }

@@ -2,6 +2,8 @@
 // runtime/exec/opencl_values.cpp.
 #include "values.h"
 
+#include <algorithm>
+
 #include "mobiq/memory_plan.h"
 
 namespace mobiq {
@@ -45,12 +47,20 @@ Values::Buffer<T> Values::view(Value &v, size_t offset, int rank, halide_dimensi
 template <typename T>
 void Values::fill_border(Value &v, T fill) {
     if (v.border == 0 || opencl_) return;
-    Buffer<T> all = full<T>(v);
-    const int b = v.border, fw = v.full_w(), fh = v.full_h();
-    all.cropped(2, 0, b).fill(fill);
-    all.cropped(2, fh - b, b).fill(fill);
-    all.cropped(2, b, v.h).cropped(1, 0, b).fill(fill);
-    all.cropped(2, b, v.h).cropped(1, fw - b, b).fill(fill);
+    // Contiguous spans (NHWC): the top and bottom rows whole, then the left and
+    // right border of each row in between. Buffer::fill went element by element
+    // through a 4-D crop: ~0.07 ms of MobileNet-v1 FP32's 4.3, serial.
+    T *image = full<T>(v).data();
+    const size_t pixel = v.c_alloc, row = pixel * v.full_w(), edge = pixel * v.border;
+    const size_t rows = size_t(v.border) * row;
+    for (int img = 0; img < v.n; img++, image += row * v.full_h()) {
+        std::fill_n(image, rows, fill);
+        std::fill_n(image + row * (v.full_h() - v.border), rows, fill);
+        for (int r = v.border; r < v.border + v.h; r++) {
+            std::fill_n(image + r * row, edge, fill);
+            std::fill_n(image + r * row + row - edge, edge, fill);
+        }
+    }
 }
 
 template Values::Buffer<float> Values::view<float>(Value &, size_t, int, halide_dimension_t *);

@@ -119,6 +119,9 @@ struct PanelCall {
     Buffer<float> *lhs, *out, *res;
     float lo, hi, add_lo, add_hi;
     int panels, row_blocks;
+    // Where `out` is a dense scratch: the image (C, W, H, N) its rows belong in
+    // (a padded value's interior), each task copying the block it computed.
+    Buffer<float> *scatter = nullptr;
 };
 
 // Indices [i0, i1) of dimension `dim`, starting at 0: rows of a (K or N, M)
@@ -152,6 +155,15 @@ int panel_task(void *, int task, uint8_t *closure) {
     auto [p, m0, m1, rhs] = panel_slice(c.k, task, c.panels, c.row_blocks, c.out->dim(1).extent());
     Buffer<float> bias = panel_columns(c.k->bias, p), out = rows_of(panel_columns(*c.out, p), m0, m1);
     Buffer<float> lhs = rows_of(*c.lhs, m0, m1);
+    if (c.res == nullptr && c.scatter != nullptr) {
+        if (const int e = c.k->gemm(lhs, rhs, bias, c.lo, c.hi, out)) return e;
+        // The block while it is still in this core's caches, into the pixels it belongs to.
+        Buffer<float> &img = *c.scatter;
+        const int w = img.dim(1).extent(), h = img.dim(2).extent();
+        for (int m = m0; m < m1; m++)
+            std::memcpy(&img(p * kPanel, m % w, m / w % h, m / (w * h)), &out(0, m - m0), kPanel * sizeof(float));
+        return 0;
+    }
     if (c.res == nullptr) return c.k->gemm(lhs, rhs, bias, c.lo, c.hi, out);
     Buffer<float> res = rows_of(panel_columns(*c.res, p), m0, m1);
     return c.k->gemm_add(lhs, rhs, bias, c.lo, c.hi, res, c.add_lo, c.add_hi, out);
@@ -188,11 +200,11 @@ int run_implicit_panels(PreparedConvFp32 *k, Buffer<float> &in, Buffer<float> &o
 }
 
 int run_panels(PreparedConvFp32 *k, Buffer<float> &lhs, Buffer<float> &out, Buffer<float> *res, float lo, float hi,
-               float add_lo, float add_hi) {
+               float add_lo, float add_hi, Buffer<float> *scatter = nullptr) {
     const int panels = out.dim(0).extent() / kPanel, M = out.dim(1).extent();
     // Row blocks of at least 64 rows (the GEMM's register blocks are 6 rows).
     const int row_blocks = row_blocks_for(panels, M, 64);
-    PanelCall call{k, &lhs, &out, res, lo, hi, add_lo, add_hi, panels, row_blocks};
+    PanelCall call{k, &lhs, &out, res, lo, hi, add_lo, add_hi, panels, row_blocks, scatter};
     return halide_do_par_for(nullptr, panel_task, 0, panels * row_blocks, reinterpret_cast<uint8_t *>(&call));
 }
 
@@ -392,9 +404,14 @@ private:
         };
         const KernelRow *main = (f.on ? k.gemm_add.row : k.gemm.row);
         if (p.dense_scratch_output && p.method == ConvMethod::kGemm && !f.on) {
-            c.add_step(std::string(main->name) + " (dense scratch, copied)", [&vs, gemm, xi, yi, scratch]() {
+            c.add_step(std::string(main->name) + " (dense scratch, copied)", [&vs, kp, gemm, xi, yi, scratch, lo, hi]() {
                 Buffer<float> lhs = vs.matrix<float>(vs[xi]);
-                return gemm_through_scratch<float>(vs, vs[yi], scratch, 0, lhs, gemm);
+                if (kp->panels.empty()) return gemm_through_scratch<float>(vs, vs[yi], scratch, 0, lhs, gemm);
+                // Panels: each task copies its own block (in parallel, from its own caches).
+                Value &y = vs[yi];
+                halide_dimension_t d[2] = {{0, y.c, 1}, {0, y.w * y.h * y.n, y.c_alloc}};
+                Buffer<float> dense = vs.view<float>(vs[scratch], 0, 2, d), image = vs.interior<float>(y);
+                return run_panels(kp, lhs, dense, nullptr, lo, hi, 0.0f, 0.0f, &image);
             });
             return Status::ok();
         }

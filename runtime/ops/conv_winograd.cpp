@@ -453,7 +453,9 @@ public:
             k->bias_f32.set_host_dirty();
             k->zero_f32.set_host_dirty();
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=float32," + tile + serial, &k->input));
-            MOBIQ_RETURN_IF_ERROR(c.kernel(n, gemm_serial.empty() ? "" : "serial=true", &k->gemm_f32));
+            const bool core = p.kernel_variant.find("avx512_core=true") != std::string::npos;  // decision 48
+            MOBIQ_RETURN_IF_ERROR(
+                c.kernel(n, core ? "avx512_core=true,serial=true" : gemm_serial.empty() ? "" : "serial=true", &k->gemm_f32));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, "domain=float32," + tile + serial, &k->output_f32));
             MOBIQ_RETURN_IF_ERROR(k->batch_taps_if_planned(c, n, p));
             *out = std::move(k);

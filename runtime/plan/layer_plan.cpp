@@ -140,6 +140,17 @@ ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, bool 
     return ConvMethod::kIm2colGemm;
 }
 
+// The AVX-512 core (gemm_fp32 avx512_core, decision 48) on panels of at most
+// this many rows (ResNet50's layer3 / layer4, MobileNet-v1's 14 x 14 / 7 x 7):
+// 1.02-1.38x Halide's loop there; on more rows, in blocks of 48, 0.68-0.97x
+// (layer_bench, one call per layer, Intel Xeon model 167).
+constexpr int64_t kFp32Avx512CoreMaxRows = 256;
+bool fp32_avx512_core(const Graph &g, const Node &n, const PlanTarget &t, int64_t rows = -1) {
+    return t.avx512 && (rows < 0 ? output_pixels(g, n) : rows) <= kFp32Avx512CoreMaxRows &&
+           g.tensors[n.outputs[0]].shape[1] % 16 == 0 &&
+           find_kernel_row("gemm_fp32", t.family, "avx512_core=true,serial=true") != nullptr;
+}
+
 // An FP32 GEMM in 64-column panels with few rows and a deep K sums K in chunks
 // whose piece of the panel (chunk x 64 floats) stays in L1 across the row
 // strips (gemm_fp32 k_block, decision 42): the largest of 128 / 64 whose piece
@@ -591,6 +602,10 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 // for the 16 / 36 small GEMMs, each thread streaming whole taps' weights; decision 44).
                 p.winograd_parallel_taps = cpu && serial_rows && p.winograd_block_rows == 0;
                 if (p.winograd_parallel_taps) p.source += "; taps in parallel";
+                if (p.winograd_parallel_taps && p.winograd == "fp32" && fp32_avx512_core(g, n, t, tiles)) {
+                    p.kernel_variant = "avx512_core=true";  // the tap GEMMs (runtime/ops/conv_winograd.cpp)
+                    p.source += " on the AVX-512 core";
+                }
                 const std::string domain = p.winograd == "fp32" ? "float32" : p.winograd == "int16" ? "int16" : "int8";
                 p.winograd_batched_taps =
                     !cpu && !amx && find_kernel_row("winograd_tap_gemm", t.family, "domain=" + domain) != nullptr;
@@ -819,8 +834,13 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             p.column_panels = true;
             p.kernel_variant = "serial=true";
             p.source += implicit ? "; 64-channel panels x row blocks in parallel" : "; 64-column panels in parallel";
+            // Few rows on AVX-512: the same register block with B prefetched into L1
+            // (decision 48; in ResNet50 and MobileNet-v1 also faster than K in chunks).
             const int k_block = fp32_panel_k_block(g, n, p, t);
-            if (k_block > 0) {
+            if (!implicit && fp32_avx512_core(g, n, t)) {
+                p.kernel_variant = "avx512_core=true,serial=true";
+                p.source += ", AVX-512 core";
+            } else if (k_block > 0) {
                 p.kernel_variant = "k_block=" + std::to_string(k_block) + ",serial=true";
                 p.source += ", K in chunks of " + std::to_string(k_block) + " (in L1)";
             }

@@ -26,6 +26,11 @@ const char *cpu_level_name(CpuLevel level);
 // asked once). False on other CPUs and OSes: the AMX kernels are then never called.
 bool amx_usable();
 
+// The AVX-512 (F, CD, BW, DQ, VL) rows can run here: the CPU has them and no
+// cap is set. The avx512_core kernels (one AVX-512 target each, not multi-target)
+// are called only then.
+bool avx512_usable();
+
 // Bytes of one core's L2 cache as the OS reports it (sysconf), or 1 MiB where
 // it does not say.
 long cpu_l2_bytes();
