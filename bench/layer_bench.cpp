@@ -58,6 +58,7 @@
 #include "mobiq/im2col_gemm.h"
 #include "mobiq/kernel_registry.h"
 #include "mobiq/opencl_arm_dot.h"
+#include "mobiq/winograd_tap_stack.h"
 #include "mobiq/winograd_weights.h"
 #include "mobiq/thread_pool.h"
 #ifdef MOBIQ_HAVE_OPENCL
@@ -366,14 +367,7 @@ struct TapGemms {
     // as one (g, n, k / g, taps) buffer.
     template <typename T>
     void stack(const std::vector<Buffer<T>> &rhs) {
-        if (!batched()) return;
-        const Buffer<T> &b = rhs[0];
-        const bool flat = b.dimensions() == 2;
-        Buffer<T> s(flat ? 1 : b.dim(0).extent(), b.dim(flat ? 0 : 1).extent(), b.dim(flat ? 1 : 2).extent(),
-                    static_cast<int>(rhs.size()));
-        for (size_t t = 0; t < rhs.size(); t++) std::memcpy(&s(0, 0, 0, int(t)), rhs[t].data(), rhs[t].size_in_bytes());
-        s.set_host_dirty();
-        stacked = s;
+        if (batched()) stacked = stack_tap_weights(rhs);
     }
     // gemm(tap) for every tap, or the one launch.
     template <typename In, typename Out, typename Fn>

@@ -32,6 +32,7 @@
 #include "int8_weights.h"
 #include "mobiq/gemm_weights.h"
 #include "mobiq/layer_params.h"
+#include "mobiq/winograd_tap_stack.h"
 #include "mobiq/winograd_weights.h"
 #include "operator.h"
 
@@ -188,10 +189,10 @@ struct PreparedWinograd : Prepared {
             rhs_taps = Buffer<float>(rhs_f32_storage.data(), 1, cout, K, static_cast<int>(rhs_f32.size()));
             rhs_f32.clear();
         } else if (variant == "int16") {
-            rhs_taps = stacked(rhs_i16);
+            rhs_taps = stack_tap_weights(rhs_i16);
             rhs_i16.clear();
         } else {
-            rhs_taps = stacked(rhs_i8);
+            rhs_taps = stack_tap_weights(rhs_i8);
             rhs_i8.clear();
             colsum.clear();
         }
@@ -201,14 +202,6 @@ struct PreparedWinograd : Prepared {
 #else
         return {StatusCode::kInternal, "layer '" + n.name + "': batched Winograd taps need an OpenCL build"};
 #endif
-    }
-
-    template <typename T>
-    static Buffer<T> stacked(const std::vector<Buffer<T>> &taps) {
-        const Buffer<T> &b = taps[0];
-        Buffer<T> s(b.dim(0).extent(), b.dim(1).extent(), b.dim(2).extent(), static_cast<int>(taps.size()));
-        for (size_t t = 0; t < taps.size(); t++) std::memcpy(&s(0, 0, 0, int(t)), taps[t].data(), taps[t].size_in_bytes());
-        return s;
     }
 
     // The taps' GEMMs in one launch: V (C, tiles, taps) and M (N, tiles, taps) of the scratch.
