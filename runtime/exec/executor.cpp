@@ -321,9 +321,11 @@ Status Executor::run(const float *input, size_t input_elements, float *output, s
     if (static_cast<int64_t>(output_elements) != want_out)
         return {StatusCode::kInvalidArgument, "run: the output has room for " + std::to_string(output_elements) +
                                                   " elements, the model produces " + std::to_string(want_out)};
-    // OpenCL: the host-side kernels on at most half the cores (mobiq/thread_pool.h, decision 47).
+    // OpenCL: the host-side kernels on at most half the cores (mobiq/thread_pool.h,
+    // decision 47), unless the session asked for a thread count.
     std::optional<ThreadCapScope> cap;
-    if (opencl_) cap.emplace(static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2)));
+    if (opencl_ && opt_.threads <= 0)
+        cap.emplace(static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2)));
     MOBIQ_RETURN_IF_ERROR(run_steps(input, input_elements, profile, nullptr));
     Value &o = values_[output_value_];
 #if defined(MOBIQ_HAVE_OPENCL)
