@@ -108,6 +108,15 @@ TEST_P(Int8MatchesReference, Network) {
         }
         EXPECT_GT(winograd, 0) << "no layer ran Winograd";
     }
+    // INT8 auto on the gpu family: the exact Winograd int16 on ResNet50's layer4 3 x 3
+    // stride-1 layers (7 x 7 outputs), nowhere else there (layer_plan.cpp, gpu_auto_int16_winograd).
+    if (c.opencl && std::string(c.opencl) == "gpu" && c.conv == mobiq::ConvAlgorithm::kAuto && c.sym_weights &&
+        std::string(c.network) == "resnet50")
+        for (const auto &l : session->layers()) {
+            const bool want = l.name == "layer4.1.conv2" || l.name == "layer4.2.conv2";
+            EXPECT_EQ(l.method == "winograd", want) << l.name << ": " << l.method << " " << l.variant;
+            if (want) EXPECT_NE(l.variant.find("winograd_tap_gemm_int16"), std::string::npos) << l.variant;
+        }
     std::vector<float> y(fp32.data.size());
     for (int rep = 0; rep < 2; rep++) {
         s = session->run(x.data.data(), x.data.size(), y.data(), y.size());

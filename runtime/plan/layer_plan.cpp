@@ -203,6 +203,20 @@ int gpu_auto_winograd_tile(const Graph &g, const Node &n) {
     return y.shape[2] >= 112 && y.shape[3] >= 112 ? 4 : 2;
 }
 
+// INT8 --conv auto on OpenCL, family gpu: the exact winograd-int16 F(2,3)
+// where it beat the implicit kernel in the NVIDIA H100 profiles
+// (docs/winograd.md, "INT8 auto on the gpu family"): >= 128 input channels and
+// either >= 400 M MACs (VGG16 from conv2_2: 1.2-2.9x) or outputs of at most
+// 7 x 7 (ResNet50's layer4, where the implicit kernel has few work-groups:
+// 2.1x). Not ResNet50's layer1 (64 channels: 0.53x), layer3 (14 x 14, 115 M
+// MACs: 0.87x) or layer2 (level).
+bool gpu_auto_int16_winograd(const Graph &g, const Node &n) {
+    const Tensor &y = g.tensors[n.outputs[0]];
+    const std::vector<int64_t> &w = g.tensors[n.inputs[1]].shape;
+    const int64_t macs = y.shape[0] * y.shape[1] * y.shape[2] * y.shape[3] * w[1] * w[2] * w[3];
+    return w[1] >= 128 && (macs >= 400'000'000 || (y.shape[2] <= 7 && y.shape[3] <= 7));
+}
+
 // The Winograd variant a --conv option asks for ("" for the others).
 std::string winograd_variant(ConvAlgorithm a) {
     switch (a) {
@@ -570,6 +584,15 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                     p.source = cpu ? "auto: FP32 3x3 stride 1, >= 32 output tiles of " + std::to_string(m) + " x " +
                                          std::to_string(m) + ": " + f
                                    : "auto (OpenCL gpu): FP32 3x3 stride 1: " + f;
+                }
+                std::string why;
+                if (o.conv == ConvAlgorithm::kAuto && t.int8 && !asym && gpu && winograd_applies(g, n, nullptr) &&
+                    gpu_auto_int16_winograd(g, n) && winograd_fits(g, n, "int16", false, &why)) {
+                    p.method = ConvMethod::kWinograd;
+                    p.winograd = "int16";  // exact: the same integers as the implicit kernel
+                    p.winograd_tile = 2;
+                    p.source = "auto (OpenCL gpu): INT8 3x3 stride 1, >= 128 input channels, >= 400 M MACs or "
+                               "<= 7 x 7 outputs: exact Winograd int16 F(2x2,3x3)";
                 }
             }
             if (!fq.empty()) p.kernel_variant = with_param(p.kernel_variant, fq);
