@@ -55,6 +55,15 @@ std::string canonical_params(std::string_view params) {
     return s;
 }
 
+std::string without_params(std::string_view params, std::initializer_list<std::string_view> keys) {
+    std::string kept;
+    for (const auto &kv : split_params(canonical_params(params))) {
+        const std::string_view key = std::string_view(kv).substr(0, kv.find('='));
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) kept += (kept.empty() ? "" : ",") + kv;
+    }
+    return kept;
+}
+
 std::string KernelRow::param(std::string_view key) const {
     for (const auto &p : split_params(variant)) {
         const size_t eq = p.find('=');

@@ -62,6 +62,14 @@ std::vector<std::tuple<std::string, std::string, std::string>> summary(const mob
     return v;
 }
 
+// The tuner moves padded GEMMs to the implicit kernel without their GEMM-only parameters.
+TEST(Tuning, WithoutParamsDropsTheNamedKeysOnly) {
+    EXPECT_EQ(mobiq::without_params("serial=true,avx512_core=true", {"k_block", "avx512_core"}), "serial=true");
+    EXPECT_EQ(mobiq::without_params("k_block=128,serial=true", {"k_block", "avx512_core"}), "serial=true");
+    EXPECT_EQ(mobiq::without_params("serial=true,arm_dot=true", {"k_block"}), "arm_dot=true,serial=true");
+    EXPECT_EQ(mobiq::without_params("", {"k_block"}), "");
+}
+
 TEST(Tuning, EntryMovesOneLayerAndNothingElse) {
     const mobiq::Graph g = load("resnet50");
     CompileOptions o;

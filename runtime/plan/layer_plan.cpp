@@ -205,7 +205,7 @@ int gpu_auto_winograd_tile(const Graph &g, const Node &n) {
 
 // INT8 --conv auto on OpenCL, family gpu: the exact winograd-int16 F(2,3)
 // where it beat the implicit kernel in the NVIDIA H100 profiles
-// (docs/winograd.md, "INT8 auto on the gpu family"): >= 128 input channels and
+// (docs/winograd.md, "Auto on the gpu family, whole networks"): >= 128 input channels and
 // either >= 400 M MACs (VGG16 from conv2_2: 1.2-2.9x) or outputs of at most
 // 7 x 7 (ResNet50's layer4, where the implicit kernel has few work-groups:
 // 2.1x). Not ResNet50's layer1 (64 channels: 0.53x), layer3 (14 x 14, 115 M
@@ -626,7 +626,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 p.winograd_parallel_taps = cpu && serial_rows && p.winograd_block_rows == 0;
                 if (p.winograd_parallel_taps) p.source += "; taps in parallel";
                 if (p.winograd_parallel_taps && p.winograd == "fp32" && fp32_avx512_core(g, n, t, tiles)) {
-                    p.kernel_variant = "avx512_core=true";  // the tap GEMMs (runtime/ops/conv_winograd.cpp)
+                    p.kernel_variant = with_param(p.kernel_variant, "avx512_core=true");  // the tap GEMMs (conv_winograd.cpp)
                     p.source += " on the AVX-512 core";
                 }
                 const std::string domain = p.winograd == "fp32" ? "float32" : p.winograd == "int16" ? "int16" : "int8";

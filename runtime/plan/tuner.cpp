@@ -26,22 +26,6 @@
 namespace mobiq {
 namespace {
 
-// A GEMM plan's kernel variant for the implicit kernel: without the GEMM-only
-// parameters (k_block, decision 42; avx512_core, decision 48), which no
-// implicit kernel has.
-std::string without_gemm_only_params(const std::string &variant) {
-    std::string kept;
-    size_t start = 0;
-    while (start <= variant.size()) {
-        const size_t end = std::min(variant.find(',', start), variant.size());
-        const std::string kv = variant.substr(start, end - start);
-        if (!kv.empty() && kv.rfind("k_block=", 0) != 0 && kv.rfind("avx512_core=", 0) != 0)
-            kept += (kept.empty() ? "" : ",") + kv;
-        start = end + 1;
-    }
-    return kept;
-}
-
 struct Candidate {
     std::string label;        // "gemm", "implicit", "implicit[arm_dot=true]", "auto", "tuned", ...
     ConvAlgorithm conv = ConvAlgorithm::kAuto;
@@ -283,7 +267,8 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
         for (auto &p : plans)
             if (p.row_by_row) {
                 p.method = ConvMethod::kImplicit;
-                p.kernel_variant = without_gemm_only_params(p.kernel_variant);
+                // Without the GEMM-only parameters (k_block, decision 42; avx512_core, decision 48).
+                p.kernel_variant = without_params(p.kernel_variant, {"k_block", "avx512_core"});
             }
         fixed.label = "tuned, padded GEMMs implicit";
         fixed.file = file_from(plans);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,6 +57,8 @@ const std::vector<KernelRow> &kernel_rows();
 
 // "b=2,a=1" / "a=1 b=2" -> "a=1,b=2" (the form rows store).
 std::string canonical_params(std::string_view params);
+// `params` in canonical form without the parameters named in `keys`.
+std::string without_params(std::string_view params, std::initializer_list<std::string_view> keys);
 
 // The row of (op, family) whose variant is exactly `params`, or null.
 const KernelRow *find_kernel_row(std::string_view op, std::string_view family, std::string_view params);
