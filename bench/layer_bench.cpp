@@ -288,7 +288,11 @@ void depthwise_int8(benchmark::State &state, LayerShape l, const KernelRow *row)
 
 void depthwise_fp32(benchmark::State &state, LayerShape l, const KernelRow *row) {
     const auto dw = variant_of<op::depthwise_conv2d_fp32>(row);
-    auto in = random_buffer<float>({l.cin, l.w + 2 * l.pad, l.h + 2 * l.pad, 1}, 1);
+    // pads_input=true reads the image itself, placed in the padded frame (the runtime's call).
+    const bool pads = row->param("pads_input") == "true";
+    auto in = pads ? random_buffer<float>({l.cin, l.w, l.h, 1}, 1)
+                   : random_buffer<float>({l.cin, l.w + 2 * l.pad, l.h + 2 * l.pad, 1}, 1);
+    if (pads) in.translate({0, l.pad, l.pad, 0});
     auto w = random_buffer<float>({l.cin, l.kw, l.kh}, 2);
     auto bias = random_buffer<float>({l.cin}, 3);
     Buffer<float> out(l.cin, l.out_w(), l.out_h(), 1);

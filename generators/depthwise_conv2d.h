@@ -13,8 +13,10 @@ struct DepthwiseStages {
     Halide::Func channel_requant; // (c): int8: per-channel requantization constants (requantize_epilogue_i32), or undefined
     Halide::Var c, ox, oy, n;
     Halide::Expr channels, OW;  // output extents of c and ox (for specialize)
+    Halide::Expr stride_x, stride_y;  // for specialize (loop partitioning solves bounds for a known stride)
     int kernel_size = 3;
     bool int8 = true;
+    bool pads_input = false;    // the input's border is a boundary condition (loops to partition)
 };
 
 }  // namespace mobiq

@@ -90,6 +90,8 @@ public:
         s.output = output;
         s.channels = output.dim(0).extent();
         s.OW = output.dim(1).extent();
+        s.stride_x = stride_x;
+        s.stride_y = stride_y;
         s.kernel_size = k;
         s.int8 = true;
         mobiq::ScheduleRegistry<mobiq::DepthwiseStages>::apply(schedule_family, s, get_target());

@@ -204,32 +204,47 @@ TEST(Session, Fp32PanelVariants) {
     else if (k_block > 0) EXPECT_GE(chunked, 3) << "ResNet50's layer4 3 x 3 layers";
 }
 
-// FP32 auto on the CPU: a 1x1 layer of at most 14 x 14 outputs whose output
-// is padded for its reader (MobileNet-v1's pointwise layers before a
-// depthwise one) runs the GEMM into a dense scratch and copies the rows into
-// the padded output; larger ones run the direct kernel. The numbers are
-// checked by Fp32MatchesOnnxruntime (mobilenet_v1, auto).
-TEST(Session, Fp32SmallPointwiseIntoPaddedOutputsRunGemmThroughScratch) {
+// FP32 on the CPU, MobileNet-v1's pointwise layers before a depthwise one.
+// x86 (decision 50): the 3x3 depthwise layers pad their own input, so the
+// pointwise layers write dense outputs: the GEMM, no dense scratch, no
+// border. Elsewhere the depthwise reads a padded input: a 1x1 layer of at
+// most 14 x 14 outputs runs the GEMM into a dense scratch, its rows copied
+// into the padded output; larger ones run the direct kernel. The numbers
+// are checked by Fp32MatchesOnnxruntime (mobilenet_v1, auto).
+TEST(Session, Fp32PointwiseBeforeDepthwise) {
     Graph g;
     ASSERT_TRUE(mobiq::import_onnx_file(models("mobilenet_v1.onnx"), &g).is_ok());
     std::unique_ptr<mobiq::Session> session;
     ASSERT_TRUE(mobiq::Session::create(g, CompileOptions(), &session).is_ok());
-    int through_scratch = 0, direct = 0;
+#if defined(__x86_64__)
+    const bool pads_input = true;
+#else
+    const bool pads_input = false;
+#endif
+    int through_scratch = 0, direct = 0, gemm = 0, depthwise = 0;
     for (const auto &p : session->plans()) {
         for (const auto &n : g.nodes) {
-            if (n.name != p.node || n.op != mobiq::OpType::kConv || n.group != 1 || n.kernel_h != 1) continue;
+            if (n.name != p.node || n.op != mobiq::OpType::kConv) continue;
+            if (n.group > 1) {
+                EXPECT_EQ(p.kernel_variant, pads_input ? "pads_input=true" : "") << p.node;
+                EXPECT_EQ(p.padded_input, !pads_input) << p.node;
+                depthwise++;
+                continue;
+            }
+            if (n.kernel_h != 1 || n.name == "block13.pw") continue;  // every other pointwise layer feeds a depthwise one
             const auto &y = g.tensors[n.outputs[0]].shape;
             const bool small = y[0] * y[2] * y[3] <= 14 * 14;
-            const bool padded_reader = n.name != "block13.pw";  // every pointwise layer but the last feeds a depthwise one
-            if (!padded_reader) continue;
-            EXPECT_EQ(p.dense_scratch_output, small) << p.node;
-            EXPECT_EQ(p.method, small ? mobiq::ConvMethod::kGemm : mobiq::ConvMethod::kImplicit) << p.node;
-            through_scratch += small;
-            direct += !small;
+            EXPECT_EQ(p.dense_scratch_output, !pads_input && small) << p.node;
+            EXPECT_EQ(p.method, pads_input || small ? mobiq::ConvMethod::kGemm : mobiq::ConvMethod::kImplicit) << p.node;
+            through_scratch += p.dense_scratch_output;
+            direct += p.method == mobiq::ConvMethod::kImplicit;
+            gemm += p.method == mobiq::ConvMethod::kGemm;
         }
     }
-    EXPECT_EQ(through_scratch, 7) << "block6.pw .. block12.pw";
-    EXPECT_EQ(direct, 5) << "block1.pw .. block5.pw";
+    EXPECT_EQ(depthwise, 13);
+    EXPECT_EQ(through_scratch, pads_input ? 0 : 7) << "block6.pw .. block12.pw";
+    EXPECT_EQ(direct, pads_input ? 0 : 5) << "block1.pw .. block5.pw";
+    EXPECT_EQ(gemm, pads_input ? 12 : 7);
 }
 
 // FP32 auto on the CPU runs Winograd on the 3x3 stride-1 layers whose tap

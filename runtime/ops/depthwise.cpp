@@ -1,5 +1,6 @@
 // Depthwise 3x3 / 5x5 convolution (group = channels), FP32 and INT8, on the padded
-// input (CPU: the value's border; OpenCL: a padded shadow copy).
+// input (CPU: the value's border; OpenCL: a padded shadow copy), or, where the
+// plan took pads_input=true (FP32 3x3 on x86), on the image itself.
 #include <algorithm>
 #include <cstring>
 
@@ -64,11 +65,21 @@ public:
         return Status::ok();
     }
 
-    Status emit(OpContext &c, const Node &n, const LayerPlan &, Prepared *prepared) const override {
+    Status emit(OpContext &c, const Node &n, const LayerPlan &p, Prepared *prepared) const override {
         PreparedDepthwise *k = static_cast<PreparedDepthwise *>(prepared);
         Values &vs = c.values;
         const int xi = c.value(n.inputs[0]), yi = c.value(n.outputs[0]);
         const int shadow = vs.shadow_for(xi, n);
+        if (!c.int8() && !p.padded_input) {
+            // pads_input=true: the image placed in the padded frame, its mins the padding.
+            const float lo = n.clamp_min, hi = n.clamp_max;
+            c.add_step(k->fp32.row->name, [&vs, k, n, xi, yi, lo, hi]() {
+                Buffer<float> in = vs.interior<float>(vs[xi]), out = vs.interior<float>(vs[yi]);
+                in.translate({0, n.pad_left, n.pad_top, 0});
+                return k->fp32(in, k->w_f32, k->bias_f32, lo, hi, n.stride_w, n.stride_h, out);
+            });
+            return Status::ok();
+        }
         if (!c.int8()) {
             const float lo = n.clamp_min, hi = n.clamp_max;
             c.add_step(k->fp32.row->name, [&vs, k, n, xi, yi, shadow, lo, hi]() {

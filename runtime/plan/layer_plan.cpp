@@ -485,7 +485,16 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                             " in this build: use --requantization gemmlowp"};
         }
         if (n.op == OpType::kConv && n.group > 1) {
-            p.padded_input = true;
+            // FP32 3x3 depthwise layers on the CPU pad their own input, so that
+            // their producer writes a dense output: no border to fill, no
+            // dense scratch copied into a padded one (decision 50).
+            if (cpu && !t.int8 && n.kernel_h == 3 && n.kernel_w == 3 &&
+                find_kernel_row("depthwise_conv2d_fp32", t.family, "pads_input=true") != nullptr) {
+                p.kernel_variant = "pads_input=true";
+                p.source = "FP32 3x3 on the CPU: pads its own input (its producer writes a dense output)";
+            } else {
+                p.padded_input = true;
+            }
         } else if (n.op == OpType::kConv) {
             p.key = conv_layer_key(g, n);
             const TuningEntry *e = tuning ? find_entry(*tuning, n, p, t) : nullptr;

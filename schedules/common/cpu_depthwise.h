@@ -10,6 +10,33 @@
 
 namespace mobiq {
 
+// FP32 3x3: `vectors` vectors of channels swept along an output row, one
+// pixel per iteration. The channel block is outside the sweep, so its 9 x
+// `vectors` weight vectors stay in registers, and a pixel's 9 taps are 9
+// input pointers that advance together. The block-of-pixels schedule below
+// reloaded the weights and spilled its 36 input pointers (docs/runtime.md
+// "Depthwise"). Specializations added before that schedule's take precedence.
+inline void schedule_depthwise_cpu_row_sweep(DepthwiseStages &s, int lanes, int vectors) {
+    using namespace Halide;
+    Var co("co"), ci("ci");
+    const int block = lanes * vectors;
+    auto sweep = [&](Stage st) {
+        st.split(s.c, co, ci, block, TailStrategy::ShiftInwards)
+            .reorder(ci, s.ox, co, s.oy, s.n)
+            .vectorize(ci, lanes)
+            .unroll(ci)
+            .parallel(s.oy);
+        return st;
+    };
+    // Padding inside the kernel: loop partitioning takes the left and right
+    // border columns out of the row's loop (bounds solved for a known stride).
+    if (s.pads_input)
+        for (int stride : {1, 2})
+            sweep(s.output.specialize(s.stride_x == stride && s.stride_y == stride && s.channels >= block))
+                .partition(s.ox, Partition::Always);
+    sweep(s.output.specialize(s.channels >= block));
+}
+
 inline void schedule_depthwise_cpu(DepthwiseStages &s, int lanes, int vectors, int pixels) {
     using namespace Halide;
     Var co("co"), ci("ci"), xo("xo"), xi("xi");

@@ -1,12 +1,15 @@
 // x86 schedule of the depthwise convolutions: 16-lane int32 / float vectors,
-// 2 vectors of channels x 4 pixels = 8 accumulators (AVX-512); AVX2: 8 lanes.
+// 2 vectors of channels x 4 pixels = 8 accumulators (AVX-512); AVX2: 8 lanes;
+// FP32 3x3: the row sweep (schedules/common/cpu_depthwise.h).
 #include "common/cpu_depthwise.h"
 #include "schedule_registry.h"
 
 namespace {
 
 void schedule(mobiq::DepthwiseStages &s, const Halide::Target &t) {
-    mobiq::schedule_depthwise_cpu(s, t.has_feature(Halide::Target::AVX512) ? 16 : 8, 2, 4);
+    const int lanes = t.has_feature(Halide::Target::AVX512) ? 16 : 8;
+    if (!s.int8 && s.kernel_size == 3) mobiq::schedule_depthwise_cpu_row_sweep(s, lanes, 2);
+    mobiq::schedule_depthwise_cpu(s, lanes, 2, 4);
 }
 
 MOBIQ_REGISTER_SCHEDULE(mobiq::DepthwiseStages, "x86", schedule);
