@@ -96,6 +96,9 @@ inline void schedule_conv2d_implicit_cpu(Conv2dImplicitStages &s, const CpuGemmT
         update.reorder(cv, s.co, s.ox, s.r[0], s.r[1], s.r[2]);
     }
     update.vectorize(cv).unroll(s.co).unroll(s.ox);
+    // FP32 RGB stems (3 input channels): the channel loop unrolled, one
+    // iteration per kernel column, not a 3-trip loop per column.
+    if (!s.int8) update.specialize(s.r[0].extent() == 3).unroll(s.r[0]);
     detail::schedule_conv2d_implicit_side_stages(s, t);
 }
 
