@@ -49,6 +49,23 @@ mobiq::TuningEntry entry_for(const mobiq::LayerPlan &p, const std::string &name,
     return e;
 }
 
+// The index of node `name`'s plan (plans are per node; a Flatten or a fused Add has no step), or size().
+size_t plan_index(const mobiq::Session &s, const std::string &name) {
+    const auto &plans = s.plans();
+    for (size_t i = 0; i < plans.size(); i++)
+        if (plans[i].node == name) return i;
+    return plans.size();
+}
+
+// A tuning file of one entry.
+mobiq::TuningFile file_of(const mobiq::TuningEntry &e) {
+    mobiq::TuningFile f;
+    f.path = "(test)";
+    f.cpu = "test";
+    f.entries.push_back(e);
+    return f;
+}
+
 std::string write_temp(const std::string &name, const std::string &text) {
     const std::string path = testing::TempDir() + name;
     std::ofstream(path) << text;
@@ -78,19 +95,14 @@ TEST(Tuning, EntryMovesOneLayerAndNothingElse) {
     ASSERT_TRUE(st.is_ok()) << st.message();
     // A 1x1 GEMM layer whose input and output no other plan depends on: conv3 of a bottleneck.
     const auto &layers = base->layers();
-    const auto &plans = base->plans();  // per node (a Flatten or a fused Add has no step)
-    size_t pick = layers.size(), node = plans.size();
+    size_t pick = layers.size();
     for (size_t i = 0; i < layers.size(); i++)
         if (layers[i].name == "layer3.2.conv3") pick = i;
-    for (size_t i = 0; i < plans.size(); i++)
-        if (plans[i].node == "layer3.2.conv3") node = i;
+    const size_t node = plan_index(*base, "layer3.2.conv3");
     ASSERT_LT(pick, layers.size());
-    ASSERT_LT(node, plans.size());
+    ASSERT_LT(node, base->plans().size());
     ASSERT_EQ(layers[pick].method, "gemm");
-    mobiq::TuningFile file;
-    file.path = "(test)";
-    file.cpu = "test";
-    file.entries.push_back(entry_for(plans[node], "layer3.2.conv3", "implicit", "fp32", ""));
+    const mobiq::TuningFile file = file_of(entry_for(base->plans()[node], "layer3.2.conv3", "implicit", "fp32", ""));
     o.tuning = &file;
     auto tuned = compile(g, o, &st);
     ASSERT_TRUE(st.is_ok()) << st.message();
@@ -117,16 +129,11 @@ TEST(Tuning, SerialVariantEntryRunsInPanels) {
     mobiq::Status st;
     auto base = compile(g, o, &st);
     ASSERT_TRUE(st.is_ok()) << st.message();
-    const auto &plans = base->plans();
-    size_t node = plans.size();
-    for (size_t i = 0; i < plans.size(); i++)
-        if (plans[i].node == "layer4.1.conv1") node = i;  // 1x1, 2048 -> 512, 7 x 7: auto runs it in panels
-    ASSERT_LT(node, plans.size());
-    mobiq::TuningFile file;
-    file.path = "(test)";
-    file.cpu = "test";
-    file.entries.push_back(entry_for(plans[node], "layer4.1.conv1", "gemm", "fp32", ""));
-    file.entries.back().variant = "serial=true";
+    const size_t node = plan_index(*base, "layer4.1.conv1");  // 1x1, 2048 -> 512, 7 x 7: auto runs it in panels
+    ASSERT_LT(node, base->plans().size());
+    mobiq::TuningEntry e = entry_for(base->plans()[node], "layer4.1.conv1", "gemm", "fp32", "");
+    e.variant = "serial=true";
+    const mobiq::TuningFile file = file_of(e);
     o.tuning = &file;
     auto tuned = compile(g, o, &st);
     ASSERT_TRUE(st.is_ok()) << st.message();
