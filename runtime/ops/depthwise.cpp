@@ -70,21 +70,19 @@ public:
         Values &vs = c.values;
         const int xi = c.value(n.inputs[0]), yi = c.value(n.outputs[0]);
         const int shadow = vs.shadow_for(xi, n);
-        if (!c.int8() && !p.padded_input) {
-            // pads_input=true: the image placed in the padded frame, its mins the padding.
-            const float lo = n.clamp_min, hi = n.clamp_max;
-            c.add_step(k->fp32.row->name, [&vs, k, n, xi, yi, lo, hi]() {
-                Buffer<float> in = vs.interior<float>(vs[xi]), out = vs.interior<float>(vs[yi]);
-                in.translate({0, n.pad_left, n.pad_top, 0});
-                return k->fp32(in, k->w_f32, k->bias_f32, lo, hi, n.stride_w, n.stride_h, out);
-            });
-            return Status::ok();
-        }
         if (!c.int8()) {
             const float lo = n.clamp_min, hi = n.clamp_max;
-            c.add_step(k->fp32.row->name, [&vs, k, n, xi, yi, shadow, lo, hi]() {
-                vs.fill_border<float>(vs[xi], 0.0f);
-                Buffer<float> in = vs.padded_input<float>(xi, shadow, n, vs[xi].c), out = vs.interior<float>(vs[yi]);
+            const bool pads_input = !p.padded_input;  // the plan took pads_input=true
+            c.add_step(k->fp32.row->name, [&vs, k, n, xi, yi, shadow, lo, hi, pads_input]() {
+                Buffer<float> in;
+                if (pads_input) {  // the image placed in the padded frame, its mins the padding
+                    in = vs.interior<float>(vs[xi]);
+                    in.translate({0, n.pad_left, n.pad_top, 0});
+                } else {
+                    vs.fill_border<float>(vs[xi], 0.0f);
+                    in = vs.padded_input<float>(xi, shadow, n, vs[xi].c);
+                }
+                Buffer<float> out = vs.interior<float>(vs[yi]);
                 return k->fp32(in, k->w_f32, k->bias_f32, lo, hi, n.stride_w, n.stride_h, out);
             });
             return Status::ok();

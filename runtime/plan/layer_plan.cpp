@@ -858,7 +858,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             const int64_t weight_bytes = 4 * w[0] * w[1] * w[2] * w[3];
             // A tuning entry naming a serial variant was measured in panels (the
             // plan above made it so): run it in panels, not as one call on one thread.
-            if (p.source.rfind("tuning", 0) == 0 && !p.row_by_row && !p.dense_scratch_output &&
+            if (p.source.rfind("tuning", 0) == 0 && !p.row_by_row &&
                 (p.method == ConvMethod::kGemm || p.method == ConvMethod::kIm2colGemm || implicit) &&
                 g.tensors[n.outputs[0]].shape[1] % 64 == 0 && param_of(p.kernel_variant, "serial") == "true") {
                 p.column_panels = true;
