@@ -219,6 +219,30 @@ TEST(Tuning, TunerKeepsTheSessionsRequantization) {
     EXPECT_NE(st.message().find("requantizes otherwise"), std::string::npos) << st.message();
 }
 
+// The tuned plan is timed in the same interleaved rounds as the fastest
+// uniform candidate run again (not against that candidate's times from an
+// earlier phase), and the report says which was written and by what ratio.
+TEST(Tuning, TunedPlanMeasuredBesideTheFastestCandidate) {
+    const mobiq::Graph g = load("mobilenet_v1");
+    std::vector<float> calib;
+    const CompileOptions o = int8_options(&calib, 5);
+    mobiq::TuneOptions t;
+    t.runs = 2;
+    t.rounds = 1;
+    t.warmup = 1;
+    mobiq::TuningFile file;
+    std::string report;
+    ASSERT_TRUE(mobiq::tune_model(g, o, t, &file, &report).is_ok());
+    EXPECT_NE(report.find("(again, beside tuned)"), std::string::npos) << report;
+    const size_t w = report.find("written: ");
+    ASSERT_NE(w, std::string::npos) << report;
+    const size_t x = report.find("x the time of", w);
+    ASSERT_NE(x, std::string::npos) << report;
+    const double ratio = std::stod(report.substr(report.find('(', w) + 1, x - report.find('(', w) - 1));
+    EXPECT_LE(ratio, 1.0) << report;
+    EXPECT_GT(ratio, 0.0) << report;
+}
+
 TEST(Tuning, FileRoundTrip) {
     mobiq::TuningFile f;
     f.cpu = "Some CPU";
