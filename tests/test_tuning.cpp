@@ -185,20 +185,37 @@ TEST(Tuning, Int8TunedPlanIsBitExact) {
     EXPECT_EQ(y0, y1) << "every conv method is exact: the plan must not change a bit";
 }
 
+// A short tuning run of MobileNet-v1 INT8 (2 runs in 1 round after 1
+// warm-up, 5 calibration samples): what the tuner writes and reports, not
+// how well it picks.
+struct QuickTune {
+    mobiq::Graph g;
+    std::vector<float> calib;
+    CompileOptions o;
+    mobiq::TuningFile file;
+    std::string report;
+};
+void quick_int8_tune(QuickTune *q) {
+    q->g = load("mobilenet_v1");
+    q->o = int8_options(&q->calib, 5);
+    mobiq::TuneOptions t;
+    t.runs = 2;
+    t.rounds = 1;
+    t.warmup = 1;
+    ASSERT_TRUE(mobiq::tune_model(q->g, q->o, t, &q->file, &q->report).is_ok());
+}
+
 // The tuner keeps the session's requantization: a gemmlowp session's tuned plan
 // has no fp32-requantization kernel (it used to take them as candidates and mix
 // them in: faster, and no longer the session's numbers), is bit-exact with the
 // untuned session, and the plan refuses such an entry from a file.
 TEST(Tuning, TunerKeepsTheSessionsRequantization) {
-    const mobiq::Graph g = load("mobilenet_v1");
-    std::vector<float> calib;
-    const CompileOptions o = int8_options(&calib, 5);
-    mobiq::TuneOptions t;
-    t.runs = 2;
-    t.rounds = 1;
-    t.warmup = 1;
-    mobiq::TuningFile file;
-    ASSERT_TRUE(mobiq::tune_model(g, o, t, &file).is_ok());
+    QuickTune q;
+    ASSERT_NO_FATAL_FAILURE(quick_int8_tune(&q));
+    const mobiq::Graph &g = q.g;
+    const CompileOptions &o = q.o;
+    std::vector<float> &calib = q.calib;
+    mobiq::TuningFile &file = q.file;
     ASSERT_FALSE(file.entries.empty());
     for (const auto &e : file.entries) EXPECT_EQ(e.variant.find("requantization"), std::string::npos) << e.variant;
     mobiq::QuantizedGraph qg;
@@ -223,16 +240,9 @@ TEST(Tuning, TunerKeepsTheSessionsRequantization) {
 // uniform candidate run again (not against that candidate's times from an
 // earlier phase), and the report says which was written and by what ratio.
 TEST(Tuning, TunedPlanMeasuredBesideTheFastestCandidate) {
-    const mobiq::Graph g = load("mobilenet_v1");
-    std::vector<float> calib;
-    const CompileOptions o = int8_options(&calib, 5);
-    mobiq::TuneOptions t;
-    t.runs = 2;
-    t.rounds = 1;
-    t.warmup = 1;
-    mobiq::TuningFile file;
-    std::string report;
-    ASSERT_TRUE(mobiq::tune_model(g, o, t, &file, &report).is_ok());
+    QuickTune q;
+    ASSERT_NO_FATAL_FAILURE(quick_int8_tune(&q));
+    const std::string &report = q.report;
     EXPECT_NE(report.find("(again, beside tuned)"), std::string::npos) << report;
     const size_t w = report.find("written: ");
     ASSERT_NE(w, std::string::npos) << report;
