@@ -255,22 +255,28 @@ TEST(PackGemmInt8AmxKernelRows, LayoutAndErrors) {
     EXPECT_FALSE(pack_gemm_int8_amx_kernel_rows(nullptr, 288, 32, 4, 3, 3, &tiles).is_ok());
 }
 
-// The 256-column chunks of fully connected layers against their formula.
+// The chunks (256 columns: fully connected layers; 64: conv GEMMs of few
+// rows) against their formula.
 TEST(PackGemmInt8Chunks, LayoutAndErrors) {
     const int k = 12, n = 512;
     PackedGemmInt8Weights packed;
     const std::vector<int8_t> w = patterned_weights(k, n, &packed);
+    for (int width : {256, 64}) {
+        LargeVector<int8_t> chunks;
+        ASSERT_TRUE(pack_gemm_int8_chunks(packed.data.data(), k, n, width, &chunks).is_ok());
+        int bad = 0;
+        for (int t = 0; t < n / width; t++)
+            for (int g = 0; g < k / 4; g++)
+                for (int c = 0; c < width; c++)
+                    for (int i = 0; i < 4; i++)
+                        bad += chunks[((size_t(t) * (k / 4) + g) * width + c) * 4 + i] !=
+                               w[size_t(width * t + c) * k + 4 * g + i];
+        EXPECT_EQ(bad, 0) << width;
+    }
     LargeVector<int8_t> chunks;
-    ASSERT_TRUE(pack_gemm_int8_chunks(packed.data.data(), k, n, &chunks).is_ok());
-    int bad = 0;
-    for (int t = 0; t < n / 256; t++)
-        for (int g = 0; g < k / 4; g++)
-            for (int c = 0; c < 256; c++)
-                for (int i = 0; i < 4; i++)
-                    bad += chunks[((size_t(t) * (k / 4) + g) * 256 + c) * 4 + i] != w[size_t(256 * t + c) * k + 4 * g + i];
-    EXPECT_EQ(bad, 0);
-    EXPECT_FALSE(pack_gemm_int8_chunks(packed.data.data(), k, 384, &chunks).is_ok()) << "N % 256 != 0";
-    EXPECT_FALSE(pack_gemm_int8_chunks(packed.data.data(), 10, n, &chunks).is_ok()) << "K % 4 != 0";
+    EXPECT_FALSE(pack_gemm_int8_chunks(packed.data.data(), k, 384, 256, &chunks).is_ok()) << "N % 256 != 0";
+    EXPECT_FALSE(pack_gemm_int8_chunks(packed.data.data(), k, n, 24, &chunks).is_ok()) << "width % 16 != 0";
+    EXPECT_FALSE(pack_gemm_int8_chunks(packed.data.data(), 10, n, 256, &chunks).is_ok()) << "K % 4 != 0";
 }
 
 #if defined(MOBIQ_CPU_FAMILY_X86)

@@ -228,17 +228,54 @@ INSTANTIATE_TEST_SUITE_P(
              true, 4}),
     case_name);
 
+// INT8 options calibrated on `calib` (one sample).
+CompileOptions int8_calibrated_on(const std::vector<float> &calib) {
+    CompileOptions opt;
+    opt.precision = mobiq::Precision::kInt8;
+    opt.calibration_data = calib.data();
+    opt.calibration_count = 1;
+    return opt;
+}
+
+// INT8 GEMMs of <= 256 rows with 64-multiple output channels, no fused Add
+// and symmetric weights run in 64-column panels on AVX-512 VNNI (the panel
+// layout of their weights: runtime/plan/layer_plan.cpp), also with AMX
+// switched off; elsewhere whole. The network tests above (resnet50_*_fp32rq,
+// _noamx) check their numbers bit for bit.
+TEST(Int8Plan, FewRowGemmsInPanelsOnAvx512) {
+    mobiq::Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
+    const std::vector<float> calib = calibration_samples(1);
+    CompileOptions opt = int8_calibrated_on(calib);
+    opt.use_amx = false;
+    std::unique_ptr<mobiq::Session> session;
+    const mobiq::Status s = mobiq::Session::create(g, opt, &session);
+    ASSERT_TRUE(s.is_ok()) << s.message();
+    int panels = 0, whole = 0;
+    for (const auto &p : session->plans()) {
+        if (p.op != "conv" || (p.method != mobiq::ConvMethod::kGemm && p.method != mobiq::ConvMethod::kIm2colGemm)) continue;
+        for (const auto &n : g.nodes) {
+            if (n.name != p.node) continue;
+            const auto &y = g.tensors[n.outputs[0]].shape;
+            const bool expected = mobiq::avx512_usable() && !p.row_by_row && p.fused_add < 0 &&
+                                  y[0] * y[2] * y[3] <= 256 && y[1] % 64 == 0;
+            EXPECT_EQ(p.column_panels, expected) << p.node;
+            if (p.column_panels) EXPECT_EQ(p.kernel_variant, "serial=true") << p.node;
+            (p.column_panels ? panels : whole)++;
+        }
+    }
+    EXPECT_GT(whole, 0);
+    if (mobiq::avx512_usable()) EXPECT_GT(panels, 10);  // ResNet50's layer3 / layer4 GEMMs without an Add
+}
+
 // fp32 requantization where it has no kernels is a clear error, not a fallback.
 TEST(Int8Fp32Requantization, UnbuiltCombinationsAreClearErrors) {
     mobiq::Graph g;
     ASSERT_TRUE(mobiq::import_onnx_file(models("mobilenet_v1.onnx"), &g).is_ok());
     const std::vector<float> calib = calibration_samples(1);
-    CompileOptions opt;
-    opt.precision = mobiq::Precision::kInt8;
+    CompileOptions opt = int8_calibrated_on(calib);
     opt.scheme.requantization = mobiq::RequantizationMode::kFp32;
     opt.scheme.symmetric_weights = false;
-    opt.calibration_data = calib.data();
-    opt.calibration_count = 1;
     std::unique_ptr<mobiq::Session> session;
     mobiq::Status s = mobiq::Session::create(g, opt, &session);
     ASSERT_FALSE(s.is_ok()) << "asymmetric weights have no fp32-requantization kernels";

@@ -41,10 +41,7 @@ struct ChunkCall {
     int32_t zx, zo, lo, hi;
 };
 
-Buffer<int32_t> columns(Buffer<int32_t> &v, int c) {
-    halide_dimension_t d{0, kChunk, 1};
-    return Buffer<int32_t>(v.data() + size_t(c) * kChunk, 1, &d);
-}
+Buffer<int32_t> columns(Buffer<int32_t> &v, int c) { return column_range(v, c * kChunk, kChunk); }
 
 int chunk_task(void *, int c, uint8_t *closure) {
     ChunkCall &a = *reinterpret_cast<ChunkCall *>(closure);
@@ -100,7 +97,7 @@ public:
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, base + (variant.empty() ? "" : "," + variant), &k->int8));
             if (p.column_chunks) {
                 k->k_padded = 4 * k->w.rhs.dim(2).extent();
-                MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_chunks(k->w.rhs.data(), k->k_padded, N, &k->chunks));
+                MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_chunks(k->w.rhs.data(), k->k_padded, N, kChunk, &k->chunks));
                 k->w.rhs = Buffer<int8_t>();  // the chunks replace it
             }
         } else {

@@ -24,6 +24,11 @@ Halide::Runtime::Buffer<int32_t> int32_constant(const std::vector<int32_t> &v) {
     return b;
 }
 
+Halide::Runtime::Buffer<int32_t> column_range(Halide::Runtime::Buffer<int32_t> &v, int first, int count) {
+    halide_dimension_t d{0, count, 1};
+    return Halide::Runtime::Buffer<int32_t>(v.data() + first, 1, &d);
+}
+
 Status prepare_channel_params(const QuantizedNode &q, int n, Int8ChannelParams *out) {
     if (q.weight_zero_point.size() != static_cast<size_t>(n) || q.bias.size() != static_cast<size_t>(n) ||
         q.multiplier.size() != static_cast<size_t>(n) || q.shift.size() != static_cast<size_t>(n))

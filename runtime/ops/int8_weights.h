@@ -32,6 +32,10 @@ std::vector<int8_t> widen_channels(const std::vector<int8_t> &w, const std::vect
 // A per-channel parameter vector as a kernel constant (uploaded on first use on OpenCL).
 Halide::Runtime::Buffer<int32_t> int32_constant(const std::vector<int32_t> &v);
 
+// Columns [first, first + count) of a per-column vector (CPU), as a buffer of its own from 0:
+// the operands of a call on one chunk of the weights' columns.
+Halide::Runtime::Buffer<int32_t> column_range(Halide::Runtime::Buffer<int32_t> &v, int first, int count);
+
 // `w` is (N, K) row-major (K already widened to the stored channels).
 Status prepare_gemm_int8(const std::vector<int8_t> &w, int k, int n, const QuantizedNode &q, PreparedGemmInt8 *out);
 

@@ -74,16 +74,17 @@ Status pack_gemm_int8_amx_kernel_rows(const int8_t *rhs, int k_padded, int n, in
     return Status::ok();
 }
 
-Status pack_gemm_int8_chunks(const int8_t *rhs, int k_padded, int n, LargeVector<int8_t> *out) {
-    if (!rhs || !out || k_padded <= 0 || k_padded % 4 || n <= 0 || n % 256)
-        return {StatusCode::kInvalidArgument,
-                "pack_gemm_int8_chunks: N (" + std::to_string(n) + ") must be a multiple of 256 and K a multiple of 4"};
+Status pack_gemm_int8_chunks(const int8_t *rhs, int k_padded, int n, int width, LargeVector<int8_t> *out) {
+    if (!rhs || !out || k_padded <= 0 || k_padded % 4 || width <= 0 || width % 16 || n <= 0 || n % width)
+        return {StatusCode::kInvalidArgument, "pack_gemm_int8_chunks: N (" + std::to_string(n) +
+                                                  ") must be a multiple of the chunk width (" + std::to_string(width) +
+                                                  ", a multiple of 16) and K a multiple of 4"};
     const int groups = k_padded / 4;
     out->assign(static_cast<size_t>(k_padded) * n, 0);
     for (int g = 0; g < groups; g++)
         for (int j = 0; j < n; j++)
             for (int i = 0; i < 4; i++)
-                (*out)[((static_cast<size_t>(j / 256) * groups + g) * 256 + j % 256) * 4 + i] =
+                (*out)[((static_cast<size_t>(j / width) * groups + g) * width + j % width) * 4 + i] =
                     rhs[(static_cast<size_t>(g) * n + j) * 4 + i];
     return Status::ok();
 }

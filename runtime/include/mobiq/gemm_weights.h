@@ -58,13 +58,14 @@ inline AmxKernelRowTiles amx_kernel_row_tiles(int channels, int kernel_w) {
     return {row_bytes < 64 ? row_bytes : 64, (row_bytes + 63) / 64};
 }
 
-// The same weights per 256-column chunk, each chunk gemm_int8's packing of
-// its 256 columns ((4, 256, K_padded / 4), contiguous): fully connected layers
-// at batch 1 run one matrix-vector call per chunk, each streaming its own
-// chunk (runtime/ops/fully_connected.cpp):
-//   out[((t * K_padded / 4 + g) * 256 + c) * 4 + i] = w(256 t + c, 4 g + i).
-// N % 256 must be 0 (an invalid-argument Status otherwise).
-Status pack_gemm_int8_chunks(const int8_t *rhs, int k_padded, int n, LargeVector<int8_t> *out);
+// The same weights per chunk of `width` columns, each chunk gemm_int8's
+// packing of its columns ((4, width, K_padded / 4), contiguous): fully
+// connected layers at batch 1 run one matrix-vector call per 256-column chunk
+// (runtime/ops/fully_connected.cpp), INT8 convolution GEMMs of few rows one
+// call per 64-column panel (runtime/ops/conv.cpp), each streaming its own:
+//   out[((t * K_padded / 4 + g) * width + c) * 4 + i] = w(width t + c, 4 g + i).
+// N % width and width % 16 must be 0 (an invalid-argument Status otherwise).
+Status pack_gemm_int8_chunks(const int8_t *rhs, int k_padded, int n, int width, LargeVector<int8_t> *out);
 
 // fp32 weights for gemm_fp32: (N, K) row-major in, (N innermost, K) out.
 Status pack_gemm_fp32_weights(const float *w, int k, int n, std::vector<float> *out);
