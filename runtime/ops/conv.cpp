@@ -20,6 +20,7 @@
 #include "mobiq/layer_params.h"
 #include "mobiq/thread_pool.h"
 #include "operator.h"
+#include "parallel_tasks.h"
 
 namespace mobiq {
 namespace {
@@ -102,34 +103,13 @@ struct PreparedConvInt8 : Prepared {
     Kernel<op::conv2d_int8_implicit> implicit;
     Kernel<op::conv2d_int8_implicit_add> implicit_add;
     // column_panels: the weights in contiguous panels of kPanel columns
-    // (pack_gemm_int8_chunks), one serial `gemm` call per panel.
+    // (pack_gemm_int8_chunks, k_padded deep; they replace w.rhs), one serial
+    // `gemm` call per panel, in parallel (few rows: each call streams its own weights).
     LargeVector<int8_t> panels;
+    int k_padded = 0;
 };
 
 constexpr int kPanel = 64;
-
-// One INT8 GEMM call per panel of kPanel columns, in parallel (the plan's
-// column_panels: few rows, every call streams its own contiguous weights).
-struct Int8PanelCall {
-    PreparedConvInt8 *k;
-    Buffer<int8_t> *lhs, *out;
-    int32_t zx, zo, lo, hi;
-};
-
-int int8_panel_task(void *, int p, uint8_t *closure) {
-    Int8PanelCall &c = *reinterpret_cast<Int8PanelCall *>(closure);
-    PreparedGemmInt8 &w = c.k->w;
-    const int groups = w.rhs.dim(2).extent();
-    halide_dimension_t rd[3] = {{0, 4, 1}, {0, kPanel, 4}, {0, groups, 4 * kPanel}};
-    Buffer<int8_t> rhs(c.k->panels.data() + size_t(p) * kPanel * 4 * groups, 3, rd);
-    Buffer<int8_t> out = c.out->cropped(0, p * kPanel, kPanel);
-    out.translate(0, -p * kPanel);
-    const int first = p * kPanel;
-    Buffer<int32_t> colsum = column_range(w.colsum, first, kPanel), zw = column_range(w.zw, first, kPanel),
-                    bias = column_range(w.bias, first, kPanel), mult = column_range(w.mult, first, kPanel),
-                    shift = column_range(w.shift, first, kPanel);
-    return c.k->gemm(*c.lhs, c.zx, rhs, colsum, zw, bias, mult, shift, c.zo, c.lo, c.hi, out);
-}
 
 // One FP32 GEMM call per panel of kPanel columns and block of rows, in
 // parallel. Rows are split only until there are kTasksPerThread tasks per
@@ -395,8 +375,9 @@ private:
         if (p.column_panels) {
             if (k->fused.on || p.method == ConvMethod::kImplicit)
                 return {StatusCode::kInternal, "layer '" + n.name + "': INT8 column panels take unfused GEMMs only"};
-            MOBIQ_RETURN_IF_ERROR(
-                pack_gemm_int8_chunks(k->w.rhs.data(), 4 * k->w.rhs.dim(2).extent(), cout, kPanel, &k->panels));
+            k->k_padded = 4 * k->w.rhs.dim(2).extent();
+            MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_chunks(k->w.rhs.data(), k->k_padded, cout, kPanel, &k->panels));
+            k->w.rhs = Buffer<int8_t>();
         }
         *out = std::move(k);
         return Status::ok();
@@ -506,9 +487,12 @@ private:
         }
         auto gemm = [kp, w, zx, zo, lo, hi](Buffer<int8_t> &lhs, Buffer<int8_t> &out, Buffer<int8_t> *res) {
             if (!kp->panels.empty()) {
-                Int8PanelCall call{kp, &lhs, &out, zx, zo, lo, hi};
-                return halide_do_par_for(nullptr, int8_panel_task, 0, out.dim(0).extent() / kPanel,
-                                         reinterpret_cast<uint8_t *>(&call));
+                auto panel = [&](int p) {
+                    Int8ColumnChunk c = int8_column_chunk(*w, kp->panels.data(), kp->k_padded, kPanel, p);
+                    Buffer<int8_t> o = matrix_columns(out, p * kPanel, kPanel);
+                    return kp->gemm(lhs, zx, c.rhs, c.colsum, c.zw, c.bias, c.mult, c.shift, zo, lo, hi, o);
+                };
+                return parallel_tasks(out.dim(0).extent() / kPanel, panel);
             }
             if (kp->gemm_amx)
                 return kp->gemm_amx(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi, out);

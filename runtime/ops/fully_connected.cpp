@@ -11,6 +11,7 @@
 #include "mobiq/gemm_weights.h"
 #include "mobiq/layer_params.h"
 #include "operator.h"
+#include "parallel_tasks.h"
 
 namespace mobiq {
 namespace {
@@ -33,28 +34,6 @@ struct PreparedFullyConnected : Prepared {
 };
 
 constexpr int kChunk = 256;
-
-// One call's operands: chunk c's columns of every per-column vector and of the output.
-struct ChunkCall {
-    PreparedFullyConnected *k;
-    Buffer<int8_t> lhs, out;
-    int32_t zx, zo, lo, hi;
-};
-
-Buffer<int32_t> columns(Buffer<int32_t> &v, int c) { return column_range(v, c * kChunk, kChunk); }
-
-int chunk_task(void *, int c, uint8_t *closure) {
-    ChunkCall &a = *reinterpret_cast<ChunkCall *>(closure);
-    PreparedGemmInt8 &w = a.k->w;
-    const int groups = a.k->k_padded / 4;
-    halide_dimension_t rd[3] = {{0, 4, 1}, {0, kChunk, 4}, {0, groups, 4 * kChunk}};
-    Buffer<int8_t> rhs(a.k->chunks.data() + size_t(c) * kChunk * a.k->k_padded, 3, rd);
-    Buffer<int8_t> out = a.out.cropped(0, c * kChunk, kChunk);
-    out.translate(0, -c * kChunk);
-    Buffer<int32_t> colsum = columns(w.colsum, c), zw = columns(w.zw, c), bias = columns(w.bias, c),
-                    mult = columns(w.mult, c), shift = columns(w.shift, c);
-    return a.k->int8(a.lhs, a.zx, rhs, colsum, zw, bias, mult, shift, a.zo, a.lo, a.hi, out);
-}
 
 struct ChunkCallFp32 {
     PreparedFullyConnected *k;
@@ -154,8 +133,13 @@ public:
             const int chunks = vs[yi].c / kChunk;
             c.add_step(std::string(k->int8.row->name) + " x" + std::to_string(chunks) + " (256-column chunks)",
                        [&vs, k, xi, yi, zx, zo, lo, hi, chunks]() {
-                ChunkCall a{k, vs.matrix<int8_t>(vs[xi]), vs.output_matrix<int8_t>(vs[yi]), zx, zo, lo, hi};
-                return halide_do_par_for(nullptr, chunk_task, 0, chunks, reinterpret_cast<uint8_t *>(&a));
+                Buffer<int8_t> lhs = vs.matrix<int8_t>(vs[xi]), out = vs.output_matrix<int8_t>(vs[yi]);
+                auto chunk = [&](int i) {
+                    Int8ColumnChunk w = int8_column_chunk(k->w, k->chunks.data(), k->k_padded, kChunk, i);
+                    Buffer<int8_t> o = matrix_columns(out, i * kChunk, kChunk);
+                    return k->int8(lhs, zx, w.rhs, w.colsum, w.zw, w.bias, w.mult, w.shift, zo, lo, hi, o);
+                };
+                return parallel_tasks(chunks, chunk);
             });
             return Status::ok();
         }

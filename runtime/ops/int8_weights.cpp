@@ -24,9 +24,22 @@ Halide::Runtime::Buffer<int32_t> int32_constant(const std::vector<int32_t> &v) {
     return b;
 }
 
+namespace {
 Halide::Runtime::Buffer<int32_t> column_range(Halide::Runtime::Buffer<int32_t> &v, int first, int count) {
     halide_dimension_t d{0, count, 1};
     return Halide::Runtime::Buffer<int32_t>(v.data() + first, 1, &d);
+}
+}  // namespace
+
+Int8ColumnChunk int8_column_chunk(PreparedGemmInt8 &w, int8_t *packed, int k_padded, int width, int chunk) {
+    const int groups = k_padded / 4, first = chunk * width;
+    halide_dimension_t rd[3] = {{0, 4, 1}, {0, width, 4}, {0, groups, 4 * width}};
+    return {Halide::Runtime::Buffer<int8_t>(packed + size_t(first) * k_padded, 3, rd),
+            column_range(w.colsum, first, width),
+            column_range(w.zw, first, width),
+            column_range(w.bias, first, width),
+            column_range(w.mult, first, width),
+            column_range(w.shift, first, width)};
 }
 
 Status prepare_channel_params(const QuantizedNode &q, int n, Int8ChannelParams *out) {

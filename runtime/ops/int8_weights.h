@@ -32,9 +32,24 @@ std::vector<int8_t> widen_channels(const std::vector<int8_t> &w, const std::vect
 // A per-channel parameter vector as a kernel constant (uploaded on first use on OpenCL).
 Halide::Runtime::Buffer<int32_t> int32_constant(const std::vector<int32_t> &v);
 
-// Columns [first, first + count) of a per-column vector (CPU), as a buffer of its own from 0:
-// the operands of a call on one chunk of the weights' columns.
-Halide::Runtime::Buffer<int32_t> column_range(Halide::Runtime::Buffer<int32_t> &v, int first, int count);
+
+// One chunk of weights packed in chunks of `width` columns (pack_gemm_int8_chunks,
+// `k_padded` deep) with the same columns of the per-column vectors, each a buffer
+// of its own from column 0: the operands of one serial gemm_int8 call (the conv
+// operator's column panels, the fully connected operator's column chunks). CPU.
+struct Int8ColumnChunk {
+    Halide::Runtime::Buffer<int8_t> rhs;
+    Halide::Runtime::Buffer<int32_t> colsum, zw, bias, mult, shift;
+};
+Int8ColumnChunk int8_column_chunk(PreparedGemmInt8 &w, int8_t *packed, int k_padded, int width, int chunk);
+
+// Columns [first, first + count) of an (N, M) matrix, translated to start at 0.
+template <typename T>
+Halide::Runtime::Buffer<T> matrix_columns(Halide::Runtime::Buffer<T> &m, int first, int count) {
+    Halide::Runtime::Buffer<T> b = m.cropped(0, first, count);
+    b.translate(0, -first);
+    return b;
+}
 
 // `w` is (N, K) row-major (K already widened to the stored channels).
 Status prepare_gemm_int8(const std::vector<int8_t> &w, int k, int n, const QuantizedNode &q, PreparedGemmInt8 *out);

@@ -325,7 +325,7 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
             *report += line;
         }
         std::snprintf(line, sizeof line, "written: %s (%.3fx the time of %s in the same rounds)\n",
-                      best == first_best ? first_best->label.c_str() : best->label.c_str(), best_ratio,
+                      best->label.c_str(), best_ratio,
                       first_best->label.c_str());
         *report += line;
     }
