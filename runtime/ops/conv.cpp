@@ -373,8 +373,8 @@ private:
                                                &k->gemm_add, &k->implicit, &k->implicit_add, &k->im2col));
         }
         if (p.column_panels) {
-            if (k->fused.on || p.method == ConvMethod::kImplicit)
-                return {StatusCode::kInternal, "layer '" + n.name + "': INT8 column panels take unfused GEMMs only"};
+            if (p.method == ConvMethod::kImplicit)
+                return {StatusCode::kInternal, "layer '" + n.name + "': INT8 column panels take GEMMs only"};
             k->k_padded = 4 * k->w.rhs.dim(2).extent();
             MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_chunks(k->w.rhs.data(), k->k_padded, cout, kPanel, &k->panels));
             k->w.rhs = Buffer<int8_t>();
@@ -490,7 +490,13 @@ private:
                 auto panel = [&](int p) {
                     Int8ColumnChunk c = int8_column_chunk(*w, kp->panels.data(), kp->k_padded, kPanel, p);
                     Buffer<int8_t> o = matrix_columns(out, p * kPanel, kPanel);
-                    return kp->gemm(lhs, zx, c.rhs, c.colsum, c.zw, c.bias, c.mult, c.shift, zo, lo, hi, o);
+                    if (res == nullptr)
+                        return kp->gemm(lhs, zx, c.rhs, c.colsum, c.zw, c.bias, c.mult, c.shift, zo, lo, hi, o);
+                    const FusedAdd &a = kp->fused;
+                    Buffer<int8_t> r = matrix_columns(*res, p * kPanel, kPanel);
+                    return kp->gemm_add(lhs, zx, c.rhs, c.colsum, c.zw, c.bias, c.mult, c.shift, zo, lo, hi, r,
+                                        a.self_m, a.self_s, a.res_z, a.res_m, a.res_s, a.left_shift, a.add_m, a.add_s,
+                                        a.add_z, a.add_lo, a.add_hi, o);
                 };
                 return parallel_tasks(out.dim(0).extent() / kPanel, panel);
             }

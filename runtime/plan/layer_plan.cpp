@@ -891,20 +891,24 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
     // contiguous: the whole-width packing puts a column block's k groups N * 4
     // bytes apart, a stream the hardware prefetchers do not follow, and in a
     // network these weights come cold (tools/experiments/vnni_block_probe.cpp:
-    // the layer4 3x3 GEMM 0.36-0.38 ms cold against 0.30 in panels). Not with a
-    // fused Add or asymmetric weights (no serial kernels for those).
+    // the layer4 3x3 GEMM 0.36-0.38 ms cold against 0.30 in panels). Also with
+    // the fused Add (its residual cut in the same panels); not with asymmetric
+    // weights (no serial kernels for those).
     if (cpu && t.int8 && t.avx512)
         for (size_t i = 0; i < g.nodes.size(); i++) {
             const Node &n = g.nodes[i];
             LayerPlan &p = (*plans)[i];
             const bool asym = asym_weights != nullptr && i < asym_weights->size() && (*asym_weights)[i];
-            if (p.op != "conv" || asym || p.row_by_row || p.dense_scratch_output || p.fused_add >= 0 ||
+            if (p.op != "conv" || asym || p.row_by_row || p.dense_scratch_output ||
                 p.source.rfind("tuning", 0) == 0 || p.kernel_variant != fq ||
                 (p.method != ConvMethod::kGemm && p.method != ConvMethod::kIm2colGemm) ||
                 output_pixels(g, n) > 256 || g.tensors[n.outputs[0]].shape[1] % 64 != 0)
                 continue;
             const std::string serial = fq.empty() ? "serial=true" : fq + ",serial=true";
-            if (find_kernel_row("gemm_int8", t.family, "requantize=true,weight_zero_point=false," + serial) == nullptr)
+            const bool add = p.fused_add >= 0;
+            if (find_kernel_row(add ? "gemm_int8_add" : "gemm_int8", t.family,
+                                std::string("requantize=true,weight_zero_point=false,") +
+                                    (add ? "residual_add=true," : "") + serial) == nullptr)
                 continue;
             p.column_panels = true;
             p.kernel_variant = serial;
