@@ -17,7 +17,7 @@ struct Conv2dImplicitStages {
     Halide::RDom row_r;        // reduction of row_sum
     Halide::Expr C_out, OW;    // output extents of co and ox (for specialize)
     bool int8 = true;
-    // fp32 serial=true (CPU): no parallel loop; the runtime runs calls on
+    // serial=true (CPU): no parallel loop; the runtime runs calls on
     // 64-channel panels of the weights and blocks of output rows in parallel.
     bool serial = false;
     // int8 amx_tiles (x86 AMX): dot reads amx_dot (co, p), the extern 2 x 2-tile

@@ -38,6 +38,7 @@ public:
     GeneratorParam<bool> use_arm_dot{"arm_dot", false};  // OpenCL only (generators/arm_dot.h)
     GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
     GeneratorParam<bool> use_amx{"amx", false};
+    GeneratorParam<bool> serial{"serial", false};  // CPU: one call per panel of channels (generators/conv2d_implicit.h)
     GeneratorParam<bool> amx_tiles{"amx_tiles", false};  // with amx: rhs (1024, K/64, C_out/16)
     // with amx_tiles: rhs (16 k_bytes, KH * ceil(KW C / 64), C_out / 16), k_bytes = min(KW C, 64)
     GeneratorParam<bool> amx_kernel_rows{"amx_kernel_rows", false};
@@ -212,6 +213,8 @@ public:
         s.OH = out.dim(2).extent();
         s.int8 = true;
         s.amx_tiles = amx_tiles;
+        s.serial = serial;
+        _halide_user_assert(!serial || !get_target().has_gpu_feature()) << "serial is a CPU variant";
         mobiq::ScheduleRegistry<mobiq::Conv2dImplicitStages>::apply(schedule_family, s, get_target());
     }
 

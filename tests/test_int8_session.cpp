@@ -197,6 +197,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true},
         Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true, false},
         Case{"resnet50", true, true, true, ConvAlgorithm::kImplicit, Calibration::kMinMax, true, nullptr, true},
+        // The direct conv in 64-channel panels where its weights pass the L2 (layer4), AMX off.
+        Case{"resnet50", false, true, true, ConvAlgorithm::kImplicit, Calibration::kMinMax, true, nullptr, true,
+             false},
         Case{"vgg16", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true},
         // Winograd F(2x2, 3x3): int16 exact on the INT8 operands, int6w4 on INT6 / INT4 ones.
         Case{"resnet50", false, true, true, ConvAlgorithm::kWinogradInt16},
@@ -270,6 +273,38 @@ TEST(Int8Plan, FewRowGemmsInPanelsOnAvx512) {
         EXPECT_GT(panels, 20);           // ResNet50's layer3 / layer4 GEMMs
         EXPECT_GE(panels_with_add, 9);   // of them the conv3 of each of their 9 blocks, with the Add
     }
+}
+
+// The INT8 direct conv runs in 64-channel panels exactly where its weights
+// do not fit this CPU's L2, on AVX-512 VNNI, without a fused Add
+// (runtime/plan/layer_plan.cpp); resnet50_*_implicit_fp32rq_noamx above
+// checks its numbers.
+TEST(Int8Plan, DirectConvPanelsWhereWeightsPassTheL2) {
+    mobiq::Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
+    const std::vector<float> calib = calibration_samples(1);
+    CompileOptions opt = int8_calibrated_on(calib);
+    opt.use_amx = false;
+    opt.conv = ConvAlgorithm::kImplicit;
+    std::unique_ptr<mobiq::Session> session;
+    const mobiq::Status s = mobiq::Session::create(g, opt, &session);
+    ASSERT_TRUE(s.is_ok()) << s.message();
+    int panels = 0, whole = 0;
+    for (const auto &p : session->plans()) {
+        if (p.op != "conv" || p.method != mobiq::ConvMethod::kImplicit) continue;
+        for (const auto &n : g.nodes) {
+            if (n.name != p.node) continue;
+            const auto &w = g.tensors[n.inputs[1]].shape;
+            const int64_t bytes = w[0] * w[1] * w[2] * w[3];
+            const bool expected =
+                mobiq::avx512_usable() && p.fused_add < 0 && w[0] % 64 == 0 && bytes >= mobiq::cpu_l2_bytes();
+            EXPECT_EQ(p.column_panels, expected) << p.node;
+            if (p.column_panels) EXPECT_EQ(p.kernel_variant, "serial=true") << p.node;
+            (p.column_panels ? panels : whole)++;
+        }
+    }
+    EXPECT_GT(whole, 0);
+    if (mobiq::avx512_usable()) EXPECT_GT(panels, 0);  // layer4's 3 x 3 weights: 2.4 MB
 }
 
 // fp32 requantization where it has no kernels is a clear error, not a fallback.

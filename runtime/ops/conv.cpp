@@ -132,7 +132,8 @@ struct PanelCall {
 
 // Indices [i0, i1) of dimension `dim`, starting at 0: rows of a (K or N, M)
 // matrix (dim 1), image rows of an NHWC (c, x, y, n) tensor (dim 2).
-Buffer<float> rows_of(Buffer<float> b, int i0, int i1, int dim = 1) {
+template <typename T>
+Buffer<T> rows_of(Buffer<T> b, int i0, int i1, int dim = 1) {
     b.crop(dim, i0, i1 - i0);
     b.translate(dim, -i0);
     return b;
@@ -373,8 +374,8 @@ private:
                                                &k->gemm_add, &k->implicit, &k->implicit_add, &k->im2col));
         }
         if (p.column_panels) {
-            if (p.method == ConvMethod::kImplicit)
-                return {StatusCode::kInternal, "layer '" + n.name + "': INT8 column panels take GEMMs only"};
+            if (p.method == ConvMethod::kImplicit && k->fused.on)
+                return {StatusCode::kInternal, "layer '" + n.name + "': INT8 direct conv panels take no fused Add"};
             k->k_padded = 4 * k->w.rhs.dim(2).extent();
             MOBIQ_RETURN_IF_ERROR(pack_gemm_int8_chunks(k->w.rhs.data(), k->k_padded, cout, kPanel, &k->panels));
             k->w.rhs = Buffer<int8_t>();
@@ -463,6 +464,29 @@ private:
                                    : k.implicit_amx_add ? k.implicit_amx_add.row
                                    : f.on               ? k.implicit_add.row
                                                         : k.implicit.row;
+            if (!k.panels.empty()) {
+                c.add_step(std::string(row->name) + " (64-channel panels x row blocks)",
+                           [&vs, kp, w, n, xi, yi, shadow, zx, zo, lo, hi]() {
+                    vs.fill_border<int8_t>(vs[xi], static_cast<int8_t>(zx));
+                    Buffer<int8_t> in = vs.padded_input<int8_t>(xi, shadow, n, vs[xi].c_alloc);
+                    Buffer<int8_t> out = vs.interior<int8_t>(vs[yi]);
+                    const int panels = out.dim(0).extent() / kPanel, OH = out.dim(2).extent();
+                    const int row_blocks = row_blocks_for(panels, OH, 1);
+                    // Each call: one panel's weights (in L2 across its rows), the input rows its block reads.
+                    auto task = [&](int t) {
+                        const int p = t % panels, r = t / panels;
+                        const int y0 = int(int64_t(OH) * r / row_blocks), y1 = int(int64_t(OH) * (r + 1) / row_blocks);
+                        if (y0 == y1) return 0;
+                        Int8ColumnChunk c = int8_column_chunk(*w, kp->panels.data(), kp->k_padded, kPanel, p);
+                        Buffer<int8_t> o = rows_of(matrix_columns(out, p * kPanel, kPanel), y0, y1, 2);
+                        Buffer<int8_t> i = rows_of(in, y0 * n.stride_h, (y1 - 1) * n.stride_h + n.kernel_h, 2);
+                        return kp->implicit(i, zx, c.rhs, c.colsum, c.zw, c.bias, c.mult, c.shift, zo, lo, hi,
+                                            n.kernel_w, n.kernel_h, n.stride_w, n.stride_h, o);
+                    };
+                    return parallel_tasks(panels * row_blocks, task);
+                });
+                return Status::ok();
+            }
             c.add_step(row->name, [&vs, kp, w, n, xi, yi, ri, shadow, zx, zo, lo, hi]() {
                 vs.fill_border<int8_t>(vs[xi], static_cast<int8_t>(zx));
                 Buffer<int8_t> in = vs.padded_input<int8_t>(xi, shadow, n, vs[xi].c_alloc);
