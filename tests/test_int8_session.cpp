@@ -240,43 +240,49 @@ CompileOptions int8_calibrated_on(const std::vector<float> &calib) {
     return opt;
 }
 
-// INT8 GEMMs of <= 256 rows with 64-multiple output channels and symmetric
-// weights (with or without the fused Add) run in 64-column panels on AVX-512 VNNI (the panel
-// layout of their weights: runtime/plan/layer_plan.cpp), also with AMX
-// switched off; elsewhere whole. The network tests above (resnet50_*_fp32rq,
-// _noamx) check their numbers bit for bit.
+// INT8 GEMMs of <= 256 rows with 64-multiple output channels (with or
+// without the fused Add, symmetric or asymmetric weights) run in 64-column
+// panels on AVX-512 VNNI (the panel layout of their weights:
+// runtime/plan/layer_plan.cpp), also with AMX switched off; elsewhere whole.
+// The network tests above (resnet50_*_fp32rq, _noamx, _asymw_gemm) check
+// their numbers bit for bit.
 TEST(Int8Plan, FewRowGemmsInPanelsOnAvx512) {
     mobiq::Graph g;
     ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
     const std::vector<float> calib = calibration_samples(1);
-    CompileOptions opt = int8_calibrated_on(calib);
-    opt.use_amx = false;
-    std::unique_ptr<mobiq::Session> session;
-    const mobiq::Status s = mobiq::Session::create(g, opt, &session);
-    ASSERT_TRUE(s.is_ok()) << s.message();
-    int panels = 0, whole = 0, panels_with_add = 0;
-    for (const auto &p : session->plans()) {
-        if (p.op != "conv" || (p.method != mobiq::ConvMethod::kGemm && p.method != mobiq::ConvMethod::kIm2colGemm)) continue;
-        for (const auto &n : g.nodes) {
-            if (n.name != p.node) continue;
-            const auto &y = g.tensors[n.outputs[0]].shape;
-            const bool expected =
-                mobiq::avx512_usable() && !p.row_by_row && y[0] * y[2] * y[3] <= 256 && y[1] % 64 == 0;
-            EXPECT_EQ(p.column_panels, expected) << p.node;
-            if (p.column_panels) EXPECT_EQ(p.kernel_variant, "serial=true") << p.node;
-            (p.column_panels ? panels : whole)++;
-            if (p.column_panels && p.fused_add >= 0) panels_with_add++;
+    for (const bool symmetric_weights : {true, false}) {
+        SCOPED_TRACE(symmetric_weights ? "symmetric weights" : "asymmetric weights");
+        CompileOptions opt = int8_calibrated_on(calib);
+        opt.use_amx = false;
+        opt.scheme.symmetric_weights = symmetric_weights;
+        std::unique_ptr<mobiq::Session> session;
+        const mobiq::Status s = mobiq::Session::create(g, opt, &session);
+        ASSERT_TRUE(s.is_ok()) << s.message();
+        int panels = 0, whole = 0, panels_with_add = 0;
+        for (const auto &p : session->plans()) {
+            if (p.op != "conv" || (p.method != mobiq::ConvMethod::kGemm && p.method != mobiq::ConvMethod::kIm2colGemm))
+                continue;
+            for (const auto &n : g.nodes) {
+                if (n.name != p.node) continue;
+                const auto &y = g.tensors[n.outputs[0]].shape;
+                const bool expected =
+                    mobiq::avx512_usable() && !p.row_by_row && y[0] * y[2] * y[3] <= 256 && y[1] % 64 == 0;
+                EXPECT_EQ(p.column_panels, expected) << p.node;
+                if (p.column_panels) EXPECT_EQ(p.kernel_variant, "serial=true") << p.node;
+                (p.column_panels ? panels : whole)++;
+                if (p.column_panels && p.fused_add >= 0) panels_with_add++;
+            }
         }
-    }
-    EXPECT_GT(whole, 0);
-    if (mobiq::avx512_usable()) {
-        EXPECT_GT(panels, 20);           // ResNet50's layer3 / layer4 GEMMs
-        EXPECT_GE(panels_with_add, 9);   // of them the conv3 of each of their 9 blocks, with the Add
+        EXPECT_GT(whole, 0);
+        if (mobiq::avx512_usable()) {
+            EXPECT_GT(panels, 20);          // ResNet50's layer3 / layer4 GEMMs
+            EXPECT_GE(panels_with_add, 9);  // of them the conv3 of each of their 9 blocks, with the Add
+        }
     }
 }
 
 // The INT8 direct conv runs in 64-channel panels exactly where its weights
-// do not fit this CPU's L2, on AVX-512 VNNI, without a fused Add
+// do not fit this CPU's L2, on AVX-512 VNNI, with symmetric weights, without a fused Add
 // (runtime/plan/layer_plan.cpp); resnet50_*_implicit_fp32rq_noamx above
 // checks its numbers.
 TEST(Int8Plan, DirectConvPanelsWhereWeightsPassTheL2) {
