@@ -32,7 +32,6 @@ std::vector<int8_t> widen_channels(const std::vector<int8_t> &w, const std::vect
 // A per-channel parameter vector as a kernel constant (uploaded on first use on OpenCL).
 Halide::Runtime::Buffer<int32_t> int32_constant(const std::vector<int32_t> &v);
 
-
 // One chunk of weights packed in chunks of `width` columns (pack_gemm_int8_chunks,
 // `k_padded` deep) with the same columns of the per-column vectors, each a buffer
 // of its own from column 0: the operands of one serial gemm_int8 call (the conv
