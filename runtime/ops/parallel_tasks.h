@@ -1,6 +1,7 @@
 // Operators that split one layer into calls of serial kernels run the calls
-// on Halide's thread pool (the one the kernels' own parallel loops use, so
-// the two never oversubscribe the cores).
+// through halide_do_par_for, on the threads the kernels' own parallel loops
+// use (OpenMP's team: runtime/exec/thread_pool.cpp), so the two never
+// oversubscribe the cores.
 #pragma once
 
 #include <cstdint>
