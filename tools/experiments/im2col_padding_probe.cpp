@@ -15,10 +15,11 @@
 // The border pixels (a quarter of a 14 x 14 image's) run Halide's
 // constant_exterior as per-byte inserts (vpinsrb / vpextrd in the assembly:
 // the clamped ramp of the flattened C * W row is not seen as dense), so the
-// padded call takes about twice the time per byte: ~0.06 ms per ResNet50
-// INT8 inference over its nine 14 x 14 / 7 x 7 3x3 layers. Not pursued yet
-// (docs/networks.md): an im2col from a bordered copy of the input, or an
-// output indexed (c, kx, ...) so that the border test is per vector.
+// padded call takes about twice the time per byte. In the network it does
+// not show: an im2col from a bordered copy of the input (the conv operator
+// copying the input into an image with the node's padding, then im2col
+// unpadded) measured level on ResNet50's nine 14 x 14 / 7 x 7 3x3 layers
+// (docs/networks.md), and was not kept.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
