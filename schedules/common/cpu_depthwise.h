@@ -10,7 +10,7 @@
 
 namespace mobiq {
 
-// FP32 3x3: `vectors` vectors of channels swept along an output row, one
+// 3x3 (FP32; INT8 on x86): `vectors` vectors of channels swept along an output row, one
 // pixel per iteration. The channel block is outside the sweep, so its 9 x
 // `vectors` weight vectors stay in registers, and a pixel's 9 taps are 9
 // input pointers that advance together. The block-of-pixels schedule below
