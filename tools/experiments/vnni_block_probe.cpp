@@ -36,26 +36,9 @@
 #include <cstdio>
 #include <vector>
 
-namespace {
+#include "vnni_register_block.h"
 
-// R rows x V vectors of 16 int32 columns; B's k groups are ldb bytes apart.
-template <int R, int V>
-inline void block(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int K, int32_t *c, size_t ldc) {
-    __m512i acc[R][V];
-    for (int r = 0; r < R; r++)
-        for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_si512();
-    for (int k = 0; k < K; k += 4) {
-        const int8_t *bk = b + size_t(k / 4) * ldb;
-        __m512i bv[V];
-        for (int v = 0; v < V; v++) bv[v] = _mm512_loadu_si512(bk + 64 * v);
-        for (int r = 0; r < R; r++) {
-            const __m512i av = _mm512_set1_epi32(*reinterpret_cast<const int32_t *>(a + r * lda + k));
-            for (int v = 0; v < V; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
-        }
-    }
-    for (int r = 0; r < R; r++)
-        for (int v = 0; v < V; v++) _mm512_storeu_si512(c + r * ldc + 16 * v, acc[r][v]);
-}
+namespace {
 
 template <int R, int V>
 void gemm(const uint8_t *A, const int8_t *B, int32_t *C, int M, int N, int K, bool panel) {
@@ -67,7 +50,7 @@ void gemm(const uint8_t *A, const int8_t *B, int32_t *C, int M, int N, int K, bo
         const size_t ldb = panel ? size_t(cols) * 4 : size_t(N) * 4;
         for (int m = 0; m < M; m += R) {
             const int mm = std::min(m, M - R);  // the last strip shifted inwards
-            block<R, V>(A + size_t(mm) * K, K, bj, ldb, K, C + size_t(mm) * N + cols * j, N);
+            vnni_block<R, V>(A + size_t(mm) * K, K, bj, ldb, K, C + size_t(mm) * N + cols * j, N);
         }
     }
 }
