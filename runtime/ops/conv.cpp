@@ -139,16 +139,24 @@ Buffer<T> rows_of(Buffer<T> b, int i0, int i1, int dim = 1) {
     return b;
 }
 
-// A panel task's panel, its block of `rows` rows [r0, r1), and the panel's weights.
+// A panel task's panel and its block of `rows` rows [r0, r1) (FP32 and INT8).
+struct PanelBlock {
+    int p, r0, r1;
+};
+PanelBlock panel_block(int task, int panels, int row_blocks, int rows) {
+    const int r = task / panels;
+    return {task % panels, int(int64_t(rows) * r / row_blocks), int(int64_t(rows) * (r + 1) / row_blocks)};
+}
+
+// The FP32 panel block and the panel's weights.
 struct PanelSlice {
     int p, r0, r1;
     Buffer<float> rhs;
 };
 PanelSlice panel_slice(PreparedConvFp32 *k, int task, int panels, int row_blocks, int rows) {
-    const int p = task % panels, r = task / panels;
+    const PanelBlock b = panel_block(task, panels, row_blocks, rows);
     halide_dimension_t d[2] = {{0, kPanel, 1}, {0, k->k, kPanel}};
-    return {p, int(int64_t(rows) * r / row_blocks), int(int64_t(rows) * (r + 1) / row_blocks),
-            Buffer<float>(k->panels.data() + size_t(p) * kPanel * k->k, 2, d)};
+    return {b.p, b.r0, b.r1, Buffer<float>(k->panels.data() + size_t(b.p) * kPanel * k->k, 2, d)};
 }
 
 Buffer<float> panel_columns(Buffer<float> &b, int p) {
@@ -474,8 +482,7 @@ private:
                     const int row_blocks = row_blocks_for(panels, OH, 1);
                     // Each call: one panel's weights (in L2 across its rows), the input rows its block reads.
                     auto task = [&](int t) {
-                        const int p = t % panels, r = t / panels;
-                        const int y0 = int(int64_t(OH) * r / row_blocks), y1 = int(int64_t(OH) * (r + 1) / row_blocks);
+                        const auto [p, y0, y1] = panel_block(t, panels, row_blocks, OH);
                         if (y0 == y1) return 0;
                         Int8ColumnChunk c = int8_column_chunk(*w, kp->panels.data(), kp->k_padded, kPanel, p);
                         Buffer<int8_t> o = rows_of(matrix_columns(out, p * kPanel, kPanel), y0, y1, 2);

@@ -915,12 +915,14 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                          : (p.method != ConvMethod::kGemm && p.method != ConvMethod::kIm2colGemm) ||
                                output_pixels(g, n) > 256)
                 continue;
-            const std::string serial = fq.empty() ? "serial=true" : fq + ",serial=true";
-            const char *op = implicit ? "conv2d_int8_implicit" : add ? "gemm_int8_add" : "gemm_int8";
-            if (find_kernel_row(op, t.family,
-                                std::string("requantize=true,weight_zero_point=") + (asym ? "true," : "false,") +
-                                    (add ? "residual_add=true," : "") + serial) == nullptr)
-                continue;
+            const std::string serial = with_param(fq, "serial=true");
+            std::string op, base;
+            conv_kernel(p.method, true, asym, serial, &op, &base);
+            if (add) {
+                op = "gemm_int8_add";
+                base = with_param(base, "residual_add=true");
+            }
+            if (find_kernel_row(op, t.family, base + "," + serial) == nullptr) continue;
             p.column_panels = true;
             p.kernel_variant = serial;
             p.source += implicit ? "; 64-channel panels x row blocks in parallel (weights pass the L2)"
