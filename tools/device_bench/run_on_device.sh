@@ -1,0 +1,27 @@
+#!/bin/bash
+# On the device machine (tools/device_bench/prepare.sh packed .devcarry/):
+# the network table with the peers, 2 threads, on an Intel Xeon with AMX.
+# The peers' quantized models are made first on all cores (cached under
+# build/amx), then every configuration is timed with the whole benchmark
+# pinned to two cores (taskset), interleaved in ROUNDS rounds.
+# NETWORKS (default all three) and ROUNDS (default 4) choose the run.
+set -u
+cd "$(dirname "$0")/../.."
+D=.devcarry
+OUT=${OUT:-build/amx_out}
+mkdir -p /tmp/site build/host/bin "$OUT"
+python3 -c "import tarfile, sys; tarfile.open(sys.argv[1]).extractall('/tmp/site')" $D/ov.tar.xz || exit 1
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site $D/*.whl || exit 1
+export PYTHONPATH=/tmp/site LD_LIBRARY_PATH=$PWD/$D/libs PYTHONUNBUFFERED=1
+python3 -c "import lzma, sys, shutil; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], 'wb'))" \
+  $D/mobiq.xz build/host/bin/mobiq && chmod +x build/host/bin/mobiq
+{ lscpu | grep -E "Model name|Flags"; grep -m3 -E "family|model" /proc/cpuinfo; } > "$OUT/cpu.txt"
+python3 -c "import openvino, nncf, onnxruntime; print(openvino.__version__, nncf.__version__, onnxruntime.__version__)" || exit 1
+$D/machine_peak 2 2>&1 | tee "$OUT/peak.txt"
+python3 networks/make_models.py --out build/models || exit 1
+args=(--mobiq build/host/bin/mobiq --models build/models --out build/amx --threads 2
+      --networks "${NETWORKS:-resnet50,mobilenet_v1,vgg16}" --no-unfolded
+      --schemes asym/per-channel/fp32-rq,asym/per-channel/fp32-rq/no-amx)
+python3 tools/network_bench.py "${args[@]}" --rounds 1 --runs 1 > "$OUT/prep.txt" 2>&1 || { tail -5 "$OUT/prep.txt"; exit 1; }
+taskset -c 2,3 python3 tools/network_bench.py "${args[@]}" --rounds "${ROUNDS:-4}" 2>&1 | tee "$OUT/log.txt"
+cp build/amx/networks.md build/amx/networks.json build/amx/networks.png "$OUT/"
