@@ -4,7 +4,10 @@
 # The peers' quantized models are made first on all cores (cached under
 # build/amx), then every configuration is timed with the whole benchmark
 # pinned to two cores (taskset), interleaved in ROUNDS rounds.
-# NETWORKS (default all three) and ROUNDS (default 4) choose the run.
+# NETWORKS (default all three) and ROUNDS (default 4) choose the run;
+# ROUNDS=0 skips it. LAYERS="resnet50:int8 mobilenet_v1:fp32 ..." also
+# times every layer beside OpenVINO's (tools/layer_compare.py, INT8 with
+# fp32 requantization), pinned the same way, into OUT/layers_<net>_<prec>.md.
 set -u
 cd "$(dirname "$0")/../.."
 D=.devcarry
@@ -22,6 +25,14 @@ python3 networks/make_models.py --out build/models || exit 1
 args=(--mobiq build/host/bin/mobiq --models build/models --out build/amx --threads 2
       --networks "${NETWORKS:-resnet50,mobilenet_v1,vgg16}" --no-unfolded
       --schemes asym/per-channel/fp32-rq,asym/per-channel/fp32-rq/no-amx)
+for lp in ${LAYERS:-}; do
+  net=${lp%%:*} prec=${lp#*:}
+  flags=""; [ "$prec" = int8 ] && flags="--requantization fp32"
+  taskset -c 2,3 python3 tools/layer_compare.py --mobiq build/host/bin/mobiq --models build/models --network "$net" \
+    --precision "$prec" --threads 2 --runs 30 --out "build/layers_${net}_$prec" --mobiq-flags "$flags" --no-onnxruntime \
+    > "$OUT/layers_${net}_$prec.log" 2>&1 && cp "build/layers_${net}_$prec/layers.md" "$OUT/layers_${net}_$prec.md"
+done
+[ "${ROUNDS:-4}" = 0 ] && exit 0
 python3 tools/network_bench.py "${args[@]}" --rounds 1 --runs 1 > "$OUT/prep.txt" 2>&1 || { tail -5 "$OUT/prep.txt"; exit 1; }
 taskset -c 2,3 python3 tools/network_bench.py "${args[@]}" --rounds "${ROUNDS:-4}" 2>&1 | tee "$OUT/log.txt"
 cp build/amx/networks.md build/amx/networks.json build/amx/networks.png "$OUT/"
