@@ -65,6 +65,13 @@ Kernel<Op> base_kernel(const KernelSet &set, const char *params = "") {
 inline bool runs_on(const KernelRow &row, const KernelSet &set) {
     const char *skip = std::getenv("MOBIQ_TEST_SKIP_PARAM");
     if (skip != nullptr && *skip != '\0' && !row.param(skip).empty()) return false;
+    if (row.opencl && !row.param("autoschedule").empty()) {  // schedules/auto/apply.h: at its layer or larger only
+        static std::set<std::string> said;
+        if (said.insert(row.name).second)
+            std::printf("[ note     ] %s not run at the op tests' shapes: an autoscheduled GPU kernel runs only at "
+                        "shapes at least its layer's (tests/test_autoscheduled.cpp runs it there)\n", row.name);
+        return false;
+    }
     if (!row.param("avx512_core").empty() && !(set.cap == CpuLevel::kBest && avx512_usable())) {
         static std::set<std::string> said;  // once per row and set
         if (said.insert(std::string(row.name) + "@" + set.name).second)

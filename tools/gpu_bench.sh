@@ -12,6 +12,9 @@
 #                         bash tools/gpu_bench.sh --networks OUTDIR   (whole networks through `mobiq bench
 #                         --device opencl`, FP32 and INT8; the models are generated there by
 #                         networks/make_models.py, too large to carry)
+#                         bash tools/gpu_bench.sh --autoschedule OUTDIR   (the hand gpu schedules against
+#                         Anderson2021's at the layers tools/autoschedule/layers.regex names; then here
+#                         tools/autoschedule/table.py OUTDIR/autoschedule_gpu.json)
 #                         bash tools/gpu_bench.sh --winograd OUTDIR   (ResNet50 and VGG16 with every
 #                         Winograd variant against auto, per binary .device/mobiq*)
 # then here:              .venv/bin/python tools/layer_table.py OUTDIR/layer_opencl_gpu.json --md ... --png ...
@@ -73,6 +76,17 @@ case "${1:-}" in
       >"$out/$name.log" 2>&1
     tail -2 "$out/$name.log"
     ;;
+  --autoschedule)
+    # docs/autoschedule.md's GPU comparison: the gpu family's hand schedules and
+    # Anderson2021's variants at the layers they were made for, interleaved.
+    out="${2:?usage: gpu_bench.sh --autoschedule OUTDIR}"
+    device_setup "$out"
+    .device/layer_bench --family=opencl_gpu --benchmark_filter="$(cat tools/autoschedule/layers.regex)" \
+      --benchmark_min_time=0.2 --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true \
+      --benchmark_out="$out/autoschedule_gpu.json" --benchmark_out_format=json >"$out/autoschedule_gpu.log" 2>&1
+    rm -f "$out/autoschedule_gpu.json.peak"  # the CPU's peak: no measure of a GPU kernel
+    tail -3 "$out/autoschedule_gpu.log"
+    ;;
   --networks)
     out="${2:?usage: gpu_bench.sh --networks OUTDIR}"
     network_setup "$out"
@@ -120,5 +134,5 @@ case "${1:-}" in
       done
     done
     ;;
-  *) echo "usage: gpu_bench.sh --pack | --run OUTDIR [--family=NAME] | --networks OUTDIR | --winograd OUTDIR"; exit 2 ;;
+  *) echo "usage: gpu_bench.sh --pack | --run OUTDIR [--family=NAME] | --autoschedule OUTDIR | --networks OUTDIR | --winograd OUTDIR"; exit 2 ;;
 esac

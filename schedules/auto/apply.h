@@ -1,4 +1,4 @@
-// How an autoscheduled schedule becomes a kernel of the x86 family
+// How an autoscheduled schedule becomes a kernel of the x86 or gpu family
 // (docs/autoschedule.md). Two ways, both ending in keep_for_estimated_shapes():
 //  - apply_generated(): the .schedule.h an autoscheduler wrote (tools/autoschedule)
 //    is applied as written;
@@ -15,6 +15,13 @@
 // with guarded tails (GuardWithIf) and fewer vector and unrolled loops
 // (fallback_unless): correct at every shape, slower outside the shapes the
 // autoscheduler planned for.
+// On a GPU target (Anderson2021, the gpu family) the guarded loop nest is no
+// fallback: with its thread loops, compute_at inside them and register
+// wrappers it gave wrong results at the op tests' small shapes (zeros in whole
+// rows). There the kernel keeps the schedule as made where every buffer is at
+// least its estimate and fails with an error elsewhere (Halide's bounds check,
+// which sees the as-made branch, or the failing specialization's message): it
+// runs at its own layer or larger only, where the runtime uses it (a tuning entry).
 #pragma once
 
 #include <map>
@@ -81,7 +88,7 @@ inline void fallback_unless(Halide::Internal::Definition &d, const Halide::Expr 
 }  // namespace detail
 
 // For every Func of the pipeline (the autoschedulers' own wrappers included).
-inline void keep_for_estimated_shapes(const Halide::Func &output) {
+inline void keep_for_estimated_shapes(const Halide::Func &output, const Halide::Target &t) {
     const Halide::Expr cond = detail::at_least_estimated(output);
     auto funcs = Halide::Internal::find_transitive_calls(output.function());
     funcs.emplace(output.name(), output.function());
@@ -89,19 +96,31 @@ inline void keep_for_estimated_shapes(const Halide::Func &output) {
         detail::fallback_unless(f.definition(), cond);
         for (size_t i = 0; i < f.updates().size(); i++) detail::fallback_unless(f.update(static_cast<int>(i)), cond);
     }
+    if (t.has_gpu_feature()) {
+        // The guarded loop nest stays (bounds inference sees it) but never runs:
+        // after the as-made specialization, one that fails with a message (as
+        // Func::specialize_fail; on the Definition, since the condition names
+        // the output's own extents, which Func::specialize refuses).
+        Halide::Internal::Definition &d = output.function().definition();
+        if (d.specializations().empty()) return;  // no split: the schedule serves every shape as made
+        d.add_specialization(Halide::Internal::const_true());
+        d.specializations().back().failure_message =
+            "an autoscheduled GPU kernel runs only where every buffer is at least as large as the layer it was "
+            "made for (schedules/auto/apply.h)";
+    }
 }
 
 // `apply` is an apply_schedule_<name>() function of a generated .schedule.h.
 inline void apply_generated(const Halide::Func &output, const Halide::Target &t,
                             void (*apply)(Halide::Pipeline, Halide::Target)) {
     apply(Halide::Pipeline(output), t);
-    keep_for_estimated_shapes(output);
+    keep_for_estimated_shapes(output, t);
 }
 
 inline void run_autoscheduler(const Halide::Func &output, const Halide::Target &t, const std::string &name,
                               const std::map<std::string, std::string> &params) {
     Halide::Pipeline(output).apply_autoscheduler(t, Halide::AutoschedulerParams(name, params));
-    keep_for_estimated_shapes(output);
+    keep_for_estimated_shapes(output, t);
 }
 
 }  // namespace mobiq::autoschedule

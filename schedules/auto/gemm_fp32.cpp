@@ -27,6 +27,12 @@ void li2018_resnet50_l2_3x3_128(mobiq::GemmFp32Stages &s, const Halide::Target &
 }
 MOBIQ_REGISTER_SCHEDULE(mobiq::GemmFp32Stages, "auto/gemm_fp32/li2018_resnet50_l2_3x3_128", li2018_resnet50_l2_3x3_128);
 
+void anderson2021_resnet50_l2_3x3_128(mobiq::GemmFp32Stages &s, const Halide::Target &t) {
+    // gemm_fp32/anderson2021_resnet50_l2_3x3_128.schedule.h does not compile: Anderson2021 runs here, as it ran there.
+    mobiq::autoschedule::run_autoscheduler(s.output, t, "Anderson2021", {{"parallelism", "132"}});
+}
+MOBIQ_REGISTER_SCHEDULE(mobiq::GemmFp32Stages, "auto/gemm_fp32/anderson2021_resnet50_l2_3x3_128", anderson2021_resnet50_l2_3x3_128);
+
 void adams2019_resnet50_l3_1x1_256to1024(mobiq::GemmFp32Stages &s, const Halide::Target &t) {
     mobiq::autoschedule::apply_generated(s.output, t, &apply_schedule_gemm_fp32_adams2019_resnet50_l3_1x1_256to1024);
 }
@@ -43,5 +49,11 @@ void li2018_resnet50_l3_1x1_256to1024(mobiq::GemmFp32Stages &s, const Halide::Ta
     mobiq::autoschedule::run_autoscheduler(s.output, t, "Li2018", {{"parallelism", "2"}});
 }
 MOBIQ_REGISTER_SCHEDULE(mobiq::GemmFp32Stages, "auto/gemm_fp32/li2018_resnet50_l3_1x1_256to1024", li2018_resnet50_l3_1x1_256to1024);
+
+void anderson2021_resnet50_l3_1x1_256to1024(mobiq::GemmFp32Stages &s, const Halide::Target &t) {
+    // gemm_fp32/anderson2021_resnet50_l3_1x1_256to1024.schedule.h does not compile: Anderson2021 runs here, as it ran there.
+    mobiq::autoschedule::run_autoscheduler(s.output, t, "Anderson2021", {{"parallelism", "132"}});
+}
+MOBIQ_REGISTER_SCHEDULE(mobiq::GemmFp32Stages, "auto/gemm_fp32/anderson2021_resnet50_l3_1x1_256to1024", anderson2021_resnet50_l3_1x1_256to1024);
 
 }  // namespace

@@ -44,4 +44,10 @@ void li2018_resnet50_l3_1x1_256to1024(mobiq::GemmInt8Stages &s, const Halide::Ta
 }
 MOBIQ_REGISTER_SCHEDULE(mobiq::GemmInt8Stages, "auto/gemm_int8/li2018_resnet50_l3_1x1_256to1024", li2018_resnet50_l3_1x1_256to1024);
 
+void anderson2021_resnet50_l3_1x1_256to1024(mobiq::GemmInt8Stages &s, const Halide::Target &t) {
+    // gemm_int8/anderson2021_resnet50_l3_1x1_256to1024.schedule.h does not compile: Anderson2021 runs here, as it ran there.
+    mobiq::autoschedule::run_autoscheduler(s.output, t, "Anderson2021", {{"parallelism", "132"}});
+}
+MOBIQ_REGISTER_SCHEDULE(mobiq::GemmInt8Stages, "auto/gemm_int8/anderson2021_resnet50_l3_1x1_256to1024", anderson2021_resnet50_l3_1x1_256to1024);
+
 }  // namespace
