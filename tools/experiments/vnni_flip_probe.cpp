@@ -34,13 +34,14 @@
 // runs of two passes:
 //   clang 14          4x4 noflip        4x4 flip          7x4 u8w           7x3 u8w           6x4 u8w
 //   49 x 512 x 4608   0.54-0.75         0.55-0.77         0.44-0.47         0.38-0.43         0.44-0.48
-//   196 x 256 x 2304  0.51-0.59         0.50-0.62         0.42-0.60         0.34-0.39         0.35-0.44
-//   49 x 512 x 2048   0.23-0.29         0.23-0.28         0.18-0.25         0.15-0.22         0.17-0.18
+//   196 x 256 x 2304  0.48-0.59         0.48-0.62         0.40-0.60         0.34-0.39         0.35-0.44
+//   49 x 512 x 2048   0.22-0.29         0.23-0.28         0.18-0.25         0.15-0.22         0.17-0.18
 //   784 x 512 x 4608  8.06-11.30        8.15-10.04        7.18-9.52         6.30-9.88         6.20-7.45
-// So on Intel the flip costs 1-3 % at most, but the register block matters:
-// 7 x 3 with the weights as the unsigned operand and A broadcast from memory
-// runs 1.3-1.8x faster than the 4 x 4 flip block gemm_int8's x86 schedule
-// uses (level on Zen 4): the lead for an Intel VNNI variant (docs/status.md).
+// So on Intel the flip costs 0-5 % (pass to pass, within the noise), but the
+// register block matters: 7 x 3 with the weights as the unsigned operand and A
+// broadcast from memory ran 1.3-1.9x faster than the 4 x 4 flip block
+// gemm_int8's x86 schedule uses in 11 of the 12 pass pairs (one 784-row pass
+// 0.95x); level on Zen 4: the lead for an Intel VNNI variant (docs/status.md).
 #include <omp.h>
 
 #include <algorithm>
