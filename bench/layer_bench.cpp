@@ -197,10 +197,13 @@ Kernel<Op> base_of(const char *params = "") {
     return find_kernel<Op>(*g_family, params);
 }
 
+// gemm_int8 or gemm_int8_u8w (its weights + 128: flipped once, as the runtime does).
+template <typename Op>
 void conv_int8_gemm(benchmark::State &state, LayerShape l, const KernelRow *row) {
-    const auto gemm = variant_of<op::gemm_int8>(row);
+    const auto gemm = variant_of<Op>(row);
     const int K = l.cin * l.kh * l.kw, M = l.out_h() * l.out_w();
     Int8Weights w(K, l.cout);
+    if (row->param("u8_weights") == "true") flip_gemm_int8_weights_to_u8(w.rhs.data(), w.rhs.number_of_elements());
     Buffer<int8_t> out(l.cout, M);
     const bool direct = l.kh == 1 && l.kw == 1 && l.stride == 1 && l.pad == 0 && l.cin % 4 == 0;
     if (direct) {
@@ -605,6 +608,7 @@ void add_variants(const LayerShape &l, const char *method, LayerFn fn, const cha
         if (exclude_key && !row->param(exclude_key).empty()) continue;
         // One-target AVX-512 rows: only where the set runs AVX-512 (no dispatch inside them).
         if (!row->param("avx512_core").empty() && !(g_family->cap == CpuLevel::kBest && avx512_usable())) continue;
+        if (!row->param("u8_weights").empty() && !(g_family->cap == CpuLevel::kBest && avx512_vnni_usable())) continue;
         // An autoscheduled variant (docs/autoschedule.md) only at the layer it was made for:
         // elsewhere it may run its guarded serial fallback, whose time says nothing.
         const std::string as = row->param("autoschedule");
@@ -622,7 +626,14 @@ void register_layer(const LayerShape &l) {
         add_variants(l, "fp32_dw", depthwise_fp32, "depthwise_conv2d_fp32", "", "kernel_size");
         return;
     }
-    add_variants(l, "int8_gemm", conv_int8_gemm, "gemm_int8", "requantize=true,weight_zero_point=false");
+    add_variants(l, "int8_gemm", conv_int8_gemm<op::gemm_int8>, "gemm_int8", "requantize=true,weight_zero_point=false");
+#if defined(MOBIQ_CPU_FAMILY_X86)
+    // x86 VNNI with the weights as the unsigned operand (N % 16 == 0): int8_gemm[u8_weights=true].
+    if (!g_family->opencl && l.cout % 16 == 0)
+        add_variants(l, "int8_gemm", conv_int8_gemm<op::gemm_int8_u8w>, "gemm_int8_u8w",
+                     "requantize=true,u8_weights=true,weight_zero_point=false", nullptr,
+                     "requantize=true,weight_zero_point=false");
+#endif
     if (l.kind == LayerKind::Conv)
         add_variants(l, "int8_implicit", conv_int8_implicit, "conv2d_int8_implicit",
                      "requantize=true,weight_zero_point=false");

@@ -40,6 +40,10 @@ public:
     // With amx: rhs tile-packed (1024, K/64, N/16) and the multiply the extern
     // 2 x 2-tile core (generators/extern/amx_tile_gemm.h, decision 33); M >= 32.
     GeneratorParam<bool> amx_tiles{"amx_tiles", false};
+    // x86 AVX-512 VNNI: the multiply the extern core with the weights as the
+    // unsigned operand, stored + 128 (generators/extern/vnni_u8w_gemm.h,
+    // decision 53); N % 16 == 0.
+    GeneratorParam<bool> u8_weights{"u8_weights", false};
     // One thread per call (CPU): the runtime runs calls on blocks of the problem in parallel.
     GeneratorParam<bool> serial{"serial", false};
     // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
@@ -79,6 +83,8 @@ public:
         RVar kk = s.k.x, kg = use_amx ? s.k.x : s.k.y;
         if (amx_tiles) {
             s.dot.define_extern("mobiq_amx_tile_gemm_s8", {lhs, rhs}, Int(32), {n, m}, NameMangling::C);
+        } else if (u8_weights) {
+            s.dot.define_extern("mobiq_vnni_u8w_gemm", {lhs, rhs}, Int(32), {n, m}, NameMangling::C);
         } else {
             s.dot(n, m) = 0;
             if (use_amx) {
@@ -100,6 +106,7 @@ public:
 
         s.amx = use_amx;
         s.amx_tiles = amx_tiles;
+        s.u8_weights = u8_weights;
         if (use_amx && !amx_tiles) s.dot_copy = s.dot.in();
         Expr acc = (use_amx && !amx_tiles ? s.dot_copy(n, m) : s.dot(n, m)) + s.column_term(n);
         if (weight_zero_point) {
@@ -138,6 +145,13 @@ public:
             add_requirement(out.dim(0).extent() % 16 == 0, "gemm_int8 (amx): N must be a multiple of 16");
             // The 2 x 2-tile core configures tiles of fewer rows itself; Halide's one-tile kernel needs 16.
             if (!amx_tiles) add_requirement(out.dim(1).extent() >= 16, "gemm_int8 (amx): M must be at least 16");
+        }
+        if (u8_weights) {
+            _halide_user_assert(!unsigned_lhs && !use_amx && !use_arm_dot && !weight_zero_point &&
+                                get_target().has_feature(Target::AVX512))
+                << "gemm_int8: u8_weights is an x86 AVX-512 VNNI variant (signed A, symmetric weights)";
+            add_requirement(out.dim(0).extent() % 16 == 0, "gemm_int8 (u8_weights): N (", out.dim(0).extent(),
+                            ") must be a multiple of 16");
         }
         if (residual_add) {
             fused_.require(this);

@@ -22,6 +22,9 @@ struct GemmInt8Stages {
     // amx_tiles: dot is the extern 2 x 2-tile core (generators/extern/amx_tile_gemm.h),
     // computed per block of 32 rows; dot_copy is undefined.
     bool amx_tiles = false;
+    // u8_weights: dot is the extern VNNI core with the weights as the unsigned
+    // operand (generators/extern/vnni_u8w_gemm.h).
+    bool u8_weights = false;
     bool serial = false;  // generator parameter serial: no parallel loop (the caller runs calls in parallel)
 };
 

@@ -119,6 +119,10 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
                     "use_amx must be 0 (off), 1 (AMX), 2 (AMX, one-tile kernel only) or 3 (AMX, im2col + GEMM "
                     "for spatial layers), got " + std::to_string(o->use_amx));
     out->use_amx = o->use_amx != 0;
+    if (o->u8_weights < -1 || o->u8_weights > 1)
+        return fail(MOBIQ_INVALID_ARGUMENT, "u8_weights must be -1 (auto: on Intel CPUs), 0 (off) or 1 (on), got " +
+                                                std::to_string(o->u8_weights));
+    out->u8_weights = o->u8_weights;
     out->use_amx_tiles = o->use_amx == 1 || o->use_amx == 3;
     out->use_amx_implicit = o->use_amx == 1;
     out->scheme.requantization = o->requantization == MOBIQ_REQUANTIZATION_FP32 ? mobiq::RequantizationMode::kFp32
@@ -149,6 +153,7 @@ void mobiq_options_init(mobiq_options *o) {
     o->use_amx = 1;
     o->requantization = MOBIQ_REQUANTIZATION_GEMMLOWP;
     o->winograd_tile = 2;
+    o->u8_weights = -1;
 }
 
 const char *mobiq_last_error(void) { return g_last_error.c_str(); }

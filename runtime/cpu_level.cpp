@@ -81,6 +81,24 @@ bool avx512_usable() {
 #endif
 }
 
+bool avx512_vnni_usable() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    static const bool has = __builtin_cpu_supports("avx512vnni");
+    return has && avx512_usable();
+#else
+    return false;
+#endif
+}
+
+bool cpu_is_intel() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    static const bool intel = __builtin_cpu_is("intel");
+    return intel;
+#else
+    return false;
+#endif
+}
+
 long cpu_l2_bytes() { return cache_bytes(kL2Name, 1L << 20); }
 
 long cpu_l1_bytes() { return cache_bytes(kL1Name, 32L << 10); }

@@ -34,6 +34,7 @@ struct Case {
     bool fp32_requantization = false;
     bool amx = true;  // where usable (x86); false: AVX-512 VNNI
     int winograd_tile = 2;  // with ConvAlgorithm::kWinogradTapwise
+    int u8_weights = -1;    // CompileOptions::u8_weights (x86 VNNI: -1 on Intel CPUs only)
 };
 
 std::string case_name(const testing::TestParamInfo<Case> &i) {
@@ -52,6 +53,7 @@ std::string case_name(const testing::TestParamInfo<Case> &i) {
     if (c.opencl) s = std::string("opencl_") + c.opencl + "_" + s;
     if (c.fp32_requantization) s += "_fp32rq";
     if (!c.amx) s += "_noamx";
+    if (c.u8_weights >= 0) s += c.u8_weights ? "_u8w" : "_nou8w";
     return s;
 }
 
@@ -90,6 +92,7 @@ TEST_P(Int8MatchesReference, Network) {
     opt.scheme.calibration = c.calibration;
     if (c.fp32_requantization) opt.scheme.requantization = mobiq::RequantizationMode::kFp32;
     opt.use_amx = c.amx;
+    opt.u8_weights = c.u8_weights;
     opt.calibration_data = calib.data();
     opt.calibration_count = 2;
     mobiq::QuantizedGraph qg;
@@ -117,6 +120,12 @@ TEST_P(Int8MatchesReference, Network) {
             EXPECT_EQ(l.method == "winograd", want) << l.name << ": " << l.method << " " << l.variant;
             if (want) EXPECT_NE(l.variant.find("winograd_tap_gemm_int16"), std::string::npos) << l.variant;
         }
+    // u8_weights on (x86 with AVX-512 VNNI): its GEMMs ran (gemm_int8_u8w).
+    if (c.u8_weights == 1 && !c.opencl && mobiq::avx512_vnni_usable()) {
+        int u8w = 0;
+        for (const auto &l : session->layers()) u8w += l.variant.find("gemm_int8_u8w") != std::string::npos;
+        EXPECT_GT(u8w, 0) << "no layer ran the u8_weights GEMM";
+    }
     std::vector<float> y(fp32.data.size());
     for (int rep = 0; rep < 2; rep++) {
         s = session->run(x.data.data(), x.data.size(), y.data(), y.size());
@@ -201,6 +210,17 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"resnet50", false, true, true, ConvAlgorithm::kImplicit, Calibration::kMinMax, true, nullptr, true,
              false},
         Case{"vgg16", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true},
+        // The u8_weights GEMMs (x86 VNNI, weights + 128; decision 53) forced on, AMX off: panels, the fused
+        // Adds, both requantizations, im2col + GEMM on every layer; and forced off.
+        Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true, false, 2,
+             1},
+        Case{"resnet50", true, true, true, ConvAlgorithm::kGemm, Calibration::kMinMax, true, nullptr, false, false, 2,
+             1},
+        Case{"mobilenet_v1", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true, false,
+             2, 1},
+        Case{"vgg16", false, true, true, ConvAlgorithm::kGemm, Calibration::kMinMax, true, nullptr, true, false, 2, 1},
+        Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true, false, 2,
+             0},
         // Winograd F(2x2, 3x3): int16 exact on the INT8 operands, int6w4 on INT6 / INT4 ones.
         Case{"resnet50", false, true, true, ConvAlgorithm::kWinogradInt16},
         Case{"resnet50", true, false, true, ConvAlgorithm::kWinogradInt16, Calibration::kMinMax, true, nullptr, true},

@@ -92,7 +92,16 @@ INT8_SCHEMES = [  # (label, flags)
     ("int8 asym/per-channel/fp32-rq/winograd-int6w4", ["--scheme", "asym", "--weights", "per-channel", "--weight-scheme",
                                                        "sym", "--requantization", "fp32", "--conv", "winograd-int6w4"]),
 ]  # every scheme: activations sym / asym x weights per-channel / per-layer x sym / asym; fp32 requantization
-SCHEME_NAMES = [label.removeprefix("int8 ") for label, _ in INT8_SCHEMES]
+# Named with --schemes only (not in "all"): comparisons of one x86 kernel choice.
+OPTIONAL_SCHEMES = [
+    # VNNI without the u8_weights GEMM (decision 53: on by default on Intel CPUs only)
+    ("int8 asym/per-channel/fp32-rq/no-amx/no-u8w", ["--scheme", "asym", "--weights", "per-channel", "--weight-scheme",
+                                                     "sym", "--requantization", "fp32", "--no-amx", "--u8-weights", "off"]),
+    # VNNI with every convolution as a GEMM (im2col + GEMM: the u8_weights GEMM where it is on)
+    ("int8 asym/per-channel/fp32-rq/no-amx/gemm", ["--scheme", "asym", "--weights", "per-channel", "--weight-scheme",
+                                                   "sym", "--requantization", "fp32", "--no-amx", "--conv", "gemm"]),
+]
+SCHEME_NAMES = [label.removeprefix("int8 ") for label, _ in INT8_SCHEMES + OPTIONAL_SCHEMES]
 RUNS = {"resnet50": 30, "mobilenet_v1": 60, "vgg16": 12}  # timed runs, over all rounds
 ORT_INT8_LABEL = "onnxruntime int8 (QDQ, per-channel, u8/s8)"
 GRAPH_OPT = "ORT_ENABLE_ALL"  # the onnxruntime sessions' graph optimization level (FP32 and INT8)
@@ -611,7 +620,7 @@ def main():
         unknown = [w for w in wanted if w not in SCHEME_NAMES]
         if unknown:
             ap.error(f"unknown scheme(s) {', '.join(unknown)} (known: {', '.join(SCHEME_NAMES)})")
-        schemes = [s for s in INT8_SCHEMES if s[0].removeprefix("int8 ") in wanted]
+        schemes = [s for s in INT8_SCHEMES + OPTIONAL_SCHEMES if s[0].removeprefix("int8 ") in wanted]
     openvino = not args.no_openvino
     if openvino and not (importlib.util.find_spec("openvino") and (args.quick or importlib.util.find_spec("nncf"))):
         sys.exit("network_bench.py: openvino / nncf not installed: .venv/bin/pip install -r tools/requirements.txt "

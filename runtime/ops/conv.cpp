@@ -91,13 +91,16 @@ struct PreparedConvInt8 : Prepared {
     // The implicit conv on the AMX tile core (amx=true with the implicit method).
     Kernel<op::conv2d_int8_implicit_amx> implicit_amx;
     Kernel<op::conv2d_int8_implicit_amx_add> implicit_amx_add;
+    // The plan's kernel variant u8_weights=true (x86 VNNI, weights + 128 in w.rhs).
+    Kernel<op::gemm_int8_u8w> gemm_u8w;
+    Kernel<op::gemm_int8_u8w_add> gemm_u8w_add;
 #else
     struct NoAmx {
         const KernelRow *row = nullptr;
         explicit operator bool() const { return false; }
         template <typename... A>
         int operator()(A &&...) const { return -1; }
-    } gemm_amx, gemm_amx_add, implicit_amx, implicit_amx_add;
+    } gemm_amx, gemm_amx_add, implicit_amx, implicit_amx_add, gemm_u8w, gemm_u8w_add;
 #endif
     Kernel<op::im2col> im2col;
     Kernel<op::conv2d_int8_implicit> implicit;
@@ -377,6 +380,18 @@ private:
 #else
             return {StatusCode::kInternal, "layer '" + n.name + "': AMX kernels exist on x86 builds only"};
 #endif
+        } else if (p.kernel_variant.find("u8_weights=true") != std::string::npos) {
+#if defined(MOBIQ_CPU_FAMILY_X86)
+            if (p.method == ConvMethod::kImplicit)
+                return {StatusCode::kInternal, "layer '" + n.name + "': u8_weights is a GEMM variant"};
+            const std::string params = with(base, p.kernel_variant);
+            MOBIQ_RETURN_IF_ERROR(k->fused.on ? c.kernel(n, with(params, "residual_add=true"), &k->gemm_u8w_add)
+                                              : c.kernel(n, params, &k->gemm_u8w));
+            flip_gemm_int8_weights_to_u8(k->w.rhs.data(), k->w.rhs.number_of_elements());
+            if (p.method != ConvMethod::kGemm) MOBIQ_RETURN_IF_ERROR(c.kernel(n, "element_type=int8", &k->im2col));
+#else
+            return {StatusCode::kInternal, "layer '" + n.name + "': u8_weights kernels exist on x86 builds only"};
+#endif
         } else {
             MOBIQ_RETURN_IF_ERROR(find_kernels(c, n, p, base, "element_type=int8", k->fused.on, &k->gemm,
                                                &k->gemm_add, &k->implicit, &k->implicit_add, &k->im2col));
@@ -516,35 +531,41 @@ private:
             });
             return Status::ok();
         }
+        // The plan's GEMM kernel (VNNI / NEON, AMX or u8_weights: the same
+        // arguments, the rhs in its own packing) on one set of weights.
         auto gemm = [kp, w, zx, zo, lo, hi](Buffer<int8_t> &lhs, Buffer<int8_t> &out, Buffer<int8_t> *res) {
+            const FusedAdd &a = kp->fused;
+            auto call = [&](Buffer<int8_t> &rhs, Buffer<int32_t> &colsum, Buffer<int32_t> &zw, Buffer<int32_t> &bias,
+                            Buffer<int32_t> &mult, Buffer<int32_t> &shift, Buffer<int8_t> *r, Buffer<int8_t> &o) {
+                auto plain = [&](const auto &kernel) {
+                    return kernel(lhs, zx, rhs, colsum, zw, bias, mult, shift, zo, lo, hi, o);
+                };
+                auto with_add = [&](const auto &kernel) {
+                    return kernel(lhs, zx, rhs, colsum, zw, bias, mult, shift, zo, lo, hi, *r, a.self_m, a.self_s,
+                                  a.res_z, a.res_m, a.res_s, a.left_shift, a.add_m, a.add_s, a.add_z, a.add_lo,
+                                  a.add_hi, o);
+                };
+                if (r == nullptr)
+                    return kp->gemm_u8w ? plain(kp->gemm_u8w) : kp->gemm_amx ? plain(kp->gemm_amx) : plain(kp->gemm);
+                return kp->gemm_u8w_add  ? with_add(kp->gemm_u8w_add)
+                       : kp->gemm_amx_add ? with_add(kp->gemm_amx_add)
+                                          : with_add(kp->gemm_add);
+            };
             if (!kp->panels.empty()) {
                 auto panel = [&](int p) {
                     Int8ColumnChunk c = int8_column_chunk(*w, kp->panels.data(), kp->k_padded, kPanel, p);
                     Buffer<int8_t> o = matrix_columns(out, p * kPanel, kPanel);
-                    if (res == nullptr)
-                        return kp->gemm(lhs, zx, c.rhs, c.colsum, c.zw, c.bias, c.mult, c.shift, zo, lo, hi, o);
-                    const FusedAdd &a = kp->fused;
+                    if (res == nullptr) return call(c.rhs, c.colsum, c.zw, c.bias, c.mult, c.shift, nullptr, o);
                     Buffer<int8_t> r = matrix_columns(*res, p * kPanel, kPanel);
-                    return kp->gemm_add(lhs, zx, c.rhs, c.colsum, c.zw, c.bias, c.mult, c.shift, zo, lo, hi, r,
-                                        a.self_m, a.self_s, a.res_z, a.res_m, a.res_s, a.left_shift, a.add_m, a.add_s,
-                                        a.add_z, a.add_lo, a.add_hi, o);
+                    return call(c.rhs, c.colsum, c.zw, c.bias, c.mult, c.shift, &r, o);
                 };
                 return parallel_tasks(out.dim(0).extent() / kPanel, panel);
             }
-            if (kp->gemm_amx)
-                return kp->gemm_amx(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi, out);
-            if (res == nullptr)
-                return kp->gemm(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi, out);
-            const FusedAdd &a = kp->fused;
-            if (kp->gemm_amx_add)
-                return kp->gemm_amx_add(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi,
-                                        *res, a.self_m, a.self_s, a.res_z, a.res_m, a.res_s, a.left_shift, a.add_m,
-                                        a.add_s, a.add_z, a.add_lo, a.add_hi, out);
-            return kp->gemm_add(lhs, zx, w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, zo, lo, hi, *res,
-                                a.self_m, a.self_s, a.res_z, a.res_m, a.res_s, a.left_shift, a.add_m, a.add_s, a.add_z,
-                                a.add_lo, a.add_hi, out);
+            return call(w->rhs, w->colsum, w->zw, w->bias, w->mult, w->shift, res, out);
         };
-        const KernelRow *main = k.gemm_amx       ? k.gemm_amx.row
+        const KernelRow *main = k.gemm_u8w       ? k.gemm_u8w.row
+                                : k.gemm_u8w_add ? k.gemm_u8w_add.row
+                                : k.gemm_amx     ? k.gemm_amx.row
                                 : k.gemm_amx_add ? k.gemm_amx_add.row
                                 : f.on           ? k.gemm_add.row
                                                  : k.gemm.row;

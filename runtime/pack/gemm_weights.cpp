@@ -74,6 +74,10 @@ Status pack_gemm_int8_amx_kernel_rows(const int8_t *rhs, int k_padded, int n, in
     return Status::ok();
 }
 
+void flip_gemm_int8_weights_to_u8(int8_t *packed, size_t bytes) {
+    for (size_t i = 0; i < bytes; i++) packed[i] = static_cast<int8_t>(static_cast<uint8_t>(packed[i]) ^ 0x80u);
+}
+
 Status pack_gemm_int8_chunks(const int8_t *rhs, int k_padded, int n, int width, LargeVector<int8_t> *out) {
     if (!rhs || !out || k_padded <= 0 || k_padded % 4 || width <= 0 || width % 16 || n <= 0 || n % width)
         return {StatusCode::kInvalidArgument, "pack_gemm_int8_chunks: N (" + std::to_string(n) +

@@ -928,6 +928,30 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             p.source += implicit ? "; 64-channel panels x row blocks in parallel (weights pass the L2)"
                                  : "; 64-column panels in parallel (contiguous weights)";
         }
+    // Intel VNNI (t.u8_weights): the INT8 GEMMs left on gemm_int8 (AMX took
+    // none of them), symmetric weights and N % 16 == 0, on gemm_int8_u8w: the
+    // weights as vpdpbusd's unsigned operand, a 7 x 3 block (decision 53).
+    // Panels too (its serial variant). Not under 7 rows (a block of fewer rows
+    // re-reads its weights per row: the matrix-vector schedule is made for that).
+    if (cpu && t.int8 && t.u8_weights)
+        for (size_t i = 0; i < g.nodes.size(); i++) {
+            const Node &n = g.nodes[i];
+            LayerPlan &p = (*plans)[i];
+            const bool asym = asym_weights != nullptr && i < asym_weights->size() && (*asym_weights)[i];
+            const bool serial = p.kernel_variant == with_param(fq, "serial=true");
+            if (p.op != "conv" || asym || p.row_by_row || p.source.rfind("tuning", 0) == 0 ||
+                (p.method != ConvMethod::kGemm && p.method != ConvMethod::kIm2colGemm) ||
+                (p.kernel_variant != fq && !(serial && p.column_panels)) ||
+                g.tensors[n.outputs[0]].shape[1] % 16 != 0 || output_pixels(g, n) < 7)
+                continue;
+            const std::string variant = with_param(p.kernel_variant, "u8_weights=true");
+            const char *op = p.fused_add >= 0 ? "gemm_int8_u8w_add" : "gemm_int8_u8w";
+            std::string want = with_param("requantize=true,weight_zero_point=false", variant);
+            if (p.fused_add >= 0) want = with_param(want, "residual_add=true");
+            if (find_kernel_row(op, t.family, want) == nullptr) continue;
+            p.kernel_variant = variant;
+            p.source += "; VNNI 7 x 3 core, weights + 128 (u8)";
+        }
     for (size_t i = 0; i < g.nodes.size(); i++) {
         const Node &n = g.nodes[i];
         const LayerPlan &p = (*plans)[i];

@@ -62,7 +62,35 @@ void schedule_amx_tiles(mobiq::GemmInt8Stages &s) {
     if (s.channel_requant.defined()) s.channel_requant.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
 }
 
+// u8_weights: the extern core fills a block of 56 rows x up to 512 columns
+// (all of N in these networks' many-row layers: a narrower block that does
+// not divide N would recompute the overlap), which the epilogue reads back
+// from L2; strips in parallel. Few rows (M <= 256): blocks of 128 columns
+// (64 where N is not a multiple of 128) over all the rows go to the threads,
+// each weight read once. Inside a block the core runs 48 columns at a time
+// and the rest as 32 or 16.
+void schedule_u8_weights(mobiq::GemmInt8Stages &s) {
+    using namespace Halide;
+    Var mo("mo"), mi("mi"), no("no"), ni("ni");
+    Func out = s.output;
+    Stage few_rows = out.specialize(s.M <= 256);
+    few_rows.split(s.m, mo, mi, s.M)
+        .split(s.n, no, ni, select(s.N % 128 == 0, 128, min(s.N, 64)), TailStrategy::ShiftInwards)
+        .reorder(ni, mi, no, mo)
+        .vectorize(ni, 16);
+    if (!s.serial) few_rows.parallel(no);
+    out.split(s.m, mo, mi, 56, TailStrategy::ShiftInwards)
+        .split(s.n, no, ni, min(s.N, 512), TailStrategy::ShiftInwards)
+        .reorder(ni, mi, no, mo)
+        .vectorize(ni, 16);
+    if (!s.serial) out.parallel(mo);
+    s.dot.compute_at(out, no);
+    s.column_term.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
+    if (s.channel_requant.defined()) s.channel_requant.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
+}
+
 void schedule(mobiq::GemmInt8Stages &s, const Halide::Target &t) {
+    if (s.u8_weights) return schedule_u8_weights(s);
     if (s.amx_tiles) {
         schedule_amx_tiles(s);
         return;

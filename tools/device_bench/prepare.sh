@@ -2,7 +2,7 @@
 # Packs what the network table needs on the device machine (an Intel Xeon
 # with AMX behind the `device` tool: no network there, Ubuntu, no zstd) into
 # .devcarry/ (git-ignored through .git/info/exclude), under its 64 MiB carry
-# limit: the built mobiq binary (stripped, xz), the Debian shared libraries
+# limit: the built mobiq and layer_bench binaries (stripped, xz), the Debian shared libraries
 # it links that Ubuntu lacks, machine_peak, and OpenVINO + NNCF as wheels
 # (OpenVINO's wheel less its GPU / NPU plugins and non-ONNX frontends, which
 # the CPU runs never load). Then, with the device tool:
@@ -14,12 +14,14 @@ grep -qx "/$D/" .git/info/exclude 2>/dev/null || echo "/$D/" >> .git/info/exclud
 rm -rf "$D" && mkdir -p "$D/libs"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-strip -o "$tmp/mobiq" build/host/bin/mobiq
-xz -6 -T2 -c "$tmp/mobiq" > "$D/mobiq.xz"
-cp build/host/bench/machine_peak "$D/"
-for l in libgomp.so.1 libOpenCL.so.1 libonnx_proto.so.1 libprotobuf.so.32 libjpeg.so.62 libstb.so.0; do
-  cp -L "/lib/x86_64-linux-gnu/$l" "$D/libs/"
+for b in bin/mobiq bench/layer_bench; do
+  strip -o "$tmp/${b#*/}" "build/host/$b"
+  xz -6 -T2 -c "$tmp/${b#*/}" > "$D/${b#*/}.xz"
 done
+cp build/host/bench/machine_peak "$D/"
+# The shared libraries they link, less the C / C++ runtime and zlib (the device's Ubuntu has those).
+ldd build/host/bin/mobiq build/host/bench/layer_bench | awk '$3 ~ /^\// {print $3}' | sort -u |
+  grep -v -E '/(libc|libm|libstdc\+\+|libgcc_s|libz)\.so' | while read -r l; do cp -L "$l" "$D/libs/"; done
 ov=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('openvino'))")
 nncf=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('nncf'))")
 dl() {  # the device's Python is 3.12

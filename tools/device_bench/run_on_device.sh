@@ -16,15 +16,24 @@ mkdir -p /tmp/site build/host/bin "$OUT"
 python3 -c "import tarfile, sys; tarfile.open(sys.argv[1]).extractall('/tmp/site')" $D/ov.tar.xz || exit 1
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site $D/*.whl || exit 1
 export PYTHONPATH=/tmp/site LD_LIBRARY_PATH=$PWD/$D/libs PYTHONUNBUFFERED=1
-python3 -c "import lzma, sys, shutil; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], 'wb'))" \
-  $D/mobiq.xz build/host/bin/mobiq && chmod +x build/host/bin/mobiq
+unxz() { python3 -c "import lzma, sys, shutil; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], 'wb'))" \
+  "$1" "$2" && chmod +x "$2"; }
+unxz $D/mobiq.xz build/host/bin/mobiq || exit 1
+unxz $D/layer_bench.xz build/host/bin/layer_bench || exit 1
 { lscpu | grep -E "Model name|Flags"; grep -m3 -E "family|model" /proc/cpuinfo; } > "$OUT/cpu.txt"
 python3 -c "import openvino, nncf, onnxruntime; print(openvino.__version__, nncf.__version__, onnxruntime.__version__)" || exit 1
 $D/machine_peak 2 2>&1 | tee "$OUT/peak.txt"
+# LAYER_BENCH="regex": those layer_bench rows (the host_x86 kernels alone), pinned, 3 repetitions.
+if [ -n "${LAYER_BENCH:-}" ]; then
+  taskset -c 2,3 build/host/bin/layer_bench --threads=2 --family=host_x86 "--benchmark_filter=$LAYER_BENCH" \
+    --benchmark_min_time=0.2 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+    > "$OUT/layer_bench.txt" 2>&1
+  grep -E "peak|_median" "$OUT/layer_bench.txt"
+fi
 python3 networks/make_models.py --out build/models || exit 1
 args=(--mobiq build/host/bin/mobiq --models build/models --out build/amx --threads 2
       --networks "${NETWORKS:-resnet50,mobilenet_v1,vgg16}" --no-unfolded
-      --schemes asym/per-channel/fp32-rq,asym/per-channel/fp32-rq/no-amx)
+      --schemes "${SCHEMES:-asym/per-channel/fp32-rq,asym/per-channel/fp32-rq/no-amx}")
 for lp in ${LAYERS:-}; do
   net=${lp%%:*} prec=${lp#*:}
   flags=""; [ "$prec" = int8 ] && flags="--requantization fp32"

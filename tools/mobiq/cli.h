@@ -29,7 +29,7 @@ int64_t elements(const int64_t *dims, int rank);
 struct SessionFlags {
     std::string model, device = "cpu", precision = "fp32", scheme = "asym", weights = "per-channel",
                         weight_scheme = "sym", calibration = "minmax", calib_data, conv = "auto",
-                        opencl_kernels = "gpu", tuning, requantization = "gemmlowp";
+                        opencl_kernels = "gpu", tuning, requantization = "gemmlowp", u8_weights = "auto";
     int winograd_tile = 2;
     bool no_bn_fold = false, no_fuse_add = false, no_amx = false, amx_one_tile = false, amx_im2col = false;
     int threads = 0;

@@ -58,6 +58,12 @@ inline AmxKernelRowTiles amx_kernel_row_tiles(int channels, int kernel_w) {
     return {row_bytes < 64 ? row_bytes : 64, (row_bytes + 63) / 64};
 }
 
+// gemm_int8's packing (any of the int8 layouts above) turned into the
+// u8_weights variants' (generators/extern/vnni_u8w_gemm.h): every byte XOR
+// 0x80, i.e. read as uint8 each weight + 128. In place; applying it twice
+// restores the weights.
+void flip_gemm_int8_weights_to_u8(int8_t *packed, size_t bytes);
+
 // The same weights per chunk of `width` columns, each chunk gemm_int8's
 // packing of its columns ((4, width, K_padded / 4), contiguous): fully
 // connected layers at batch 1 run one matrix-vector call per 256-column chunk

@@ -123,6 +123,11 @@ typedef struct mobiq_options {
     /* m of Winograd F(m x m, 3 x 3) for the MOBIQ_CONV_WINOGRAD_* methods: 2
      * (default) or 4 (winograd-fp32 and winograd-tapwise). */
     int winograd_tile;
+    /* x86 CPUs with AVX-512 VNNI, INT8 GEMMs that AMX does not take: 1: with
+     * the weights as vpdpbusd's unsigned operand (a 7 x 3 register block,
+     * faster on Intel); 0: gemm_int8's 4 x 4 block (A as the unsigned
+     * operand); -1 (default): 1 on Intel CPUs, 0 elsewhere. Other values: invalid. */
+    int u8_weights;
 } mobiq_options;
 
 /* Defaults: CPU, FP32, asymmetric activations, symmetric per-channel

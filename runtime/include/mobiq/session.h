@@ -66,6 +66,10 @@ struct CompileOptions {
     // With use_amx_tiles: stride-1 convolutions with C % 64 == 0 on the AMX
     // implicit conv (decision 37); false: im2col + the AMX GEMM (for comparison).
     bool use_amx_implicit = true;
+    // x86 with AVX-512 VNNI: the INT8 GEMMs AMX does not take with the weights
+    // as vpdpbusd's unsigned operand (gemm_int8_u8w, decision 53): 1 on, 0
+    // off, -1 on Intel CPUs only (where it measured faster).
+    int u8_weights = -1;
     // INT8: the scheme, and calibration samples (calibration_count inputs of
     // the model's input shape, NCHW, back to back).
     QuantScheme scheme;
