@@ -2,7 +2,7 @@
 # One-time, idempotent set-up of a fresh Debian 12 machine for mobiq:
 #  - Debian packages (OpenCL loader + PoCL, GoogleTest/Benchmark, aarch64 cross
 #    compiler + qemu, ONNX/protobuf, Fashion-MNIST, image decoding for `mobiq
-#    eval`: libjpeg-turbo, stb, zlib; torch + torchvision for the system python3,
+#    eval`: libjpeg-turbo, stb, zlib; clang for one x86 kernel core; torch + torchvision for the system python3,
 #    which converts the real ImageNet models, networks/imagenet_models.py) --
 #    only the missing ones;
 #  - a project-local virtual environment ./.venv with the pinned Python tools of
@@ -18,7 +18,8 @@ debs=(build-essential ocl-icd-libopencl1 ocl-icd-opencl-dev opencl-c-headers
       opencl-clhpp-headers pocl-opencl-icd clinfo libgtest-dev libgmock-dev
       libbenchmark-dev g++-aarch64-linux-gnu qemu-user libonnx-dev
       libprotobuf-dev protobuf-compiler libcli11-dev nlohmann-json3-dev dataset-fashion-mnist python3-venv
-      libjpeg62-turbo-dev zlib1g-dev libstb-dev python3-torch python3-torchvision)
+      libjpeg62-turbo-dev zlib1g-dev libstb-dev python3-torch python3-torchvision
+      clang)  # clang: the x86 VNNI core generators/extern/vnni_u8w_gemm.cpp (GCC 12 spills its block)
 
 missing=()
 for p in "${debs[@]}"; do

@@ -62,10 +62,10 @@ void schedule_amx_tiles(mobiq::GemmInt8Stages &s) {
     if (s.channel_requant.defined()) s.channel_requant.compute_root().vectorize(s.n, 16, TailStrategy::GuardWithIf);
 }
 
-// u8_weights: the extern core fills a block of 56 rows x up to 512 columns
-// (all of N in these networks' many-row layers: a narrower block that does
-// not divide N would recompute the overlap), which the epilogue reads back
-// from L2; strips in parallel. Few rows (M <= 256): blocks of 128 columns
+// u8_weights: the extern core fills a block of 28 rows x up to 256 columns
+// (28 KiB of int32, read back by the epilogue from L1; 256 divides N in these
+// networks' many-row layers: a block that does not would recompute the
+// overlap); strips in parallel. Few rows (M <= 256): blocks of 128 columns
 // (64 where N is not a multiple of 128) over all the rows go to the threads,
 // each weight read once. Inside a block the core runs 48 columns at a time
 // and the rest as 32 or 16.
@@ -79,8 +79,8 @@ void schedule_u8_weights(mobiq::GemmInt8Stages &s) {
         .reorder(ni, mi, no, mo)
         .vectorize(ni, 16);
     if (!s.serial) few_rows.parallel(no);
-    out.split(s.m, mo, mi, 56, TailStrategy::ShiftInwards)
-        .split(s.n, no, ni, min(s.N, 512), TailStrategy::ShiftInwards)
+    out.split(s.m, mo, mi, 28, TailStrategy::ShiftInwards)
+        .split(s.n, no, ni, min(s.N, 256), TailStrategy::ShiftInwards)
         .reorder(ni, mi, no, mo)
         .vectorize(ni, 16);
     if (!s.serial) out.parallel(mo);
