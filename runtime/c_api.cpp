@@ -120,7 +120,7 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
                     "for spatial layers), got " + std::to_string(o->use_amx));
     out->use_amx = o->use_amx != 0;
     if (o->u8_weights < -1 || o->u8_weights > 1)
-        return fail(MOBIQ_INVALID_ARGUMENT, "u8_weights must be -1 (auto: on Intel CPUs), 0 (off) or 1 (on), got " +
+        return fail(MOBIQ_INVALID_ARGUMENT, "u8_weights must be -1 (auto), 0 (off) or 1 (on), got " +
                                                 std::to_string(o->u8_weights));
     out->u8_weights = o->u8_weights;
     out->use_amx_tiles = o->use_amx == 1 || o->use_amx == 3;

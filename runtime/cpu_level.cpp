@@ -90,15 +90,6 @@ bool avx512_vnni_usable() {
 #endif
 }
 
-bool cpu_is_intel() {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    static const bool intel = __builtin_cpu_is("intel");
-    return intel;
-#else
-    return false;
-#endif
-}
-
 long cpu_l2_bytes() { return cache_bytes(kL2Name, 1L << 20); }
 
 long cpu_l1_bytes() { return cache_bytes(kL1Name, 32L << 10); }

@@ -34,7 +34,7 @@ struct Case {
     bool fp32_requantization = false;
     bool amx = true;  // where usable (x86); false: AVX-512 VNNI
     int winograd_tile = 2;  // with ConvAlgorithm::kWinogradTapwise
-    int u8_weights = -1;    // CompileOptions::u8_weights (x86 VNNI: -1 on Intel CPUs only)
+    int u8_weights = -1;    // CompileOptions::u8_weights (x86 VNNI; -1: the plan's choice)
 };
 
 std::string case_name(const testing::TestParamInfo<Case> &i) {

@@ -3,10 +3,12 @@
 // signed operand can be a broadcast from memory; with the weights as the
 // unsigned operand (stored + 128) and the activations as the signed one,
 // a block of 7 rows x 3 vectors keeps 21 accumulators and 3 weight vectors in
-// registers and takes A straight from memory. On Intel Xeons this ran 1.3-1.9x
-// faster than gemm_int8's 4 x 4 block with A flipped to unsigned (decision 53;
-// tools/experiments/vnni_flip_probe.cpp). Halide 21's LLVM neither folds the
-// broadcast nor keeps the block in registers, so the core is C++ (clang).
+// registers and reads A straight from memory. The block alone ran 1.3-1.9x
+// faster than gemm_int8's 4 x 4 block with A flipped to unsigned on an Intel
+// Xeon (tools/experiments/vnni_flip_probe.cpp); as a kernel, with its int32
+// block stored for the epilogue, 2-20 % at K >= 128 and slower at K = 64
+// (decision 53: opt-in). Halide 21's LLVM keeps no 7-row block in
+// registers, so the core is C++ (clang).
 //
 // Computes, for the region of `out` Halide asks for (n, m):
 //   out(n, m) = sum_k lhs(k, m) * B(k, n)      (int8 x int8 -> int32, exact)

@@ -928,9 +928,9 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             p.source += implicit ? "; 64-channel panels x row blocks in parallel (weights pass the L2)"
                                  : "; 64-column panels in parallel (contiguous weights)";
         }
-    // Intel VNNI (t.u8_weights): the INT8 GEMMs left on gemm_int8 (AMX took
-    // none of them), symmetric weights and N % 16 == 0, on gemm_int8_u8w: the
-    // weights as vpdpbusd's unsigned operand, a 7 x 3 block (decision 53).
+    // x86 VNNI with u8_weights on (opt-in, decision 53): the INT8 GEMMs left
+    // on gemm_int8 (AMX took none of them), symmetric weights and N % 16 == 0,
+    // on gemm_int8_u8w: the weights as vpdpbusd's unsigned operand, a 7 x 3 block.
     // Panels too (its serial variant). Not under 7 rows (a block of fewer rows
     // re-reads its weights per row: the matrix-vector schedule is made for that).
     if (cpu && t.int8 && t.u8_weights)

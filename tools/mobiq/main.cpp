@@ -90,7 +90,7 @@ void SessionFlags::add_to(CLI::App *app) {
                   "x86 AMX: spatial layers as im2col + the AMX GEMM, not the AMX implicit conv (for comparison)");
     app->add_option("--u8-weights", u8_weights,
                     "x86 AVX-512 VNNI: INT8 GEMMs with the weights as vpdpbusd's unsigned operand (the 7 x 3 core): "
-                    "auto (on Intel CPUs), on, off")
+                    "auto (the plan's choice per CPU: off on every CPU so far, decision 53), on, off")
         ->check(CLI::IsMember({"auto", "on", "off"}));
     app->add_option("--requantization", requantization,
                     "INT8 outputs: gemmlowp (fixed point, as TFLite) or fp32 (a float multiply, as XNNPACK)")

@@ -35,10 +35,6 @@ bool avx512_usable();
 // GEMM rows (one AVX-512 target with an extern VNNI core) are called only then.
 bool avx512_vnni_usable();
 
-// The CPU is an Intel one (CPUID vendor GenuineIntel): where the u8_weights
-// GEMM is the default (decision 53: 1.3-1.9x the 4 x 4 block there, level on AMD Zen 4).
-bool cpu_is_intel();
-
 // Bytes of one core's L2 cache as the OS reports it (sysconf), or 1 MiB where
 // it does not say.
 long cpu_l2_bytes();

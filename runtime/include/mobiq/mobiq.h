@@ -125,8 +125,9 @@ typedef struct mobiq_options {
     int winograd_tile;
     /* x86 CPUs with AVX-512 VNNI, INT8 GEMMs that AMX does not take: 1: with
      * the weights as vpdpbusd's unsigned operand (a 7 x 3 register block,
-     * faster on Intel); 0: gemm_int8's 4 x 4 block (A as the unsigned
-     * operand); -1 (default): 1 on Intel CPUs, 0 elsewhere. Other values: invalid. */
+     * opt-in); 0: gemm_int8's 4 x 4 block (A as the unsigned operand); -1
+     * (default): the plan's choice per CPU, so far 0 on every CPU (decision
+     * 53 in docs/decisions.md). Other values: invalid. */
     int u8_weights;
 } mobiq_options;
 

@@ -68,7 +68,8 @@ struct CompileOptions {
     bool use_amx_implicit = true;
     // x86 with AVX-512 VNNI: the INT8 GEMMs AMX does not take with the weights
     // as vpdpbusd's unsigned operand (gemm_int8_u8w, decision 53): 1 on, 0
-    // off, -1 on Intel CPUs only (where it measured faster).
+    // off, -1 the plan's choice per CPU (off on every CPU so far: measured
+    // level on AMD Zen 4, slower on ResNet50 on an Intel Xeon).
     int u8_weights = -1;
     // INT8: the scheme, and calibration samples (calibration_count inputs of
     // the model's input shape, NCHW, back to back).
