@@ -79,6 +79,18 @@ void expect_equal(const std::vector<int8_t> &want, const Buffer<int8_t> &got, in
     EXPECT_EQ(bad, 0);
 }
 
+// The kernel's buffers over a copy of the operands (the kernel may not change them).
+struct KernelBuffers {
+    Operands p;
+    std::vector<int32_t> mult, shift;
+    Buffer<int8_t> lhs, rhs, res, out;
+    Buffer<int32_t> colsum, zw, bias, mb, sb;
+    KernelBuffers(const Operands &o, const ref::Requantization &rq)
+        : p(o), mult(rq.multiplier), shift(rq.shift), lhs(p.a.data(), p.k, p.m), rhs(p.rhs.data(), 4, p.n, p.k / 4),
+          res(p.res.data(), p.n, p.m), out(p.n, p.m), colsum(p.colsum.data(), p.n), zw(p.zw.data(), p.n),
+          bias(p.bias.data(), p.n), mb(mult.data(), p.n), sb(shift.data(), p.n) {}
+};
+
 // Every shape class of the plan: 1x1 and im2col GEMMs of the three networks,
 // few rows (panels of 64 columns, <= 256 rows), rows not a multiple of 7,
 // columns not a multiple of 48 (the 2- and 1-vector blocks), K not a multiple of 64.
@@ -101,14 +113,12 @@ TEST(GemmInt8U8w, BitExact) {
             rq.fp32 = fp32_requantization(gemm);
             std::vector<int8_t> want(acc.size());
             for (size_t i = 0; i < acc.size(); i++) want[i] = static_cast<int8_t>(rq.apply(acc[i], int(i % o.n)));
-            Operands p = o;  // the kernel's buffers point into a copy it may not change
-            Buffer<int8_t> lhs(p.a.data(), p.k, p.m), rhs(p.rhs.data(), 4, p.n, p.k / 4), out(p.n, p.m);
-            Buffer<int32_t> cb(p.colsum.data(), p.n), zb(p.zw.data(), p.n), bb(p.bias.data(), p.n),
-                mb(rq.multiplier.data(), p.n), sb(rq.shift.data(), p.n);
-            ASSERT_EQ(gemm(lhs, p.za, rhs, cb, zb, bb, mb, sb, rq.output_zero_point, rq.output_min, rq.output_max, out),
+            KernelBuffers b(o, rq);
+            ASSERT_EQ(gemm(b.lhs, o.za, b.rhs, b.colsum, b.zw, b.bias, b.mb, b.sb, rq.output_zero_point, rq.output_min,
+                           rq.output_max, b.out),
                       0)
                 << take_last_kernel_error();
-            expect_equal(want, out, p.n);
+            expect_equal(want, b.out, o.n);
         });
     }
 }
@@ -130,18 +140,14 @@ TEST(GemmInt8U8w, FusedAddBitExact) {
             std::vector<int8_t> want(acc.size());
             for (size_t i = 0; i < acc.size(); i++)
                 want[i] = ref::add_int8(static_cast<int8_t>(rq.apply(acc[i], int(i % o.n))), o.res[i], ap);
-            Operands p = o;
-            Buffer<int8_t> lhs(p.a.data(), p.k, p.m), rhs(p.rhs.data(), 4, p.n, p.k / 4), res(p.res.data(), p.n, p.m),
-                out(p.n, p.m);
-            Buffer<int32_t> cb(p.colsum.data(), p.n), zb(p.zw.data(), p.n), bb(p.bias.data(), p.n),
-                mb(rq.multiplier.data(), p.n), sb(rq.shift.data(), p.n);
-            const auto &a = p.add;
-            ASSERT_EQ(gemm(lhs, p.za, rhs, cb, zb, bb, mb, sb, rq.output_zero_point, -128, 127, res, a.a_multiplier,
-                           a.a_shift, a.b_zero_point, a.b_multiplier, a.b_shift, a.left_shift, a.output_multiplier,
-                           a.output_shift, a.output_zero_point, a.output_min, a.output_max, out),
+            KernelBuffers b(o, rq);
+            const auto &a = o.add;
+            ASSERT_EQ(gemm(b.lhs, o.za, b.rhs, b.colsum, b.zw, b.bias, b.mb, b.sb, rq.output_zero_point, -128, 127,
+                           b.res, a.a_multiplier, a.a_shift, a.b_zero_point, a.b_multiplier, a.b_shift, a.left_shift,
+                           a.output_multiplier, a.output_shift, a.output_zero_point, a.output_min, a.output_max, b.out),
                       0)
                 << take_last_kernel_error();
-            expect_equal(want, out, p.n);
+            expect_equal(want, b.out, o.n);
         });
     }
 }
@@ -154,7 +160,6 @@ TEST(GemmInt8U8w, ExtremeValuesDeepK) {
     const auto acc = ref::gemm_int8_acc(o.a, 0, o.w, o.zw, o.bias, o.m, o.n, o.k);
     const auto gemm = find_kernel<op::gemm_int8_u8w>(cpu_kernel_set(), "requantize=true,u8_weights=true,weight_zero_point=false");
     ASSERT_TRUE(gemm);
-    Operands p = o;
     // One scale, 2^-18, that keeps these accumulators (about -2.5e7) inside int8: no output saturates.
     ref::Requantization rq = o.rq;
     for (int j = 0; j < o.n; j++) ref::quantize_multiplier(std::ldexp(1.0, -18), &rq.multiplier[j], &rq.shift[j]);
@@ -163,11 +168,10 @@ TEST(GemmInt8U8w, ExtremeValuesDeepK) {
     EXPECT_GT(std::count_if(want.begin(), want.end(), [](int8_t v) { return v > -128 && v < 127; }),
               static_cast<long>(want.size() / 2))
         << "the outputs must not saturate, or a wrong sum could pass";
-    Buffer<int8_t> lhs(p.a.data(), p.k, p.m), rhs(p.rhs.data(), 4, p.n, p.k / 4), out(p.n, p.m);
-    Buffer<int32_t> cb(p.colsum.data(), p.n), zb(p.zw.data(), p.n), bb(p.bias.data(), p.n), mb(rq.multiplier.data(), p.n),
-        sb(rq.shift.data(), p.n);
-    ASSERT_EQ(gemm(lhs, 0, rhs, cb, zb, bb, mb, sb, rq.output_zero_point, -128, 127, out), 0) << take_last_kernel_error();
-    expect_equal(want, out, p.n);
+    KernelBuffers b(o, rq);
+    ASSERT_EQ(gemm(b.lhs, 0, b.rhs, b.colsum, b.zw, b.bias, b.mb, b.sb, rq.output_zero_point, -128, 127, b.out), 0)
+        << take_last_kernel_error();
+    expect_equal(want, b.out, o.n);
 }
 
 // Shapes the variant does not take (N % 16 != 0, K against the packed groups) are errors, not results.

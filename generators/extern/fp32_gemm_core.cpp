@@ -2,6 +2,8 @@
 // Measured against Halide's own loop of the same block: decision 48.
 #include "fp32_gemm_core.h"
 
+#include "row_blocks.h"
+
 #include <immintrin.h>
 
 #include <cstddef>
@@ -40,18 +42,9 @@ inline void block(const float *a, size_t a_stride, const float *b, size_t b_stri
 template <int V>
 void column_block(const float *a, size_t a_stride, const float *b, size_t b_stride, int K, int M, float *c,
                   size_t c_stride) {
-    int m = 0;
-    for (; m + 6 <= M; m += 6) block<6, V>(a + m * a_stride, a_stride, b, b_stride, K, c + m * c_stride, c_stride);
-    const float *at = a + m * a_stride;
-    float *ct = c + m * c_stride;
-    switch (M - m) {
-        case 5: block<5, V>(at, a_stride, b, b_stride, K, ct, c_stride); break;
-        case 4: block<4, V>(at, a_stride, b, b_stride, K, ct, c_stride); break;
-        case 3: block<3, V>(at, a_stride, b, b_stride, K, ct, c_stride); break;
-        case 2: block<2, V>(at, a_stride, b, b_stride, K, ct, c_stride); break;
-        case 1: block<1, V>(at, a_stride, b, b_stride, K, ct, c_stride); break;
-        default: break;
-    }
+    mobiq_extern::for_row_blocks<6>(M, [&](auto rows, int m) {
+        block<decltype(rows)::value, V>(a + m * a_stride, a_stride, b, b_stride, K, c + m * c_stride, c_stride);
+    });
 }
 
 }  // namespace

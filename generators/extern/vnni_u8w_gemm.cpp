@@ -2,6 +2,8 @@
 // operand (see the header). Built by clang: GCC 12 spills 7-row blocks.
 #include "vnni_u8w_gemm.h"
 
+#include "row_blocks.h"
+
 #include <immintrin.h>
 
 #include <cstddef>
@@ -55,25 +57,13 @@ inline void block(const int8_t *a, size_t lda, const uint8_t *b, size_t ldb, int
     }
 }
 
-// Every row of one column block of V vectors: kRows rows at a time, the rest in one smaller block.
+// Every row of one column block of V vectors, kRows at a time.
 template <int V>
 void column_block(const int8_t *a, size_t lda, const uint8_t *b, size_t ldb, int groups, int M,
                   const int32_t *correction, int32_t *c, size_t ldc) {
-    int m = 0;
-    for (; m + kRows <= M; m += kRows)
-        block<kRows, V>(a + m * lda, lda, b, ldb, groups, correction + m, c + m * ldc, ldc);
-    const int8_t *at = a + m * lda;
-    int32_t *ct = c + m * ldc;
-    const int32_t *rt = correction + m;
-    switch (M - m) {
-        case 6: block<6, V>(at, lda, b, ldb, groups, rt, ct, ldc); break;
-        case 5: block<5, V>(at, lda, b, ldb, groups, rt, ct, ldc); break;
-        case 4: block<4, V>(at, lda, b, ldb, groups, rt, ct, ldc); break;
-        case 3: block<3, V>(at, lda, b, ldb, groups, rt, ct, ldc); break;
-        case 2: block<2, V>(at, lda, b, ldb, groups, rt, ct, ldc); break;
-        case 1: block<1, V>(at, lda, b, ldb, groups, rt, ct, ldc); break;
-        default: break;
-    }
+    mobiq_extern::for_row_blocks<kRows>(M, [&](auto rows, int m) {
+        block<decltype(rows)::value, V>(a + m * lda, lda, b, ldb, groups, correction + m, c + m * ldc, ldc);
+    });
 }
 
 }  // namespace
