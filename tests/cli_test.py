@@ -124,6 +124,7 @@ class Cli(unittest.TestCase):
     def test_unknown_flag_and_bad_values(self):
         self.expect_error(mobiq("bench", "--model", self.model, "--frobnicate"), 2, "frobnicate")
         self.expect_error(mobiq("bench", "--model", self.model, "--precision", "int4"), 2, "int4")
+        self.expect_error(mobiq("bench", "--model", self.model, "--u8-weights", "maybe"), 2, "maybe")
         self.expect_error(mobiq("bench", "--model", self.model, "--threads", "-1"), 2, "threads")
         self.expect_error(mobiq("bench", "--model", self.model, "--runs", "zero"), 2, "runs")
         # Ranges are said as a user reads them (not CLI11's 1.8e308 bound).
