@@ -260,6 +260,33 @@ CompileOptions int8_calibrated_on(const std::vector<float> &calib) {
     return opt;
 }
 
+// u8_weights (decision 53): off by default on every CPU; on, where the CPU
+// has AVX-512 VNNI, every GEMM of symmetric weights with N % 16 == 0 and at
+// least 7 rows takes gemm_int8_u8w (panels too), the implicit layers do not.
+TEST(Int8Plan, U8WeightsOnlyWhenAskedFor) {
+    mobiq::Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
+    const std::vector<float> calib = calibration_samples(1);
+    for (const int u8w : {-1, 0, 1}) {
+        SCOPED_TRACE("u8_weights=" + std::to_string(u8w));
+        CompileOptions opt = int8_calibrated_on(calib);
+        opt.use_amx = false;
+        opt.u8_weights = u8w;
+        std::unique_ptr<mobiq::Session> session;
+        const mobiq::Status s = mobiq::Session::create(g, opt, &session);
+        ASSERT_TRUE(s.is_ok()) << s.message();
+        int gemms = 0, u8 = 0;
+        for (const auto &p : session->plans()) {
+            const bool is_u8 = p.kernel_variant.find("u8_weights=true") != std::string::npos;
+            if (is_u8) EXPECT_NE(p.method, mobiq::ConvMethod::kImplicit) << p.node;
+            if (p.op == "conv" && (p.method == mobiq::ConvMethod::kGemm || p.method == mobiq::ConvMethod::kIm2colGemm))
+                gemms++, u8 += is_u8;
+        }
+        EXPECT_GT(gemms, 20);
+        EXPECT_EQ(u8, u8w == 1 && mobiq::avx512_vnni_usable() ? gemms : 0);
+    }
+}
+
 // INT8 GEMMs of <= 256 rows with 64-multiple output channels (with or
 // without the fused Add, symmetric or asymmetric weights) run in 64-column
 // panels on AVX-512 VNNI (the panel layout of their weights:
