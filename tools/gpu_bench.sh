@@ -30,8 +30,7 @@ device_setup() {
   local out="$1" f
   for f in .device/*.xz; do
     [ -e "$f" ] || continue
-    python3 -c "import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], 'wb'))" \
-      "$f" "${f%.xz}" && chmod +x "${f%.xz}" && rm -f "$f"
+    python3 tools/device_bench/unxz.py "$f" "${f%.xz}" && rm -f "$f"
   done
   mkdir -p "$out" /etc/OpenCL/vendors
   ls /etc/OpenCL/vendors | grep -qi nvidia || echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd

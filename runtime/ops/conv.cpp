@@ -316,15 +316,20 @@ private:
         return more.empty() ? base : base.empty() ? more : base + "," + more;
     }
 
-    // The main kernel of the plan's method (the fused op with a fused Add), and im2col.
+    // The main kernel of the plan's method (the fused op with a fused Add), and
+    // im2col. A GEMM-only variant (u8_weights) passes no implicit kernels.
     template <typename Gemm, typename GemmAdd, typename Implicit, typename ImplicitAdd>
     static Status find_kernels(const OpContext &c, const Node &n, const LayerPlan &p, const std::string &base,
                                const char *im2col_params, bool fused, Kernel<Gemm> *gemm, Kernel<GemmAdd> *gemm_add,
                                Kernel<Implicit> *implicit, Kernel<ImplicitAdd> *implicit_add, Kernel<op::im2col> *im2col) {
         const std::string params = with(base, p.kernel_variant);
         const std::string fused_params = with(params, "residual_add=true");
-        if (p.method == ConvMethod::kImplicit)
+        if (p.method == ConvMethod::kImplicit) {
+            if (implicit == nullptr)
+                return {StatusCode::kInternal, "layer '" + n.name + "': variant '" + p.kernel_variant +
+                                                   "' has GEMM kernels only, not the implicit conv"};
             return fused ? c.kernel(n, fused_params, implicit_add) : c.kernel(n, params, implicit);
+        }
         MOBIQ_RETURN_IF_ERROR(fused ? c.kernel(n, fused_params, gemm_add) : c.kernel(n, params, gemm));
         return c.kernel(n, im2col_params, im2col);
     }
@@ -363,34 +368,28 @@ private:
         k->fused = fused_add_of(c, n, p);
         const char *base = q.asymmetric_weights ? "requantize=true,weight_zero_point=true"
                                                 : "requantize=true,weight_zero_point=false";
-        if (p.kernel_variant.find("amx=true") != std::string::npos) {
+        const bool amx = p.kernel_variant.find("amx=true") != std::string::npos,
+                   u8w = p.kernel_variant.find("u8_weights=true") != std::string::npos;
+        if (amx || u8w) {
 #if defined(MOBIQ_CPU_FAMILY_X86)
-            const std::string params = with(base, p.kernel_variant);
-            if (p.method == ConvMethod::kImplicit)
-                MOBIQ_RETURN_IF_ERROR(k->fused.on ? c.kernel(n, with(params, "residual_add=true"), &k->implicit_amx_add)
-                                                  : c.kernel(n, params, &k->implicit_amx));
-            else
-                MOBIQ_RETURN_IF_ERROR(k->fused.on ? c.kernel(n, with(params, "residual_add=true"), &k->gemm_amx_add)
-                                                  : c.kernel(n, params, &k->gemm_amx));
-            if (p.kernel_variant.find("amx_kernel_rows=true") != std::string::npos)
-                MOBIQ_RETURN_IF_ERROR(to_amx_kernel_rows(&k->w, x.c_alloc, n.kernel_w, n.kernel_h));
-            else if (p.kernel_variant.find("amx_tiles=true") != std::string::npos)
-                MOBIQ_RETURN_IF_ERROR(to_amx_tiles(&k->w));
-            if (p.method != ConvMethod::kImplicit) MOBIQ_RETURN_IF_ERROR(c.kernel(n, "element_type=int8", &k->im2col));
+            if (amx) {
+                MOBIQ_RETURN_IF_ERROR(find_kernels(c, n, p, base, "element_type=int8", k->fused.on, &k->gemm_amx,
+                                                   &k->gemm_amx_add, &k->implicit_amx, &k->implicit_amx_add,
+                                                   &k->im2col));
+                if (p.kernel_variant.find("amx_kernel_rows=true") != std::string::npos)
+                    MOBIQ_RETURN_IF_ERROR(to_amx_kernel_rows(&k->w, x.c_alloc, n.kernel_w, n.kernel_h));
+                else if (p.kernel_variant.find("amx_tiles=true") != std::string::npos)
+                    MOBIQ_RETURN_IF_ERROR(to_amx_tiles(&k->w));
+            } else {
+                MOBIQ_RETURN_IF_ERROR(find_kernels(c, n, p, base, "element_type=int8", k->fused.on, &k->gemm_u8w,
+                                                   &k->gemm_u8w_add, static_cast<Kernel<op::conv2d_int8_implicit> *>(nullptr),
+                                                   static_cast<Kernel<op::conv2d_int8_implicit_add> *>(nullptr),
+                                                   &k->im2col));
+                flip_gemm_int8_weights_to_u8(k->w.rhs.data(), k->w.rhs.number_of_elements());
+            }
 #else
-            return {StatusCode::kInternal, "layer '" + n.name + "': AMX kernels exist on x86 builds only"};
-#endif
-        } else if (p.kernel_variant.find("u8_weights=true") != std::string::npos) {
-#if defined(MOBIQ_CPU_FAMILY_X86)
-            if (p.method == ConvMethod::kImplicit)
-                return {StatusCode::kInternal, "layer '" + n.name + "': u8_weights is a GEMM variant"};
-            const std::string params = with(base, p.kernel_variant);
-            MOBIQ_RETURN_IF_ERROR(k->fused.on ? c.kernel(n, with(params, "residual_add=true"), &k->gemm_u8w_add)
-                                              : c.kernel(n, params, &k->gemm_u8w));
-            flip_gemm_int8_weights_to_u8(k->w.rhs.data(), k->w.rhs.number_of_elements());
-            if (p.method != ConvMethod::kGemm) MOBIQ_RETURN_IF_ERROR(c.kernel(n, "element_type=int8", &k->im2col));
-#else
-            return {StatusCode::kInternal, "layer '" + n.name + "': u8_weights kernels exist on x86 builds only"};
+            return {StatusCode::kInternal, "layer '" + n.name + "': variant '" + p.kernel_variant +
+                                               "' has kernels on x86 builds only"};
 #endif
         } else {
             MOBIQ_RETURN_IF_ERROR(find_kernels(c, n, p, base, "element_type=int8", k->fused.on, &k->gemm,

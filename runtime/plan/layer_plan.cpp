@@ -317,6 +317,7 @@ void conv_kernel(ConvMethod m, bool int8, bool asym_weights, const std::string &
     if (int8) {
         *op = m == ConvMethod::kImplicit ? "conv2d_int8_implicit" : "gemm_int8";
         if (variant.find("amx=true") != std::string::npos) *op += "_amx";
+        if (variant.find("u8_weights=true") != std::string::npos) *op += "_u8w";
         *base = asym_weights ? "requantize=true,weight_zero_point=true" : "requantize=true,weight_zero_point=false";
     } else {
         *op = m == ConvMethod::kImplicit ? "conv2d_fp32_implicit" : "gemm_fp32";
@@ -338,6 +339,12 @@ std::string with_param(const std::string &params, const std::string &param) {
     const std::string key = param.substr(0, param.find('=') + 1);
     if (("," + params).find("," + key) != std::string::npos) return canonical_params(params);
     return canonical_params(params.empty() ? param : params + "," + param);
+}
+
+// conv_kernel's op and base variant turned into those of the fused-Add kernel.
+void with_fused_add(std::string *op, std::string *base) {
+    *op += "_add";
+    *base = with_param(*base, "residual_add=true");
 }
 
 // The registry op and parameters of a non-conv INT8 node that requantizes
@@ -918,10 +925,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             const std::string serial = with_param(fq, "serial=true");
             std::string op, base;
             conv_kernel(p.method, true, asym, serial, &op, &base);
-            if (add) {
-                op = "gemm_int8_add";
-                base = with_param(base, "residual_add=true");
-            }
+            if (add) with_fused_add(&op, &base);
             if (find_kernel_row(op, t.family, base + "," + serial) == nullptr) continue;
             p.column_panels = true;
             p.kernel_variant = serial;
@@ -945,10 +949,10 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 g.tensors[n.outputs[0]].shape[1] % 16 != 0 || output_pixels(g, n) < 7)
                 continue;
             const std::string variant = with_param(p.kernel_variant, "u8_weights=true");
-            const char *op = p.fused_add >= 0 ? "gemm_int8_u8w_add" : "gemm_int8_u8w";
-            std::string want = with_param("requantize=true,weight_zero_point=false", variant);
-            if (p.fused_add >= 0) want = with_param(want, "residual_add=true");
-            if (find_kernel_row(op, t.family, want) == nullptr) continue;
+            std::string op, base;
+            conv_kernel(p.method, true, false, variant, &op, &base);
+            if (p.fused_add >= 0) with_fused_add(&op, &base);
+            if (find_kernel_row(op, t.family, base + "," + variant) == nullptr) continue;
             p.kernel_variant = variant;
             p.source += "; VNNI 7 x 3 core, weights + 128 (u8)";
         }

@@ -16,8 +16,7 @@ mkdir -p /tmp/site build/host/bin "$OUT"
 python3 -c "import tarfile, sys; tarfile.open(sys.argv[1]).extractall('/tmp/site')" $D/ov.tar.xz || exit 1
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site $D/*.whl || exit 1
 export PYTHONPATH=/tmp/site LD_LIBRARY_PATH=$PWD/$D/libs PYTHONUNBUFFERED=1
-unxz() { python3 -c "import lzma, sys, shutil; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], 'wb'))" \
-  "$1" "$2" && chmod +x "$2"; }
+unxz() { python3 tools/device_bench/unxz.py "$1" "$2"; }
 unxz $D/mobiq.xz build/host/bin/mobiq || exit 1
 unxz $D/layer_bench.xz build/host/bin/layer_bench || exit 1
 { lscpu | grep -E "Model name|Flags"; grep -m3 -E "family|model" /proc/cpuinfo; } > "$OUT/cpu.txt"
