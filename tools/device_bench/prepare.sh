@@ -19,6 +19,8 @@ for b in bin/mobiq bench/layer_bench; do
   xz -6 -T2 -c "$tmp/${b#*/}" > "$D/${b#*/}.xz"
 done
 cp build/host/bench/machine_peak "$D/"
+# CALIBRATION=file.npy: the INT8 calibration batch of overhead_probe.sh.
+[ -n "${CALIBRATION:-}" ] && cp "$CALIBRATION" "$D/calibration.npy"
 # The shared libraries they link, less the C / C++ runtime and zlib (the device's Ubuntu has those).
 ldd build/host/bin/mobiq build/host/bench/layer_bench | awk '$3 ~ /^\// {print $3}' | sort -u |
   grep -v -E '/(libc|libm|libstdc\+\+|libgcc_s|libz)\.so' | while read -r l; do cp -L "$l" "$D/libs/"; done
