@@ -44,6 +44,12 @@ public:
     // unsigned operand, stored + 128 (generators/extern/vnni_u8w_gemm.h,
     // decision 53); N % 16 == 0.
     GeneratorParam<bool> u8_weights{"u8_weights", false};
+    // With u8_weights: the multiply in Halide (the x86 schedule's 4 x 4 block)
+    // instead of the extern core: vpdpbusd with the weights as the unsigned
+    // operand and A broadcast from memory, no flip of A in the inner loop (on
+    // Intel the flip's xor and register broadcast share ports 0 / 5 with
+    // vpdpbusd). The 128 x row sums as their own vpdpbusd stage; K % 64 == 0.
+    GeneratorParam<bool> u8w_halide{"u8w_halide", false};
     // One thread per call (CPU): the runtime runs calls on blocks of the problem in parallel.
     GeneratorParam<bool> serial{"serial", false};
     // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
@@ -83,6 +89,10 @@ public:
         RVar kk = s.k.x, kg = use_amx ? s.k.x : s.k.y;
         if (amx_tiles) {
             s.dot.define_extern("mobiq_amx_tile_gemm_s8", {lhs, rhs}, Int(32), {n, m}, NameMangling::C);
+        } else if (u8_weights && u8w_halide) {
+            s.dot(n, m) = 0;
+            Expr a = lhs(4 * kg + kk, m);
+            s.dot(n, m) += cast<int32_t>(reinterpret(UInt(8), rhs(kk, n, kg))) * cast<int32_t>(a);
         } else if (u8_weights) {
             s.dot.define_extern("mobiq_vnni_u8w_gemm", {lhs, rhs}, Int(32), {n, m}, NameMangling::C);
         } else {
@@ -106,7 +116,7 @@ public:
 
         s.amx = use_amx;
         s.amx_tiles = amx_tiles;
-        s.u8_weights = u8_weights;
+        s.u8_weights = u8_weights && !u8w_halide;
         if (use_amx && !amx_tiles) s.dot_copy = s.dot.in();
         Expr acc = (use_amx && !amx_tiles ? s.dot_copy(n, m) : s.dot(n, m)) + s.column_term(n);
         if (weight_zero_point) {
@@ -114,6 +124,22 @@ public:
             s.row_sum(m) = 0;
             s.row_sum(m) += cast<int32_t>(lhs(s.row_k, m));
             acc -= rhs_zero_point(n) * s.row_sum(m);
+        } else if (u8_weights && u8w_halide) {
+            // 128 * sum_k a(k, m) taken back per row (the weights are stored + 128).
+            // The sum as the multiply runs: 4 k per lane against a u8 one, 16
+            // lanes per 64 k (one vpdpbusd), the lanes added once per row. `one`
+            // is 1 at run time (output_min <= output_max is required) but not to
+            // the simplifier, which would drop a constant factor of 1.
+            Expr one = cast<uint8_t>(output_min <= output_max);
+            s.row_lane_k = RDom(0, 4, 0, K / 64, "row_lane_k");
+            s.row_sum_lanes(s.lane, m) = 0;
+            s.row_sum_lanes(s.lane, m) +=
+                cast<int32_t>(one) * cast<int32_t>(lhs(64 * s.row_lane_k.y + 4 * s.lane + s.row_lane_k.x, m));
+            s.row_k = RDom(0, 16, "row_k");
+            s.row_sum(m) = 0;
+            s.row_sum(m) += s.row_sum_lanes(s.row_k, m);
+            acc -= 128 * s.row_sum(m);
+            add_requirement(K % 64 == 0, "gemm_int8 (u8_weights): K (", K, ") must be a multiple of 64");
         }
 
         auto &out = *output_;

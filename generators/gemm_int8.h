@@ -13,7 +13,13 @@ struct GemmInt8Stages {
     Halide::Func channel_requant;  // (n): per-channel requantization constants (requantize_epilogue_i32 in generators/int8_output_stage.h), or undefined
     Halide::Var n, m;
     Halide::RDom k;            // k.x: 0..3 inside a packed group of 4, k.y: group
-    Halide::RDom row_k;        // reduction of row_sum (k)
+    Halide::RDom row_k;        // reduction of row_sum (k; with row_sum_lanes: its 16 lanes)
+    // u8 weights in Halide (x86 VNNI): row_sum_lanes(lane, m) holds 16 partial
+    // sums, each a dot product of 4 k against a u8 one (vpdpbusd), over
+    // row_lane_k (x: 4 k of a group, y: 64-k block); row_sum adds the lanes.
+    Halide::Func row_sum_lanes;
+    Halide::RDom row_lane_k;
+    Halide::Var lane{"lane"};
     Halide::Expr N, M;         // output extents (for specialize)
     // The AMX variant (generator parameter amx): dot is an AMX tile over
     // k = 0..K-1 (k.x), copied to memory by dot_copy, which the epilogue reads.

@@ -114,10 +114,14 @@ TEST(GemmInt8U8w, BitExact) {
             std::vector<int8_t> want(acc.size());
             for (size_t i = 0; i < acc.size(); i++) want[i] = static_cast<int8_t>(rq.apply(acc[i], int(i % o.n)));
             KernelBuffers b(o, rq);
-            ASSERT_EQ(gemm(b.lhs, o.za, b.rhs, b.colsum, b.zw, b.bias, b.mb, b.sb, rq.output_zero_point, rq.output_min,
-                           rq.output_max, b.out),
-                      0)
-                << take_last_kernel_error();
+            const int e = gemm(b.lhs, o.za, b.rhs, b.colsum, b.zw, b.bias, b.mb, b.sb, rq.output_zero_point,
+                               rq.output_min, rq.output_max, b.out);
+            if (gemm.row->param("u8w_halide") == "true" && o.k % 64 != 0) {  // its row sums take 64 k at a time
+                EXPECT_NE(e, 0) << "K = " << o.k << " is not a multiple of 64";
+                take_last_kernel_error();
+                return;
+            }
+            ASSERT_EQ(e, 0) << take_last_kernel_error();
             expect_equal(want, b.out, o.n);
         });
     }
@@ -158,20 +162,21 @@ TEST(GemmInt8U8w, ExtremeValuesDeepK) {
     if (!avx512_vnni_usable()) GTEST_SKIP() << kSkip;
     const Operands o = make_operands({49, 64, 4608}, 7, /*extreme=*/true);
     const auto acc = ref::gemm_int8_acc(o.a, 0, o.w, o.zw, o.bias, o.m, o.n, o.k);
-    const auto gemm = find_kernel<op::gemm_int8_u8w>(cpu_kernel_set(), "requantize=true,u8_weights=true,weight_zero_point=false");
-    ASSERT_TRUE(gemm);
-    // One scale, 2^-18, that keeps these accumulators (about -2.5e7) inside int8: no output saturates.
-    ref::Requantization rq = o.rq;
-    for (int j = 0; j < o.n; j++) ref::quantize_multiplier(std::ldexp(1.0, -18), &rq.multiplier[j], &rq.shift[j]);
-    std::vector<int8_t> want(acc.size());
-    for (size_t i = 0; i < acc.size(); i++) want[i] = static_cast<int8_t>(rq.apply(acc[i], int(i % o.n)));
-    EXPECT_GT(std::count_if(want.begin(), want.end(), [](int8_t v) { return v > -128 && v < 127; }),
-              static_cast<long>(want.size() / 2))
-        << "the outputs must not saturate, or a wrong sum could pass";
-    KernelBuffers b(o, rq);
-    ASSERT_EQ(gemm(b.lhs, 0, b.rhs, b.colsum, b.zw, b.bias, b.mb, b.sb, rq.output_zero_point, -128, 127, b.out), 0)
-        << take_last_kernel_error();
-    expect_equal(want, b.out, o.n);
+    for_each_variant<op::gemm_int8_u8w>(cpu_kernel_set(), "u8_weights=true", [&](const auto &gemm) {
+        // One scale, 2^-18, that keeps these accumulators (about -2.5e7) inside int8: no output saturates.
+        ref::Requantization rq = o.rq;
+        rq.fp32 = fp32_requantization(gemm);
+        for (int j = 0; j < o.n; j++) ref::quantize_multiplier(std::ldexp(1.0, -18), &rq.multiplier[j], &rq.shift[j]);
+        std::vector<int8_t> want(acc.size());
+        for (size_t i = 0; i < acc.size(); i++) want[i] = static_cast<int8_t>(rq.apply(acc[i], int(i % o.n)));
+        EXPECT_GT(std::count_if(want.begin(), want.end(), [](int8_t v) { return v > -128 && v < 127; }),
+                  static_cast<long>(want.size() / 2))
+            << "the outputs must not saturate, or a wrong sum could pass";
+        KernelBuffers b(o, rq);
+        ASSERT_EQ(gemm(b.lhs, 0, b.rhs, b.colsum, b.zw, b.bias, b.mb, b.sb, rq.output_zero_point, -128, 127, b.out), 0)
+            << take_last_kernel_error();
+        expect_equal(want, b.out, o.n);
+    });
 }
 
 // Shapes the variant does not take (N % 16 != 0, K against the packed groups) are errors, not results.

@@ -91,6 +91,19 @@ inline void schedule_gemm_int8_side_stages(GemmInt8Stages &s, const CpuGemmTile 
         s.row_sum.compute_at(s.output, Halide::Var("task"));
         RVar ko("ko"), ki("ki");
         s.row_sum.update().specialize(s.row_k.x.extent() % 16 == 0).split(s.row_k.x, ko, ki, 16).atomic().vectorize(ki);
+        if (s.row_sum_lanes.defined()) {
+            // 16 lanes of 4-k dot products against ones, 4 rows at once (four
+            // independent accumulator chains), every row of the task's.
+            Halide::Var mo("mo"), mi("mi");
+            s.row_sum_lanes.compute_at(s.output, Halide::Var("task")).vectorize(s.lane);
+            s.row_sum_lanes.update()
+                .split(s.m, mo, mi, 4, TailStrategy::GuardWithIf)
+                .reorder(s.row_lane_k.x, s.lane, mi, s.row_lane_k.y, mo)
+                .atomic()
+                .vectorize(s.row_lane_k.x)
+                .vectorize(s.lane)
+                .unroll(mi);
+        }
     }
 }
 

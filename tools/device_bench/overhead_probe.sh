@@ -8,6 +8,7 @@
 # (default 3) of `mobiq bench` pinned to two cores (taskset -c 2,3) unless
 # named unpinned; --profile runs also give the per-run time outside the layers
 # (outside_layers_ms) and each layer's mean beside its median.
+# LAYER_BENCH=regex: layer_bench rows before (kernels alone, pinned).
 # Also ResNet50 INT8 --no-amx with u8_weights on / off, profiled (decision 53:
 # which layers lose on Intel). Results (JSON, logs) under $OUT.
 #   run(command="bash tools/device_bench/overhead_probe.sh", carry=[".devcarry"])
@@ -20,6 +21,14 @@ python3 tools/device_bench/unxz.py $D/mobiq.xz build/host/bin/mobiq || exit 1
 export LD_LIBRARY_PATH=$PWD/$D/libs
 { lscpu | grep -E "Model name|Flags"; grep -m3 -E "family|model" /proc/cpuinfo; nproc; } > "$OUT/cpu.txt"
 $D/machine_peak 2 2>&1 | tee "$OUT/peak.txt"
+# LAYER_BENCH="regex": those layer_bench rows first (the host_x86 kernels alone), pinned, 3 repetitions.
+if [ -n "${LAYER_BENCH:-}" ]; then
+  python3 tools/device_bench/unxz.py $D/layer_bench.xz build/host/bin/layer_bench || exit 1
+  taskset -c 2,3 build/host/bin/layer_bench --threads=2 --family=host_x86 "--benchmark_filter=$LAYER_BENCH" \
+    --benchmark_min_time=0.2 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+    > "$OUT/layer_bench.txt" 2>&1
+  grep -E "peak|_median" "$OUT/layer_bench.txt" | sed -E 's/ +[0-9.]+ ms +[0-9]+ / /'
+fi
 [ -f build/models/resnet50.onnx ] || python3 networks/make_models.py --out build/models --only mobilenet_v1,resnet50 > "$OUT/models.log" 2>&1 ||
   { tail -5 "$OUT/models.log"; exit 1; }
 M=build/host/bin/mobiq
