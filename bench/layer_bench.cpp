@@ -609,6 +609,7 @@ void add_variants(const LayerShape &l, const char *method, LayerFn fn, const cha
         // One-target AVX-512 rows: only where the set runs AVX-512 (no dispatch inside them).
         if (!row->param("avx512_core").empty() && !(g_family->cap == CpuLevel::kBest && avx512_usable())) continue;
         if (!row->param("u8_weights").empty() && !(g_family->cap == CpuLevel::kBest && avx512_vnni_usable())) continue;
+        if (!row->param("u8w_halide").empty() && !(g_family->cap == CpuLevel::kBest && avx512_zen4_set_usable())) continue;
         // An autoscheduled variant (docs/autoschedule.md) only at the layer it was made for:
         // elsewhere it may run its guarded serial fallback, whose time says nothing.
         const std::string as = row->param("autoschedule");

@@ -119,8 +119,8 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
                     "use_amx must be 0 (off), 1 (AMX), 2 (AMX, one-tile kernel only) or 3 (AMX, im2col + GEMM "
                     "for spatial layers), got " + std::to_string(o->use_amx));
     out->use_amx = o->use_amx != 0;
-    if (o->u8_weights < -1 || o->u8_weights > 1)
-        return fail(MOBIQ_INVALID_ARGUMENT, "u8_weights must be -1 (auto), 0 (off) or 1 (on), got " +
+    if (o->u8_weights < -1 || o->u8_weights > 2)
+        return fail(MOBIQ_INVALID_ARGUMENT, "u8_weights must be -1 (auto), 0 (off), 1 (on) or 2 (the 7 x 3 core), got " +
                                                 std::to_string(o->u8_weights));
     out->u8_weights = o->u8_weights;
     out->use_amx_tiles = o->use_amx == 1 || o->use_amx == 3;

@@ -90,6 +90,18 @@ bool avx512_vnni_usable() {
 #endif
 }
 
+bool avx512_zen4_set_usable() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    static const bool has = __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512vbmi") &&
+                            __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("avx512bitalg") &&
+                            __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512ifma") &&
+                            __builtin_cpu_supports("gfni");
+    return has && avx512_vnni_usable();
+#else
+    return false;
+#endif
+}
+
 long cpu_l2_bytes() { return cache_bytes(kL2Name, 1L << 20); }
 
 long cpu_l1_bytes() { return cache_bytes(kL1Name, 32L << 10); }

@@ -69,7 +69,7 @@ TEST_F(CApiSession, BadOptions) {
     EXPECT_EQ(mobiq_session_create(m_, &o, &s), MOBIQ_INVALID_ARGUMENT);
     EXPECT_NE(std::string(mobiq_last_error()).find("use_amx"), std::string::npos) << mobiq_last_error();
     mobiq_options_init(&o);
-    o.u8_weights = 2;
+    o.u8_weights = 3;
     EXPECT_EQ(mobiq_session_create(m_, &o, &s), MOBIQ_INVALID_ARGUMENT);
     EXPECT_NE(std::string(mobiq_last_error()).find("u8_weights"), std::string::npos) << mobiq_last_error();
     mobiq_options_init(&o);

@@ -53,7 +53,7 @@ std::string case_name(const testing::TestParamInfo<Case> &i) {
     if (c.opencl) s = std::string("opencl_") + c.opencl + "_" + s;
     if (c.fp32_requantization) s += "_fp32rq";
     if (!c.amx) s += "_noamx";
-    if (c.u8_weights >= 0) s += c.u8_weights ? "_u8w" : "_nou8w";
+    if (c.u8_weights >= 0) s += c.u8_weights == 2 ? "_u8wcore" : c.u8_weights ? "_u8w" : "_nou8w";
     return s;
 }
 
@@ -120,8 +120,9 @@ TEST_P(Int8MatchesReference, Network) {
             EXPECT_EQ(l.method == "winograd", want) << l.name << ": " << l.method << " " << l.variant;
             if (want) EXPECT_NE(l.variant.find("winograd_tap_gemm_int16"), std::string::npos) << l.variant;
         }
-    // u8_weights on (x86 with AVX-512 VNNI): its GEMMs ran (gemm_int8_u8w).
-    if (c.u8_weights == 1 && !c.opencl && mobiq::avx512_vnni_usable()) {
+    // u8_weights on (x86 with AVX-512 VNNI; Halide's block where the CPU has the Zen 4 feature set): its GEMMs ran.
+    if (((c.u8_weights == 1 && mobiq::avx512_zen4_set_usable()) || c.u8_weights == 2) && !c.opencl &&
+        mobiq::avx512_vnni_usable()) {
         int u8w = 0;
         for (const auto &l : session->layers()) u8w += l.variant.find("gemm_int8_u8w") != std::string::npos;
         EXPECT_GT(u8w, 0) << "no layer ran the u8_weights GEMM";
@@ -221,6 +222,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"vgg16", false, true, true, ConvAlgorithm::kGemm, Calibration::kMinMax, true, nullptr, true, false, 2, 1},
         Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true, false, 2,
              0},
+        // The same in the extern 7 x 3 core (u8_weights = 2).
+        Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true, false, 2,
+             2},
+        Case{"vgg16", false, true, true, ConvAlgorithm::kGemm, Calibration::kMinMax, true, nullptr, false, false, 2, 2},
         // Winograd F(2x2, 3x3): int16 exact on the INT8 operands, int6w4 on INT6 / INT4 ones.
         Case{"resnet50", false, true, true, ConvAlgorithm::kWinogradInt16},
         Case{"resnet50", true, false, true, ConvAlgorithm::kWinogradInt16, Calibration::kMinMax, true, nullptr, true},
@@ -267,7 +272,7 @@ TEST(Int8Plan, U8WeightsOnlyWhenAskedFor) {
     mobiq::Graph g;
     ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
     const std::vector<float> calib = calibration_samples(1);
-    for (const int u8w : {-1, 0, 1}) {
+    for (const int u8w : {-1, 0, 1, 2}) {
         SCOPED_TRACE("u8_weights=" + std::to_string(u8w));
         CompileOptions opt = int8_calibrated_on(calib);
         opt.use_amx = false;
@@ -275,15 +280,20 @@ TEST(Int8Plan, U8WeightsOnlyWhenAskedFor) {
         std::unique_ptr<mobiq::Session> session;
         const mobiq::Status s = mobiq::Session::create(g, opt, &session);
         ASSERT_TRUE(s.is_ok()) << s.message();
-        int gemms = 0, u8 = 0;
+        // Halide's block (1) takes the GEMMs with K % 64 == 0 (all but conv1's 7 x 7 x 4), the core (2) all.
+        int gemms = 0, u8 = 0, k64 = 0;
         for (const auto &p : session->plans()) {
             const bool is_u8 = p.kernel_variant.find("u8_weights=true") != std::string::npos;
             if (is_u8) EXPECT_NE(p.method, mobiq::ConvMethod::kImplicit) << p.node;
-            if (p.op == "conv" && (p.method == mobiq::ConvMethod::kGemm || p.method == mobiq::ConvMethod::kIm2colGemm))
+            EXPECT_EQ(p.kernel_variant.find("u8w_halide=true") != std::string::npos, is_u8 && u8w == 1) << p.node;
+            if (p.op == "conv" && (p.method == mobiq::ConvMethod::kGemm || p.method == mobiq::ConvMethod::kIm2colGemm)) {
                 gemms++, u8 += is_u8;
+                k64 += p.node != "conv1";
+            }
         }
         EXPECT_GT(gemms, 20);
-        EXPECT_EQ(u8, u8w == 1 && mobiq::avx512_vnni_usable() ? gemms : 0);
+        const bool vnni = mobiq::avx512_vnni_usable();
+        EXPECT_EQ(u8, u8w == 1 && vnni && mobiq::avx512_zen4_set_usable() ? k64 : u8w == 2 && vnni ? gemms : 0);
     }
 }
 

@@ -72,7 +72,11 @@ Status Executor::select_kernel_sets(PlanTarget *target) {
     // auto (-1) is off on every CPU for now: on an Intel Xeon (Emerald Rapids) the
     // kernels alone ran 2-20 % faster at K >= 128 but ResNet50 1.10-1.28x slower
     // in every round (decision 53); opt in with 1.
-    target->u8_weights = target->avx512 && avx512_vnni_usable() && opt_.u8_weights == 1;
+    // u8_weights 1 (Halide's block) needs the Zen 4 feature set its rows are built for.
+    target->u8_weights = !target->avx512 || !avx512_vnni_usable()          ? 0
+                         : opt_.u8_weights == 1 && avx512_zen4_set_usable() ? 1
+                         : opt_.u8_weights == 2                              ? 2
+                                                                             : 0;
     target->amx_tiles = target->amx && opt_.use_amx_tiles;
     target->amx_implicit = target->amx_tiles && opt_.use_amx_implicit;
     target->int8 = int8_;

@@ -948,13 +948,18 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 (p.kernel_variant != fq && !(serial && p.column_panels)) ||
                 g.tensors[n.outputs[0]].shape[1] % 16 != 0 || output_pixels(g, n) < 7)
                 continue;
-            const std::string variant = with_param(p.kernel_variant, "u8_weights=true");
+            // Halide's block takes K % 64 == 0 (its row sums run 64 k at a time).
+            const int64_t k = stored_channels(g, n, true) * n.kernel_h * n.kernel_w;
+            if (t.u8_weights == 1 && k % 64 != 0) continue;
+            std::string variant = with_param(p.kernel_variant, "u8_weights=true");
+            if (t.u8_weights == 1) variant = with_param(variant, "u8w_halide=true");
             std::string op, base;
             conv_kernel(p.method, true, false, variant, &op, &base);
             if (p.fused_add >= 0) with_fused_add(&op, &base);
             if (find_kernel_row(op, t.family, base + "," + variant) == nullptr) continue;
             p.kernel_variant = variant;
-            p.source += "; VNNI 7 x 3 core, weights + 128 (u8)";
+            p.source += t.u8_weights == 1 ? "; VNNI 4 x 4 block, weights + 128 (u8), A broadcast from memory"
+                                          : "; VNNI 7 x 3 core, weights + 128 (u8)";
         }
     for (size_t i = 0; i < g.nodes.size(); i++) {
         const Node &n = g.nodes[i];

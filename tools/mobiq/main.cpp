@@ -89,9 +89,10 @@ void SessionFlags::add_to(CLI::App *app) {
     app->add_flag("--amx-im2col", amx_im2col,
                   "x86 AMX: spatial layers as im2col + the AMX GEMM, not the AMX implicit conv (for comparison)");
     app->add_option("--u8-weights", u8_weights,
-                    "x86 AVX-512 VNNI: INT8 GEMMs with the weights as vpdpbusd's unsigned operand (the 7 x 3 core): "
-                    "auto (the plan's choice per CPU: off on every CPU so far, decision 53), on, off")
-        ->check(CLI::IsMember({"auto", "on", "off"}));
+                    "x86 AVX-512 VNNI: INT8 GEMMs with the weights as vpdpbusd's unsigned operand: auto (the plan's "
+                    "choice per CPU: off on every CPU so far, decision 53), on (a 4 x 4 block, layers with K % 64 == 0), "
+                    "core (the 7 x 3 extern core), off")
+        ->check(CLI::IsMember({"auto", "on", "core", "off"}));
     app->add_option("--requantization", requantization,
                     "INT8 outputs: gemmlowp (fixed point, as TFLite) or fp32 (a float multiply, as XNNPACK)")
         ->check(CLI::IsMember({"gemmlowp", "fp32"}));
@@ -177,7 +178,7 @@ void fill_options(const SessionFlags &f, Loaded *l, mobiq_options *out) {
     o.fold_batch_norm = f.no_bn_fold ? 0 : 1;
     o.fuse_residual_add = f.no_fuse_add ? 0 : 1;
     o.use_amx = f.no_amx ? 0 : f.amx_one_tile ? 2 : f.amx_im2col ? 3 : 1;
-    o.u8_weights = f.u8_weights == "on" ? 1 : f.u8_weights == "off" ? 0 : -1;
+    o.u8_weights = f.u8_weights == "on" ? 1 : f.u8_weights == "core" ? 2 : f.u8_weights == "off" ? 0 : -1;
     o.requantization = f.requantization == "fp32" ? MOBIQ_REQUANTIZATION_FP32 : MOBIQ_REQUANTIZATION_GEMMLOWP;
     o.opencl_kernels = f.opencl_kernels.c_str();
     o.tuning_file = f.tuning.empty() ? nullptr : f.tuning.c_str();

@@ -88,7 +88,9 @@ struct PlanTarget {
     bool amx_tiles = false;  // with amx: the 2 x 2-tile core (amx_tiles=true) where the GEMM has >= 32 rows
     bool amx_implicit = false;  // with amx_tiles: the AMX implicit conv where it takes a layer (decision 37)
     bool avx512 = false;   // x86: the AVX-512-only rows can run (mobiq/cpu_level.h avx512_usable)
-    bool u8_weights = false;  // x86 VNNI: INT8 GEMMs on gemm_int8_u8w (weights + 128; decision 53)
+    // x86 VNNI: INT8 GEMMs on gemm_int8_u8w (weights + 128; decision 53): 0 no,
+    // 1 Halide's 4 x 4 block (u8w_halide=true, K % 64 == 0), 2 the extern 7 x 3 core.
+    int u8_weights = 0;
     bool fp32_requantization = false;  // INT8 with RequantizationMode::kFp32: kernels with requantization=fp32
     long l2_bytes = 1L << 20;  // CPU: one core's L2 (mobiq/cpu_level.h), for blocking decisions
     long l1_bytes = 32L << 10;  // CPU: one core's L1 data cache, likewise

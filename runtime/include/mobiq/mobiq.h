@@ -123,11 +123,13 @@ typedef struct mobiq_options {
     /* m of Winograd F(m x m, 3 x 3) for the MOBIQ_CONV_WINOGRAD_* methods: 2
      * (default) or 4 (winograd-fp32 and winograd-tapwise). */
     int winograd_tile;
-    /* x86 CPUs with AVX-512 VNNI, INT8 GEMMs that AMX does not take: 1: with
-     * the weights as vpdpbusd's unsigned operand (a 7 x 3 register block,
-     * opt-in); 0: gemm_int8's 4 x 4 block (A as the unsigned operand); -1
-     * (default): the plan's choice per CPU, so far 0 on every CPU (decision
-     * 53 in docs/decisions.md). Other values: invalid. */
+    /* x86 CPUs with AVX-512 VNNI, INT8 GEMMs that AMX does not take, with
+     * the weights as vpdpbusd's unsigned operand: 1: in a 4 x 4 register
+     * block (layers with K % 64 == 0 on CPUs with the Zen 4 / Sapphire
+     * Rapids feature set); 2: in a 7 x 3 block (the extern core); 0: off,
+     * gemm_int8's 4 x 4 block with A as the unsigned operand; -1 (default):
+     * the plan's choice per CPU, so far 0 on every CPU (decision 53 in
+     * docs/decisions.md). Other values: invalid. */
     int u8_weights;
 } mobiq_options;
 

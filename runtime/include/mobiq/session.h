@@ -67,9 +67,10 @@ struct CompileOptions {
     // implicit conv (decision 37); false: im2col + the AMX GEMM (for comparison).
     bool use_amx_implicit = true;
     // x86 with AVX-512 VNNI: the INT8 GEMMs AMX does not take with the weights
-    // as vpdpbusd's unsigned operand (gemm_int8_u8w, decision 53): 1 on, 0
-    // off, -1 the plan's choice per CPU (off on every CPU so far: measured
-    // level on AMD Zen 4, slower on ResNet50 on an Intel Xeon).
+    // as vpdpbusd's unsigned operand (gemm_int8_u8w, decision 53): 1 in
+    // Halide's 4 x 4 block (layers with K % 64 == 0, CPUs with the Zen 4
+    // feature set), 2 in the extern 7 x 3 core, 0 off, -1 the plan's choice
+    // per CPU (off on every CPU so far).
     int u8_weights = -1;
     // INT8: the scheme, and calibration samples (calibration_count inputs of
     // the model's input shape, NCHW, back to back).
