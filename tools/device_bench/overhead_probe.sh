@@ -45,7 +45,7 @@ for r in $(seq 1 "${ROUNDS:-3}"); do
   echo -n "mb omp passive    "; OMP_WAIT_POLICY=PASSIVE pinned $M "${mb[@]}" --json "$OUT/mb_passive_$r.json" | line
   echo -n "mb unpinned       "; $M "${mb[@]}" --json "$OUT/mb_unpinned_$r.json" | line
   echo -n "mb active profiled"; OMP_WAIT_POLICY=ACTIVE pinned $M "${mb[@]}" --profile --json "$OUT/mb_active_profiled_$r.json" | line
-  for u in off on; do
+  for u in off on core; do
     echo -n "r50 u8w $u        "; pinned $M "${r50[@]}" --u8-weights $u --json "$OUT/r50_u8w_${u}_$r.json" 2>/dev/null | line
   done
 done 2>&1 | tee "$OUT/log.txt"
