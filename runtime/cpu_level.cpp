@@ -95,7 +95,7 @@ bool avx512_zen4_set_usable() {
     static const bool has = __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512vbmi") &&
                             __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("avx512bitalg") &&
                             __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512ifma") &&
-                            __builtin_cpu_supports("gfni");
+                            __builtin_cpu_supports("gfni") && __builtin_cpu_supports("vpclmulqdq");
     return has && avx512_vnni_usable();
 #else
     return false;

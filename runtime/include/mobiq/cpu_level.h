@@ -37,7 +37,7 @@ bool avx512_vnni_usable();
 // Whether the CPU has every feature of Halide's avx512_zen4 target (the
 // x86 multi-target libraries' first target; one-target rows built for it,
 // e.g. gemm_int8 u8w_halide, run only here): VNNI, BF16, VBMI / VBMI2,
-// BITALG, VPOPCNTDQ, IFMA, GFNI. Zen 4 / 5, Sapphire Rapids and later.
+// BITALG, VPOPCNTDQ, IFMA, GFNI, VPCLMULQDQ. Zen 4 / 5, Sapphire Rapids and later.
 bool avx512_zen4_set_usable();
 
 // Bytes of one core's L2 cache as the OS reports it (sysconf), or 1 MiB where
