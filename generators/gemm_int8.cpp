@@ -46,9 +46,9 @@ public:
     GeneratorParam<bool> u8_weights{"u8_weights", false};
     // With u8_weights: the multiply in Halide (the x86 schedule's 4 x 4 block)
     // instead of the extern core: vpdpbusd with the weights as the unsigned
-    // operand and A broadcast from memory, no flip of A in the inner loop (on
-    // Intel the flip's xor and register broadcast share ports 0 / 5 with
-    // vpdpbusd). The 128 x row sums as their own vpdpbusd stage; K % 64 == 0.
+    // operand and A broadcast from memory, no flip of A (xor + register
+    // broadcast) in the inner loop (decision 53). The 128 x row sums as their
+    // own dot-product stage against ones; K % 64 == 0.
     GeneratorParam<bool> u8w_halide{"u8w_halide", false};
     // One thread per call (CPU): the runtime runs calls on blocks of the problem in parallel.
     GeneratorParam<bool> serial{"serial", false};

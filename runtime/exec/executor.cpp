@@ -71,7 +71,8 @@ Status Executor::select_kernel_sets(PlanTarget *target) {
     target->avx512 = !opencl_ && set_->family == "x86" && set_->cap == CpuLevel::kBest && avx512_usable();
     // auto (-1) is off on every CPU for now: on an Intel Xeon (Emerald Rapids) the
     // kernels alone ran 2-20 % faster at K >= 128 but ResNet50 1.10-1.28x slower
-    // in every round (decision 53); opt in with 1.
+    // in every round, and Halide's u8 block gains only on many-row GEMMs there
+    // (decision 53); opt in with 1 (Halide's 4 x 4 block) or 2 (the 7 x 3 core).
     // u8_weights 1 (Halide's block) needs the Zen 4 feature set its rows are built for.
     target->u8_weights = !target->avx512 || !avx512_vnni_usable()          ? 0
                          : opt_.u8_weights == 1 && avx512_zen4_set_usable() ? 1
