@@ -37,15 +37,38 @@ r50=(bench --model build/models/resnet50.onnx --precision int8 --requantization 
      --calib-data $D/calibration.npy --threads 2 --warmup 5 --runs 40 --profile)
 pinned() { taskset -c 2,3 "$@"; }
 line() { grep -E "median|outside" | tr '\n' ' '; echo; }
+J=build/probe_json  # the runs' JSON (the device tool returns few files: summaries go to $OUT)
+mkdir -p $J
 for r in $(seq 1 "${ROUNDS:-3}"); do
   echo "round $r"
+  [ "${MOBILENET:-1}" = 0 ] || {
   echo -n "mb profiled       "; pinned $M "${mb[@]}" --profile --json "$OUT/mb_profiled_$r.json" | line
   echo -n "mb plain          "; pinned $M "${mb[@]}" --json "$OUT/mb_plain_$r.json" | line
   echo -n "mb omp active     "; OMP_WAIT_POLICY=ACTIVE pinned $M "${mb[@]}" --json "$OUT/mb_active_$r.json" | line
   echo -n "mb omp passive    "; OMP_WAIT_POLICY=PASSIVE pinned $M "${mb[@]}" --json "$OUT/mb_passive_$r.json" | line
   echo -n "mb unpinned       "; $M "${mb[@]}" --json "$OUT/mb_unpinned_$r.json" | line
   echo -n "mb active profiled"; OMP_WAIT_POLICY=ACTIVE pinned $M "${mb[@]}" --profile --json "$OUT/mb_active_profiled_$r.json" | line
+  }
   for u in off on core; do
-    echo -n "r50 u8w $u        "; pinned $M "${r50[@]}" --u8-weights $u --json "$OUT/r50_u8w_${u}_$r.json" 2>/dev/null | line
+    echo -n "r50 u8w $u        "; pinned $M "${r50[@]}" --u8-weights $u --json "$J/r50_u8w_${u}_$r.json" 2>/dev/null | line
   done
 done 2>&1 | tee "$OUT/log.txt"
+# ResNet50 per layer: the min over the rounds of each layer's median, u8 weights off / on / core.
+python3 - "$J" > "$OUT/r50_u8w_layers.txt" <<'PY'
+import glob, json, sys
+t = {}
+for f in glob.glob(sys.argv[1] + "/r50_u8w_*.json"):
+    u = f.rsplit("_", 2)[-2]
+    for l in json.load(open(f))["layers"]:
+        t.setdefault(l["name"], {}).setdefault(u, []).append(l["ms"])
+        t[l["name"]]["variant_" + u] = l["variant"]
+print("layer off_ms on_ms core_ms on/off core/off variant_on")
+s = {"off": 0.0, "on": 0.0, "core": 0.0}
+for n, v in t.items():
+    m = {u: min(v[u]) for u in ("off", "on", "core") if u in v}
+    if len(m) < 3: continue
+    for u in s: s[u] += m[u]
+    print(n, " ".join("%.4f" % m[u] for u in ("off", "on", "core")), "%.3f %.3f" % (m["on"] / m["off"], m["core"] / m["off"]), v["variant_on"])
+print("sum", " ".join("%.3f" % s[u] for u in ("off", "on", "core")))
+PY
+tail -1 "$OUT/r50_u8w_layers.txt"
