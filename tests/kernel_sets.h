@@ -79,6 +79,15 @@ inline bool runs_on(const KernelRow &row, const KernelSet &set) {
                         set.cap == CpuLevel::kBest ? "this CPU has no AVX-512" : "the set caps the CPU below AVX-512");
         return false;
     }
+    // One-target rows built for Halide's avx512_zen4 feature set (gemm_int8 u8w_halide).
+    if (!row.param("u8w_halide").empty() && !(set.cap == CpuLevel::kBest && avx512_zen4_set_usable())) {
+        static std::set<std::string> said;
+        if (said.insert(std::string(row.name) + "@" + set.name).second)
+            std::printf("[ note     ] %s not run on %s: built for the Zen 4 / Sapphire Rapids feature set, which %s\n",
+                        row.name, set.name.c_str(),
+                        set.cap == CpuLevel::kBest ? "this CPU lacks" : "the set caps below");
+        return false;
+    }
     return true;
 }
 

@@ -307,8 +307,9 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
             for (int k = 0; k < layers; k++) sum += layer_times[k][r];
             outside[r] = times[r] - sum;
         }
-        j["outside_layers_ms"] = percentile(outside, 0.5);
-        std::printf("outside the layers: median %.3f ms per run\n", percentile(outside, 0.5));
+        const double outside_ms = percentile(outside, 0.5);
+        j["outside_layers_ms"] = outside_ms;
+        std::printf("outside the layers: median %.3f ms per run\n", outside_ms);
         j["layers"] = nlohmann::json::array();
         std::printf("%-32s %-18s %-12s %-44s %9s %10s %8s  %s\n", "layer", "op", "method", "variant", "ms", "MMACs",
                     "GOP/s", "plan");
