@@ -256,27 +256,34 @@ TEST(PackGemmInt8AmxKernelRows, LayoutAndErrors) {
 }
 
 // The chunks (256 columns: fully connected layers; 64: conv GEMMs of few
-// rows) against their formula.
+// rows) against their formula, with and without a narrower last chunk.
 TEST(PackGemmInt8Chunks, LayoutAndErrors) {
-    const int k = 12, n = 512;
-    PackedGemmInt8Weights packed;
-    const std::vector<int8_t> w = patterned_weights(k, n, &packed);
-    for (int width : {256, 64}) {
-        LargeVector<int8_t> chunks;
-        ASSERT_TRUE(pack_gemm_int8_chunks(packed.data.data(), k, n, width, &chunks).is_ok());
-        int bad = 0;
-        for (int t = 0; t < n / width; t++)
-            for (int g = 0; g < k / 4; g++)
-                for (int c = 0; c < width; c++)
-                    for (int i = 0; i < 4; i++)
-                        bad += chunks[((size_t(t) * (k / 4) + g) * width + c) * 4 + i] !=
-                               w[size_t(width * t + c) * k + 4 * g + i];
-        EXPECT_EQ(bad, 0) << width;
+    const int k = 12;
+    for (int n : {512, 1000, 200}) {
+        PackedGemmInt8Weights packed;
+        const std::vector<int8_t> w = patterned_weights(k, n, &packed);
+        for (int width : {256, 64}) {
+            LargeVector<int8_t> chunks;
+            ASSERT_TRUE(pack_gemm_int8_chunks(packed.data.data(), k, n, width, &chunks).is_ok());
+            ASSERT_EQ(chunks.size(), size_t(k) * n);
+            int bad = 0;
+            for (int t = 0; t * width < n; t++) {
+                const int cols = std::min(width, n - t * width);
+                for (int g = 0; g < k / 4; g++)
+                    for (int c = 0; c < cols; c++)
+                        for (int i = 0; i < 4; i++)
+                            bad += chunks[size_t(t) * width * k + (size_t(g) * cols + c) * 4 + i] !=
+                                   w[size_t(width * t + c) * k + 4 * g + i];
+            }
+            EXPECT_EQ(bad, 0) << n << " columns in chunks of " << width;
+        }
     }
+    PackedGemmInt8Weights packed;
+    patterned_weights(k, 512, &packed);
     LargeVector<int8_t> chunks;
-    EXPECT_FALSE(pack_gemm_int8_chunks(packed.data.data(), k, 384, 256, &chunks).is_ok()) << "N % 256 != 0";
-    EXPECT_FALSE(pack_gemm_int8_chunks(packed.data.data(), k, n, 24, &chunks).is_ok()) << "width % 16 != 0";
-    EXPECT_FALSE(pack_gemm_int8_chunks(packed.data.data(), 10, n, 256, &chunks).is_ok()) << "K % 4 != 0";
+    EXPECT_FALSE(pack_gemm_int8_chunks(packed.data.data(), k, 512, 24, &chunks).is_ok()) << "width % 16 != 0";
+    EXPECT_FALSE(pack_gemm_int8_chunks(packed.data.data(), 10, 512, 256, &chunks).is_ok()) << "K % 4 != 0";
+    EXPECT_FALSE(pack_gemm_int8_chunks(packed.data.data(), k, 0, 256, &chunks).is_ok()) << "no columns";
 }
 
 #if defined(MOBIQ_CPU_FAMILY_X86)

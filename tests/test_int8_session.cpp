@@ -370,6 +370,31 @@ TEST(Int8Plan, DirectConvPanelsWhereWeightsPassTheL2) {
     if (mobiq::avx512_usable()) EXPECT_GT(panels, 0);  // layer4's 3 x 3 weights: 2.4 MB
 }
 
+// Fully connected INT8 layers at batch 1 with symmetric weights run in
+// 256-column chunks, also where 256 does not divide N (ResNet50's fc: 1000
+// columns, the last chunk 232 wide); with asymmetric weights as one GEMM. The
+// resnet50 network tests above check the numbers bit for bit.
+TEST(Int8Plan, FullyConnectedInColumnChunks) {
+    mobiq::Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
+    const std::vector<float> calib = calibration_samples(1);
+    for (const bool symmetric_weights : {true, false}) {
+        SCOPED_TRACE(symmetric_weights ? "symmetric weights" : "asymmetric weights");
+        CompileOptions opt = int8_calibrated_on(calib);
+        opt.scheme.symmetric_weights = symmetric_weights;
+        std::unique_ptr<mobiq::Session> session;
+        const mobiq::Status s = mobiq::Session::create(g, opt, &session);
+        ASSERT_TRUE(s.is_ok()) << s.message();
+        int fc = 0;
+        for (const auto &p : session->plans()) {
+            if (p.op != "fully_connected") continue;
+            fc++;
+            EXPECT_EQ(p.column_chunks, symmetric_weights) << p.node;
+        }
+        EXPECT_EQ(fc, 1);
+    }
+}
+
 // fp32 requantization where it has no kernels is a clear error, not a fallback.
 TEST(Int8Fp32Requantization, UnbuiltCombinationsAreClearErrors) {
     mobiq::Graph g;

@@ -498,7 +498,7 @@ private:
                     auto task = [&](int t) {
                         const auto [p, y0, y1] = panel_block(t, panels, row_blocks, OH);
                         if (y0 == y1) return 0;
-                        Int8ColumnChunk c = int8_column_chunk(*w, kp->panels.data(), kp->k_padded, kPanel, p);
+                        Int8ColumnChunk c = int8_column_chunk(*w, kp->panels.data(), kp->k_padded, panels * kPanel, kPanel, p);
                         Buffer<int8_t> o = rows_of(matrix_columns(out, p * kPanel, kPanel), y0, y1, 2);
                         Buffer<int8_t> i = rows_of(in, y0 * n.stride_h, (y1 - 1) * n.stride_h + n.kernel_h, 2);
                         return kp->implicit(i, zx, c.rhs, c.colsum, c.zw, c.bias, c.mult, c.shift, zo, lo, hi,
@@ -552,7 +552,7 @@ private:
             };
             if (!kp->panels.empty()) {
                 auto panel = [&](int p) {
-                    Int8ColumnChunk c = int8_column_chunk(*w, kp->panels.data(), kp->k_padded, kPanel, p);
+                    Int8ColumnChunk c = int8_column_chunk(*w, kp->panels.data(), kp->k_padded, out.dim(0).extent(), kPanel, p);
                     Buffer<int8_t> o = matrix_columns(out, p * kPanel, kPanel);
                     if (res == nullptr) return call(c.rhs, c.colsum, c.zw, c.bias, c.mult, c.shift, nullptr, o);
                     Buffer<int8_t> r = matrix_columns(*res, p * kPanel, kPanel);

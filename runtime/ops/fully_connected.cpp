@@ -130,13 +130,13 @@ public:
         const int32_t lo = q.output_min, hi = q.output_max;
         PreparedGemmInt8 *w = &k->w;
         if (p.column_chunks) {
-            const int chunks = vs[yi].c / kChunk;
+            const int chunks = (vs[yi].c + kChunk - 1) / kChunk;  // the last one narrower where 256 does not divide N
             c.add_step(std::string(k->int8.row->name) + " x" + std::to_string(chunks) + " (256-column chunks)",
                        [&vs, k, xi, yi, zx, zo, lo, hi, chunks]() {
                 Buffer<int8_t> lhs = vs.matrix<int8_t>(vs[xi]), out = vs.output_matrix<int8_t>(vs[yi]);
                 auto chunk = [&](int i) {
-                    Int8ColumnChunk w = int8_column_chunk(k->w, k->chunks.data(), k->k_padded, kChunk, i);
-                    Buffer<int8_t> o = matrix_columns(out, i * kChunk, kChunk);
+                    Int8ColumnChunk w = int8_column_chunk(k->w, k->chunks.data(), k->k_padded, out.dim(0).extent(), kChunk, i);
+                    Buffer<int8_t> o = matrix_columns(out, i * kChunk, w.cols);
                     return k->int8(lhs, zx, w.rhs, w.colsum, w.zw, w.bias, w.mult, w.shift, zo, lo, hi, o);
                 };
                 return parallel_tasks(chunks, chunk);

@@ -31,15 +31,16 @@ Halide::Runtime::Buffer<int32_t> column_range(Halide::Runtime::Buffer<int32_t> &
 }
 }  // namespace
 
-Int8ColumnChunk int8_column_chunk(PreparedGemmInt8 &w, int8_t *packed, int k_padded, int width, int chunk) {
-    const int groups = k_padded / 4, first = chunk * width;
-    halide_dimension_t rd[3] = {{0, 4, 1}, {0, width, 4}, {0, groups, 4 * width}};
+Int8ColumnChunk int8_column_chunk(PreparedGemmInt8 &w, int8_t *packed, int k_padded, int n, int width, int chunk) {
+    const int groups = k_padded / 4, first = chunk * width, cols = std::min(width, n - first);
+    halide_dimension_t rd[3] = {{0, 4, 1}, {0, cols, 4}, {0, groups, 4 * cols}};
     return {Halide::Runtime::Buffer<int8_t>(packed + size_t(first) * k_padded, 3, rd),
-            column_range(w.colsum, first, width),
-            column_range(w.zw, first, width),
-            column_range(w.bias, first, width),
-            column_range(w.mult, first, width),
-            column_range(w.shift, first, width)};
+            column_range(w.colsum, first, cols),
+            column_range(w.zw, first, cols),
+            column_range(w.bias, first, cols),
+            column_range(w.mult, first, cols),
+            column_range(w.shift, first, cols),
+            cols};
 }
 
 Status prepare_channel_params(const QuantizedNode &q, int n, Int8ChannelParams *out) {

@@ -32,15 +32,17 @@ std::vector<int8_t> widen_channels(const std::vector<int8_t> &w, const std::vect
 // A per-channel parameter vector as a kernel constant (uploaded on first use on OpenCL).
 Halide::Runtime::Buffer<int32_t> int32_constant(const std::vector<int32_t> &v);
 
-// One chunk of weights packed in chunks of `width` columns (pack_gemm_int8_chunks,
-// `k_padded` deep) with the same columns of the per-column vectors, each a buffer
-// of its own from column 0: the operands of one serial gemm_int8 call (the conv
-// operator's column panels, the fully connected operator's column chunks). CPU.
+// One chunk of `n` columns packed in chunks of `width` (pack_gemm_int8_chunks,
+// `k_padded` deep; the last one `cols` < width wide where width does not divide
+// n) with the same columns of the per-column vectors, each a buffer of its own
+// from column 0: the operands of one serial gemm_int8 call (the conv operator's
+// column panels, the fully connected operator's column chunks). CPU.
 struct Int8ColumnChunk {
     Halide::Runtime::Buffer<int8_t> rhs;
     Halide::Runtime::Buffer<int32_t> colsum, zw, bias, mult, shift;
+    int cols;
 };
-Int8ColumnChunk int8_column_chunk(PreparedGemmInt8 &w, int8_t *packed, int k_padded, int width, int chunk);
+Int8ColumnChunk int8_column_chunk(PreparedGemmInt8 &w, int8_t *packed, int k_padded, int n, int width, int chunk);
 
 // Columns [first, first + count) of an (N, M) matrix, translated to start at 0.
 template <typename T>

@@ -79,17 +79,20 @@ void flip_gemm_int8_weights_to_u8(int8_t *packed, size_t bytes) {
 }
 
 Status pack_gemm_int8_chunks(const int8_t *rhs, int k_padded, int n, int width, LargeVector<int8_t> *out) {
-    if (!rhs || !out || k_padded <= 0 || k_padded % 4 || width <= 0 || width % 16 || n <= 0 || n % width)
-        return {StatusCode::kInvalidArgument, "pack_gemm_int8_chunks: N (" + std::to_string(n) +
-                                                  ") must be a multiple of the chunk width (" + std::to_string(width) +
-                                                  ", a multiple of 16) and K a multiple of 4"};
+    if (!rhs || !out || k_padded <= 0 || k_padded % 4 || width <= 0 || width % 16 || n <= 0)
+        return {StatusCode::kInvalidArgument, "pack_gemm_int8_chunks: the chunk width (" + std::to_string(width) +
+                                                  ") and K (" + std::to_string(k_padded) +
+                                                  ") must be multiples of 16 and 4, N positive"};
     const int groups = k_padded / 4;
     out->assign(static_cast<size_t>(k_padded) * n, 0);
     for (int g = 0; g < groups; g++)
-        for (int j = 0; j < n; j++)
+        for (int j = 0; j < n; j++) {
+            // The last chunk holds the n % width columns left, at its own width.
+            const int first = j / width * width, cols = std::min(width, n - first);
             for (int i = 0; i < 4; i++)
-                (*out)[((static_cast<size_t>(j / width) * groups + g) * width + j % width) * 4 + i] =
+                (*out)[static_cast<size_t>(first) * k_padded + (static_cast<size_t>(g) * cols + j - first) * 4 + i] =
                     rhs[(static_cast<size_t>(g) * n + j) * 4 + i];
+        }
     return Status::ok();
 }
 

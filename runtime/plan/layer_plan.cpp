@@ -681,7 +681,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
         } else if (n.op == OpType::kGemm || n.op == OpType::kSoftmax || n.op == OpType::kFlatten) {
             p.dense_input = true;
             const Tensor &y = g.tensors[n.outputs[0]];
-            if (n.op == OpType::kGemm && cpu && t.int8 && !asym && y.shape[0] < 4 && y.shape[1] % 256 == 0 &&
+            if (n.op == OpType::kGemm && cpu && t.int8 && !asym && y.shape[0] < 4 && y.shape[1] >= 256 &&
                 find_kernel_row("gemm_int8", t.family,
                                 with_param("requantize=true,serial=true,weight_zero_point=false", fq)) != nullptr) {
                 p.column_chunks = true;

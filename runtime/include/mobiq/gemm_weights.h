@@ -69,8 +69,10 @@ void flip_gemm_int8_weights_to_u8(int8_t *packed, size_t bytes);
 // connected layers at batch 1 run one matrix-vector call per 256-column chunk
 // (runtime/ops/fully_connected.cpp), INT8 convolution GEMMs of few rows one
 // call per 64-column panel (runtime/ops/conv.cpp), each streaming its own:
-//   out[((t * K_padded / 4 + g) * width + c) * 4 + i] = w(width t + c, 4 g + i).
-// N % width and width % 16 must be 0 (an invalid-argument Status otherwise).
+//   out[width t K_padded + (g * cols_t + c) * 4 + i] = w(width t + c, 4 g + i),
+// cols_t = min(width, N - width t): a last chunk of N % width columns is packed
+// at its own width. width % 16 and K_padded % 4 must be 0 (an invalid-argument
+// Status otherwise).
 Status pack_gemm_int8_chunks(const int8_t *rhs, int k_padded, int n, int width, LargeVector<int8_t> *out);
 
 // fp32 weights for gemm_fp32: (N, K) row-major in, (N innermost, K) out.
