@@ -92,6 +92,8 @@ protected:
             host_dirty(in);
             for_each_variant<op::conv2d_int8_implicit>(set, variant, [&](const auto &conv) {
                 rq.fp32 = fp32_requantization(conv);
+                out.fill(-128);  // below output_min (a fused ReLU at the zero point): a pixel left unwritten fails
+                host_dirty(out);
                 ASSERT_EQ(conv(in, zx, rhs, colsum_b, zw_b, bias_b, mult_b, shift_b, rq.output_zero_point,
                                rq.output_min, rq.output_max, s.kw, s.kh, s.stride, s.stride, out),
                           0);
@@ -227,6 +229,18 @@ TEST_P(Conv2d, Fp32DirectOutputWidths) {
                                     ref::ConvShape{21, 21, 8, 40, 1, 1, 1, 0}, ref::ConvShape{28, 28, 16, 64, 3, 3, 1, 1},
                                     ref::ConvShape{13, 13, 16, 64, 3, 3, 1, 1}, ref::ConvShape{7, 7, 16, 16, 3, 3, 1, 1}})
         run_fp32(s, true, seed++);
+}
+
+// INT8 output widths a 2 x 2-pixel block divides where the 4-pixel blocks
+// would recompute some (x86 AVX-512: 14 x 14 outputs; schedules/common/cpu_conv.h),
+// with an odd height (the 4-pixel blocks again), channel tails, 1x1 and 3x3,
+// strides 1 and 2; every variant of the op (serial ones too).
+TEST_P(Conv2d, Int8ImplicitOutputWidths) {
+    uint32_t seed = 800;
+    for (const ref::ConvShape &s : {ref::ConvShape{14, 14, 64, 64, 3, 3, 1, 1}, ref::ConvShape{14, 14, 32, 80, 1, 1, 1, 0},
+                                    ref::ConvShape{6, 6, 16, 128, 3, 3, 1, 1}, ref::ConvShape{13, 14, 16, 64, 3, 3, 1, 1},
+                                    ref::ConvShape{27, 27, 16, 64, 3, 3, 2, 1}, ref::ConvShape{10, 10, 8, 48, 3, 3, 1, 1}})
+        run_int8(s, {false, true}, seed++);
 }
 
 // The residual Add (+ ReLU) fused into the convolution (the *_add ops):

@@ -370,6 +370,37 @@ TEST(Int8Plan, DirectConvPanelsWhereWeightsPassTheL2) {
     if (mobiq::avx512_usable()) EXPECT_GT(panels, 0);  // layer4's 3 x 3 weights: 2.4 MB
 }
 
+// INT8 auto on AVX-512 runs the implicit kernel (its 2 x 2-pixel blocks) on
+// spatial layers whose output 4-pixel blocks do not divide but 2 x 2 do and
+// whose weights pass the L2 (VGG16's conv5_x: 14 x 14, 2.4 MB), im2col + GEMM
+// on the other layers under 28 x 28 (runtime/plan/layer_plan.cpp, decision 54).
+// vgg16_*_fp32rq above checks the numbers.
+TEST(Int8Plan, TwoByTwoPixelBlocksWhereTheyFit) {
+    mobiq::Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("vgg16.onnx"), &g).is_ok());
+    const std::vector<float> calib = calibration_samples(1);
+    CompileOptions opt = int8_calibrated_on(calib);
+    opt.use_amx = false;
+    std::unique_ptr<mobiq::Session> session;
+    const mobiq::Status s = mobiq::Session::create(g, opt, &session);
+    ASSERT_TRUE(s.is_ok()) << s.message();
+    int two_by_two = 0;
+    for (const auto &p : session->plans()) {
+        if (p.op != "conv") continue;
+        for (const auto &n : g.nodes) {
+            if (n.name != p.node) continue;
+            const auto &y = g.tensors[n.outputs[0]].shape;
+            const auto &w = g.tensors[n.inputs[1]].shape;
+            const bool fits = mobiq::avx512_usable() && y[3] % 4 != 0 && y[3] % 2 == 0 && y[2] % 2 == 0 &&
+                              y[1] >= 64 && w[0] * w[1] * w[2] * w[3] >= mobiq::cpu_l2_bytes();
+            if (fits) EXPECT_EQ(p.method, mobiq::ConvMethod::kImplicit) << p.node;
+            else if (y[2] * y[3] < 28 * 28) EXPECT_EQ(p.method, mobiq::ConvMethod::kIm2colGemm) << p.node;
+            two_by_two += fits;
+        }
+    }
+    if (mobiq::avx512_usable() && mobiq::cpu_l2_bytes() <= 512 * 512 * 9) EXPECT_EQ(two_by_two, 3);  // conv5_1..3
+}
+
 // Fully connected INT8 layers at batch 1 with symmetric weights run in
 // 256-column chunks, also where 256 does not divide N (ResNet50's fc: 1000
 // columns, the last chunk 232 wide); with asymmetric weights as one GEMM. The

@@ -132,6 +132,20 @@ ConvMethod auto_method(const Graph &g, const Node &n, const PlanTarget &t, bool 
         *why = "auto: FP32 with >= 256 input channels runs im2col + GEMM";
         return ConvMethod::kIm2colGemm;
     }
+    // INT8 on AVX-512: the implicit kernel's blocks of 2 x 2 pixels where
+    // blocks of 4 would recompute pixels but 2 x 2 compute none twice (14 x 14
+    // outputs; schedules/common/cpu_conv.h, symmetric weights, >= 64 output
+    // channels), on weights that pass the L2 (the kernel then runs in 64-channel
+    // panels): VGG16 conv5_x 1.21-1.25 -> 1.08-1.14 ms against im2col + GEMM
+    // (Zen 4, 2 threads; docs/results/int8_implicit_2x2_x86_zen4_2026-12-07.md).
+    // Not on ResNet50's layer3 3 x 3 (0.59 MB): 3 % faster there, but the 1x1
+    // layers before them then write padded outputs (implicit, 12 % slower).
+    if (t.int8 && t.device == "cpu" && t.avx512 && !asym && out.shape[3] % 4 != 0 && out.shape[3] % 2 == 0 &&
+        out.shape[2] % 2 == 0 && out.shape[1] >= 64 &&
+        w.shape[0] * w.shape[1] * w.shape[2] * w.shape[3] >= t.l2_bytes) {
+        *why = "auto: INT8 AVX-512, 2 x 2-pixel blocks fit the output, weights pass the L2 (implicit)";
+        return ConvMethod::kImplicit;
+    }
     if (out.shape[2] * out.shape[3] >= 28 * 28 || w.shape[1] < 16) {
         *why = "auto: >= 28x28 outputs or < 16 input channels run implicit";
         return ConvMethod::kImplicit;

@@ -21,8 +21,15 @@ namespace detail {
 // would recompute more than 10 % of a row (ShiftInwards: 14 x 14 outputs in
 // blocks of 6 computed 18 pixels per row; 56 x 56 computed 60 and 112 x 112
 // 114, where the narrower width block measured slower).
+// `two_rows` (int8, symmetric weights): blocks of two output rows x
+// two_rows->rows pixels where t.rows does not divide the output width but
+// two_rows->rows does and the output height is even (14 x 14 layers: blocks of 4
+// pixels computed 16 per row; 2 x 2 pixels compute none twice, with the same
+// accumulator count). Parallel over (pixel block, row pair), not rows alone (7
+// row pairs split 4 / 3 over two threads).
 inline void tile_conv2d_implicit_output(Conv2dImplicitStages &s, const CpuGemmTile &t,
-                                        const std::vector<CpuGemmTile> &width_blocks) {
+                                        const std::vector<CpuGemmTile> &width_blocks,
+                                        const CpuGemmTile *two_rows = nullptr) {
     using namespace Halide;
     Var block("block"), xb("xb"), ni("ni"), mi("mi");
     Func out = s.output;
@@ -31,6 +38,20 @@ inline void tile_conv2d_implicit_output(Conv2dImplicitStages &s, const CpuGemmTi
     auto rows_loop = [&](Stage st) {
         if (!s.serial) st.parallel(s.oy);
     };
+    if (two_rows != nullptr && s.int8 && !s.row_sum.defined()) {
+        const CpuGemmTile &w = *two_rows;
+        Var yo("yo"), yi("yi"), task("task");
+        Stage st = out.specialize(s.C_out >= w.lanes * w.vectors && s.OW % t.rows != 0 && s.OW % w.rows == 0 &&
+                                  s.OH % 2 == 0)
+                       .tile(s.co, s.ox, block, xb, ni, mi, w.lanes * w.vectors, w.rows, TailStrategy::ShiftInwards)
+                       .split(s.oy, yo, yi, 2, TailStrategy::ShiftInwards)
+                       .reorder(ni, mi, yi, block, xb, yo, s.n)
+                       .vectorize(ni, w.lanes)
+                       .unroll(ni)
+                       .unroll(mi)
+                       .unroll(yi);
+        if (!s.serial) st.fuse(xb, yo, task).parallel(task);
+    }
     Expr recomputed = (s.OW + t.rows - 1) / t.rows * t.rows - s.OW;
     for (const CpuGemmTile &w : width_blocks)
         rows_loop(out.specialize(s.C_out >= w.lanes * w.vectors && s.OW % w.rows == 0 && recomputed * 10 > s.OW)
@@ -85,13 +106,15 @@ inline void schedule_conv2d_implicit_side_stages(Conv2dImplicitStages &s, const 
 }  // namespace detail
 
 inline void schedule_conv2d_implicit_cpu(Conv2dImplicitStages &s, const CpuGemmTile &t,
-                                         const std::vector<CpuGemmTile> &width_blocks = {}) {
+                                         const std::vector<CpuGemmTile> &width_blocks = {},
+                                         const CpuGemmTile *two_rows = nullptr) {
     using namespace Halide;
     Var cv("cv");
-    detail::tile_conv2d_implicit_output(s, t, width_blocks);
+    detail::tile_conv2d_implicit_output(s, t, width_blocks, two_rows);
     Stage update = s.dot.update().split(s.co, s.co, cv, t.lanes, TailStrategy::GuardWithIf);
     if (s.int8) {
-        update.reorder(s.r[0], cv, s.co, s.ox, s.r[1], s.r[2], s.r[3]).atomic().vectorize(s.r[0]);
+        // oy: one row per block, two in the two_rows blocks.
+        update.reorder(s.r[0], cv, s.co, s.ox, s.oy, s.r[1], s.r[2], s.r[3]).atomic().vectorize(s.r[0]).unroll(s.oy);
     } else {
         update.reorder(cv, s.co, s.ox, s.r[0], s.r[1], s.r[2]);
     }

@@ -32,7 +32,12 @@ void schedule(mobiq::Conv2dImplicitStages &s, const Halide::Target &t) {
         // No VNNI: vpmaddwd pairs kept apart (x86/gemm_int8.cpp says why).
         return mobiq::schedule_conv2d_int8_implicit_cpu_pairs(s, {8, t.has_feature(Halide::Target::AVX2) ? 2 : 1, 3});
     }
-    if (s.int8) return mobiq::schedule_conv2d_implicit_cpu(s, {avx512 ? 16 : 8, 4, avx512 ? 4 : 3});
+    if (s.int8 && avx512) {
+        // 14 x 14 outputs in blocks of 2 x 2 pixels (common/cpu_conv.h).
+        const mobiq::CpuGemmTile two_rows{16, 4, 2};
+        return mobiq::schedule_conv2d_implicit_cpu(s, {16, 4, 4}, {}, &two_rows);
+    }
+    if (s.int8) return mobiq::schedule_conv2d_implicit_cpu(s, {8, 4, 3});
     // FP32, AVX-512: 7-pixel blocks of 2 vectors where 7 divides the output
     // width and the main block would recompute over 10 % of a row (14 x 14
     // and 7 x 7 layers; common/cpu_conv.h). 7 x 4 vectors spilled (28
