@@ -5,6 +5,7 @@
 // that is consistently wrong).
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <random>
 
@@ -265,24 +266,37 @@ CompileOptions int8_calibrated_on(const std::vector<float> &calib) {
     return opt;
 }
 
+// The layer plans of an INT8 session of `g` (calibrated on one sample) with
+// `configure` applied to its options; a test failure and no plans if it does not compile.
+std::vector<mobiq::LayerPlan> int8_plans(const mobiq::Graph &g, const std::function<void(CompileOptions &)> &configure) {
+    const std::vector<float> calib = calibration_samples(1);
+    CompileOptions opt = int8_calibrated_on(calib);
+    configure(opt);
+    std::unique_ptr<mobiq::Session> session;
+    const mobiq::Status s = mobiq::Session::create(g, opt, &session);
+    EXPECT_TRUE(s.is_ok()) << s.message();
+    return s.is_ok() ? session->plans() : std::vector<mobiq::LayerPlan>{};
+}
+
+// The node a plan is for.
+const mobiq::Node &planned_node(const mobiq::Graph &g, const mobiq::LayerPlan &p) {
+    for (const auto &n : g.nodes)
+        if (n.name == p.node) return n;
+    ADD_FAILURE() << "no node " << p.node;
+    return g.nodes.front();
+}
+
 // u8_weights (decision 53): off by default on every CPU; on, where the CPU
 // has AVX-512 VNNI, every GEMM of symmetric weights with N % 16 == 0 and at
 // least 7 rows takes gemm_int8_u8w (panels too), the implicit layers do not.
 TEST(Int8Plan, U8WeightsOnlyWhenAskedFor) {
     mobiq::Graph g;
     ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
-    const std::vector<float> calib = calibration_samples(1);
     for (const int u8w : {-1, 0, 1, 2}) {
         SCOPED_TRACE("u8_weights=" + std::to_string(u8w));
-        CompileOptions opt = int8_calibrated_on(calib);
-        opt.use_amx = false;
-        opt.u8_weights = u8w;
-        std::unique_ptr<mobiq::Session> session;
-        const mobiq::Status s = mobiq::Session::create(g, opt, &session);
-        ASSERT_TRUE(s.is_ok()) << s.message();
         // Halide's block (1) takes the GEMMs with K % 64 == 0 (all but conv1's 7 x 7 x 4), the core (2) all.
         int gemms = 0, u8 = 0, k64 = 0;
-        for (const auto &p : session->plans()) {
+        for (const auto &p : int8_plans(g, [&](CompileOptions &o) { o.use_amx = false, o.u8_weights = u8w; })) {
             const bool is_u8 = p.kernel_variant.find("u8_weights=true") != std::string::npos;
             if (is_u8) EXPECT_NE(p.method, mobiq::ConvMethod::kImplicit) << p.node;
             EXPECT_EQ(p.kernel_variant.find("u8w_halide=true") != std::string::npos, is_u8 && u8w == 1) << p.node;
@@ -306,29 +320,21 @@ TEST(Int8Plan, U8WeightsOnlyWhenAskedFor) {
 TEST(Int8Plan, FewRowGemmsInPanelsOnAvx512) {
     mobiq::Graph g;
     ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
-    const std::vector<float> calib = calibration_samples(1);
     for (const bool symmetric_weights : {true, false}) {
         SCOPED_TRACE(symmetric_weights ? "symmetric weights" : "asymmetric weights");
-        CompileOptions opt = int8_calibrated_on(calib);
-        opt.use_amx = false;
-        opt.scheme.symmetric_weights = symmetric_weights;
-        std::unique_ptr<mobiq::Session> session;
-        const mobiq::Status s = mobiq::Session::create(g, opt, &session);
-        ASSERT_TRUE(s.is_ok()) << s.message();
         int panels = 0, whole = 0, panels_with_add = 0;
-        for (const auto &p : session->plans()) {
+        for (const auto &p : int8_plans(g, [&](CompileOptions &o) {
+                 o.use_amx = false, o.scheme.symmetric_weights = symmetric_weights;
+             })) {
             if (p.op != "conv" || (p.method != mobiq::ConvMethod::kGemm && p.method != mobiq::ConvMethod::kIm2colGemm))
                 continue;
-            for (const auto &n : g.nodes) {
-                if (n.name != p.node) continue;
-                const auto &y = g.tensors[n.outputs[0]].shape;
-                const bool expected =
-                    mobiq::avx512_usable() && !p.row_by_row && y[0] * y[2] * y[3] <= 256 && y[1] % 64 == 0;
-                EXPECT_EQ(p.column_panels, expected) << p.node;
-                if (p.column_panels) EXPECT_EQ(p.kernel_variant, "serial=true") << p.node;
-                (p.column_panels ? panels : whole)++;
-                if (p.column_panels && p.fused_add >= 0) panels_with_add++;
-            }
+            const auto &y = g.tensors[planned_node(g, p).outputs[0]].shape;
+            const bool expected =
+                mobiq::avx512_usable() && !p.row_by_row && y[0] * y[2] * y[3] <= 256 && y[1] % 64 == 0;
+            EXPECT_EQ(p.column_panels, expected) << p.node;
+            if (p.column_panels) EXPECT_EQ(p.kernel_variant, "serial=true") << p.node;
+            (p.column_panels ? panels : whole)++;
+            if (p.column_panels && p.fused_add >= 0) panels_with_add++;
         }
         EXPECT_GT(whole, 0);
         if (mobiq::avx512_usable()) {
@@ -345,26 +351,16 @@ TEST(Int8Plan, FewRowGemmsInPanelsOnAvx512) {
 TEST(Int8Plan, DirectConvPanelsWhereWeightsPassTheL2) {
     mobiq::Graph g;
     ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
-    const std::vector<float> calib = calibration_samples(1);
-    CompileOptions opt = int8_calibrated_on(calib);
-    opt.use_amx = false;
-    opt.conv = ConvAlgorithm::kImplicit;
-    std::unique_ptr<mobiq::Session> session;
-    const mobiq::Status s = mobiq::Session::create(g, opt, &session);
-    ASSERT_TRUE(s.is_ok()) << s.message();
     int panels = 0, whole = 0;
-    for (const auto &p : session->plans()) {
+    for (const auto &p : int8_plans(g, [](CompileOptions &o) { o.use_amx = false, o.conv = ConvAlgorithm::kImplicit; })) {
         if (p.op != "conv" || p.method != mobiq::ConvMethod::kImplicit) continue;
-        for (const auto &n : g.nodes) {
-            if (n.name != p.node) continue;
-            const auto &w = g.tensors[n.inputs[1]].shape;
-            const int64_t bytes = w[0] * w[1] * w[2] * w[3];
-            const bool expected =
-                mobiq::avx512_usable() && p.fused_add < 0 && w[0] % 64 == 0 && bytes >= mobiq::cpu_l2_bytes();
-            EXPECT_EQ(p.column_panels, expected) << p.node;
-            if (p.column_panels) EXPECT_EQ(p.kernel_variant, "serial=true") << p.node;
-            (p.column_panels ? panels : whole)++;
-        }
+        const auto &w = g.tensors[planned_node(g, p).inputs[1]].shape;
+        const int64_t bytes = w[0] * w[1] * w[2] * w[3];
+        const bool expected =
+            mobiq::avx512_usable() && p.fused_add < 0 && w[0] % 64 == 0 && bytes >= mobiq::cpu_l2_bytes();
+        EXPECT_EQ(p.column_panels, expected) << p.node;
+        if (p.column_panels) EXPECT_EQ(p.kernel_variant, "serial=true") << p.node;
+        (p.column_panels ? panels : whole)++;
     }
     EXPECT_GT(whole, 0);
     if (mobiq::avx512_usable()) EXPECT_GT(panels, 0);  // layer4's 3 x 3 weights: 2.4 MB
@@ -378,25 +374,17 @@ TEST(Int8Plan, DirectConvPanelsWhereWeightsPassTheL2) {
 TEST(Int8Plan, TwoByTwoPixelBlocksWhereTheyFit) {
     mobiq::Graph g;
     ASSERT_TRUE(mobiq::import_onnx_file(models("vgg16.onnx"), &g).is_ok());
-    const std::vector<float> calib = calibration_samples(1);
-    CompileOptions opt = int8_calibrated_on(calib);
-    opt.use_amx = false;
-    std::unique_ptr<mobiq::Session> session;
-    const mobiq::Status s = mobiq::Session::create(g, opt, &session);
-    ASSERT_TRUE(s.is_ok()) << s.message();
     int two_by_two = 0;
-    for (const auto &p : session->plans()) {
+    for (const auto &p : int8_plans(g, [](CompileOptions &o) { o.use_amx = false; })) {
         if (p.op != "conv") continue;
-        for (const auto &n : g.nodes) {
-            if (n.name != p.node) continue;
-            const auto &y = g.tensors[n.outputs[0]].shape;
-            const auto &w = g.tensors[n.inputs[1]].shape;
-            const bool fits = mobiq::avx512_usable() && y[3] % 4 != 0 && y[3] % 2 == 0 && y[2] % 2 == 0 &&
-                              y[1] >= 64 && w[0] * w[1] * w[2] * w[3] >= mobiq::cpu_l2_bytes();
-            if (fits) EXPECT_EQ(p.method, mobiq::ConvMethod::kImplicit) << p.node;
-            else if (y[2] * y[3] < 28 * 28) EXPECT_EQ(p.method, mobiq::ConvMethod::kIm2colGemm) << p.node;
-            two_by_two += fits;
-        }
+        const mobiq::Node &n = planned_node(g, p);
+        const auto &y = g.tensors[n.outputs[0]].shape;
+        const auto &w = g.tensors[n.inputs[1]].shape;
+        const bool fits = mobiq::avx512_usable() && y[3] % 4 != 0 && y[3] % 2 == 0 && y[2] % 2 == 0 && y[1] >= 64 &&
+                          w[0] * w[1] * w[2] * w[3] >= mobiq::cpu_l2_bytes();
+        if (fits) EXPECT_EQ(p.method, mobiq::ConvMethod::kImplicit) << p.node;
+        else if (y[2] * y[3] < 28 * 28) EXPECT_EQ(p.method, mobiq::ConvMethod::kIm2colGemm) << p.node;
+        two_by_two += fits;
     }
     if (mobiq::avx512_usable() && mobiq::cpu_l2_bytes() <= 512 * 512 * 9) EXPECT_EQ(two_by_two, 3);  // conv5_1..3
 }
@@ -408,16 +396,10 @@ TEST(Int8Plan, TwoByTwoPixelBlocksWhereTheyFit) {
 TEST(Int8Plan, FullyConnectedInColumnChunks) {
     mobiq::Graph g;
     ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
-    const std::vector<float> calib = calibration_samples(1);
     for (const bool symmetric_weights : {true, false}) {
         SCOPED_TRACE(symmetric_weights ? "symmetric weights" : "asymmetric weights");
-        CompileOptions opt = int8_calibrated_on(calib);
-        opt.scheme.symmetric_weights = symmetric_weights;
-        std::unique_ptr<mobiq::Session> session;
-        const mobiq::Status s = mobiq::Session::create(g, opt, &session);
-        ASSERT_TRUE(s.is_ok()) << s.message();
         int fc = 0;
-        for (const auto &p : session->plans()) {
+        for (const auto &p : int8_plans(g, [&](CompileOptions &o) { o.scheme.symmetric_weights = symmetric_weights; })) {
             if (p.op != "fully_connected") continue;
             fc++;
             EXPECT_EQ(p.column_chunks, symmetric_weights) << p.node;
