@@ -932,7 +932,10 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                 g.tensors[n.outputs[0]].shape[1] % 64 != 0)
                 continue;
             const std::vector<int64_t> &w = g.tensors[n.inputs[1]].shape;
-            if (implicit ? add || asym || w[0] * w[1] * w[2] * w[3] < t.l2_bytes
+            // The implicit kernel's parallel loop runs over output rows: under 8
+            // (7 x 7 outputs) they split unevenly over threads, so panels there too.
+            const bool few_rows = g.tensors[n.outputs[0]].shape[2] < 8;
+            if (implicit ? add || asym || (w[0] * w[1] * w[2] * w[3] < t.l2_bytes && !few_rows)
                          : (p.method != ConvMethod::kGemm && p.method != ConvMethod::kIm2colGemm) ||
                                output_pixels(g, n) > 256)
                 continue;
@@ -943,8 +946,10 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             if (find_kernel_row(op, t.family, base + "," + serial) == nullptr) continue;
             p.column_panels = true;
             p.kernel_variant = serial;
-            p.source += implicit ? "; 64-channel panels x row blocks in parallel (weights pass the L2)"
-                                 : "; 64-column panels in parallel (contiguous weights)";
+            p.source += !implicit ? "; 64-column panels in parallel (contiguous weights)"
+                        : w[0] * w[1] * w[2] * w[3] >= t.l2_bytes
+                            ? "; 64-channel panels x row blocks in parallel (weights pass the L2)"
+                            : "; 64-channel panels x row blocks in parallel (fewer than 8 output rows)";
         }
     // x86 VNNI with u8_weights on (opt-in, decision 53): the INT8 GEMMs left
     // on gemm_int8 (AMX took none of them), symmetric weights and N % 16 == 0,
