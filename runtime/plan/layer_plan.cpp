@@ -935,7 +935,8 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             // The implicit kernel's parallel loop runs over output rows: under 8
             // (7 x 7 outputs) they split unevenly over threads, so panels there too.
             const bool few_rows = g.tensors[n.outputs[0]].shape[2] < 8;
-            if (implicit ? add || asym || (w[0] * w[1] * w[2] * w[3] < t.l2_bytes && !few_rows)
+            const bool passes_l2 = w[0] * w[1] * w[2] * w[3] >= t.l2_bytes;
+            if (implicit ? add || asym || (!passes_l2 && !few_rows)
                          : (p.method != ConvMethod::kGemm && p.method != ConvMethod::kIm2colGemm) ||
                                output_pixels(g, n) > 256)
                 continue;
@@ -947,7 +948,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             p.column_panels = true;
             p.kernel_variant = serial;
             p.source += !implicit ? "; 64-column panels in parallel (contiguous weights)"
-                        : w[0] * w[1] * w[2] * w[3] >= t.l2_bytes
+                        : passes_l2
                             ? "; 64-channel panels x row blocks in parallel (weights pass the L2)"
                             : "; 64-channel panels x row blocks in parallel (fewer than 8 output rows)";
         }
