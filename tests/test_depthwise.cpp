@@ -151,6 +151,12 @@ TEST_P(Depthwise, Int8AsymWeightsAndEdges) {
     for (const auto &s : edge_depthwise_shapes()) run_int8(s, true, seed++);
     run_int8(depthwise_test_sized(mobilenet_depthwise_layers()[3]), true, seed++);
 }
+// The edge shapes with symmetric weights: the symmetric_weights=true variants
+// on 1, 3, 17, 33, 40 and 48 channels (their vectors' tails) and odd sizes.
+TEST_P(Depthwise, Int8SymmetricEdges) {
+    uint32_t seed = 70;
+    for (const auto &s : edge_depthwise_shapes()) run_int8(s, false, seed++);
+}
 TEST_P(Depthwise, Fp32MobileNetLayersAndEdges) {
     uint32_t seed = 100;
     for (const auto &s : mobilenet_depthwise_layers()) run_fp32(depthwise_test_sized(s), seed++);
