@@ -1,5 +1,5 @@
 # mobiq_add_kernel(<name> GENERATOR <g> SCHEDULE <family> CONTRACT exact|fp32|lossy
-#                  [OP <op>] [PARAMS k=v ...] [TARGETS t ...] [INSPECT])
+#                  [OP <op>] [PARAMS k=v ...] [TARGETS t ...] [FAMILY_PARAMS] [INSPECT])
 #
 # One generator + one schedule family -> one static library <name> exposing the
 # C function <name>(). The Halide targets come from the family
@@ -18,6 +18,9 @@
 # AUTOSCHEDULE <v> (docs/autoschedule.md): the schedule an autoscheduler made
 # (schedules/auto/, registered as "auto/<generator>/<v>") instead of the
 # family's; the row is a variant of the family with autoschedule=<v>.
+# TARGETS: a variant for one CPU class of the family (its own Halide
+# targets); it drops the family's params (mobiq_family_params) unless
+# FAMILY_PARAMS says the variant keeps them.
 # ESTIMATES: the generator's estimate_* params of the layer it was made for
 # (not in the variant; schedules/auto/apply.h keeps the schedule for shapes at
 # least that large). PLUGIN <name>: libautoschedule_<name>.so of the Halide
@@ -56,7 +59,7 @@ function(mobiq_family_params family generator out_var)
 endfunction()
 
 function(mobiq_add_kernel NAME)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "INSPECT" "GENERATOR;SCHEDULE;CONTRACT;OP;AUTOSCHEDULE;PLUGIN"
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "INSPECT;FAMILY_PARAMS" "GENERATOR;SCHEDULE;CONTRACT;OP;AUTOSCHEDULE;PLUGIN"
                         "PARAMS;TARGETS;ESTIMATES")
   if (NOT ARG_OP)
     set(ARG_OP ${ARG_GENERATOR})
@@ -66,9 +69,11 @@ function(mobiq_add_kernel NAME)
   endif ()
   mobiq_family_targets("${ARG_SCHEDULE}" targets)
   mobiq_family_params("${ARG_SCHEDULE}" "${ARG_GENERATOR}" family_params)
-  if (ARG_TARGETS)  # a variant for one CPU class of the family (e.g. AMX): its own targets, no family params
+  if (ARG_TARGETS)  # a variant for one CPU class of the family (e.g. AMX): its own targets
     set(targets ${ARG_TARGETS})
-    set(family_params "")
+    if (NOT ARG_FAMILY_PARAMS)
+      set(family_params "")
+    endif ()
   endif ()
   set(schedule_params schedule=${ARG_SCHEDULE})
   set(variant ${ARG_PARAMS})

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "Halide.h"
+#include "int8_pair_sums.h"
 
 namespace mobiq {
 
@@ -26,6 +27,10 @@ struct Conv2dImplicitStages {
     bool amx_tiles = false;
     Halide::Func amx_dot;
     Halide::Expr pixel_pitch, OH;
+    // int8 weights7 (x86 without VNNI, generators/int8_pair_sums.h): r[0] is
+    // the pair (0, 1) of a group of 4 channels, and dot adds
+    // pairs.pair_sum(r[0], co, r[1], r[2], r[3], ox, oy, n); undefined otherwise.
+    Int8PairSums pairs;
 };
 
 }  // namespace mobiq

@@ -38,6 +38,9 @@ public:
     GeneratorParam<bool> use_arm_dot{"arm_dot", false};  // OpenCL only (generators/arm_dot.h)
     GeneratorParam<bool> residual_add{"residual_add", false};  // generators/residual_add.h
     GeneratorParam<bool> use_amx{"amx", false};
+    // x86 without VNNI: int16 pair sums (pmaddubsw), exact for weights in
+    // [-64, 63] (generators/int8_pair_sums.h; decision 55).
+    GeneratorParam<bool> weights7{"weights7", false};
     GeneratorParam<bool> serial{"serial", false};  // CPU: one call per panel of channels (generators/conv2d_implicit.h)
     GeneratorParam<bool> amx_tiles{"amx_tiles", false};  // with amx: rhs (1024, K/64, C_out/16)
     // with amx_tiles: rhs (16 k_bytes, KH * ceil(KW C / 64), C_out / 16), k_bytes = min(KW C, 64)
@@ -78,7 +81,8 @@ public:
         Expr K = C * kernel_w * kernel_h;
 
         // With arm_dot the 4 channels of a group are one call and ci has extent 1.
-        s.r = RDom({{0, use_arm_dot ? 1 : 4}, {0, groups_per_tap}, {0, kernel_w}, {0, kernel_h}}, "r");
+        // With weights7 r[0] is the pair of a group (two channels each).
+        s.r = RDom({{0, use_arm_dot ? 1 : weights7 ? 2 : 4}, {0, groups_per_tap}, {0, kernel_w}, {0, kernel_h}}, "r");
         RVar ci = s.r[0], cg = s.r[1], kx = s.r[2], ky = s.r[3];
         Expr group = cg + groups_per_tap * (kx + kernel_w * ky);
         if (amx_tiles && amx_kernel_rows) {
@@ -96,6 +100,14 @@ public:
                                      input.dim(2).extent(), input.dim(3).extent()},
                                     Int(32), {co, p}, NameMangling::C);
             s.dot(co, ox, oy, n) = s.amx_dot(co, ox + s.pixel_pitch * oy + (input.dim(3).stride() / sx) * n);
+        } else if (weights7) {
+            Var cgv("cgv"), kxv("kxv"), kyv("kyv");
+            s.pairs = mobiq::int8_pair_sums(
+                co, {cgv, kxv, kyv, ox, oy, n},
+                [&](const Expr &kk) { return input(4 * cgv + kk, ox * stride_x + kxv, oy * stride_y + kyv, n); },
+                [&](const Expr &kk) { return rhs(kk, co, cgv + groups_per_tap * (kxv + kernel_w * kyv)); });
+            s.dot(co, ox, oy, n) = 0;
+            s.dot(co, ox, oy, n) += cast<int32_t>(s.pairs.pair_sum(ci, co, cg, kx, ky, ox, oy, n));
         } else {
             s.dot(co, ox, oy, n) = 0;
             if (use_arm_dot) {
@@ -178,6 +190,8 @@ public:
         }
         _halide_user_assert(!use_arm_dot || (!unsigned_lhs && get_target().has_gpu_feature()))
             << "conv2d_int8_implicit: arm_dot is an OpenCL int8 x int8 variant";
+        _halide_user_assert(!weights7 || (unsigned_lhs && !use_amx && !use_arm_dot && !get_target().has_gpu_feature()))
+            << "conv2d_int8_implicit: weights7 is an x86 u8 x s8 variant (unsigned_lhs=true, CPU)";
 
         mobiq::require_dense_from_zero(input, 4);
         if (amx_tiles && amx_kernel_rows) {

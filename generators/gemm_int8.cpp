@@ -18,6 +18,7 @@
 #include "arm_dot.h"
 #include "gemm_int8.h"
 #include "int8_output_stage.h"
+#include "int8_pair_sums.h"
 #include "residual_add.h"
 #include "schedule_registry.h"
 
@@ -50,6 +51,9 @@ public:
     // broadcast) in the inner loop (decision 53). The 128 x row sums as their
     // own dot-product stage against ones; K % 64 == 0.
     GeneratorParam<bool> u8w_halide{"u8w_halide", false};
+    // x86 without VNNI: the 4-deep products as int16 pair sums (pmaddubsw),
+    // exact for weights in [-64, 63] (generators/int8_pair_sums.h; decision 55).
+    GeneratorParam<bool> weights7{"weights7", false};
     // One thread per call (CPU): the runtime runs calls on blocks of the problem in parallel.
     GeneratorParam<bool> serial{"serial", false};
     // gemmlowp (default) or fp32 (generators/int8_output_stage.h).
@@ -85,6 +89,7 @@ public:
         // With arm_dot the 4 k of a group are one call, and k.x has extent 1
         // (kept so that every schedule sees the same loop structure).
         if (use_amx) s.k = RDom(0, K, "k");
+        else if (weights7) s.k = RDom(0, 2, 0, groups, "k");  // k.x: the pair of a group
         else s.k = RDom(0, use_arm_dot ? 1 : 4, 0, groups, "k");
         RVar kk = s.k.x, kg = use_amx ? s.k.x : s.k.y;
         if (amx_tiles) {
@@ -93,6 +98,13 @@ public:
             s.dot(n, m) = 0;
             Expr a = lhs(4 * kg + kk, m);
             s.dot(n, m) += cast<int32_t>(reinterpret(UInt(8), rhs(kk, n, kg))) * cast<int32_t>(a);
+        } else if (weights7) {
+            Var g("g");
+            s.pairs = mobiq::int8_pair_sums(
+                n, {g, m}, [&](const Expr &kk) { return lhs(4 * g + kk, m); },
+                [&](const Expr &kk) { return rhs(kk, n, g); });
+            s.dot(n, m) = 0;
+            s.dot(n, m) += cast<int32_t>(s.pairs.pair_sum(s.k.x, n, s.k.y, m));
         } else if (u8_weights) {
             s.dot.define_extern("mobiq_vnni_u8w_gemm", {lhs, rhs}, Int(32), {n, m}, NameMangling::C);
         } else {
@@ -171,6 +183,10 @@ public:
             add_requirement(out.dim(0).extent() % 16 == 0, "gemm_int8 (amx): N must be a multiple of 16");
             // The 2 x 2-tile core configures tiles of fewer rows itself; Halide's one-tile kernel needs 16.
             if (!amx_tiles) add_requirement(out.dim(1).extent() >= 16, "gemm_int8 (amx): M must be at least 16");
+        }
+        if (weights7) {
+            _halide_user_assert(unsigned_lhs && !use_amx && !use_arm_dot && !u8_weights && !get_target().has_gpu_feature())
+                << "gemm_int8: weights7 is an x86 u8 x s8 variant (unsigned_lhs=true, CPU)";
         }
         if (u8_weights) {
             _halide_user_assert(!unsigned_lhs && !use_amx && !use_arm_dot && !weight_zero_point &&

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "Halide.h"
+#include "int8_pair_sums.h"
 
 namespace mobiq {
 
@@ -31,6 +32,10 @@ struct GemmInt8Stages {
     // u8_weights: dot is the extern VNNI core with the weights as the unsigned
     // operand (generators/extern/vnni_u8w_gemm.h).
     bool u8_weights = false;
+    // weights7 (x86 without VNNI, generators/int8_pair_sums.h): dot adds the
+    // int16 pair sums pairs.pair_sum(k.x, n, k.y, m) (k.x: the pair, k.y: the
+    // group of 4 k); undefined otherwise.
+    Int8PairSums pairs;
     bool serial = false;  // generator parameter serial: no parallel loop (the caller runs calls in parallel)
 };
 

@@ -123,6 +123,15 @@ mobiq_status to_options(const mobiq_options *o, mobiq::CompileOptions *out) {
         return fail(MOBIQ_INVALID_ARGUMENT, "u8_weights must be -1 (auto), 0 (off), 1 (on) or 2 (the 7 x 3 core), got " +
                                                 std::to_string(o->u8_weights));
     out->u8_weights = o->u8_weights;
+    if (o->weight_bits != 7 && o->weight_bits != 8)
+        return fail(MOBIQ_INVALID_ARGUMENT, "weight_bits must be 8 or 7, got " + std::to_string(o->weight_bits));
+    if (o->weight_bits == 7 && o->weight_scheme != MOBIQ_WEIGHTS_SYMMETRIC)
+        return fail(MOBIQ_INVALID_ARGUMENT, "7-bit weights are symmetric ([-63, 63]): use symmetric weights");
+    out->scheme.weight_bits = o->weight_bits;
+    if (o->weights7_kernels < -1 || o->weights7_kernels > 1)
+        return fail(MOBIQ_INVALID_ARGUMENT, "weights7_kernels must be -1 (auto), 0 (off) or 1 (on), got " +
+                                                std::to_string(o->weights7_kernels));
+    out->weights7_kernels = o->weights7_kernels;
     out->use_amx_tiles = o->use_amx == 1 || o->use_amx == 3;
     out->use_amx_implicit = o->use_amx == 1;
     out->scheme.requantization = o->requantization == MOBIQ_REQUANTIZATION_FP32 ? mobiq::RequantizationMode::kFp32
@@ -154,6 +163,8 @@ void mobiq_options_init(mobiq_options *o) {
     o->requantization = MOBIQ_REQUANTIZATION_GEMMLOWP;
     o->winograd_tile = 2;
     o->u8_weights = -1;
+    o->weight_bits = 8;
+    o->weights7_kernels = -1;
 }
 
 const char *mobiq_last_error(void) { return g_last_error.c_str(); }

@@ -31,6 +31,7 @@ Im2colGeometry geometry(const ref::ConvShape &s) {
 struct Int8Case {
     bool asym_weights;
     bool implicit;
+    bool weights7 = false;  // weights in [-64, 63], the weights7 rows (decision 55)
 };
 
 class Conv2d : public testing::TestWithParam<KernelSet> {
@@ -44,7 +45,8 @@ protected:
         const int K = s.k(), N = s.cout, OH = s.out_h(), OW = s.out_w(), M = OH * OW;
         std::vector<int8_t> x(static_cast<size_t>(s.h) * s.w * s.cin), w(static_cast<size_t>(N) * K);
         for (auto &v : x) v = static_cast<int8_t>(uni(-128, 127));
-        for (auto &v : w) v = static_cast<int8_t>(cs.asym_weights ? uni(-128, 127) : uni(-127, 127));
+        for (auto &v : w)
+            v = static_cast<int8_t>(cs.asym_weights ? uni(-128, 127) : cs.weights7 ? uni(-64, 63) : uni(-127, 127));
         const int32_t zx = uni(-128, 127);
         std::vector<int32_t> zw(N), bias(N);
         for (auto &z : zw) z = cs.asym_weights ? uni(-100, 100) : 0;
@@ -86,6 +88,7 @@ protected:
             EXPECT_EQ(bad, 0);
         };
         const char *variant = cs.asym_weights ? "weight_zero_point=true,requantize=true"
+                              : cs.weights7   ? "weight_zero_point=false,requantize=true,weights7=true"
                                               : "weight_zero_point=false,requantize=true";
         if (cs.implicit) {
             Buffer<int8_t> in = padded_input(x, s, static_cast<int8_t>(zx));
@@ -209,6 +212,20 @@ TEST_P(Conv2d, Int8EdgeShapes) {
         run_int8(s, {false, true}, seed++);
     }
 }
+// The weights7 rows (x86 without VNNI: pmaddubsw pair sums) on 7-bit weights.
+TEST_P(Conv2d, Weights7NetworkLayers) {
+    if (kernels_with<op::conv2d_int8_implicit>(GetParam(), "weights7=true").empty())
+        GTEST_SKIP() << "no weights7 kernels on " << GetParam().name << " (x86 CPU sets only)";
+    uint32_t seed = 500;
+    for (const auto &l : network_conv_layers()) {
+        run_int8(test_sized(l.shape), {false, false, true}, seed++);
+        if (l.shape.cin % 4 == 0) run_int8(test_sized(l.shape), {false, true, true}, seed++);
+    }
+    for (const auto &sh : edge_conv_shapes()) {
+        run_int8(sh, {false, false, true}, seed++);
+        run_int8(sh, {false, true, true}, seed++);
+    }
+}
 TEST_P(Conv2d, Fp32Im2colGemmNetworkLayers) {
     uint32_t seed = 500;
     for (const auto &l : network_conv_layers()) run_fp32(test_sized(l.shape), false, seed++);
@@ -247,8 +264,10 @@ TEST_P(Conv2d, Int8ImplicitOutputWidths) {
 // equal to the convolution, requantized, then add_int8 with the residual, bit
 // for bit; FP32 within the convolution's tolerance. Both the GEMM (1x1, the
 // input as the operand) and the implicit kernel, every registered variant.
-TEST_P(Conv2d, FusedResidualAdd) {
-    std::mt19937 rng(77);
+// The fused Add's kernels against the reference; weights7: 7-bit weights and
+// the weights7 rows only (INT8).
+void fused_residual_add(const KernelSet &set, bool weights7) {
+    std::mt19937 rng(weights7 ? 78 : 77);
     auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     for (const ref::ConvShape s : {ref::ConvShape{14, 14, 64, 256, 1, 1, 1, 0}, ref::ConvShape{9, 7, 32, 48, 3, 3, 1, 1},
                                    ref::ConvShape{8, 8, 16, 40, 1, 1, 2, 0}}) {
@@ -257,7 +276,7 @@ TEST_P(Conv2d, FusedResidualAdd) {
         const int K = s.k(), N = s.cout, OH = s.out_h(), OW = s.out_w(), M = OH * OW;
         std::vector<int8_t> x(size_t(s.h) * s.w * s.cin), w(size_t(N) * K), r(size_t(M) * N);
         for (auto &v : x) v = static_cast<int8_t>(uni(-128, 127));
-        for (auto &v : w) v = static_cast<int8_t>(uni(-127, 127));
+        for (auto &v : w) v = static_cast<int8_t>(weights7 ? uni(-64, 63) : uni(-127, 127));
         for (auto &v : r) v = static_cast<int8_t>(uni(-128, 127));
         const int32_t zx = uni(-20, 20);
         std::vector<int32_t> zw(N, 0), bias(N), mult(N), shift(N);
@@ -304,12 +323,13 @@ TEST_P(Conv2d, FusedResidualAdd) {
                 if (got[i] != want[i] && bad++ < 5) ADD_FAILURE() << "at " << i << ": got " << int(got[i]) << ", want " << int(want[i]);
             EXPECT_EQ(bad, 0);
         };
-        const char *variant = "requantize=true,residual_add=true,weight_zero_point=false";
+        const char *variant = weights7 ? "requantize=true,residual_add=true,weight_zero_point=false,weights7=true"
+                                       : "requantize=true,residual_add=true,weight_zero_point=false";
         if (s.kh == 1 && s.stride == 1) {
             Buffer<int8_t> lhs(x.data(), s.cin, M), res(r.data(), N, M), out(N, M);
             host_dirty(lhs);
             host_dirty(res);
-            for_each_variant<op::gemm_int8_add>(GetParam(), variant, [&](const auto &gemm) {
+            for_each_variant<op::gemm_int8_add>(set, variant, [&](const auto &gemm) {
                 use(fp32_requantization(gemm));
                 ASSERT_EQ(gemm(lhs, zx, rhs, cb, zb, bb, mb, sb, zo, -128, 127, res, add.a_multiplier, add.a_shift,
                                add.b_zero_point, add.b_multiplier, add.b_shift, add.left_shift, add.output_multiplier,
@@ -320,8 +340,8 @@ TEST_P(Conv2d, FusedResidualAdd) {
             });
 #if defined(MOBIQ_CPU_FAMILY_X86)
             // The AMX GEMM with the Add (K = 64, N = 256: shapes it takes), where this CPU can run it.
-            if (GetParam().name == "host_x86" && amx_usable()) {
-                for_each_variant<op::gemm_int8_amx_add>(GetParam(), variant, [&](const auto &amx) {
+            if (set.name == "host_x86" && amx_usable() && !weights7) {
+                for_each_variant<op::gemm_int8_amx_add>(set, variant, [&](const auto &amx) {
                     use(fp32_requantization(amx));
                     out.fill(0);
                     std::vector<int8_t> rhs_bytes;
@@ -339,7 +359,7 @@ TEST_P(Conv2d, FusedResidualAdd) {
         Buffer<int8_t> in = padded_input(x, s, static_cast<int8_t>(zx)), res(r.data(), N, OW, OH, 1), out(N, OW, OH, 1);
         host_dirty(in);
         host_dirty(res);
-        for_each_variant<op::conv2d_int8_implicit_add>(GetParam(), variant, [&](const auto &conv) {
+        for_each_variant<op::conv2d_int8_implicit_add>(set, variant, [&](const auto &conv) {
             use(fp32_requantization(conv));
             ASSERT_EQ(conv(in, zx, rhs, cb, zb, bb, mb, sb, zo, -128, 127, s.kw, s.kh, s.stride, s.stride, res,
                            add.a_multiplier, add.a_shift, add.b_zero_point, add.b_multiplier, add.b_shift, add.left_shift,
@@ -350,6 +370,7 @@ TEST_P(Conv2d, FusedResidualAdd) {
             check(out.data());
         });
 
+        if (weights7) continue;
         // FP32: clamp(clamp(conv + bias) + residual), against the double reference conv.
         std::vector<float> xf(x.size()), wf(w.size()), bf(N), rf(r.size());
         for (size_t i = 0; i < x.size(); i++) xf[i] = x[i] * 0.01f;
@@ -364,7 +385,7 @@ TEST_P(Conv2d, FusedResidualAdd) {
         Buffer<float> in_f = padded_input(xf, s, 0.0f);
         for (auto *b : {&rhs_f, &bias_f, &res_f, &in_f}) host_dirty(*b);
         const float inf = std::numeric_limits<float>::infinity();
-        for_each_variant<op::conv2d_fp32_implicit_add>(GetParam(), "residual_add=true", [&](const auto &conv) {
+        for_each_variant<op::conv2d_fp32_implicit_add>(set, "residual_add=true", [&](const auto &conv) {
             ASSERT_EQ(conv(in_f, rhs_f, bias_f, -inf, inf, s.kw, s.kh, s.stride, s.stride, res_f, 0.0f, inf, out_f), 0);
             to_host(out_f);
             int bad = 0;
@@ -377,6 +398,12 @@ TEST_P(Conv2d, FusedResidualAdd) {
             EXPECT_EQ(bad, 0);
         });
     }
+}
+TEST_P(Conv2d, FusedResidualAdd) { fused_residual_add(GetParam(), false); }
+TEST_P(Conv2d, Weights7FusedResidualAdd) {
+    if (kernels_with<op::conv2d_int8_implicit_add>(GetParam(), "weights7=true").empty())
+        GTEST_SKIP() << "no weights7 kernels on " << GetParam().name << " (x86 CPU sets only)";
+    fused_residual_add(GetParam(), true);
 }
 
 TEST_P(Conv2d, ImplicitRejectsChannelsNotMultipleOf4) {

@@ -25,6 +25,9 @@ struct Scheme {
     bool relu = false;
     int32_t force_za = 999, force_zw = 999;  // 999: random
     int a_lo = -128, a_hi = 127;              // activation value range
+    // 7-bit weights (the weights7 rows, decision 55): symmetric weights in
+    // [-64, 63], every variant with weights7=true; extremes: only -64 and 63.
+    bool weights7 = false, w_extremes = false;
 };
 
 class GemmInt8 : public testing::TestWithParam<KernelSet> {
@@ -40,7 +43,11 @@ protected:
         for (auto &z : zw) z = sc.force_zw != 999 ? sc.force_zw : (sc.asym_weights ? uni(-128, 127) : 0);
         std::vector<int8_t> a(static_cast<size_t>(m) * k), w(static_cast<size_t>(n) * k);
         for (auto &v : a) v = static_cast<int8_t>(uni(sc.a_lo, sc.a_hi));
-        for (auto &v : w) v = static_cast<int8_t>(sc.asym_weights ? uni(-128, 127) : uni(-127, 127));
+        for (auto &v : w)
+            v = static_cast<int8_t>(sc.asym_weights ? uni(-128, 127)
+                                    : sc.w_extremes ? (uni(0, 1) ? 63 : -64)
+                                    : sc.weights7   ? uni(-64, 63)
+                                                    : uni(-127, 127));
         std::vector<int32_t> bias(n);
         for (auto &b : bias) b = uni(-60000, 60000);
 
@@ -83,7 +90,8 @@ protected:
 
         const auto want_acc = ref::gemm_int8_acc(a, za, w, zw, bias, m, n, k);
         const std::string variant = std::string("weight_zero_point=") + (sc.asym_weights ? "true" : "false") +
-                                    ",requantize=" + (sc.requantize ? "true" : "false");
+                                    ",requantize=" + (sc.requantize ? "true" : "false") +
+                                    (sc.weights7 ? ",weights7=true" : "");
         // Every registered variant of this scheme (arm_dot ones included), bit-exact.
         for_each_variant<op::gemm_int8>(GetParam(), variant.c_str(), [&](const auto &gemm) {
             rq.fp32 = fp32_requantization(gemm);
@@ -128,6 +136,24 @@ TEST_P(GemmInt8, Int8SymPerChannel) { run_all({false, false, true, true}, 200); 
 TEST_P(GemmInt8, Int8AsymActSymWeightsPerChannel) { run_all({true, false, true, true}, 300); }
 TEST_P(GemmInt8, Int8AsymPerLayer) { run_all({true, true, false, true}, 400); }
 TEST_P(GemmInt8, Int8AsymPerChannel) { run_all({true, true, true, true}, 500); }
+// The weights7 rows (x86: pmaddubsw pair sums) on 7-bit weights: random, and
+// only the extremes against activations near 127 (a + 128 near 255: the pair
+// sums closest to int16's limits, 2 x 255 x -64 = -32640).
+TEST_P(GemmInt8, Weights7SymPerChannel) {
+    if (kernels_with<op::gemm_int8>(GetParam(), "weights7=true").empty())
+        GTEST_SKIP() << "no weights7 kernels on " << GetParam().name << " (x86 CPU sets only)";
+    Scheme s{true, false, true, true};
+    s.weights7 = true;
+    run_all(s, 700);
+}
+TEST_P(GemmInt8, Weights7Extremes) {
+    if (kernels_with<op::gemm_int8>(GetParam(), "weights7=true").empty())
+        GTEST_SKIP() << "no weights7 kernels on " << GetParam().name << " (x86 CPU sets only)";
+    Scheme s{true, false, true, true};
+    s.weights7 = s.w_extremes = true;
+    s.a_lo = 120;
+    run_all(s, 800);
+}
 TEST_P(GemmInt8, Int8AsymPerChannelRelu) {
     Scheme s{true, true, true, true};
     s.relu = true;

@@ -36,6 +36,7 @@ struct Case {
     bool amx = true;  // where usable (x86); false: AVX-512 VNNI
     int winograd_tile = 2;  // with ConvAlgorithm::kWinogradTapwise
     int u8_weights = -1;    // CompileOptions::u8_weights (x86 VNNI; -1: the plan's choice)
+    int weight_bits = 8;    // 7: the weights7 kernels forced on (x86; decision 55)
 };
 
 std::string case_name(const testing::TestParamInfo<Case> &i) {
@@ -55,6 +56,7 @@ std::string case_name(const testing::TestParamInfo<Case> &i) {
     if (c.fp32_requantization) s += "_fp32rq";
     if (!c.amx) s += "_noamx";
     if (c.u8_weights >= 0) s += c.u8_weights == 2 ? "_u8wcore" : c.u8_weights ? "_u8w" : "_nou8w";
+    if (c.weight_bits == 7) s += "_w7";
     return s;
 }
 
@@ -94,6 +96,8 @@ TEST_P(Int8MatchesReference, Network) {
     if (c.fp32_requantization) opt.scheme.requantization = mobiq::RequantizationMode::kFp32;
     opt.use_amx = c.amx;
     opt.u8_weights = c.u8_weights;
+    opt.scheme.weight_bits = c.weight_bits;
+    if (c.weight_bits == 7) opt.weights7_kernels = 1;
     opt.calibration_data = calib.data();
     opt.calibration_count = 2;
     mobiq::QuantizedGraph qg;
@@ -128,6 +132,14 @@ TEST_P(Int8MatchesReference, Network) {
         for (const auto &l : session->layers()) u8w += l.variant.find("gemm_int8_u8w") != std::string::npos;
         EXPECT_GT(u8w, 0) << "no layer ran the u8_weights GEMM";
     }
+    // 7-bit weights with the weights7 kernels forced on (x86): they ran.
+#if defined(MOBIQ_CPU_FAMILY_X86)
+    if (c.weight_bits == 7) {
+        int w7 = 0;
+        for (const auto &l : session->layers()) w7 += l.variant.find("_w7") != std::string::npos;
+        EXPECT_GT(w7, 0) << "no layer ran a weights7 kernel";
+    }
+#endif
     std::vector<float> y(fp32.data.size());
     for (int rep = 0; rep < 2; rep++) {
         s = session->run(x.data.data(), x.data.size(), y.data(), y.size());
@@ -227,6 +239,14 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true, false, 2,
              2},
         Case{"vgg16", false, true, true, ConvAlgorithm::kGemm, Calibration::kMinMax, true, nullptr, false, false, 2, 2},
+        // 7-bit weights on the weights7 kernels (x86: pmaddubsw pair sums, forced on; decision 55):
+        // GEMMs, implicit convs and fused Adds, both requantizations, every layer as im2col + GEMM.
+        Case{"resnet50", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, true, false, 2,
+             -1, 7},
+        Case{"mobilenet_v1", false, true, true, ConvAlgorithm::kAuto, Calibration::kMinMax, true, nullptr, false, false,
+             2, -1, 7},
+        Case{"resnet50", true, true, true, ConvAlgorithm::kGemm, Calibration::kMinMax, true, nullptr, false, false, 2,
+             -1, 7},
         // Winograd F(2x2, 3x3): int16 exact on the INT8 operands, int6w4 on INT6 / INT4 ones.
         Case{"resnet50", false, true, true, ConvAlgorithm::kWinogradInt16},
         Case{"resnet50", true, false, true, ConvAlgorithm::kWinogradInt16, Calibration::kMinMax, true, nullptr, true},
@@ -309,6 +329,34 @@ TEST(Int8Plan, U8WeightsOnlyWhenAskedFor) {
         const bool vnni = mobiq::avx512_vnni_usable();
         EXPECT_EQ(u8, u8w == 1 && vnni && mobiq::avx512_zen4_set_usable() ? k64 : u8w == 2 && vnni ? gemms : 0);
     }
+}
+
+// 7-bit weights (decision 55): with the weights7 kernels on auto, the x86
+// GEMMs and implicit convs take them exactly where the CPU's INT8 kernels run
+// without VNNI; forced on, everywhere on x86; off, or with 8-bit weights, nowhere.
+TEST(Int8Plan, Weights7WhereTheCpuLacksVnni) {
+    mobiq::Graph g;
+    ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
+#if defined(MOBIQ_CPU_FAMILY_X86)
+    const bool x86 = true;
+#else
+    const bool x86 = false;
+#endif
+    for (const int bits : {8, 7})
+        for (const int kernels : {-1, 0, 1}) {
+            SCOPED_TRACE("weight_bits=" + std::to_string(bits) + " weights7_kernels=" + std::to_string(kernels));
+            int convs = 0, w7 = 0;
+            for (const auto &p : int8_plans(g, [&](CompileOptions &o) {
+                     o.use_amx = false, o.scheme.weight_bits = bits, o.weights7_kernels = kernels;
+                 })) {
+                const bool is_w7 = p.kernel_variant.find("weights7=true") != std::string::npos;
+                if (p.op == "conv" && p.method != mobiq::ConvMethod::kWinograd && !p.column_panels) convs++, w7 += is_w7;
+                if (is_w7) EXPECT_NE(p.source.find("7-bit weights"), std::string::npos) << p.node << ": " << p.source;
+            }
+            EXPECT_GT(convs, 20);
+            const bool on = x86 && bits == 7 && (kernels == 1 || (kernels == -1 && !mobiq::avx512_zen4_set_usable()));
+            EXPECT_EQ(w7, on ? convs : 0);
+        }
 }
 
 // INT8 GEMMs of <= 256 rows with 64-multiple output channels (with or

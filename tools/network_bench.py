@@ -83,6 +83,9 @@ INT8_SCHEMES = [  # (label, flags)
                                        "--requantization", "fp32"]),
     ("int8 sym/per-channel/fp32-rq", ["--scheme", "sym", "--weights", "per-channel", "--weight-scheme", "sym",
                                       "--requantization", "fp32"]),
+    # 7-bit weights (decision 55): on x86 without VNNI the pmaddubsw kernels; elsewhere the same kernels as above
+    ("int8 asym/per-channel/fp32-rq/w7", ["--scheme", "asym", "--weights", "per-channel", "--weight-scheme", "sym",
+                                          "--requantization", "fp32", "--weight-bits", "7"]),
     # the same without Intel AMX (AVX-512 VNNI only: against OpenVINO capped to VNNI; on CPUs without AMX = the row above)
     ("int8 asym/per-channel/fp32-rq/no-amx", ["--scheme", "asym", "--weights", "per-channel", "--weight-scheme", "sym",
                                               "--requantization", "fp32", "--no-amx"]),
@@ -97,6 +100,10 @@ OPTIONAL_SCHEMES = [
     # VNNI without the u8_weights GEMM (decision 53: on by default on Intel CPUs only)
     ("int8 asym/per-channel/fp32-rq/no-amx/no-u8w", ["--scheme", "asym", "--weights", "per-channel", "--weight-scheme",
                                                      "sym", "--requantization", "fp32", "--no-amx", "--u8-weights", "off"]),
+    # 7-bit weights on the exact 8-bit kernels (vpmaddwd pairs without VNNI): the kernels' share of the w7 row
+    ("int8 asym/per-channel/fp32-rq/w7/no-w7-kernels", ["--scheme", "asym", "--weights", "per-channel",
+                                                        "--weight-scheme", "sym", "--requantization", "fp32",
+                                                        "--weight-bits", "7", "--weights7-kernels", "off"]),
     # VNNI with every convolution as a GEMM (im2col + GEMM: the u8_weights GEMM where it is on)
     ("int8 asym/per-channel/fp32-rq/no-amx/gemm", ["--scheme", "asym", "--weights", "per-channel", "--weight-scheme",
                                                    "sym", "--requantization", "fp32", "--no-amx", "--conv", "gemm"]),

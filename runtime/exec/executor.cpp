@@ -78,6 +78,11 @@ Status Executor::select_kernel_sets(PlanTarget *target) {
                          : opt_.u8_weights == 1 && avx512_zen4_set_usable() ? 1
                          : opt_.u8_weights == 2                              ? 2
                                                                              : 0;
+    // 7-bit weights help where the multi-target kernels run without VNNI: the
+    // CPU lacks the Zen 4 feature set of their first target, or a cap is set.
+    target->weights7 = !opencl_ && int8_ && set_->family == "x86" && opt_.scheme.weight_bits == 7 &&
+                       (opt_.weights7_kernels == 1 ||
+                        (opt_.weights7_kernels == -1 && !(set_->cap == CpuLevel::kBest && avx512_zen4_set_usable())));
     target->amx_tiles = target->amx && opt_.use_amx_tiles;
     target->amx_implicit = target->amx_tiles && opt_.use_amx_implicit;
     target->int8 = int8_;

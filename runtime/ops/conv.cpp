@@ -392,6 +392,8 @@ private:
                                                "' has kernels on x86 builds only"};
 #endif
         } else {
+            if (p.kernel_variant.find("weights7=true") != std::string::npos)
+                MOBIQ_RETURN_IF_ERROR(check_weights7_range(q.weights, n.name));
             MOBIQ_RETURN_IF_ERROR(find_kernels(c, n, p, base, "element_type=int8", k->fused.on, &k->gemm,
                                                &k->gemm_add, &k->implicit, &k->implicit_add, &k->im2col));
         }

@@ -73,6 +73,8 @@ public:
                 prepare_gemm_int8(widen_channels(q.weights, q.weight_zero_point, N, 1, x.c, x.c_alloc), x.c_alloc, N, q, &k->w));
             const std::string base = q.asymmetric_weights ? "requantize=true,weight_zero_point=true"
                                                           : "requantize=true,weight_zero_point=false";
+            if (variant.find("weights7=true") != std::string::npos)
+                MOBIQ_RETURN_IF_ERROR(check_weights7_range(q.weights, n.name));
             MOBIQ_RETURN_IF_ERROR(c.kernel(n, base + (variant.empty() ? "" : "," + variant), &k->int8));
             if (p.column_chunks) {
                 k->k_padded = 4 * k->w.rhs.dim(2).extent();

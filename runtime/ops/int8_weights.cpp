@@ -66,6 +66,15 @@ Status prepare_gemm_int8(const std::vector<int8_t> &w, int k, int n, const Quant
     return Status::ok();
 }
 
+Status check_weights7_range(const std::vector<int8_t> &w, const std::string &layer) {
+    for (size_t i = 0; i < w.size(); i++)
+        if (w[i] < -64 || w[i] > 63)
+            return {StatusCode::kInvalidArgument, "layer '" + layer + "': weight " + std::to_string(w[i]) +
+                                                      " (index " + std::to_string(i) +
+                                                      ") is outside [-64, 63], which the 7-bit-weight kernels need"};
+    return Status::ok();
+}
+
 Status to_amx_tiles(PreparedGemmInt8 *w) {
     const int n = w->rhs.dim(1).extent(), k_padded = 4 * w->rhs.dim(2).extent();
     std::vector<int8_t> tiles;

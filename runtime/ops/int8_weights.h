@@ -55,6 +55,10 @@ Halide::Runtime::Buffer<T> matrix_columns(Halide::Runtime::Buffer<T> &m, int fir
 // `w` is (N, K) row-major (K already widened to the stored channels).
 Status prepare_gemm_int8(const std::vector<int8_t> &w, int k, int n, const QuantizedNode &q, PreparedGemmInt8 *out);
 
+// The weights7 kernels (pmaddubsw pair sums, decision 55) are exact only for
+// weights in [-64, 63]: an error naming `layer` if `w` holds any other value.
+Status check_weights7_range(const std::vector<int8_t> &w, const std::string &layer);
+
 // Re-packs `w->rhs` tile by tile for gemm_int8's amx_tiles variant
 // (mobiq/gemm_weights.h, pack_gemm_int8_amx_tiles).
 Status to_amx_tiles(PreparedGemmInt8 *w);

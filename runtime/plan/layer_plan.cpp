@@ -981,6 +981,25 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
             p.source += t.u8_weights == 1 ? "; VNNI 4 x 4 block, weights + 128 (u8), A broadcast from memory"
                                           : "; VNNI 7 x 3 core, weights + 128 (u8)";
         }
+    // x86 without VNNI, 7-bit weights (decision 55): the INT8 GEMMs and
+    // implicit convs left on their base variant run its weights7 rows
+    // (pmaddubsw pair sums, exact for weights in [-64, 63]; the ops check the
+    // weights at load).
+    if (cpu && t.int8 && t.weights7)
+        for (size_t i = 0; i < g.nodes.size(); i++) {
+            LayerPlan &p = (*plans)[i];
+            const bool asym = asym_weights != nullptr && i < asym_weights->size() && (*asym_weights)[i];
+            const bool conv = p.op == "conv" && (p.method == ConvMethod::kGemm || p.method == ConvMethod::kIm2colGemm ||
+                                                 p.method == ConvMethod::kImplicit);
+            if ((!conv && p.op != "fully_connected") || asym || p.kernel_variant != fq) continue;
+            const std::string variant = with_param(p.kernel_variant, "weights7=true");
+            std::string op = "gemm_int8", base = "requantize=true,weight_zero_point=false";
+            if (conv) conv_kernel(p.method, true, false, variant, &op, &base);
+            if (p.fused_add >= 0) with_fused_add(&op, &base);
+            if (find_kernel_row(op, t.family, canonical_params(base + "," + variant)) == nullptr) continue;
+            p.kernel_variant = variant;
+            p.source += "; 7-bit weights: pmaddubsw pair sums";
+        }
     for (size_t i = 0; i < g.nodes.size(); i++) {
         const Node &n = g.nodes[i];
         const LayerPlan &p = (*plans)[i];

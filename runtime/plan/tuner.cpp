@@ -86,6 +86,8 @@ Status tune_model(const Graph &graph, const CompileOptions &options, const TuneO
         // The requantization is the session's (the plan gives every kernel its variant): a
         // candidate of the other would change the numbers, not only the speed.
         if (!row->param("requantization").empty()) continue;
+        // weights7 kernels are exact for 7-bit weights only (decision 55).
+        if (row->param("weights7") == "true" && options.scheme.weight_bits != 7) continue;
         const std::string extra = row->params_beyond(base_params);
         if (int8 && !options.scheme.symmetric_weights && !extra.empty()) continue;  // variants are sym-weight ones
         for (ConvAlgorithm m : {ConvAlgorithm::kGemm, ConvAlgorithm::kImplicit}) {

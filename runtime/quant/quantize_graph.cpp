@@ -15,7 +15,7 @@ namespace mobiq {
 
 std::string scheme_name(const QuantScheme &s) {
     return std::string(s.symmetric_activations ? "sym" : "asym") + (s.per_channel_weights ? "/per-channel" : "/per-layer") +
-           (s.symmetric_weights ? "/sym-w" : "/asym-w") +
+           (s.symmetric_weights ? "/sym-w" : "/asym-w") + (s.weight_bits == 7 ? "/w7" : "") +
            (s.requantization == RequantizationMode::kFp32 ? "/fp32-rq" : "") + (s.winograd_int6w4 ? "/int6w4" : "") +
            (s.winograd_int6w8 ? "/int6w8" : "") +
            (s.winograd_tapwise ? "/tapwise-f" + std::to_string(s.winograd_tapwise) : "");
@@ -67,7 +67,8 @@ ActivationQuant activation_quant(float lo, float hi, bool symmetric, int bits = 
 
 // Quantizes `count` weights of each of `groups` output channels (w[o * count + i]),
 // one scale / zero point per channel or one for all.
-// `bits` = 8, or 4 (symmetric only: [-7, 7]) for winograd-int6w4 convolutions.
+// `bits` = 8, 7 (symmetric only: [-63, 63], min-max) or 4 (symmetric only:
+// [-7, 7], MSE-clipped) for winograd-int6w4 convolutions.
 void quantize_weights(const std::vector<float> &w, int groups, const QuantScheme &s, QuantizedNode *q, int bits = 8) {
     const double qmax = (1 << (bits - 1)) - 1;
     const size_t count = w.size() / groups;
@@ -92,7 +93,7 @@ void quantize_weights(const std::vector<float> &w, int groups, const QuantScheme
         if (s.symmetric_weights) {
             const double m = std::max(-lo, hi);
             scale = m > 0 ? static_cast<float>(m / qmax) : 1.0f;
-            if (bits < 8 && m > 0) {
+            if (bits <= 4 && m > 0) {
                 // Per layer: one search over the whole tensor, for the first channel only.
                 if (s.per_channel_weights) scale = mse_clipped_weight_scale(w, o * count, (o + 1) * count, m, qmax);
                 else scale = o == 0 ? mse_clipped_weight_scale(w, 0, w.size(), m, qmax) : q->weight_scale[0];
@@ -307,6 +308,11 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
     // winograd-int6w8: the same inputs, within its int32 bound (the wider
     // layers keep INT8 and run another method; the plan says why).
     std::vector<bool> int6(g.tensors.size(), false), int6_conv(g.nodes.size(), false);
+    if (scheme.weight_bits != 8 && scheme.weight_bits != 7)
+        return {StatusCode::kInvalidArgument, "weight bits must be 8 or 7, got " + std::to_string(scheme.weight_bits)};
+    if (scheme.weight_bits == 7 && !scheme.symmetric_weights)
+        return {StatusCode::kInvalidArgument, "7-bit weights are symmetric ([-63, 63]): use symmetric weights "
+                                              "(--weight-scheme sym)"};
     if (scheme.winograd_tapwise && !scheme.symmetric_weights)
         return {StatusCode::kInvalidArgument, "winograd-tapwise quantizes the transformed weights symmetrically: use "
                                               "symmetric weights (--weight-scheme sym)"};
@@ -382,7 +388,7 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
                 } else {
                     // per channel: same values, OHWI
                     const bool int4 = int6_conv[i] && scheme.winograd_int6w4;
-                    quantize_weights(conv_weights_ohwi(w), cout, scheme, &q, int4 ? 4 : 8);
+                    quantize_weights(conv_weights_ohwi(w), cout, scheme, &q, int4 ? 4 : scheme.weight_bits);
                     q.winograd_int6w4 = int4;
                 }
                 finish_accumulating(bias, in, o, n, &q);
@@ -402,7 +408,7 @@ Status quantize_graph(const Graph &graph, const std::vector<TensorStats> &stats,
             }
             case OpType::kGemm: {
                 const std::vector<float> bias = gemm_bias(g, n);
-                quantize_weights(gemm_weights_nk(g, n), static_cast<int>(bias.size()), scheme, &q);
+                quantize_weights(gemm_weights_nk(g, n), static_cast<int>(bias.size()), scheme, &q, scheme.weight_bits);
                 finish_accumulating(bias, in, o, n, &q);
                 break;
             }

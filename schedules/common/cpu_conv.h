@@ -134,4 +134,12 @@ inline void schedule_conv2d_int8_implicit_cpu_pairs(Conv2dImplicitStages &s, con
     detail::schedule_conv2d_implicit_side_stages(s, t);
 }
 
+// int8 weights7 (x86 without VNNI): the pair sums of common/cpu_gemm.h over
+// the receptive field, one output row per block.
+inline void schedule_conv2d_int8_implicit_cpu_weights7(Conv2dImplicitStages &s, const CpuGemmTile &t) {
+    detail::tile_conv2d_implicit_output(s, t, {});
+    schedule_int8_pair_sums(s.dot, s.r[0], s.co, {s.ox}, {s.r[1], s.r[2], s.r[3]}, s.pairs, t.lanes);
+    detail::schedule_conv2d_implicit_side_stages(s, t);
+}
+
 }  // namespace mobiq

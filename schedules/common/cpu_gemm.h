@@ -169,6 +169,36 @@ inline void schedule_gemm_int8_cpu_pairs(GemmInt8Stages &s, const CpuGemmTile &t
     detail::schedule_gemm_int8_side_stages(s, t);
 }
 
+// The weights7 reduction (generators/int8_pair_sums.h): for each group of 4 k,
+// every register block's row broadcasts its 4 bytes against lanes x 4 bytes
+// of packed weights: one pmaddubsw per vector gives the int16 pair sums in
+// (pair, column) lanes, which the dot's update adds into int32 columns (one
+// pmaddwd by ones) and its accumulators (one paddd). `dot`'s update runs
+// (pair, lane | vector, `unrolled` | `outer`); the pair sums live per vector.
+inline void schedule_int8_pair_sums(Halide::Func dot, const Halide::RVar &pair, const Halide::Var &col,
+                                    const std::vector<Halide::Var> &unrolled, const std::vector<Halide::RVar> &outer,
+                                    const Int8PairSums &p, int lanes) {
+    using namespace Halide;
+    Var cv("cv");
+    std::vector<VarOrRVar> order{pair, cv, col};
+    for (const Var &v : unrolled) order.push_back(v);
+    for (const RVar &r : outer) order.push_back(r);
+    Stage d = dot.update().split(col, col, cv, lanes, TailStrategy::GuardWithIf).reorder(order).atomic(true);
+    d.vectorize(pair).vectorize(cv).unroll(col);
+    for (const Var &v : unrolled) d.unroll(v);
+    Func ps = p.pair_sum;
+    ps.compute_at(dot, col).reorder_storage(p.j, col).reorder(p.j, col).vectorize(p.j).vectorize(col);
+    ps.update().reorder(p.pair.x, p.j, col).atomic(true).vectorize(p.pair.x).vectorize(p.j).vectorize(col);
+}
+
+// gemm_int8 weights7 (x86 without VNNI): the register block of `t` (rows x
+// vectors of int32 lanes) over the pair sums above.
+inline void schedule_gemm_int8_cpu_weights7(GemmInt8Stages &s, const CpuGemmTile &t) {
+    detail::tile_gemm_output(s, t);
+    schedule_int8_pair_sums(s.dot, s.k.x, s.n, {s.m}, {s.k.y}, s.pairs, t.lanes);
+    detail::schedule_gemm_int8_side_stages(s, t);
+}
+
 namespace detail {
 
 // gemm_fp32 k_block > 0, one serial call per 64-column panel of B with few

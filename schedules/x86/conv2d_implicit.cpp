@@ -28,6 +28,11 @@ void schedule_amx_tiles(mobiq::Conv2dImplicitStages &s) {
 void schedule(mobiq::Conv2dImplicitStages &s, const Halide::Target &t) {
     const bool avx512 = t.has_feature(Halide::Target::AVX512);
     if (s.amx_tiles) return schedule_amx_tiles(s);
+    if (s.pairs.pair_sum.defined()) {
+        // weights7 (no VNNI): the GEMM's 4 x 2 block (x86/gemm_int8.cpp says why).
+        return mobiq::schedule_conv2d_int8_implicit_cpu_weights7(
+            s, {avx512 ? 16 : t.has_feature(Halide::Target::AVX2) ? 8 : 4, 2, 4});
+    }
     if (s.int8 && !avx512) {
         // No VNNI: vpmaddwd pairs kept apart (x86/gemm_int8.cpp says why).
         return mobiq::schedule_conv2d_int8_implicit_cpu_pairs(s, {8, t.has_feature(Halide::Target::AVX2) ? 2 : 1, 3});

@@ -106,6 +106,14 @@ void schedule(mobiq::GemmInt8Stages &s, const Halide::Target &t) {
         return;
     }
     const bool avx512 = t.has_feature(Halide::Target::AVX512);
+    if (s.pairs.pair_sum.defined()) {
+        // weights7 (no VNNI): pmaddubsw + pmaddwd + paddd per vector; 4 rows x
+        // 2 vectors = 8 accumulators, 2 weight vectors, a broadcast, the ones
+        // and the products in 16 ymm / xmm registers (4 x 2 measured 1.1x 3 x 2
+        // and 1.3x 2 x 4 on Zen 3; 3 x 4 spills).
+        mobiq::schedule_gemm_int8_cpu_weights7(s, {avx512 ? 16 : t.has_feature(Halide::Target::AVX2) ? 8 : 4, 2, 4});
+        return;
+    }
     const auto depth = Halide::Internal::as_const_int(s.k.x.extent());
     if (!avx512 && depth && *depth == 4) {
         // AVX2 / SSE4.1 (no VNNI): vpmaddwd on int16 pairs with the pair sums

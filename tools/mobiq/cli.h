@@ -31,6 +31,8 @@ struct SessionFlags {
                         weight_scheme = "sym", calibration = "minmax", calib_data, conv = "auto",
                         opencl_kernels = "gpu", tuning, requantization = "gemmlowp", u8_weights = "auto";
     int winograd_tile = 2;
+    int weight_bits = 8;
+    std::string weights7_kernels = "auto";
     bool no_bn_fold = false, no_fuse_add = false, no_amx = false, amx_one_tile = false, amx_im2col = false;
     int threads = 0;
     int calib_limit = 0;

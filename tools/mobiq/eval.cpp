@@ -250,6 +250,7 @@ void cmd_eval(EvalFlags &f) {
         j["scheme"] = sf.scheme;
         j["weights"] = sf.weights;
         j["weight_scheme"] = sf.weight_scheme;
+        j["weight_bits"] = sf.weight_bits;
         j["calibration"] = sf.calibration;
         j["calib_data"] = sf.calib_data;
         j["calib_samples"] = l.calibration.size() / (size_t(c) * h * w);
@@ -301,7 +302,9 @@ void cmd_eval(EvalFlags &f) {
     j["seconds"] = seconds;
     std::printf("%s: %zu images, %s%s: top-1 %.2f %% (%zu), top-5 %.2f %% (%zu)\n", sf.model.c_str(), n,
                 sf.precision.c_str(),
-                int8 ? (" " + sf.scheme + "/" + sf.weights + "/" + sf.weight_scheme + "-w/" + sf.calibration).c_str()
+                int8 ? (" " + sf.scheme + "/" + sf.weights + "/" + sf.weight_scheme + "-w" +
+                        (sf.weight_bits == 7 ? "/w7/" : "/") + sf.calibration)
+                           .c_str()
                      : "",
                 pct(top1, n), top1, pct(top5, n), top5);
     if (ref.session) {

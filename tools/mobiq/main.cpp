@@ -64,6 +64,14 @@ void SessionFlags::add_to(CLI::App *app) {
         ->check(CLI::IsMember({"per-channel", "per-layer"}));
     app->add_option("--weight-scheme", weight_scheme, "INT8 weights: sym or asym")
         ->check(CLI::IsMember({"sym", "asym"}));
+    app->add_option("--weight-bits", weight_bits,
+                    "INT8 weights of convolutions and fully connected layers: 8, or 7 (symmetric, [-63, 63]): on x86 "
+                    "CPUs without VNNI the GEMMs then run pmaddubsw, exact for such weights (decision 55)")
+        ->check(CLI::IsMember({7, 8}));
+    app->add_option("--weights7-kernels", weights7_kernels,
+                    "x86 with --weight-bits 7: the pmaddubsw kernels: auto (where the INT8 kernels run without VNNI), "
+                    "on (any x86 CPU), off (the exact 8-bit kernels, for comparison)")
+        ->check(CLI::IsMember({"auto", "on", "off"}));
     app->add_option("--calibration", calibration, "INT8 ranges: minmax, percentile or entropy")
         ->check(CLI::IsMember({"minmax", "percentile", "entropy"}));
     app->add_option("--calib-data", calib_data,
@@ -180,6 +188,8 @@ void fill_options(const SessionFlags &f, Loaded *l, mobiq_options *out) {
     o.use_amx = f.no_amx ? 0 : f.amx_one_tile ? 2 : f.amx_im2col ? 3 : 1;
     o.u8_weights = f.u8_weights == "on" ? 1 : f.u8_weights == "core" ? 2 : f.u8_weights == "off" ? 0 : -1;
     o.requantization = f.requantization == "fp32" ? MOBIQ_REQUANTIZATION_FP32 : MOBIQ_REQUANTIZATION_GEMMLOWP;
+    o.weight_bits = f.weight_bits;
+    o.weights7_kernels = f.weights7_kernels == "on" ? 1 : f.weights7_kernels == "off" ? 0 : -1;
     o.opencl_kernels = f.opencl_kernels.c_str();
     o.tuning_file = f.tuning.empty() ? nullptr : f.tuning.c_str();
     o.threads = f.threads;
@@ -273,6 +283,8 @@ void cmd_bench(const SessionFlags &f, int runs, int warmup, const std::string &j
         j["scheme"] = f.scheme;
         j["weights"] = f.weights;
         j["weight_scheme"] = f.weight_scheme;
+        j["weight_bits"] = f.weight_bits;
+        j["weights7_kernels"] = f.weights7_kernels;
         j["calibration"] = f.calibration;
         j["requantization"] = f.requantization;
     }

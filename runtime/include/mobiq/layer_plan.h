@@ -91,6 +91,9 @@ struct PlanTarget {
     // x86 VNNI: INT8 GEMMs on gemm_int8_u8w (weights + 128; decision 53): 0 no,
     // 1 Halide's 4 x 4 block (u8w_halide=true, K % 64 == 0), 2 the extern 7 x 3 core.
     int u8_weights = 0;
+    // x86 whose INT8 kernels run without VNNI (AVX2 / SSE4.1), the scheme's
+    // weights 7-bit: the INT8 GEMMs on the weights7 rows (pmaddubsw; decision 55).
+    bool weights7 = false;
     bool fp32_requantization = false;  // INT8 with RequantizationMode::kFp32: kernels with requantization=fp32
     long l2_bytes = 1L << 20;  // CPU: one core's L2 (mobiq/cpu_level.h), for blocking decisions
     long l1_bytes = 32L << 10;  // CPU: one core's L1 data cache, likewise

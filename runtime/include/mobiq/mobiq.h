@@ -131,6 +131,16 @@ typedef struct mobiq_options {
      * the plan's choice per CPU, so far 0 on every CPU (decision 53 in
      * docs/decisions.md). Other values: invalid. */
     int u8_weights;
+    /* INT8: bits of the weights of convolutions (group 1) and fully connected
+     * layers: 8 (default), or 7: symmetric in [-63, 63], for x86 CPUs without
+     * VNNI, where the GEMMs then multiply with pmaddubsw, exact for such weights
+     * (twice the exact 8-bit rate; decision 55, docs/arithmetic.md "7-bit
+     * weights"). Depthwise layers keep 8 bits. Needs symmetric weights. */
+    int weight_bits;
+    /* x86 with weight_bits 7: the pmaddubsw kernels: -1 (default) where the
+     * CPU's INT8 kernels run without VNNI, 1 on any x86 CPU, 0 off (the
+     * exact 8-bit kernels on the same weights, for comparison). */
+    int weights7_kernels;
 } mobiq_options;
 
 /* Defaults: CPU, FP32, asymmetric activations, symmetric per-channel

@@ -37,9 +37,14 @@ struct QuantScheme {
     // transformed input quantized per tap with scales from calibration
     // (TensorStats::winograd_absmax).
     int winograd_tapwise = 0;
+    // Bits of the weights of group-1 convolutions and fully connected layers
+    // (not those winograd-int6w4 gives 4 bits, nor depthwise or BN layers):
+    // 8, or 7 (symmetric, [-63, 63]: what the pmaddubsw GEMMs of x86 CPUs
+    // without VNNI compute exactly; decision 55).
+    int weight_bits = 8;
 };
 
-// "asym/per-channel/sym-w" (+ "/fp32-rq" with fp32 requantization, "/int6w4", "/int6w8"): what
+// "asym/per-channel/sym-w" (+ "/w7" with 7-bit weights, "/fp32-rq" with fp32 requantization, "/int6w4", "/int6w8"): what
 // decides the kernels (tuning keys); the calibration method does not.
 std::string scheme_name(const QuantScheme &s);
 

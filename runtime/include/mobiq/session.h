@@ -72,6 +72,11 @@ struct CompileOptions {
     // feature set), 2 in the extern 7 x 3 core, 0 off, -1 the plan's choice
     // per CPU (off on every CPU so far).
     int u8_weights = -1;
+    // x86 with 7-bit weights (scheme.weight_bits == 7): the weights7 kernels
+    // (pmaddubsw pair sums, decision 55): -1 where the CPU's INT8 kernels run
+    // without VNNI, 1 on any x86 CPU (their AVX2 / SSE4.1 code; tests,
+    // comparisons), 0 off.
+    int weights7_kernels = -1;
     // INT8: the scheme, and calibration samples (calibration_count inputs of
     // the model's input shape, NCHW, back to back).
     QuantScheme scheme;
