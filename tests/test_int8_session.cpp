@@ -333,7 +333,9 @@ TEST(Int8Plan, U8WeightsOnlyWhenAskedFor) {
 
 // 7-bit weights (decision 55): with the weights7 kernels on auto, the x86
 // GEMMs and implicit convs take them exactly where the CPU's INT8 kernels run
-// without VNNI; forced on, everywhere on x86; off, or with 8-bit weights, nowhere.
+// without VNNI; forced on, everywhere on x86; off, or with 8-bit weights,
+// nowhere. The layers in weight panels take the serial weights7 rows where
+// the CPU has no AVX-512 (on AVX-512 the panels stay on the VNNI rows).
 TEST(Int8Plan, Weights7WhereTheCpuLacksVnni) {
     mobiq::Graph g;
     ASSERT_TRUE(mobiq::import_onnx_file(models("resnet50.onnx"), &g).is_ok());
@@ -345,17 +347,19 @@ TEST(Int8Plan, Weights7WhereTheCpuLacksVnni) {
     for (const int bits : {8, 7})
         for (const int kernels : {-1, 0, 1}) {
             SCOPED_TRACE("weight_bits=" + std::to_string(bits) + " weights7_kernels=" + std::to_string(kernels));
-            int convs = 0, w7 = 0;
+            int convs = 0, w7 = 0, panels = 0, w7_panels = 0;
             for (const auto &p : int8_plans(g, [&](CompileOptions &o) {
                      o.use_amx = false, o.scheme.weight_bits = bits, o.weights7_kernels = kernels;
                  })) {
                 const bool is_w7 = p.kernel_variant.find("weights7=true") != std::string::npos;
                 if (p.op == "conv" && p.method != mobiq::ConvMethod::kWinograd && !p.column_panels) convs++, w7 += is_w7;
+                if (p.op == "conv" && p.column_panels) panels++, w7_panels += is_w7;
                 if (is_w7) EXPECT_NE(p.source.find("7-bit weights"), std::string::npos) << p.node << ": " << p.source;
             }
             EXPECT_GT(convs, 20);
             const bool on = x86 && bits == 7 && (kernels == 1 || (kernels == -1 && !mobiq::avx512_zen4_set_usable()));
             EXPECT_EQ(w7, on ? convs : 0);
+            EXPECT_EQ(w7_panels, on && !mobiq::avx512_usable() ? panels : 0);
         }
 }
 

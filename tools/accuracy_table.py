@@ -48,6 +48,7 @@ CONFIGS = [  # (label, flags)
     ("sym act / asym w / per-channel / minmax", ["--scheme", "sym", "--weight-scheme", "asym"]),
     ("sym act / asym w / per-layer / minmax", ["--scheme", "sym", "--weight-scheme", "asym", "--weights",
                                                 "per-layer"]),
+    ("asym act / sym w (7-bit) / per-channel / minmax", ["--weight-bits", "7"]),
     ("asym act / sym w / per-channel / percentile", ["--calibration", "percentile"]),
     ("asym act / sym w / per-channel / entropy", ["--calibration", "entropy"]),
     ("asym act / sym w / per-channel / minmax, BN not folded", ["--no-bn-fold"]),

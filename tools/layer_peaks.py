@@ -118,6 +118,9 @@ def main():
             return pk["peak_fp32_GMACps"], "fma"
         if "amx" in variant and pk["peak_amx_int8_GMACps"] > 0:
             return pk["peak_amx_int8_GMACps"], "amx"
+        # 7-bit-weight kernels (decision 55) run vpmaddubsw: held to that instruction's peak.
+        if "_w7" in variant and pk["peak_int8_saturating_GMACps"] > 0:
+            return pk["peak_int8_saturating_GMACps"], "int8 vpmaddubsw"
         return pk["peak_int8_GMACps"], "int8"
 
     results = {"cpu": cpu_name(), "threads": a.threads, "network": a.network, "precision": a.precision,
@@ -144,7 +147,9 @@ def main():
             "command": " ".join([binary, *flags]), "precision": precision_of(flags), "median_ms": total, "layers": layers,
             "whole_pct_vnni": rate / pk["peak_int8_GMACps"] * 100 if pk["peak_int8_GMACps"] else 0,
             "whole_pct_amx": rate / pk["peak_amx_int8_GMACps"] * 100 if pk["peak_amx_int8_GMACps"] else 0,
-            "whole_pct_fma": rate / pk["peak_fp32_GMACps"] * 100 if pk["peak_fp32_GMACps"] else 0}
+            "whole_pct_fma": rate / pk["peak_fp32_GMACps"] * 100 if pk["peak_fp32_GMACps"] else 0,
+            "whole_pct_saturating": (rate / pk["peak_int8_saturating_GMACps"] * 100
+                                     if pk["peak_int8_saturating_GMACps"] else 0)}
 
     labels = [c[0] for c in configs]
     lines = [f"CPU: {results['cpu']}; {a.threads} thread(s); {a.network} {a.precision}; {a.rounds} interleaved rounds; "
@@ -156,7 +161,8 @@ def main():
         c = results["configs"][label]
         lines.append(f"- {label}: `{c['command']}`: whole network {c['median_ms']:.2f} ms = "
                      f"{c['whole_pct_vnni']:.0f}% of the int8 ({pk['int8_instruction']}) peak, {c['whole_pct_amx']:.1f}% of the AMX peak"
-                     + (f", {c['whole_pct_fma']:.0f}% of the FMA peak" if a.precision == "fp32" else ""))
+                     + (f", {c['whole_pct_fma']:.0f}% of the FMA peak" if a.precision == "fp32" else "")
+                     + (f", {c['whole_pct_saturating']:.0f}% of the vpmaddubsw peak" if c["whole_pct_saturating"] else ""))
     lines += ["", "| layer | MMACs | " + " | ".join(f"{l} ms | {l} % of peak" for l in labels) + " |",
               "|---|---:|" + "---:|---:|" * len(labels)]
     first = results["configs"][labels[0]]["layers"]

@@ -921,7 +921,11 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
     // block. Not with a fused Add (no serial kernel for it) nor asymmetric
     // weights (the per-pixel receptive-field sums, 16 lanes of int32, would be
     // redone per panel: ~5 % more work, VGG16 measured 1.03x slower).
-    if (cpu && t.int8 && t.avx512)
+    // The same on CPUs without AVX-512 with 7-bit weights, on the weights7
+    // rows (decision 55: VGG16's conv4 streamed its 2.4 MB of weights from L3
+    // per block of 4 pixels at 54-59 % of the vpmaddubsw peak on Zen 3).
+    const bool w7_panels = !t.avx512 && t.weights7;
+    if (cpu && t.int8 && (t.avx512 || w7_panels))
         for (size_t i = 0; i < g.nodes.size(); i++) {
             const Node &n = g.nodes[i];
             LayerPlan &p = (*plans)[i];
@@ -940,7 +944,8 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                          : (p.method != ConvMethod::kGemm && p.method != ConvMethod::kIm2colGemm) ||
                                output_pixels(g, n) > 256)
                 continue;
-            const std::string serial = with_param(fq, "serial=true");
+            std::string serial = with_param(fq, "serial=true");
+            if (w7_panels) serial = with_param(serial, "weights7=true");
             std::string op, base;
             conv_kernel(p.method, true, asym, serial, &op, &base);
             if (add) with_fused_add(&op, &base);
@@ -951,6 +956,7 @@ Status plan_layers(const Graph &g, const CompileOptions &o, const PlanTarget &t,
                         : passes_l2
                             ? "; 64-channel panels x row blocks in parallel (weights pass the L2)"
                             : "; 64-channel panels x row blocks in parallel (fewer than 8 output rows)";
+            if (w7_panels) p.source += "; 7-bit weights: pmaddubsw pair sums";
         }
     // x86 VNNI with u8_weights on (opt-in, decision 53): the INT8 GEMMs left
     // on gemm_int8 (AMX took none of them), symmetric weights and N % 16 == 0,
