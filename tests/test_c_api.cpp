@@ -73,6 +73,20 @@ TEST_F(CApiSession, BadOptions) {
     EXPECT_EQ(mobiq_session_create(m_, &o, &s), MOBIQ_INVALID_ARGUMENT);
     EXPECT_NE(std::string(mobiq_last_error()).find("u8_weights"), std::string::npos) << mobiq_last_error();
     mobiq_options_init(&o);
+    o.weight_bits = 6;
+    EXPECT_EQ(mobiq_session_create(m_, &o, &s), MOBIQ_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(mobiq_last_error()).find("weight_bits"), std::string::npos) << mobiq_last_error();
+    mobiq_options_init(&o);
+    o.weight_bits = 7;
+    o.weight_scheme = MOBIQ_WEIGHTS_ASYMMETRIC;
+    EXPECT_EQ(mobiq_session_create(m_, &o, &s), MOBIQ_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(mobiq_last_error()).find("7-bit weights are symmetric"), std::string::npos)
+        << mobiq_last_error();
+    mobiq_options_init(&o);
+    o.weights7_kernels = 2;
+    EXPECT_EQ(mobiq_session_create(m_, &o, &s), MOBIQ_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(mobiq_last_error()).find("weights7_kernels"), std::string::npos) << mobiq_last_error();
+    mobiq_options_init(&o);
     o.device = MOBIQ_DEVICE_OPENCL;
     o.opencl_kernels = "adreno";
     EXPECT_NE(mobiq_session_create(m_, &o, &s), MOBIQ_OK);
